@@ -1,1 +1,2 @@
 export * from './stages.ts';
+export * from './profile.ts';

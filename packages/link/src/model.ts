@@ -1,0 +1,87 @@
+// The device's data model as it crosses the link (see ../shared/design/device-protocol.md).
+// The device owns these records; the host only renders them.
+
+import type { Outcome, Profile, StageOrQueued, StageStatus, StepOptions, StepState } from '@osprio/provisioner';
+
+export const SLOT_STATES = ['empty', 'staging', 'ready', 'complete'] as const;
+export type SlotState = (typeof SLOT_STATES)[number];
+
+export type DeviceModel = 'osprio-pro' | 'osprio-mini';
+
+export interface DeviceIdentity {
+  protocolVersion: number;
+  model: DeviceModel;
+  serialNumber: string;
+  firmwareVersion: string;
+}
+
+export interface ProvisionerStatus {
+  liveQuickStep: boolean;
+  slots: boolean;
+  offlineAutonomous: boolean;
+  slotCount: number;
+  maxStepsPerSlot: number;
+}
+
+/** A step as uploaded: its place in the slot and its target. */
+export interface StepTarget {
+  index: number;
+  address: number;
+  baud: number;
+}
+
+export interface StepRecord extends StepTarget {
+  state: StepState;
+  attempts: number;
+  outcome: Outcome | null;
+  detail: string;
+  stage: StageOrQueued | null;
+  stageStatus: StageStatus | null;
+}
+
+export interface SlotCounters {
+  total: number;
+  provisioned: number;
+  failed: number;
+  skipped: number;
+  pending: number;
+}
+
+export interface SlotSummary {
+  index: number;
+  state: SlotState;
+  profileName: string | null;
+  sessionId: string | null;
+  counters: SlotCounters;
+  lastSeq: number;
+}
+
+/** Full slot contents; `seed` is 16 bytes (the only place it appears on the link besides createSlot). */
+export interface SlotDetail extends SlotSummary {
+  header: Profile | null;
+  seed: Uint8Array | null;
+  steps: StepRecord[];
+}
+
+/** Which queue an edge belongs to: a slot index, or the live quick-step queue. */
+export type QueueRef = { slot: number } | { live: string /* live session id */ };
+
+/** One change of a step's state, outcome or stage milestone. */
+export interface ProgressEdge {
+  queue: QueueRef;
+  /** Per-queue sequence number; only grows. */
+  seq: number;
+  stepIndex: number;
+  state: StepState;
+  attempts: number;
+  outcome: Outcome | null;
+  detail: string;
+  stage: StageOrQueued | null;
+  stageStatus: StageStatus | null;
+  /** Device timestamp, ms since the epoch. */
+  at: number;
+}
+
+export type Verb = 'try' | 'retry' | 'skip' | 'reset';
+
+export type { StepOptions };
