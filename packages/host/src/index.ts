@@ -1,1 +1,2 @@
-export {};
+export * from './opening-screen.ts';
+export * from './queue-state.ts';

@@ -1,0 +1,3 @@
+export async function startCommand(): Promise<void> {
+  console.log('osprio: nothing to start yet');
+}

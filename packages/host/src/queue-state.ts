@@ -1,0 +1,62 @@
+// Host view of one queue (a slot or the live quick-step queue) as a reducer over device reads and
+// progress edges. The device is the source of truth: a read replaces the view, an edge patches one
+// row, and an edge at or below the last applied sequence number is ignored (a replay after a
+// reconnect must never apply an edge twice).
+
+import type { ProgressEdge, SlotDetail, StepRecord } from '@osprio/link';
+
+export interface QueueView {
+  steps: StepRecord[];
+  /** Highest edge sequence number applied (or covered by the last read). */
+  lastSeq: number;
+  /** Set when an edge arrived for a step this view does not know, or the device said "resync". */
+  needsRead: boolean;
+}
+
+export type QueueAction =
+  | { type: 'read'; slot: Pick<SlotDetail, 'steps' | 'lastSeq'> }
+  | { type: 'edge'; edge: ProgressEdge }
+  | { type: 'resync' };
+
+export const emptyQueue: QueueView = { steps: [], lastSeq: 0, needsRead: false };
+
+export function queueReducer(view: QueueView, action: QueueAction): QueueView {
+  switch (action.type) {
+    case 'read':
+      return { steps: action.slot.steps.map((s) => ({ ...s })), lastSeq: action.slot.lastSeq, needsRead: false };
+    case 'resync':
+      return { ...view, needsRead: true };
+    case 'edge': {
+      const e = action.edge;
+      if (e.seq <= view.lastSeq) return view;
+      const i = view.steps.findIndex((s) => s.index === e.stepIndex);
+      if (i < 0) {
+        // Live queues grow by edges: a new quick-step appears with its first edge.
+        return { ...view, needsRead: true, lastSeq: e.seq };
+      }
+      const steps = view.steps.slice();
+      steps[i] = {
+        ...steps[i]!,
+        state: e.state,
+        attempts: e.attempts,
+        outcome: e.outcome,
+        detail: e.detail,
+        stage: e.stage,
+        stageStatus: e.stageStatus,
+      };
+      return { steps, lastSeq: e.seq, needsRead: view.needsRead };
+    }
+  }
+}
+
+/** Counters as the slot list shows them, recomputed from rows (never stored separately). */
+export function countSteps(steps: readonly StepRecord[]) {
+  let provisioned = 0, failed = 0, skipped = 0, pending = 0;
+  for (const s of steps) {
+    if (s.state === 'success') provisioned++;
+    else if (s.state === 'failure') failed++;
+    else if (s.state === 'skipped') skipped++;
+    else pending++;
+  }
+  return { total: steps.length, provisioned, failed, skipped, pending };
+}
