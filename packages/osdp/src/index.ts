@@ -1,1 +1,3 @@
 export * from './bytes.ts';
+export * from './crc.ts';
+export * from './frame.ts';
