@@ -1,1 +1,11 @@
-export {};
+export { Device } from './device.ts';
+export type { DeviceOptions, DeviceEvent, SinceResult } from './device.ts';
+export { modelConfig, MODEL_STATUS, PROTOCOL_VERSION } from './models.ts';
+export type { DeviceConfig, ModelOverrides } from './models.ts';
+export type { StepExecutor, StepJob, StepContext } from './scheduler.ts';
+export type { PresenceProbe } from './autonomous.ts';
+export type { Clock } from './clock.ts';
+export { systemClock } from './clock.ts';
+export { VERB_LEGAL_FROM, verbLegal } from './verbs.ts';
+export type { Result, Rejected, RejectCode } from './verbs.ts';
+export type { LoadReport } from './journal.ts';

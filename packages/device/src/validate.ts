@@ -1,0 +1,68 @@
+// Checks on what a host sends before anything is journaled. Reasons are one line, never key material.
+
+import type { StepTarget } from '@osprio/link';
+import { OSDP_BAUDS } from '@osprio/bus';
+import { ADDRESS_STRATEGIES, MAX_PD_ADDRESS } from '@osprio/provisioner';
+import type { Profile, StepOptions } from '@osprio/provisioner';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkSessionId(id: unknown): string | null {
+  return typeof id === 'string' && UUID.test(id) ? null : 'sessionId must be a UUID';
+}
+
+export function checkSeed(seed: unknown): string | null {
+  return seed instanceof Uint8Array && seed.length === 16 ? null : 'seed must be 16 bytes';
+}
+
+const isInt = (n: unknown, lo: number, hi: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= lo && n <= hi;
+
+export function checkAddress(a: unknown): string | null {
+  return isInt(a, 0, MAX_PD_ADDRESS) ? null : `address must be 0..${MAX_PD_ADDRESS}`;
+}
+
+export function checkBaud(b: unknown): string | null {
+  return (OSDP_BAUDS as readonly number[]).includes(b as number) ? null : `baud must be one of ${OSDP_BAUDS.join(', ')}`;
+}
+
+export function checkOptions(o: unknown): string | null {
+  if (typeof o !== 'object' || o === null) return 'options missing';
+  const x = o as StepOptions;
+  if (!isInt(x.timeoutMs, 0, 3_600_000)) return 'timeoutMs must be 0..3600000';
+  if (typeof x.autoVerify !== 'boolean') return 'autoVerify must be a boolean';
+  if (!Array.isArray(x.expectedCapabilities)) return 'expectedCapabilities must be a list';
+  for (const c of x.expectedCapabilities) {
+    if (!c || !isInt(c.functionCode, 0, 255) || !isInt(c.minCompliance, 0, 255) || !isInt(c.minCount, 0, 65535)) return 'bad expected capability';
+  }
+  return null;
+}
+
+/** A structural check of the header; the host validated the profile in full. */
+export function checkHeader(h: unknown, maxSteps: number): string | null {
+  if (typeof h !== 'object' || h === null) return 'header missing';
+  const p = h as Profile;
+  if (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 64) return 'profile name must be 1..64 characters';
+  if (!isInt(p.deviceCount, 1, maxSteps)) return `deviceCount must be 1..${maxSteps}`;
+  if (!(ADDRESS_STRATEGIES as readonly string[]).includes(p.addressStrategy)) return 'unknown address strategy';
+  if (!isInt(p.startAddress, 0, MAX_PD_ADDRESS)) return 'bad start address';
+  if (!Array.isArray(p.manualAddresses) || p.manualAddresses.some((a) => checkAddress(a) !== null)) return 'bad manual address list';
+  const baud = checkBaud(p.baud);
+  if (baud) return baud;
+  return checkOptions({ timeoutMs: p.timeoutMs, autoVerify: p.autoVerify, expectedCapabilities: p.expectedCapabilities });
+}
+
+/** A chunk of steps appended after `existing` (their addresses) in a slot holding at most `max`. */
+export function checkStepChunk(chunk: unknown, existing: readonly number[], max: number): string | null {
+  if (!Array.isArray(chunk) || chunk.length === 0) return 'no steps in chunk';
+  if (existing.length + chunk.length > max) return `a slot holds at most ${max} steps`;
+  const seen = new Set(existing);
+  for (let i = 0; i < chunk.length; i++) {
+    const t = chunk[i] as StepTarget;
+    if (!t || t.index !== existing.length + i) return `step index ${String(t?.index)} out of order (expected ${existing.length + i})`;
+    const a = checkAddress(t.address) ?? checkBaud(t.baud);
+    if (a) return `step ${t.index}: ${a}`;
+    if (seen.has(t.address)) return `step ${t.index}: address ${t.address} already used in this slot`;
+    seen.add(t.address);
+  }
+  return null;
+}
