@@ -1,0 +1,155 @@
+// discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
+import type { OpResult } from './ops.ts';
+import {
+  BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS,
+  command, enter, exchangePolicy, fail, go, newLink, pass, probePolicy,
+  type ConfirmCause, type Ctx, type Phase, type Transition,
+} from './context.ts';
+import { addrText, nakText, where } from './text.ts';
+import { startInstall } from './keying.ts';
+
+type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
+
+/** Any valid frame (reply or NAK) proves a PD is there. */
+function heard(r: OpResult): r is Extract<OpResult, { kind: 'reply' | 'nak' }> {
+  return r.kind === 'reply' || r.kind === 'nak';
+}
+
+function noteGarbled(ctx: Ctx, r: OpResult): void {
+  const b = ctx.portBaud;
+  if (r.kind === 'bad_reply' && b !== undefined && !ctx.garbledAt.includes(b)) ctx.garbledAt.push(b);
+}
+
+function probe(ctx: Ctx, phase: Phase, baud: number): Transition {
+  return go(ctx, phase, [...newLink(ctx, baud), command(BROADCAST, { code: 'ID' }, false, probePolicy(ctx))]);
+}
+
+export function startDiscover(ctx: Ctx): Transition {
+  const ops = enter(ctx, 'discover');
+  const t = probe(ctx, { name: 'discover', pass: 0, i: 0 }, ctx.candidates[0]!);
+  return { state: t.state, ops: [...ops, ...t.ops] };
+}
+
+export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition {
+  const baud = ctx.candidates[ph.i]!;
+  if (heard(r)) {
+    if (r.kind === 'nak' && r.code === 0x01) {
+      return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(1)}); it speaks checksum mode only, which commissioning does not use`);
+    }
+    ctx.found = { baud, from: r.from };
+    if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
+    ctx.seenAtBaud = baud;
+    const ops = pass(ctx);
+    if (baud === ctx.baud && r.from === ctx.address) {
+      ctx.addressingPreset = true;
+      return startConfirm(ctx, 'preset', ops);
+    }
+    return startComset(ctx, ops);
+  }
+  noteGarbled(ctx, r);
+  if (ph.i + 1 < ctx.candidates.length) return probe(ctx, { name: 'discover', pass: ph.pass, i: ph.i + 1 }, ctx.candidates[ph.i + 1]!);
+  if (ph.pass === 0) {
+    // Nobody answered within the spec's 200 ms; some PDs are slower (reference §7.12). One patient pass.
+    ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
+    return probe(ctx, { name: 'discover', pass: 1, i: 0 }, ctx.candidates[0]!);
+  }
+  const tried = ctx.candidates.join(', ');
+  const noise = ctx.garbledAt.length ? `; garbled bytes heard at ${ctx.garbledAt.join(', ')} baud — check termination, polarity (A/B swapped?) and noise` : '';
+  return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud${noise}; check power and wiring, and that exactly one PD is on the port`);
+}
+
+function startComset(ctx: Ctx, pre: Parameters<typeof go>[2]): Transition {
+  const found = ctx.found!;
+  ctx.comsets++;
+  const ops = [...pre, ...enter(ctx, 'comset')];
+  const to = found.from;
+  ops.push(command(to, { code: 'COMSET', address: ctx.address, baud: ctx.baud }, false, exchangePolicy(ctx)));
+  return go(ctx, { name: 'comset' }, ops);
+}
+
+export function onComset(ctx: Ctx, r: OpResult): Transition {
+  const found = ctx.found!;
+  if (r.kind === 'reply' && r.reply.code === 'COM') {
+    const { address: a, baud: b } = r.reply;
+    if (a === ctx.address && b === ctx.baud) return startConfirm(ctx, 'com', pass(ctx));
+    // Trust what osdp_COM reports (reference §3.5): the PD will use these settings.
+    if (b !== ctx.baud) {
+      return fail(ctx, 'baud_mismatch', `PD answered osdp_COMSET with ${b} baud (address ${a}), expected ${ctx.baud}; it will now answer at ${where(a, b)}`);
+    }
+    return fail(ctx, 'wrong_address', `PD answered osdp_COMSET with address ${a}, expected ${ctx.address}; it will now answer at ${where(a, b)}`);
+  }
+  if (r.kind === 'nak') {
+    ctx.comsetNak = r.code;
+    // A NAK means the PD did not apply the settings; only if it already runs at B can it be at A too.
+    if (found.baud === ctx.baud) return startConfirm(ctx, 'nak', []);
+    return fail(ctx, 'baud_mismatch', `PD replied at ${found.baud}, expected ${ctx.baud}: it refused osdp_COMSET with ${nakText(r.code)} and keeps its old settings`);
+  }
+  // Missing or garbled osdp_COM: some PDs switch before or while replying. Probe the new settings.
+  return startConfirm(ctx, 'unconfirmed', []);
+}
+
+function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Parameters<typeof go>[2]): Transition {
+  // After an unconfirmed COMSET the probe of A/B still belongs to the comset stage.
+  const ops = [...pre, ...(cause === 'unconfirmed' || cause === 'nak' ? [] : enter(ctx, 'confirm'))];
+  ops.push(...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx)));
+  return go(ctx, { name: 'confirm', cause }, ops);
+}
+
+/** The PD answered at A/B: the comset stage (if still open) and confirm pass. */
+function confirmed(ctx: Ctx): Transition {
+  const ops = [];
+  if (ctx.stage === 'comset') ops.push(...pass(ctx), ...enter(ctx, 'confirm'));
+  ops.push(...pass(ctx));
+  ctx.seenAtBaud = ctx.baud;
+  return startInstall(ctx, ops);
+}
+
+export function onConfirm(ctx: Ctx, ph: P<'confirm'>, r: OpResult): Transition {
+  if (heard(r) && r.from === ctx.address) return confirmed(ctx);
+  if (heard(r)) {
+    return fail(ctx, 'wrong_address', `PD answered an osdp_ID sent to address ${ctx.address} from ${addrText(r.from)}`);
+  }
+  noteGarbled(ctx, r);
+  const found = ctx.found!;
+  // Look for the PD: at B first (wrong address?), then where it was, then everywhere else.
+  const bauds = [...new Set([ctx.baud, found.baud, ...ctx.candidates])];
+  return probe(ctx, { name: 'locate', cause: ph.cause, bauds, i: 0 }, bauds[0]!);
+}
+
+function comsetStory(ctx: Ctx, cause: ConfirmCause): string {
+  switch (cause) {
+    case 'com':
+      return `although osdp_COM reported ${where(ctx.address, ctx.baud)}`;
+    case 'nak':
+      return `it refused osdp_COMSET with ${nakText(ctx.comsetNak ?? 0)}`;
+    case 'unconfirmed':
+      return 'osdp_COMSET got no valid osdp_COM reply';
+    case 'preset':
+      return 'it had answered the broadcast as that address';
+  }
+}
+
+export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
+  const baud = ph.bauds[ph.i]!;
+  if (heard(r)) {
+    ctx.seenAtBaud = baud;
+    if (baud === ctx.baud) {
+      if (r.from === ctx.address) return confirmed(ctx);
+      const as = r.from === BROADCAST ? 'it answers only the broadcast address there' : `it answers as address ${r.from}`;
+      return fail(ctx, 'wrong_address', `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (${as}); ${comsetStory(ctx, ph.cause)}`);
+    }
+    const found = ctx.found!;
+    if (ph.cause === 'unconfirmed' && baud === found.baud && ctx.comsets < MAX_COMSETS) {
+      // Still at its old settings: COMSET was lost on the way. Send it once more.
+      ctx.found = { ...found, from: r.from };
+      return startComset(ctx, []);
+    }
+    const story = ph.cause === 'unconfirmed' ? 'osdp_COMSET had no effect' : comsetStory(ctx, ph.cause);
+    return fail(ctx, 'baud_mismatch', `PD replied at ${baud}, expected ${ctx.baud} (${story})`);
+  }
+  noteGarbled(ctx, r);
+  if (ph.i + 1 < ph.bauds.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.bauds[ph.i + 1]!);
+  const before = ctx.found!.baud;
+  const what = ph.cause === 'preset' ? `PD answered the broadcast as ${where(ctx.address, ctx.baud)}` : `PD answered at ${before} baud before osdp_COMSET(${ctx.address}, ${ctx.baud})`;
+  return fail(ctx, 'no_response', `${what}, then went silent at every baud; check power and wiring, or power-cycle the PD and retry`);
+}

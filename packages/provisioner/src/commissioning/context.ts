@@ -1,0 +1,160 @@
+// State of one commissioning attempt and the small helpers every phase uses to move on.
+// The machine is a reducer: (state, input) → { state, ops }. `Phase` says which operation's result
+// is awaited (control); `Ctx` holds what the attempt has learned so far (data for later decisions
+// and for the technician's detail note).
+import type { AttemptResult, Outcome, Stage } from '../stages.ts';
+import type { ExpectedCapability } from '../profile.ts';
+import type { CommandSpec, KeyRef, LinkPolicy, Op, PdIdentity } from './ops.ts';
+import { stageText } from './text.ts';
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+/** OSDP reply deadline (reference §1). */
+export const REPLY_TIMEOUT_MS = 200;
+/** Used once a PD proved slower than the spec allows, and while waiting for a PD to come back. */
+export const PATIENT_REPLY_TIMEOUT_MS = 1_000;
+export const STANDARD_BAUDS: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400];
+export const BROADCAST = 0x7f;
+/** Lost-link recoveries (re-find the PD at A/B, resume) allowed per attempt. */
+export const MAX_RECOVERIES = 2;
+/** COMSET transmissions per attempt when the PD neither answered nor moved. */
+export const MAX_COMSETS = 2;
+
+/** Why we are probing for the PD at A/B (or looking for it elsewhere). */
+export type ConfirmCause =
+  /** osdp_COM confirmed A/B. */
+  | 'com'
+  /** osdp_COM missing or garbled: probing the new settings. */
+  | 'unconfirmed'
+  /** osdp_COMSET was NAKed. */
+  | 'nak'
+  /** the PD already answered as A at B: COMSET skipped. */
+  | 'preset';
+
+export type Phase =
+  | { name: 'discover'; pass: 0 | 1; i: number }
+  | { name: 'comset' }
+  | { name: 'confirm'; cause: ConfirmCause }
+  | { name: 'locate'; cause: ConfirmCause; bauds: number[]; i: number }
+  | { name: 'install_scbkd' }
+  | { name: 'install_derived'; scbkdFailure: string }
+  | { name: 'keyset' }
+  | { name: 'key_verify' }
+  | { name: 'recover'; resume: 'install_session' | 'key_verify'; lost: Stage }
+  | { name: 'verify_id' }
+  | { name: 'verify_scbkd' }
+  | { name: 'caps_session' }
+  | { name: 'caps_read' }
+  | { name: 'done'; result: AttemptResult };
+
+export interface Ctx {
+  readonly address: number;
+  readonly baud: number;
+  readonly autoVerify: boolean;
+  readonly expectedCapabilities: readonly ExpectedCapability[];
+  readonly timeoutMs: number;
+  readonly deadline: number;
+  readonly candidates: readonly number[];
+  /** The local port's baud as far as the machine knows (set_baud is emitted only on a change). */
+  portBaud: number | undefined;
+  stage: Stage;
+  completed: Stage[];
+  /** Where discovery heard the PD: baud, the address it answered from (0x7F = as 0xFF), its PDID. */
+  found?: { baud: number; from: number; id?: PdIdentity };
+  seenAtBaud?: number;
+  replyTimeoutMs: number;
+  /** Bauds at which something was heard that never made a valid reply (noise, wiring). */
+  garbledAt: number[];
+  comsets: number;
+  comsetNak?: number;
+  recoveries: number;
+  /** The PD already answered as A at B; COMSET was skipped. */
+  addressingPreset: boolean;
+  /** The PD already held this step's key (an earlier attempt keyed it); KEYSET was skipped. */
+  alreadyKeyed: boolean;
+  keysetAcked: boolean;
+  /** The key_verify session is still open (no SQN-0 restart since). */
+  sessionOpen: boolean;
+}
+
+export interface MachineState {
+  readonly ctx: Ctx;
+  readonly phase: Phase;
+}
+
+export interface Transition {
+  state: MachineState;
+  /** Executed in order; the last one is awaited (command/handshake) or `done`. */
+  ops: Op[];
+}
+
+export function probePolicy(ctx: Ctx): LinkPolicy {
+  // A silent candidate costs exactly one reply timeout; a garbled one is worth a retransmission.
+  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 3, triesIfSilent: 1 };
+}
+
+export function exchangePolicy(ctx: Ctx): LinkPolicy {
+  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 4, triesIfSilent: 3 };
+}
+
+export function patientPolicy(): LinkPolicy {
+  return { replyTimeoutMs: PATIENT_REPLY_TIMEOUT_MS, tries: 3, triesIfSilent: 3 };
+}
+
+/** Ops that move the port to `baud` (if needed) and start a new link at SQN 0. */
+export function newLink(ctx: Ctx, baud: number): Op[] {
+  const ops: Op[] = [];
+  if (ctx.portBaud !== baud) ops.push({ op: 'set_baud', baud });
+  ctx.portBaud = baud;
+  ctx.sessionOpen = false;
+  ops.push({ op: 'restart' });
+  return ops;
+}
+
+export function command(address: number, cmd: CommandSpec, secure: boolean, policy: LinkPolicy): Op {
+  return { op: 'command', address, command: cmd, secure, policy };
+}
+
+export function handshake(address: number, kk: 0 | 1, key: KeyRef, policy: LinkPolicy): Op {
+  return { op: 'handshake', address, kk, key, policy };
+}
+
+export function enter(ctx: Ctx, stage: Stage): Op[] {
+  ctx.stage = stage;
+  return [{ op: 'stage', stage, status: 'in_flight' }];
+}
+
+export function pass(ctx: Ctx): Op[] {
+  if (!ctx.completed.includes(ctx.stage)) ctx.completed.push(ctx.stage);
+  return [{ op: 'stage', stage: ctx.stage, status: 'done' }];
+}
+
+export function go(ctx: Ctx, phase: Phase, ops: Op[]): Transition {
+  return { state: { ctx, phase }, ops };
+}
+
+function result(ctx: Ctx, outcome: Outcome, detail: string, status: 'done' | 'stalled'): AttemptResult {
+  const r: AttemptResult = { outcome, detail, stage: ctx.stage, stageStatus: status, completed: [...ctx.completed] };
+  if (ctx.seenAtBaud !== undefined) r.seenAtBaud = ctx.seenAtBaud;
+  return r;
+}
+
+/** Ends the attempt at the current stage, which stalls. */
+export function fail(ctx: Ctx, outcome: Outcome, detail: string, pre: Op[] = []): Transition {
+  const r = result(ctx, outcome, detail, 'stalled');
+  return go(ctx, { name: 'done', result: r }, [...pre, { op: 'stage', stage: ctx.stage, status: 'stalled' }, { op: 'done', result: r }]);
+}
+
+/** Ends the attempt successfully; the current stage must already be `done`. */
+export function succeed(ctx: Ctx, detail: string, pre: Op[]): Transition {
+  const r = result(ctx, 'ok', detail, 'done');
+  return go(ctx, { name: 'done', result: r }, [...pre, { op: 'done', result: r }]);
+}
+
+export function completedText(ctx: Ctx): string {
+  return ctx.completed.length ? `completed: ${ctx.completed.map(stageText).join(', ')}` : 'no stage completed';
+}
+
+/** Mutable working copy of the context for one transition (states stay immutable to callers). */
+export function fork(ctx: Ctx): Ctx {
+  return { ...ctx, completed: [...ctx.completed], garbledAt: [...ctx.garbledAt] };
+}

@@ -1,0 +1,8 @@
+export * from './ops.ts';
+export {
+  startStep, nextStep, isDone, deadlineOf, discoveryOrder, effectiveTimeoutMs,
+  type StepConfig, type MachineState, type Transition,
+} from './machine.ts';
+export {
+  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS, PATIENT_REPLY_TIMEOUT_MS, STANDARD_BAUDS, MAX_RECOVERIES,
+} from './context.ts';

@@ -1,0 +1,182 @@
+// install_session → keyset → key_verify → verify → capabilities: key the PD with this step's SCBK
+// and prove it. Handshakes always start a new link (SQN 0, guarantee 5).
+import type { Op, OpResult } from './ops.ts';
+import {
+  MAX_RECOVERIES, command, enter, exchangePolicy, fail, go, handshake, newLink, pass, patientPolicy, succeed,
+  type Ctx, type Phase, type Transition,
+} from './context.ts';
+import { firstUnmetCapability, hex2, nakText, scFailureText, scOutcome, stageText, where } from './text.ts';
+import type { Stage } from '../stages.ts';
+
+type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
+
+function here(ctx: Ctx): string {
+  return where(ctx.address, ctx.baud);
+}
+
+function applied(ctx: Ctx): string {
+  return ctx.addressingPreset ? `address and baud were already set (${here(ctx)})` : `address and baud applied (${here(ctx)})`;
+}
+
+export function startInstall(ctx: Ctx, pre: Op[]): Transition {
+  const ops = [...pre, ...enter(ctx, 'install_session'), ...newLink(ctx, ctx.baud)];
+  ops.push(handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx)));
+  return go(ctx, { name: 'install_scbkd' }, ops);
+}
+
+export function onInstallScbkd(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'handshake_ok') {
+    return startKeyset(ctx, pass(ctx));
+  }
+  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  // Refused: maybe an earlier attempt of this very step keyed it already (guarantee 3).
+  const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))];
+  return go(ctx, { name: 'install_derived', scbkdFailure: why }, ops);
+}
+
+export function onInstallDerived(ctx: Ctx, ph: P<'install_derived'>, r: OpResult): Transition {
+  if (r.kind === 'handshake_ok') {
+    ctx.alreadyKeyed = true;
+    ctx.sessionOpen = true;
+    return startKeyVerify(ctx, pass(ctx));
+  }
+  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  if (ph.scbkdFailure === 'no_reply' && why === 'no_reply') {
+    // Silent to both handshakes: the PD may have restarted or dropped off. Find it again once.
+    if (ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, 'install_session');
+    return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD answers osdp_ID but not osdp_CHLNG — it may not support the secure channel, or is not in install mode`);
+  }
+  return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD holds a different SCBK (SCBK-D refused: ${scFailureText(ph.scbkdFailure)}) — put it in install mode and retry`);
+}
+
+function startKeyset(ctx: Ctx, pre: Op[]): Transition {
+  const ops = [...pre, ...enter(ctx, 'keyset'), command(ctx.address, { code: 'KEYSET', key: 'derived' }, true, exchangePolicy(ctx))];
+  return go(ctx, { name: 'keyset' }, ops);
+}
+
+export function onKeyset(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'reply' && r.reply.code === 'ACK') {
+    // SCS_16 or plaintext: both exist in the field (reference §5.9).
+    ctx.keysetAcked = true;
+    return startKeyVerify(ctx, pass(ctx));
+  }
+  if (r.kind === 'nak') {
+    // 0x06: the session was gone (PD restarted, SC timeout). One fresh handshake, then give up.
+    if (r.code === 0x06 && ctx.recoveries < MAX_RECOVERIES) {
+      ctx.recoveries++;
+      return startInstall(ctx, []);
+    }
+    return fail(ctx, 'keyset_failed', `${applied(ctx)}; PD refused osdp_KEYSET with ${nakText(r.code)} — key not set`);
+  }
+  if (r.kind === 'reply') {
+    const code = r.reply.code === 'OTHER' ? `0x${hex2(r.reply.replyCode)}` : `osdp_${r.reply.code}`;
+    return fail(ctx, 'keyset_failed', `${applied(ctx)}; PD answered osdp_KEYSET with ${code} instead of osdp_ACK — key not set`);
+  }
+  // Silence or garbage: the key may or may not have landed. Find the PD again and let
+  // install_session tell (SCBK-D still accepted → not keyed; this step's key accepted → keyed).
+  if (ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, 'install_session');
+  return fail(ctx, 'keyset_failed', `${applied(ctx)}; no valid reply to osdp_KEYSET (${r.kind === 'bad_reply' ? r.why : 'silence'}) — retry the step`);
+}
+
+function startKeyVerify(ctx: Ctx, pre: Op[]): Transition {
+  // Always a FRESH handshake with the derived key (kk 0x01, new link at SQN 0).
+  const ops = [...pre, ...enter(ctx, 'key_verify'), ...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))];
+  return go(ctx, { name: 'key_verify' }, ops);
+}
+
+export function onKeyVerify(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'handshake_ok') {
+    ctx.sessionOpen = true;
+    const ops = pass(ctx);
+    if (ctx.autoVerify) return startVerify(ctx, ops);
+    if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
+    return finish(ctx, ops);
+  }
+  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  if (why === 'no_reply' && ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, 'key_verify');
+  const before = ctx.keysetAcked ? 'PD acknowledged osdp_KEYSET, but a fresh handshake with the new key failed' : 'PD accepted this step’s key during install session, but a fresh handshake with it failed';
+  return fail(ctx, scOutcome(why), `${before}: ${scFailureText(why)} — the key is not proven; retry the step`);
+}
+
+function startRecover(ctx: Ctx, resume: 'install_session' | 'key_verify'): Transition {
+  ctx.recoveries++;
+  const ops = [...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, patientPolicy())];
+  return go(ctx, { name: 'recover', resume, lost: ctx.stage }, ops);
+}
+
+export function onRecover(ctx: Ctx, ph: P<'recover'>, r: OpResult): Transition {
+  if ((r.kind === 'reply' || r.kind === 'nak') && r.from === ctx.address) {
+    return ph.resume === 'key_verify' ? startKeyVerify(ctx, []) : startInstall(ctx, []);
+  }
+  const keyed = ctx.keysetAcked ? '; osdp_KEYSET was acknowledged, so a retry verifies the key without re-keying' : '';
+  return fail(ctx, 'no_response', `PD stopped answering at ${here(ctx)} during ${stageText(ph.lost as Stage)}${keyed}`);
+}
+
+function startVerify(ctx: Ctx, pre: Op[]): Transition {
+  // Re-read inside the new session: the PD at A/B answers under the new key.
+  const ops = [...pre, ...enter(ctx, 'verify'), command(ctx.address, { code: 'ID' }, true, exchangePolicy(ctx))];
+  return go(ctx, { name: 'verify_id' }, ops);
+}
+
+export function onVerifyId(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'reply' && r.reply.code === 'PDID' && r.from === ctx.address) {
+    const was = ctx.found?.id;
+    const now = r.reply.id;
+    if (was && (was.serial !== now.serial || was.vendor !== now.vendor)) {
+      return fail(ctx, 'verify_failed', `PD at ${here(ctx)} reports vendor ${now.vendor} serial ${now.serial}, but discovery found vendor ${was.vendor} serial ${was.serial} — is more than one PD on the port?`);
+    }
+    // Install mode must be off now: a handshake with SCBK-D has to fail.
+    const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx))];
+    return go(ctx, { name: 'verify_scbkd' }, ops);
+  }
+  const got = r.kind === 'nak' ? nakText(r.code) : r.kind === 'reply' ? `reply osdp_${r.reply.code}` : r.kind === 'bad_reply' ? `a bad reply (${r.why})` : 'no reply';
+  return fail(ctx, 'verify_failed', `key verified, but osdp_ID to ${here(ctx)} inside the new session drew ${got}`);
+}
+
+export function onVerifyScbkd(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'handshake_ok') {
+    return fail(ctx, 'verify_failed', 'PD still accepts SCBK-D after KEYSET: install mode is still on — check the PD’s install-mode jumper or setting');
+  }
+  const ops = pass(ctx);
+  if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
+  return finish(ctx, ops);
+}
+
+function startCaps(ctx: Ctx, pre: Op[]): Transition {
+  const ops = [...pre, ...enter(ctx, 'capabilities')];
+  if (ctx.sessionOpen) {
+    ops.push(command(ctx.address, { code: 'CAP' }, true, exchangePolicy(ctx)));
+    return go(ctx, { name: 'caps_read' }, ops);
+  }
+  ops.push(...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx)));
+  return go(ctx, { name: 'caps_session' }, ops);
+}
+
+export function onCapsSession(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'handshake_ok') {
+    ctx.sessionOpen = true;
+    return go(ctx, { name: 'caps_read' }, [command(ctx.address, { code: 'CAP' }, true, exchangePolicy(ctx))]);
+  }
+  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  return fail(ctx, scOutcome(why), `key verified, but reopening the session to read osdp_CAP failed: ${scFailureText(why)}`);
+}
+
+export function onCapsRead(ctx: Ctx, r: OpResult): Transition {
+  if (r.kind === 'reply' && r.reply.code === 'PDCAP') {
+    const unmet = firstUnmetCapability(ctx.expectedCapabilities, r.reply.entries);
+    if (unmet) return fail(ctx, 'capability_mismatch', `PD keyed and verified, but ${unmet}`);
+    return finish(ctx, pass(ctx));
+  }
+  if (r.kind === 'no_reply') return fail(ctx, 'no_response', `PD keyed and verified, but did not answer osdp_CAP at ${here(ctx)}`);
+  const got = r.kind === 'nak' ? nakText(r.code) : r.kind === 'reply' ? `reply osdp_${r.reply.code}` : r.kind === 'bad_reply' ? `a bad reply (${r.why})` : r.kind;
+  return fail(ctx, 'capability_mismatch', `PD keyed and verified, but osdp_CAP drew ${got}`);
+}
+
+function finish(ctx: Ctx, pre: Op[]): Transition {
+  const parts = [`PD keyed with this step’s SCBK and verified at ${here(ctx)}`];
+  if (ctx.autoVerify) parts.push('install mode is off (SCBK-D refused)');
+  if (ctx.expectedCapabilities.length) parts.push('capabilities met');
+  if (ctx.addressingPreset) parts.push('address and baud were already set');
+  if (ctx.alreadyKeyed) parts.push('it already held this key from an earlier attempt, so it was not re-keyed');
+  return succeed(ctx, parts.join('; '), pre);
+}

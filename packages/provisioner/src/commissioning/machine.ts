@@ -1,0 +1,115 @@
+// The commissioning sequence for ONE PD as a pure reducer (../shared/design/commissioning.md):
+//   discover → comset → confirm → install_session → keyset → key_verify → [verify] → [capabilities]
+// `startStep` gives the first operations; `nextStep` takes the result of the awaited operation (or
+// an abort) and gives the next ones. Time comes in with every input; nothing here does I/O.
+import type { StepOptions } from '../profile.ts';
+import { MAX_PD_ADDRESS } from '../profile.ts';
+import type { MachineInput, OpResult } from './ops.ts';
+import {
+  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS, STANDARD_BAUDS,
+  completedText, fail, fork,
+  type Ctx, type MachineState, type Phase, type Transition,
+} from './context.ts';
+import { onComset, onConfirm, onDiscover, onLocate, startDiscover } from './addressing.ts';
+import {
+  onCapsRead, onCapsSession, onInstallDerived, onInstallScbkd, onKeyVerify, onKeyset, onRecover, onVerifyId, onVerifyScbkd,
+} from './keying.ts';
+import { stageText } from './text.ts';
+
+export interface StepConfig {
+  /** The step's assigned address A and baud B. */
+  address: number;
+  baud: number;
+  options: StepOptions;
+  /** The baud this step last saw the PD at (an earlier attempt's `seenAtBaud`), tried first. */
+  lastSeenBaud?: number;
+  /** The port's current baud, when known (saves a needless set_baud). */
+  portBaud?: number;
+}
+
+/** Discovery order: last seen, profile baud, factory-common 9600, then the rest of 9600…230400. */
+export function discoveryOrder(lastSeenBaud: number | undefined, profileBaud: number): number[] {
+  const list = [lastSeenBaud, profileBaud, 9600, ...STANDARD_BAUDS];
+  return [...new Set(list.filter((b): b is number => b !== undefined && Number.isInteger(b) && b > 0))];
+}
+
+export function effectiveTimeoutMs(options: StepOptions): number {
+  return options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_STEP_TIMEOUT_MS;
+}
+
+export function startStep(cfg: StepConfig, now: number): Transition {
+  const timeoutMs = effectiveTimeoutMs(cfg.options);
+  const ctx: Ctx = {
+    address: cfg.address,
+    baud: cfg.baud,
+    autoVerify: cfg.options.autoVerify,
+    expectedCapabilities: [...cfg.options.expectedCapabilities],
+    timeoutMs,
+    deadline: now + timeoutMs,
+    candidates: discoveryOrder(cfg.lastSeenBaud, cfg.baud),
+    portBaud: cfg.portBaud,
+    stage: 'discover',
+    completed: [],
+    replyTimeoutMs: REPLY_TIMEOUT_MS,
+    garbledAt: [],
+    comsets: 0,
+    recoveries: 0,
+    addressingPreset: false,
+    alreadyKeyed: false,
+    keysetAcked: false,
+    sessionOpen: false,
+  };
+  if (!Number.isInteger(cfg.address) || cfg.address < 0 || cfg.address > MAX_PD_ADDRESS) {
+    return fail(ctx, 'internal_error', `invalid target address ${cfg.address} (must be 0–${MAX_PD_ADDRESS})`);
+  }
+  if (!Number.isInteger(cfg.baud) || cfg.baud <= 0) {
+    return fail(ctx, 'internal_error', `invalid target baud ${cfg.baud}`);
+  }
+  return startDiscover(ctx);
+}
+
+type Handler = (ctx: Ctx, phase: Phase, r: OpResult) => Transition;
+const on = <N extends Phase['name']>(f: (ctx: Ctx, phase: Extract<Phase, { name: N }>, r: OpResult) => Transition): Handler =>
+  f as Handler;
+
+/** The transition table: which handler consumes the result awaited in each phase. */
+const TABLE: Record<Exclude<Phase['name'], 'done'>, Handler> = {
+  discover: on<'discover'>(onDiscover),
+  comset: (ctx, _p, r) => onComset(ctx, r),
+  confirm: on<'confirm'>(onConfirm),
+  locate: on<'locate'>(onLocate),
+  install_scbkd: (ctx, _p, r) => onInstallScbkd(ctx, r),
+  install_derived: on<'install_derived'>(onInstallDerived),
+  keyset: (ctx, _p, r) => onKeyset(ctx, r),
+  key_verify: (ctx, _p, r) => onKeyVerify(ctx, r),
+  recover: on<'recover'>(onRecover),
+  verify_id: (ctx, _p, r) => onVerifyId(ctx, r),
+  verify_scbkd: (ctx, _p, r) => onVerifyScbkd(ctx, r),
+  caps_session: (ctx, _p, r) => onCapsSession(ctx, r),
+  caps_read: (ctx, _p, r) => onCapsRead(ctx, r),
+};
+
+export function nextStep(state: MachineState, input: MachineInput): Transition {
+  const { phase } = state;
+  if (phase.name === 'done') return { state, ops: [] };
+  const ctx = fork(state.ctx);
+  if (input.type === 'abort') {
+    return fail(ctx, 'interrupted', `attempt interrupted during ${stageText(ctx.stage)} (${completedText(ctx)}); the PD may be partly programmed`);
+  }
+  if (input.now >= ctx.deadline) {
+    const secs = Math.round(ctx.timeoutMs / 100) / 10;
+    return fail(ctx, 'timeout', `step timeout (${secs} s of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`);
+  }
+  return TABLE[phase.name](ctx, phase, input.result);
+}
+
+export function isDone(state: MachineState): boolean {
+  return state.phase.name === 'done';
+}
+
+/** Bus time by which the attempt must end; the runner may cut a long operation short at it. */
+export function deadlineOf(state: MachineState): number {
+  return state.ctx.deadline;
+}
+
+export type { MachineState, Transition };
