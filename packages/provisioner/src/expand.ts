@@ -49,7 +49,7 @@ function pickRandom(start: number, count: number, rng: Rng | undefined): number[
       throw new ExpandError('bad_rng', `the random source returned ${String(r)}; it must return a number in [0, 1)`);
     }
     const span = pool.length - i;
-    // min(): r * span can round up to span for r just below 1.
+    // min(): defensive, keeps j in range whatever the float arithmetic does near 1.
     const j = i + Math.min(span - 1, Math.floor(r * span));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
   }

@@ -77,7 +77,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * Derives the SCBK of every `success` step and returns the export. Throws KeyExportError when the
  * slot is not complete or the input is inconsistent (bad session id or seed, a step with an
  * impossible index/address/baud, repeated step indexes, two provisioned PDs at one address, a
- * derived key that is not 16 bytes). The bytes `derive` returns are wiped once hex-encoded.
+ * derived key that is not 16 bytes); errors `derive` throws (e.g. KdfError) pass through. The bytes
+ * `derive` returns are wiped once hex-encoded.
  */
 export function buildKeyExport(input: KeyExportInput, derive: DeriveScbk): KeyExport {
   if (!exportAvailable(input.slotState)) {

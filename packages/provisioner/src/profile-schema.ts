@@ -197,7 +197,9 @@ export function validateProfile(input: unknown): ProfileValidation {
     return { ok: false, problems: [{ path: '', message: `expected a profile object, got ${describe(input)}` }] };
   }
   const problems: ProfileProblem[] = [];
+  // Lists are kept even when some elements are bad, so the cross-field rules still see the rest.
   let manualList: unknown[] | undefined;
+  let capList: (ExpectedCapability | undefined)[] | undefined;
   const walk = walkObject(
     input,
     '',
@@ -219,8 +221,8 @@ export function validateProfile(input: unknown): ProfileValidation {
         if (r.value !== undefined) manualList = r.value as unknown[];
         return r;
       },
-      expectedCapabilities: (x, p) =>
-        checkList(x, p, MAX_CAPABILITIES, 'capabilities', problems, (c, cp) => {
+      expectedCapabilities: (x, p) => {
+        const r = checkList(x, p, MAX_CAPABILITIES, 'capabilities', problems, (c, cp) => {
           if (!isRecord(c)) {
             problems.push({ path: cp, message: `expected an object { functionCode, minCompliance, minCount }, got ${describe(c)}` });
             return undefined;
@@ -229,7 +231,10 @@ export function validateProfile(input: unknown): ProfileValidation {
           const w = walkObject(c, cp, CAPABILITY_SPECS, problems);
           if (problems.length !== before) return undefined;
           return { functionCode: w.valid.get('functionCode'), minCompliance: w.valid.get('minCompliance'), minCount: w.valid.get('minCount') };
-        }),
+        });
+        if (r.value !== undefined) capList = r.value as (ExpectedCapability | undefined)[];
+        return r;
+      },
     },
   );
   const { valid } = walk;
@@ -272,10 +277,9 @@ export function validateProfile(input: unknown): ProfileValidation {
     }
   }
 
-  const caps = valid.get('expectedCapabilities') as (ExpectedCapability | undefined)[] | undefined;
-  if (caps !== undefined) {
+  if (capList !== undefined) {
     const firstAt = new Map<number, number>();
-    caps.forEach((c, i) => {
+    capList.forEach((c, i) => {
       if (c === undefined) return;
       const prev = firstAt.get(c.functionCode);
       if (prev === undefined) firstAt.set(c.functionCode, i);
@@ -283,7 +287,7 @@ export function validateProfile(input: unknown): ProfileValidation {
     });
   }
 
-  if (problems.length > 0) return { ok: false, problems: capProblems(problems) };
+  if (problems.length > 0) return { ok: false, problems: capProblems(inFieldOrder(problems)) };
 
   const profile: Profile = {
     name: valid.get('name') as string,
@@ -293,11 +297,19 @@ export function validateProfile(input: unknown): ProfileValidation {
     startAddress: start ?? (manualList as number[] | undefined)?.[0] ?? 1,
     manualAddresses: [...((manualList as number[] | undefined) ?? [])],
     baud: valid.get('baud') as number,
-    expectedCapabilities: (caps as ExpectedCapability[]).map((c) => ({ ...c })),
+    expectedCapabilities: (capList as ExpectedCapability[]).map((c) => ({ ...c })),
     timeoutMs: valid.get('timeoutMs') as number,
     autoVerify: valid.get('autoVerify') as boolean,
   };
   return { ok: true, profile };
+}
+
+const FIELD_ORDER: readonly (keyof Profile)[] = ['name', 'deviceCount', 'addressStrategy', 'startAddress', 'manualAddresses', 'baud', 'expectedCapabilities', 'timeoutMs', 'autoVerify'];
+
+/** Problems in the order of the form's fields (unknown fields first); stable within a field. */
+function inFieldOrder(problems: ProfileProblem[]): ProfileProblem[] {
+  const rank = (p: ProfileProblem) => FIELD_ORDER.indexOf(/^[A-Za-z_$][A-Za-z0-9_$]*/.exec(p.path)?.[0] as keyof Profile);
+  return problems.map((p, i) => ({ p, i, r: rank(p) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.p);
 }
 
 /** validateProfile for callers that need a valid profile: throws InvalidProfileError otherwise. */
