@@ -177,7 +177,8 @@ export class Device {
     if (!j.ok) return j;
     const s = j.journal.slot;
     if (s.phase !== 'staging') return reject('slot_not_staging', `slot ${slot} is ${slotState(s)}, not staging`);
-    const bad = checkStepChunk(steps, s.steps.map((x) => x.address), this.status.maxStepsPerSlot);
+    // The header's deviceCount is the plan's size: "all steps uploaded" means exactly that many.
+    const bad = checkStepChunk(steps, s.steps.map((x) => x.address), Math.min(this.status.maxStepsPerSlot, s.header!.deviceCount));
     if (bad) return reject('bad_request', bad);
     j.journal.append({ t: 'steps', steps: steps.map((t) => ({ index: t.index, address: t.address, baud: t.baud })) });
     this.emitSlot(slot);
@@ -189,6 +190,7 @@ export class Device {
     if (!j.ok) return j;
     const s = j.journal.slot;
     if (s.phase !== 'staging') return reject('slot_not_staging', `slot ${slot} is ${slotState(s)}, not staging`);
+    if (s.steps.length !== s.header!.deviceCount) return reject('bad_request', `${s.steps.length} of ${s.header!.deviceCount} steps uploaded`);
     if (stepCount !== s.steps.length) return reject('bad_request', `seal count ${stepCount} does not match ${s.steps.length} uploaded steps`);
     j.journal.append({ t: 'seal' });
     this.emitSlot(slot);

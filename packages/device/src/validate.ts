@@ -2,8 +2,8 @@
 
 import type { StepTarget } from '@osprio/link';
 import { OSDP_BAUDS } from '@osprio/bus';
-import { ADDRESS_STRATEGIES, MAX_PD_ADDRESS } from '@osprio/provisioner';
-import type { Profile, StepOptions } from '@osprio/provisioner';
+import { formatProblems, MAX_PD_ADDRESS, validateProfile } from '@osprio/provisioner';
+import type { StepOptions } from '@osprio/provisioner';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,24 +37,18 @@ export function checkOptions(o: unknown): string | null {
   return null;
 }
 
-/** A structural check of the header; the host validated the profile in full. */
+/** The header must be a valid profile (the provisioner's own validation) that fits a slot. */
 export function checkHeader(h: unknown, maxSteps: number): string | null {
-  if (typeof h !== 'object' || h === null) return 'header missing';
-  const p = h as Profile;
-  if (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 64) return 'profile name must be 1..64 characters';
-  if (!isInt(p.deviceCount, 1, maxSteps)) return `deviceCount must be 1..${maxSteps}`;
-  if (!(ADDRESS_STRATEGIES as readonly string[]).includes(p.addressStrategy)) return 'unknown address strategy';
-  if (!isInt(p.startAddress, 0, MAX_PD_ADDRESS)) return 'bad start address';
-  if (!Array.isArray(p.manualAddresses) || p.manualAddresses.some((a) => checkAddress(a) !== null)) return 'bad manual address list';
-  const baud = checkBaud(p.baud);
-  if (baud) return baud;
-  return checkOptions({ timeoutMs: p.timeoutMs, autoVerify: p.autoVerify, expectedCapabilities: p.expectedCapabilities });
+  const v = validateProfile(h);
+  if (!v.ok) return `invalid profile header: ${formatProblems(v.problems.slice(0, 1))}`;
+  if (v.profile.deviceCount > maxSteps) return `deviceCount must be at most ${maxSteps}`;
+  return null;
 }
 
 /** A chunk of steps appended after `existing` (their addresses) in a slot holding at most `max`. */
 export function checkStepChunk(chunk: unknown, existing: readonly number[], max: number): string | null {
   if (!Array.isArray(chunk) || chunk.length === 0) return 'no steps in chunk';
-  if (existing.length + chunk.length > max) return `a slot holds at most ${max} steps`;
+  if (existing.length + chunk.length > max) return `at most ${max} steps fit this slot`;
   const seen = new Set(existing);
   for (let i = 0; i < chunk.length; i++) {
     const t = chunk[i] as StepTarget;
