@@ -29,7 +29,8 @@ function clip(s: string, n: number): string {
 export function describe(x: unknown): string {
   if (x === undefined) return 'nothing';
   if (x === null) return 'null';
-  if (typeof x === 'string') return `the text ${JSON.stringify(clip(x, 24))}`;
+  // A long run of hex could be key material pasted into the wrong field: never echo it.
+  if (typeof x === 'string') return /^[\s0-9a-fx:,-]{16,}$/i.test(x) ? 'a long hex string' : `the text ${JSON.stringify(clip(x, 24))}`;
   if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
   if (Array.isArray(x)) return 'a list';
   if (typeof x === 'object') return 'an object';

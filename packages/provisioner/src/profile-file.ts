@@ -56,11 +56,14 @@ export function parseProfileFile(text: string): ProfileFileResult {
   if (kind === KEY_EXPORT_KIND) {
     return fail(`this is a key export, not a profile ("${KEY_EXPORT_KIND}"); pick a profile .json file`, 'kind');
   }
+  if (kind === undefined && (Object.hasOwn(file, 'deviceCount') || Object.hasOwn(file, 'addressStrategy'))) {
+    return fail(`this looks like a bare profile without the file header; a profile file is { "kind": "${PROFILE_FILE_KIND}", "version": ${PROFILE_FILE_VERSION}, "profile": { … } }`, 'kind');
+  }
   if (kind === undefined) {
     return fail(`this file is not an Osprio profile: it has no "kind" (expected "${PROFILE_FILE_KIND}"); it may come from another program`, 'kind');
   }
   if (kind !== PROFILE_FILE_KIND) {
-    const shown = typeof kind === 'string' ? JSON.stringify(kind.length > 40 ? `${kind.slice(0, 40)}…` : kind) : 'not text';
+    const shown = typeof kind === 'string' && kind.length <= 40 && !/^[\s0-9a-fx:,-]{16,}$/i.test(kind) ? JSON.stringify(kind) : describe(kind);
     return fail(`this file is not an Osprio profile: its kind is ${shown}, expected "${PROFILE_FILE_KIND}"; it may come from another program`, 'kind');
   }
 

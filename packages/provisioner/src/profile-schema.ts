@@ -62,7 +62,7 @@ export const ProfileNameSchema = v.pipe(
   v.trim(),
   v.nonEmpty('the name is empty; give the profile a name'),
   v.maxLength(MAX_PROFILE_NAME_LENGTH, (i) => `${i.input.length} characters is too long; use at most ${MAX_PROFILE_NAME_LENGTH}`),
-  v.regex(/^\P{Cc}*$/u, 'contains a control character (line break, tab…); use one line of plain text'),
+  v.regex(/^[^\p{Cc}\p{Zl}\p{Zp}]*$/u, 'contains a control character (line break, tab…); use one line of plain text'),
 );
 
 export const DeviceCountSchema = v.pipe(

@@ -80,12 +80,17 @@ describe('parseProfileFile', () => {
   });
 
   it('a file from another program: no kind, or another kind', () => {
-    expect(problems(JSON.stringify({ name: 'x', deviceCount: 1 }))).toEqual([
+    expect(problems(JSON.stringify({ name: 'x', deviceCount: 1 }))[0]!.message).toMatch(/^this looks like a bare profile without the file header/);
+    expect(problems(JSON.stringify({ editor: 'x' }))).toEqual([
       { path: 'kind', message: 'this file is not an Osprio profile: it has no "kind" (expected "osprio-profile"); it may come from another program' },
     ]);
     expect(problems(JSON.stringify({ kind: 'vscode-settings' }))[0]!.message).toBe(
       'this file is not an Osprio profile: its kind is "vscode-settings", expected "osprio-profile"; it may come from another program',
     );
+    expect(problems(JSON.stringify({ kind: KEYISH }))[0]!.message).toBe(
+      'this file is not an Osprio profile: its kind is a long hex string, expected "osprio-profile"; it may come from another program',
+    );
+    expect(problems(JSON.stringify({ kind: 7 }))[0]!.message).toMatch(/its kind is 7, expected/);
   });
 
   it('our own key export, JSON or CSV, is recognised as such and its keys are not echoed', () => {

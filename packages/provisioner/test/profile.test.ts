@@ -120,6 +120,7 @@ describe('validateProfile: field problems', () => {
     expect(messageAt(baseProfile({ name: 'x'.repeat(65) }), 'name')).toBe('65 characters is too long; use at most 64');
     expect(validateProfile(baseProfile({ name: ` ${'x'.repeat(64)} ` })).ok).toBe(true);
     expect(messageAt(baseProfile({ name: 'a\nb' }), 'name')).toMatch(/control character/);
+    expect(messageAt(baseProfile({ name: 'a\u2028b' }), 'name')).toMatch(/control character/);
     expect(messageAt({ ...baseProfile(), name: 5 }, 'name')).toBe('expected text, got 5');
   });
 
@@ -168,6 +169,13 @@ describe('validateProfile: field problems', () => {
     const ps = problemsOf(withSeed);
     expect(ps.find((p) => p.path === 'seedHex')?.message).toMatch(/never carries key material/);
     expect(JSON.stringify(ps)).not.toContain('00112233');
+  });
+
+  it('never echoes a long hex string put in the wrong field', () => {
+    const hex = '00112233445566778899aabbccddeeff';
+    const ps = problemsOf({ ...baseProfile(), addressStrategy: hex, name: 5, deviceCount: `0x${hex}` });
+    expect(ps.find((p) => p.path === 'addressStrategy')?.message).toBe('a long hex string is not an address strategy; use "sequential", "random" or "manual"');
+    expect(JSON.stringify(ps)).not.toContain('0011223344');
   });
 
   it('a very long list is one problem, not one per element', () => {
