@@ -63,18 +63,17 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
   }, options.helloTimeoutMs ?? 10_000);
 
   function sendEdge(edge: ProgressEdge): void {
-    const key = queueKey(edge.queue);
-    const last = subs.get(key);
-    if (last === undefined || edge.seq <= last) return;
-    let text: string;
+    // The device's own edges; still, a malformed one must not break the link.
     try {
-      text = encodeEvent({ event: 'edge', edge });
+      const key = queueKey(edge.queue);
+      const last = subs.get(key);
+      if (last === undefined || !(edge.seq > last)) return;
+      const text = encodeEvent({ event: 'edge', edge });
+      subs.set(key, edge.seq);
+      conn.send(text);
     } catch (err) {
       options.onInternalError?.(err, 'subscribe');
-      return;
     }
-    subs.set(key, edge.seq);
-    conn.send(text);
   }
 
   function flushOutbox(): void {
