@@ -181,11 +181,12 @@ function checkList(input: unknown, path: string, max: number, noun: string, prob
   }
   const out: unknown[] = [];
   let ok = true;
-  input.forEach((x, i) => {
-    const r = item(x, childPath(path, i));
+  // An indexed loop, not forEach: a sparse array's holes are elements too (and invalid).
+  for (let i = 0; i < input.length; i++) {
+    const r = item(input[i], childPath(path, i));
     if (r === undefined) ok = false;
     out.push(r);
-  });
+  }
   // Even a list with bad elements is returned (with `undefined` holes) so cross-field rules can
   // still check its length and the good elements.
   return { ok, value: out };

@@ -92,6 +92,12 @@ describe('validateProfile: field problems', () => {
     expect(messageAt({ ...p, manualAddresses: [1, 2, 3, 4.5, 5, 6] }, 'manualAddresses[3]')).toMatch(/^4\.5 is not a whole number/);
   });
 
+  it('a hole in a sparse list is a problem at its index', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const p = baseProfile({ addressStrategy: 'manual', manualAddresses: [1, , 3] as number[] });
+    expect(messageAt(p, 'manualAddresses[1]')).toBe('expected a PD address (0–126), got nothing');
+  });
+
   it('one problem per bad value (the first rule it breaks)', () => {
     const ps = problemsOf(baseProfile({ addressStrategy: 'manual', deviceCount: 1, manualAddresses: [300.5] }));
     expect(ps.filter((p) => p.path === 'manualAddresses[0]')).toHaveLength(1);
