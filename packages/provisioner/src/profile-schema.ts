@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import {
   ADDRESS_STRATEGIES,
+  BROADCAST_ADDRESS,
   MAX_FUNCTION_CODE,
   MAX_PD_ADDRESS,
   MAX_PROFILE_NAME_LENGTH,
@@ -52,7 +53,7 @@ function wholeNumber(what: string) {
 
 export const PdAddressSchema = v.pipe(
   wholeNumber(`a PD address (0–${MAX_PD_ADDRESS})`),
-  v.check((n) => n !== 0x7f, `127 (0x7F) is the broadcast address, not a PD address; use 0–${MAX_PD_ADDRESS}`),
+  v.check((n) => n !== BROADCAST_ADDRESS, `127 (0x7F) is the broadcast address, not a PD address; use 0–${MAX_PD_ADDRESS}`),
   v.minValue(0, (i) => `${i.input} is below 0; PD addresses are 0–${MAX_PD_ADDRESS}`),
   v.maxValue(MAX_PD_ADDRESS, (i) => `${i.input} is above ${MAX_PD_ADDRESS}, the highest PD address; use 0–${MAX_PD_ADDRESS}`),
 );
