@@ -307,7 +307,10 @@ describe('validateProfile never throws', () => {
   });
 
   it('on arbitrary values of any type', () => {
-    fc.assert(fc.property(fc.anything(), (x) => void validateProfile(x)), { numRuns: 500 });
+    const anything = fc.anything({ withSparseArray: true, withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true, withDate: true, withTypedArray: true, withBigInt: true, withObjectString: true });
+    fc.assert(fc.property(anything, (x) => void validateProfile(x)), { numRuns: 500 });
+    // …also in the fields of an otherwise valid profile
+    fc.assert(fc.property(validProfileArb, fc.dictionary(fc.constantFrom('name', 'manualAddresses', 'expectedCapabilities', 'baud'), anything), (p, over) => void validateProfile({ ...p, ...over })), { numRuns: 300 });
   });
 
   it('on a valid profile with one field replaced by arbitrary JSON; every problem has a path and a message', () => {
