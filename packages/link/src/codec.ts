@@ -49,13 +49,13 @@ function reject(id: number | null, code: ErrorCode, message: string): DecodedReq
 /** Decodes one inbound frame on the device. */
 export function decodeRequest(data: string | Uint8Array): DecodedRequest {
   const g = guardJson(data);
-  if (!g.ok) return reject(null, g.code, g.message);
   const raw = g.value;
   // Recover the id first, so even a bad request gets a reply its sender can match.
   const id =
     typeof raw === 'object' && raw !== null && !Array.isArray(raw) && v.is(requestEnvelope.entries.id, (raw as { id?: unknown }).id)
       ? (raw as { id: number }).id
       : null;
+  if (!g.ok) return reject(id, g.code, g.message);
   const env = v.safeParse(requestEnvelope, raw);
   if (!env.success) return reject(id, 'bad_request', describeIssues(env.issues, 'request'));
   const type = env.output.type;
@@ -111,9 +111,9 @@ export type DeviceMessage =
  *  result is checked against that request's result schema. */
 export function decodeDeviceMessage(data: string | Uint8Array, pendingType: (id: number) => RequestType | undefined): DeviceMessage {
   const g = guardJson(data);
-  if (!g.ok) return { kind: 'invalid', id: null, message: g.message };
   const raw = g.value as { id?: unknown } | null;
   const id = typeof raw === 'object' && raw !== null && typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : null;
+  if (!g.ok) return { kind: 'invalid', id, message: g.message };
   const env = v.safeParse(deviceEnvelope, raw);
   if (!env.success) return { kind: 'invalid', id, message: describeIssues(env.issues, 'message') };
   const m = env.output;

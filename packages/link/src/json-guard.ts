@@ -3,7 +3,10 @@
 
 import { MAX_DEPTH, MAX_FRAME_BYTES } from './messages.ts';
 
-export type Guarded = { ok: true; value: unknown } | { ok: false; code: 'too_large' | 'bad_request'; message: string };
+export type Guarded =
+  | { ok: true; value: unknown }
+  /** `value`, when present, is the parsed frame with forbidden keys removed: enough to read an id. */
+  | { ok: false; code: 'too_large' | 'bad_request'; message: string; value?: unknown };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -42,8 +45,6 @@ export function jsonDepth(s: string, limit: number): number {
   return max;
 }
 
-class ForbiddenKey extends Error {}
-
 export function guardJson(data: string | Uint8Array, maxBytes = MAX_FRAME_BYTES): Guarded {
   let s: string;
   if (typeof data === 'string') {
@@ -62,15 +63,18 @@ export function guardJson(data: string | Uint8Array, maxBytes = MAX_FRAME_BYTES)
     }
   }
   if (jsonDepth(s, MAX_DEPTH) > MAX_DEPTH) return { ok: false, code: 'bad_request', message: `nesting deeper than ${MAX_DEPTH}` };
+  let forbidden = false;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(s, function (key, val: unknown) {
-      if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKey();
-      return val;
+    value = JSON.parse(s, function (key, val: unknown) {
+      if (!FORBIDDEN_KEYS.has(key)) return val;
+      forbidden = true;
+      return undefined; // drops the key
     });
-    return { ok: true, value };
-  } catch (e) {
+  } catch {
     // Never pass on the parser's message: it quotes the input.
-    if (e instanceof ForbiddenKey) return { ok: false, code: 'bad_request', message: 'forbidden key (__proto__, constructor or prototype)' };
     return { ok: false, code: 'bad_request', message: 'not valid JSON' };
   }
+  if (forbidden) return { ok: false, code: 'bad_request', message: 'forbidden key (__proto__, constructor or prototype)', value };
+  return { ok: true, value };
 }

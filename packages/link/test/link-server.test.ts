@@ -297,7 +297,7 @@ describe('hostile frames through the server', () => {
     await tick(10);
     expect(replies).toHaveLength(7);
     for (const r of replies) expect(r).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^(bad_request|unknown_type)$/) } });
-    expect(replies.map((r) => (r as { id: unknown }).id)).toEqual([null, 1, 2, null, 4, null, null]);
+    expect(replies.map((r) => (r as { id: unknown }).id)).toEqual([null, 1, 2, 3, 4, null, null]);
     expect(JSON.stringify(device.slots)).toBe(before);
     expect(device.calls.length).toBe(callsBefore);
   });
