@@ -31,6 +31,13 @@ export interface FrameStreamOptions {
   accept?: 'any' | 'replies' | 'commands';
 }
 
+export interface StreamSnapshot {
+  readonly buf: Uint8Array;
+  readonly lastAt: number | undefined;
+}
+
+export const EMPTY_STREAM: StreamSnapshot = { buf: new Uint8Array(0), lastAt: undefined };
+
 export class FrameStreamParser {
   readonly maxLength: number;
   readonly interCharTimeoutMs: number;
@@ -43,6 +50,22 @@ export class FrameStreamParser {
     this.maxLength = opts.maxLength ?? MAX_FRAME_LEN;
     this.interCharTimeoutMs = opts.interCharTimeoutMs ?? 20;
     this.accept = opts.accept ?? 'any';
+  }
+
+  /**
+   * The receive state as an immutable value, for reducers that keep the parser in their state
+   * (pd.ts). The buffer is never written in place, so the snapshot may be shared.
+   */
+  snapshot(): StreamSnapshot {
+    return { buf: this.buf, lastAt: this.lastAt };
+  }
+
+  /** A parser that continues from a snapshot. */
+  static restore(snap: StreamSnapshot, opts: FrameStreamOptions = {}): FrameStreamParser {
+    const p = new FrameStreamParser(opts);
+    p.buf = snap.buf;
+    p.lastAt = snap.lastAt;
+    return p;
   }
 
   /** Bytes held back waiting for the rest of a frame (or a MARK waiting for its SOM). */
