@@ -7,3 +7,4 @@ export * from './stream.ts';
 export * from './codes.ts';
 export * from './commands.ts';
 export * from './replies.ts';
+export * from './pd.ts';
