@@ -1,6 +1,7 @@
 // Offline-autonomous execution (Osprio Pro): with no host attached, work through ready slots in slot
 // order, one PD at a time — wait until a PD answers discovery, run the next pending step on it,
-// record the outcome, then wait until that PD stops answering before the next. Failures are never
+// record the outcome, then wait until that PD stops answering before the next (and on start, a PD
+// already present must leave first). Failures are never
 // retried (a failed step is not pending). Stopping (a host attached) abandons any waiting but lets
 // the attempt in flight finish; `stop()` resolves once it has.
 
@@ -55,6 +56,10 @@ export class AutonomousRunner {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    // A PD already on the bus when the runner (re)starts may be one a host just commissioned: running
+    // the next step on it would re-address a keyed PD. Start only on a PD that arrives.
+    this.phase = 'awaiting_departure';
+    if (!(await this.waitFor(false, signal))) return;
     while (!signal.aborted) {
       if (!this.target.nextPending()) {
         this.phase = 'idle';

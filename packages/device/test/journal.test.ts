@@ -85,7 +85,7 @@ describe('journal tail truncated at every byte offset of the last record', () =>
     await S0.d.close();
     for (let i = before.length; i < after.length; i++) {
       const bad = Uint8Array.from(after);
-      bad[i] ^= 0x20;
+      bad[i] = bad[i]! ^ 0x20;
       const r = await openOn(bad);
       expect(r.seen, `flip at ${i}`).toEqual(S0.seen);
       await r.d.close();

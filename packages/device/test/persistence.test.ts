@@ -103,7 +103,12 @@ describe('persistence', () => {
     const dir = tmpDir();
     const { d } = open(dir, { edgeLimit: 4, compactEvery: 5 });
     readySlot(d, 0, 3);
-    for (let k = 0; k < 5; k++) for (const i of [0, 1, 2]) (d.verb({ slot: 0 }, i, 'skip'), d.verb({ slot: 0 }, i, 'reset'));
+    for (let k = 0; k < 5; k++) {
+      for (const i of [0, 1, 2]) {
+        d.verb({ slot: 0 }, i, 'skip');
+        d.verb({ slot: 0 }, i, 'reset');
+      }
+    }
     const last = slotOf(d, 0).lastSeq;
     expect(last).toBe(30);
     expect(d.since({ slot: 0 }, 0)).toEqual({ ok: true, resync: true, lastSeq: 30 });
