@@ -8,3 +8,6 @@ export * from './codes.ts';
 export * from './commands.ts';
 export * from './replies.ts';
 export * from './pd.ts';
+export * from './acu-types.ts';
+export * from './acu-link.ts';
+export * from './acu-driver.ts';

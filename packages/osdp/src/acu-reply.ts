@@ -1,0 +1,116 @@
+// How the ACU link reducer classifies a valid frame that answers the transmission in flight:
+// BUSY → resend later; NAK → result (0x04 restarts the link); otherwise per purpose — a command's
+// reply (plain or secured, incl. the plaintext KEYSET-ACK), or the next handshake step.
+
+import type { Bytes } from './bytes.ts';
+import { NAK_SEQ_NUM, osdp_ACK, osdp_BUSY, osdp_KEYSET, osdp_NAK } from './codes.ts';
+import { BROADCAST, buildFrame, type Frame } from './frame.ts';
+import { decodeReply } from './replies.ts';
+import { cpCheckCcrypt, cpCheckRmacI, cpUnwrapReply, type ScSession } from './secure-channel.ts';
+import type { AcuState, AcuTransition, Tx, TxPurpose } from './acu-types.ts';
+import { fail, finish, newTx, nextSqn, transmit, waitThenResend } from './acu-tx.ts';
+
+/**
+ * Does `frame` (already known to carry the reply bit) answer `tx`? The address must be the one we
+ * sent to — for broadcast also 0x7F or the PD's own address, or any while the PD's address is
+ * unknown — and the SQN ours. BUSY (sent with SQN 0) and NAK (libosdp answers a sequence error
+ * with another SQN) are taken whatever their SQN.
+ */
+export function replyMatches(s: AcuState, tx: Tx, frame: Frame): boolean {
+  const own = s.config.address;
+  const addressOk =
+    tx.address === BROADCAST ? frame.address === BROADCAST || own === BROADCAST || frame.address === own : frame.address === tx.address;
+  if (!addressOk) return false;
+  if (frame.sqn === tx.sqn) return true;
+  return !frame.scb && (frame.code === osdp_BUSY || frame.code === osdp_NAK);
+}
+
+/** Classifies a matching reply and moves the link on. */
+export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): AcuTransition {
+  const stage = tx.purpose.stage;
+  if (!frame.scb && frame.code === osdp_BUSY) {
+    const busy = tx.busy + 1;
+    if (busy > s.config.maxBusy) return fail(s, { kind: 'busy', stage, count: busy });
+    // Not processed yet: same SQN, same bytes, after a pause (§2.6).
+    return waitThenResend(s, { ...tx, busy }, at + s.config.busyDelayMs, false);
+  }
+  // A NAK during the secure channel usually comes in plaintext: the PD has dropped the session.
+  if (!frame.scb && frame.code === osdp_NAK) return onNak(s, tx, frame, frame.data, null);
+  const p = tx.purpose;
+  switch (p.stage) {
+    case 'command':
+      return onCommandReply(s, tx, p, frame);
+    case 'chlng': {
+      const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
+      const r = cpCheckCcrypt(p.cp, frame);
+      if (!r.ok) return fail(adv, { ...r.error, stage, frame });
+      const bytes = buildFrame({ address: tx.address, reply: false, sqn: adv.nextSqn, check: 'crc', mark: s.config.mark, ...r.scrypt });
+      return transmit(adv, newTx({ stage: 'scrypt', cp: r.state }, bytes, adv.nextSqn, tx.address, tx.policy), at, false);
+    }
+    case 'scrypt': {
+      const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
+      const r = cpCheckRmacI(p.cp, frame);
+      if (!r.ok) return fail(adv, { ...r.error, stage, frame });
+      return finish(
+        { ...adv, session: r.session },
+        {
+          ok: true,
+          request: 'handshake',
+          reply: { kind: 'RMAC_I', rmacI: frame.data.slice() },
+          frame,
+          from: frame.address,
+          secure: true,
+          sessionDropped: false,
+          tries: tx.tries,
+        },
+      );
+    }
+  }
+}
+
+/**
+ * osdp_NAK: a valid reply, so the SQN advances — except NAK 0x04, which restarts the link. A
+ * plaintext NAK (`secured` null) ends the session; a secured one keeps it, chain advanced.
+ */
+function onNak(s: AcuState, tx: Tx, frame: Frame, data: Bytes, secured: ScSession | null): AcuTransition {
+  const stage = tx.purpose.stage;
+  const code = data[0];
+  if (code === undefined) return fail({ ...s, nextSqn: nextSqn(tx.sqn) }, { kind: 'bad_reply', stage, reason: 'osdp_NAK without an error code', tries: tx.tries, frame });
+  const restarted = code === NAK_SEQ_NUM;
+  const session = restarted ? null : secured;
+  const next: AcuState = { ...s, nextSqn: restarted ? 0 : nextSqn(tx.sqn), session };
+  return fail(next, {
+    kind: 'nak',
+    stage,
+    code,
+    detail: data.slice(1),
+    sessionDropped: s.session !== null && session === null,
+    restarted,
+    frame,
+  });
+}
+
+function onCommandReply(s: AcuState, tx: Tx, p: Extract<TxPurpose, { stage: 'command' }>, frame: Frame): AcuTransition {
+  const stage = 'command';
+  const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
+  const ok = (state: AcuState, code: number, data: Bytes, secure: boolean, sessionDropped: boolean): AcuTransition => {
+    const d = decodeReply(code, data);
+    if (!d.ok) return fail(state, { kind: 'bad_reply', stage, reason: d.error.message, tries: tx.tries, frame });
+    return finish(state, { ok: true, request: 'send', reply: d.value, frame, from: frame.address, secure, sessionDropped, tries: tx.tries });
+  };
+  if (!p.secure) {
+    if (frame.scb) return fail(adv, { kind: 'bad_reply', stage, reason: 'secured reply to a plaintext command', tries: tx.tries, frame });
+    return ok(adv, frame.code, frame.data, false, false);
+  }
+  const keyset = p.code === osdp_KEYSET;
+  if (!frame.scb) {
+    // HID readers acknowledge KEYSET in plaintext, having already dropped the session (§5.9, LOi#194).
+    if (keyset && frame.code === osdp_ACK && frame.data.length === 0) return ok({ ...adv, session: null }, osdp_ACK, frame.data, false, true);
+    return fail({ ...adv, session: null }, { kind: 'sc_not_secured', stage, frame });
+  }
+  const u = cpUnwrapReply(p.session!, frame);
+  if (!u.ok) return fail({ ...adv, session: null }, { ...u.error, stage, frame });
+  if (u.code === osdp_NAK) return onNak(s, tx, frame, u.data, u.session);
+  // After acknowledging KEYSET the PD drops the session; the new key is proven by a fresh handshake.
+  return ok({ ...adv, session: keyset ? null : u.session }, u.code, u.data, true, keyset);
+}
