@@ -55,7 +55,8 @@ export type DeviceEvent =
   | { type: 'slot'; slot: SlotSummary }
   | { type: 'live'; sessionId: string | null };
 
-export type SinceResult = { resync: false; edges: ProgressEdge[] } | { resync: true; lastSeq: number };
+/** `oldestSeq`: the oldest edge still kept (lastSeq + 1 when none is). */
+export type SinceResult = { resync: false; edges: ProgressEdge[] } | { resync: true; oldestSeq: number; lastSeq: number };
 
 /** One queue (a slot or the live session) as the verb and attempt code sees it. */
 interface Queue {
@@ -231,7 +232,7 @@ export class Device {
     if (!q.ok) return q;
     const { floor, edges } = q.queue.edgeWindow();
     const last = q.queue.lastSeq();
-    if (!Number.isInteger(seq) || seq < floor || seq > last) return { ok: true, resync: true, lastSeq: last };
+    if (!Number.isInteger(seq) || seq < floor || seq > last) return { ok: true, resync: true, oldestSeq: floor + 1, lastSeq: last };
     return { ok: true, resync: false, edges: edges.filter((e) => e.seq > seq) };
   }
 

@@ -9,3 +9,4 @@ export { systemClock } from './clock.ts';
 export { VERB_LEGAL_FROM, verbLegal } from './verbs.ts';
 export type { Result, Rejected, RejectCode } from './verbs.ts';
 export type { LoadReport } from './journal.ts';
+export { DeviceLinkHandler, wireCode } from './handler.ts';

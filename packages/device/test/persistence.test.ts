@@ -111,8 +111,8 @@ describe('persistence', () => {
     }
     const last = slotOf(d, 0).lastSeq;
     expect(last).toBe(30);
-    expect(d.since({ slot: 0 }, 0)).toEqual({ ok: true, resync: true, lastSeq: 30 });
-    expect(d.since({ slot: 0 }, 25)).toEqual({ ok: true, resync: true, lastSeq: 30 });
+    expect(d.since({ slot: 0 }, 0)).toEqual({ ok: true, resync: true, oldestSeq: 27, lastSeq: 30 });
+    expect(d.since({ slot: 0 }, 25)).toEqual({ ok: true, resync: true, oldestSeq: 27, lastSeq: 30 });
     const kept = d.since({ slot: 0 }, 26);
     expect(kept).toMatchObject({ ok: true, resync: false });
     expect((kept as { edges: { seq: number }[] }).edges.map((e) => e.seq)).toEqual([27, 28, 29, 30]);
