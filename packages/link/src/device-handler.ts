@@ -44,8 +44,10 @@ export interface DeviceHandler {
   identity(): Omit<DeviceIdentity, 'protocolVersion'>;
 
   /** A host opened a session (after a successful hello). With offlineAutonomous, finish the
-   *  attempt in flight and hand control to the verbs. */
-  attach(session: HostSession): void;
+   *  attempt in flight and hand control to the verbs. The hello reply does not wait for a returned
+   *  promise (an attempt may take longer than a host waits for hello); verbs accepted meanwhile
+   *  queue behind the attempt on the bus. A rejection goes to onInternalError. */
+  attach(session: HostSession): void | Promise<void>;
   /** The session ended (host closed, link dropped). Close its live session, if any; autonomous
    *  work may resume. `session` is no longer usable. */
   detach(session: HostSession): void;
@@ -64,7 +66,8 @@ export interface DeviceHandler {
   /** Any state → empty; cancels an attempt in flight. */
   deleteSlot(slot: number): Promise<SlotSummary>;
   /** Immediate accept (resolve) or reject (throw LinkError: verb_illegal, unknown_step,
-   *  slot_not_ready, not_found). What happens on the bus follows as edges via pushEdge. */
+   *  slot_not_ready, unknown_slot, no_live_session). `p` names a slot or the live queue
+   *  ({ live: sessionId }). What happens on the bus follows as edges via pushEdge. */
   verb(p: VerbParams): Promise<void>;
   /** The stored edges of the slot after sinceSeq, in order, or `resync` if sinceSeq is older than
    *  the store keeps. The link sends the reply, then the replay, then live edges. */

@@ -10,11 +10,16 @@ export const ERROR_CODES = [
   'hello_required', // a request other than hello before the session was opened
   'device_in_use', // another host holds the session
   'busy', // too many requests outstanding on this link
-  'not_found', // no such slot / live session
+  'not_found', // no such thing (generic; the specific codes below are preferred)
+  'unknown_slot', // no slot with that index on this device
   'illegal_state', // the slot (or live session) is not in a state that allows this request
+  'slot_not_empty', // createSlot on a slot that holds a plan
+  'slot_not_staging', // uploadSteps / sealSlot on a slot that is not staging
   'verb_illegal', // the verb is not legal from the step's current state
-  'unknown_step', // no step with that index in the slot
+  'unknown_step', // no step with that index in the queue
   'slot_not_ready', // verbs need a ready or complete slot
+  'no_live_session', // quickStep / a live verb without an open live session (or another one's id)
+  'queue_full', // the live queue holds as many quick-steps as the device keeps
   'not_supported', // this firmware does not offer the feature (e.g. slots on a Mini)
   'internal', // the device failed; the message is generic on purpose
 ] as const;

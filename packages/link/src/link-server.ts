@@ -128,7 +128,12 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
       if (!session) {
         session = openSession();
         clearTimeout(helloTimer);
-        handler.attach(session);
+        try {
+          const r = handler.attach(session);
+          if (r instanceof Promise) r.catch((err: unknown) => options.onInternalError?.(err, 'hello'));
+        } catch (err) {
+          options.onInternalError?.(err, 'hello');
+        }
       }
       reply('hello', id, { ...ident, protocolVersion: v });
       return;

@@ -63,11 +63,8 @@ export interface SealSlotParams {
   stepCount: number;
 }
 
-export interface VerbParams {
-  slot: number;
-  stepIndex: number;
-  verb: Verb;
-}
+/** A verb on a step of a slot, or of the open live queue (a quick-step row has the same verbs). */
+export type VerbParams = { stepIndex: number; verb: Verb } & ({ slot: number } | { live: string });
 
 /** A verb's immediate answer. A rejection is an error reply (verb_illegal, unknown_step, slot_not_ready…). */
 export interface VerbResult {

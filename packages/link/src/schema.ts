@@ -19,7 +19,6 @@ import {
   seq,
   slotDetail,
   slotIndex,
-  slotStepIndex,
   anyStepIndex,
   slotSummary,
   stepOptions,
@@ -31,6 +30,7 @@ import {
 import { MAX_STEPS_PER_SLOT } from '@osprio/provisioner';
 
 const empty = v.strictObject({});
+const verbName = v.picklist(['try', 'retry', 'skip', 'reset'] as const);
 const slotOnly = v.strictObject({ slot: slotIndex });
 
 export const paramsSchemas = {
@@ -45,7 +45,15 @@ export const paramsSchemas = {
   sealSlot: v.strictObject({ slot: slotIndex, stepCount: int(0, MAX_STEPS_PER_SLOT) }),
   getSlot: slotOnly,
   deleteSlot: slotOnly,
-  verb: v.strictObject({ slot: slotIndex, stepIndex: slotStepIndex, verb: v.picklist(['try', 'retry', 'skip', 'reset'] as const) }),
+  // One object with a check rather than a union: a union's error would not say which field is wrong.
+  verb: v.pipe(
+    v.strictObject({ slot: v.optional(slotIndex), live: v.optional(uuid), stepIndex: anyStepIndex, verb: verbName }),
+    v.check((p) => (p.slot === undefined) !== (p.live === undefined), 'name exactly one queue: slot or live'),
+    v.forward(
+      v.check((p) => p.slot === undefined || p.stepIndex < MAX_STEPS_PER_SLOT, `expected <=${MAX_STEPS_PER_SLOT - 1} in a slot`),
+      ['stepIndex'],
+    ),
+  ),
   subscribe: v.strictObject({ slot: slotIndex, sinceSeq: seq }),
   unsubscribe: slotOnly,
   openLive: v.strictObject({ sessionId: uuid, seed: seedHex }),

@@ -82,6 +82,14 @@ describe('codec round trip', () => {
     expect(m).toEqual({ kind: 'reply', id: 7, type, result: RESULTS[type] });
   });
 
+  it('a verb on the live queue round-trips; a verb naming both or neither queue is refused', () => {
+    const live = { live: LIVE_ID, stepIndex: 300, verb: 'skip' as const };
+    expect(decodeRequest(encodeRequest(1, 'verb', live))).toEqual({ ok: true, request: { id: 1, type: 'verb', params: live } });
+    for (const params of [{ slot: 1, live: LIVE_ID, stepIndex: 0, verb: 'try' }, { stepIndex: 0, verb: 'try' }]) {
+      expect(decodeRequest(JSON.stringify({ id: 2, type: 'verb', params }))).toMatchObject({ ok: false, id: 2, error: { code: 'bad_request' } });
+    }
+  });
+
   it('the streaming subscribe answer round-trips too', () => {
     const r = { status: 'streaming' as const, lastSeq: 3 };
     expect(decodeDeviceMessage(encodeReply('subscribe', 1, r), () => 'subscribe')).toMatchObject({ kind: 'reply', result: r });
@@ -263,7 +271,7 @@ describe('decode errors are stable codes with the id when it can be read', () =>
 
   it('issue messages name a path and an expectation', () => {
     const d = decodeRequest('{"id":1,"type":"verb","params":{"slot":1,"stepIndex":126,"verb":"try"}}');
-    expect(d).toMatchObject({ ok: false, error: { message: 'params.stepIndex: expected <=125' } });
+    expect(d).toMatchObject({ ok: false, error: { message: 'params.stepIndex: expected <=125 in a slot' } });
     const e = decodeRequest('{"id":1,"type":"verb","params":{"slot":1,"stepIndex":1,"verb":"explode"}}');
     expect(!e.ok && e.error.message).toMatch(/^params\.verb: expected /);
   });

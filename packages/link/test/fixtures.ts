@@ -11,6 +11,7 @@ import {
   type SlotSummary,
   type StepRecord,
   type SubscribeAnswer,
+  type VerbParams,
 } from '../src/index.ts';
 
 export const SEED = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
@@ -162,8 +163,14 @@ export class FakeDevice implements DeviceHandler {
     this.session?.pushEdge(e);
     return e;
   }
-  async verb(p: { slot: number; stepIndex: number; verb: string }) {
+  async verb(p: VerbParams) {
     this.trip('verb');
+    if ('live' in p) {
+      if (p.live !== this.liveId) throw new LinkError('no_live_session', 'no such live session');
+      if (p.stepIndex >= this.liveStep) throw new LinkError('unknown_step', `no quick-step ${p.stepIndex}`);
+      this.session?.pushEdge({ ...edge(0, ++this.liveSeq, { stepIndex: p.stepIndex, stage: 'queued' }), queue: { live: this.liveId } });
+      return;
+    }
     const s = this.slot(p.slot);
     if (s.detail.state !== 'ready' && s.detail.state !== 'complete') throw new LinkError('slot_not_ready', 'slot is not ready');
     const st = s.detail.steps[p.stepIndex];

@@ -257,8 +257,17 @@ describe('progress edges', () => {
       [{ live: LIVE_ID }, 0, 'queued'],
       [{ live: LIVE_ID }, 1, 'queued'],
     ]);
+    // A quick-step row has the same verbs as a batch row.
+    await expect(client.verb({ live: LIVE_ID, stepIndex: 1, verb: 'retry' })).resolves.toEqual({ accepted: true });
+    await expect(client.verb({ live: LIVE_ID, stepIndex: 5, verb: 'retry' })).rejects.toMatchObject({ code: 'unknown_step' });
+    await tick();
+    expect(edges(events).map((e) => e.stepIndex)).toEqual([0, 1, 1]);
     await client.closeLive();
     expect(device.liveId).toBeNull();
+    // After closeLive the live queue no longer streams.
+    device.session!.pushEdge({ ...edge(0, 99), queue: { live: LIVE_ID } });
+    await tick();
+    expect(edges(events)).toHaveLength(3);
   });
 
   it('pushEdge after the link closed is harmless', async () => {
