@@ -38,6 +38,12 @@ export interface PdConfig {
   lstat?: { tamper: number; power: number };
   /** SC is dropped after this long without a valid secure command (libosdp: 8 s). Needs `at`. */
   scTimeoutMs?: number;
+  /**
+   * A byte-identical retry of the last command when both carry SQN 0 (e.g. a CHLNG whose CCRYPT was
+   * lost): 'resend' the cached reply (default; keeps RND.B, so the CP's retry still completes the
+   * handshake) or 'reprocess' it as a fresh restart, as libosdp's phy layer reads it.
+   */
+  sqn0Repeat?: 'resend' | 'reprocess';
   /** Largest frame accepted (default 1440). */
   maxLength?: number;
 }

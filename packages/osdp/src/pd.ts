@@ -139,16 +139,16 @@ function onFrame(state: PdState, frame: Frame, at: number | undefined, out: PdOu
   if (frame.check === 'crc' && !crcOk) return nak(s, ctx, NAK_CHECK, out);
 
   // Sequence number (reference §2.6, libosdp phy_check_packet).
-  if (frame.sqn === 0) {
-    s = dropSc({ ...s, seq: -1 }, 'sqn_reset', out);
-  } else if (frame.sqn === s.seq) {
-    if (s.cache && equalBytes(s.cache.command, frame.bytes)) {
-      // A true repeat: the CP lost our reply. Resend it bit for bit, run nothing.
-      out.push({ type: 'send', bytes: s.cache.reply });
-      return s;
-    }
-    // Same SQN, different command: libosdp drops its cache and processes it as new.
+  // A true repeat (same SQN, same bytes): the CP lost our reply. Resend it bit for bit, run nothing.
+  // This includes a retried SQN-0 command unless `sqn0Repeat` is 'reprocess' (see PdConfig).
+  const sameBytes = s.cache !== null && frame.sqn === s.seq && equalBytes(s.cache.command, frame.bytes);
+  if (sameBytes && (frame.sqn !== 0 || cfg.sqn0Repeat !== 'reprocess')) {
+    out.push({ type: 'send', bytes: s.cache!.reply });
+    return s;
   }
+  // SQN 0 restarts: reset the counter and drop SC. Same SQN with a different command is
+  // processed as new (libosdp drops its cache), keeping the counter.
+  if (frame.sqn === 0) s = dropSc({ ...s, seq: -1 }, 'sqn_reset', out);
   if (frame.sqn !== s.seq) {
     // libosdp advances its counter before comparing, so the NAK carries (and the PD keeps) the
     // SQN it expected: after 3 it expects 1, and NAK 04 goes out with SQN 1 (the capture shows it).

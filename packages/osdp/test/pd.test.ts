@@ -294,12 +294,28 @@ describe('secure channel', () => {
     expect(nakCode(n)).toBe(0x06);
   });
 
+  it('a retried SQN-0 CHLNG gets the same CCRYPT (so the retry completes), or a fresh one with reprocess', () => {
+    const chlng = buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...cpChallenge(1, SCBK, RND_A).chlng });
+    const h = new Harness(config());
+    const a = h.send(chlng)[0]!;
+    const b = h.send(chlng)[0]!;
+    expect(toHex(b.bytes)).toBe(toHex(a.bytes));
+    expect(h.state.handshakes).toBe(1);
+    const l = new Harness(config({ sqn0Repeat: 'reprocess' }));
+    const c = l.send(chlng)[0]!;
+    const d = l.send(chlng)[0]!;
+    expect(toHex(c.bytes)).toBe(toHex(a.bytes));
+    expect(toHex(d.bytes)).not.toBe(toHex(c.bytes));
+    expect(l.state.handshakes).toBe(2);
+  });
+
   it('seeded randomness is deterministic and differs per seed and per handshake', () => {
     const rndB = (seed: number, n: number): string[] => {
       const h = new Harness(config({ random: { seed } }));
       const out: string[] = [];
       for (let i = 0; i < n; i++) {
-        const [cc] = h.send(buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...cpChallenge(1, SCBK, RND_A).chlng }));
+        const rndA = Uint8Array.of(i, 1, 2, 3, 4, 5, 6, 7);
+        const [cc] = h.send(buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...cpChallenge(1, SCBK, rndA).chlng }));
         out.push(toHex(cc!.data.subarray(8, 16)));
       }
       return out;
