@@ -1,1 +1,9 @@
 export * from './bus.ts';
+export * from './prng.ts';
+export * from './sim-line.ts';
+export * from './sim-bus.ts';
+export * as telnet from './telnet.ts';
+export * from './open.ts';
+// Node-only transports: types here, instances through openBus() (keeps this index browser-safe).
+export type { SerialBus, SerialBusOptions } from './serial-bus.ts';
+export type { TcpBus, TcpBusOptions } from './tcp-bus.ts';

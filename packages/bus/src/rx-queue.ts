@@ -1,0 +1,63 @@
+// Receive side shared by the real transports: chunks stamped with the wall clock, and a read that
+// waits for the next chunk or the deadline, whichever comes first.
+
+import type { RxChunk } from './bus.ts';
+
+/** The bus clock of real transports: monotonic wall time in ms. */
+export function wallNow(): number {
+  return performance.now();
+}
+
+export class RxQueue {
+  private readonly chunks: RxChunk[] = [];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.chunks.push({ bytes, at: wallNow() });
+    this.wake?.();
+  }
+
+  /** Ends the stream: pending and later reads reject with `err` once queued chunks are consumed. */
+  fail(err: Error): void {
+    this.failure ??= err;
+    this.wake?.();
+  }
+
+  flush(): void {
+    this.chunks.length = 0;
+  }
+
+  async read(deadline: number): Promise<RxChunk | null> {
+    for (;;) {
+      const c = this.chunks.shift();
+      if (c) return c;
+      if (this.failure) throw this.failure;
+      const remaining = deadline - wallNow();
+      if (remaining <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.ceil(remaining));
+        const unset = this.setWake(done);
+        function done() {
+          clearTimeout(timer);
+          unset();
+          resolve();
+        }
+      });
+    }
+  }
+
+  private setWake(fn: () => void): () => void {
+    this.wake = fn;
+    return () => {
+      if (this.wake === fn) this.wake = null;
+    };
+  }
+}
+
+/** Waits until wall-clock bus time `until` (ms). */
+export async function sleepUntil(until: number): Promise<void> {
+  const ms = until - wallNow();
+  if (ms > 0) await new Promise((r) => setTimeout(r, Math.ceil(ms)));
+}

@@ -1,0 +1,100 @@
+// A local serial port (USB-RS485 adapter) through node-serialport. Node only: reached through
+// openBus(), never imported by the browser-safe index.
+
+import { SerialPort } from 'serialport';
+import type { Bus, RxChunk } from './bus.ts';
+import { RxQueue, sleepUntil, wallNow } from './rx-queue.ts';
+
+export interface SerialBusOptions {
+  baud?: number;
+}
+
+export class SerialBus implements Bus {
+  readonly kind = 'serial' as const;
+  readonly canSetBaud = true;
+  readonly name: string;
+  private currentBaud: number;
+  private readonly rx = new RxQueue();
+  private closed = false;
+
+  private constructor(
+    private readonly port: SerialPort,
+    path: string,
+    baud: number,
+  ) {
+    this.name = `serial:${path}`;
+    this.currentBaud = baud;
+    port.on('data', (d: Buffer) => this.rx.push(new Uint8Array(d)));
+    port.on('error', (e: Error) => this.rx.fail(new Error(`${this.name}: ${e.message}`)));
+    port.on('close', () => {
+      this.closed = true;
+      this.rx.fail(new Error(`${this.name}: port closed`));
+    });
+  }
+
+  static async open(path: string, opts: SerialBusOptions = {}): Promise<SerialBus> {
+    const baud = opts.baud ?? 9600;
+    const port = new SerialPort({ path, baudRate: baud, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+    await new Promise<void>((resolve, reject) =>
+      port.open((err) => (err ? reject(new Error(`serial:${path}: cannot open (${err.message})`)) : resolve())),
+    );
+    return new SerialBus(port, path, baud);
+  }
+
+  get baud(): number {
+    return this.currentBaud;
+  }
+
+  now(): number {
+    return wallNow();
+  }
+
+  async setBaud(baud: number): Promise<void> {
+    this.assertOpen();
+    // Drain first: changing the UART rate under bytes still in its FIFO garbles them. Read the
+    // reply before switching: the OS may discard input pending across a rate change.
+    await this.drain();
+    await new Promise<void>((resolve, reject) =>
+      this.port.update({ baudRate: baud }, (err) =>
+        err ? reject(new Error(`${this.name}: cannot set ${baud} baud (${err.message})`)) : resolve(),
+      ),
+    );
+    this.currentBaud = baud;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.assertOpen();
+    await new Promise<void>((resolve, reject) =>
+      this.port.write(Buffer.from(bytes), (err) => (err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve())),
+    );
+    await this.drain();
+  }
+
+  read(deadline: number): Promise<RxChunk | null> {
+    return this.rx.read(deadline);
+  }
+
+  flushInput(): void {
+    this.rx.flush();
+  }
+
+  sleep(until: number): Promise<void> {
+    return sleepUntil(until);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.port.close(() => resolve()));
+  }
+
+  private drain(): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.port.drain((err) => (err ? reject(new Error(`${this.name}: drain failed (${err.message})`)) : resolve())),
+    );
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.name}: bus is closed`);
+  }
+}
