@@ -6,9 +6,9 @@ import { toHex, wipe } from '@osprio/osdp';
 import type { AttemptResult, StageEvent } from '../stages.ts';
 import type { StepOptions } from '../profile.ts';
 import { deriveScbk } from '../kdf.ts';
-import { deadlineOf, nextStep, startStep, type Transition } from './machine.ts';
+import { nextStep, startStep, type Transition } from './machine.ts';
 import { isAwaited, type KeyRef, type Op, type OpResult } from './ops.ts';
-import { createWireLink, type StepLink } from './wire-link.ts';
+import { createAcuStepLink, type StepLink } from './step-link.ts';
 
 /** SCBK-D, the OSDP default install-mode key (reference §5.2). Public by definition. */
 export const SCBK_D: Uint8Array = Uint8Array.from([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f]);
@@ -50,7 +50,7 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
   if (scbk.length !== 16) return internal(`SCBK must be 16 bytes, got ${scbk.length}`);
   const secrets = [toHex(scbk), ...('seed' in args.key ? [toHex(args.key.seed)] : [])];
   const keyFor = (ref: KeyRef): Uint8Array => (ref === 'derived' ? scbk : SCBK_D);
-  const link = args.link ?? createWireLink(bus, args.random);
+  const link = args.link ?? createAcuStepLink(bus);
   // Where the attempt is, for an internal_error raised by a lower layer.
   const progress: Pick<AttemptResult, 'stage' | 'completed'> = { stage: 'discover', completed: [] };
   try {
@@ -58,7 +58,6 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
       { address: target.address, baud: target.baud, options: args.options, lastSeenBaud: args.lastSeenBaud, portBaud: bus.baud },
       bus.now(),
     );
-    const deadline = deadlineOf(t.state);
     for (;;) {
       let awaited: Op | undefined;
       for (const op of t.ops) {
@@ -71,7 +70,7 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
             break;
           case 'set_baud':
             await bus.setBaud(op.baud);
-            link.portChanged();
+            link.setBaud(op.baud);
             break;
           case 'restart':
             link.restart();
@@ -89,9 +88,11 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
       }
       let result: OpResult;
       if (awaited.op === 'command') {
-        result = await link.command(awaited, keyFor, deadline);
+        result = await link.command(awaited, keyFor);
       } else {
-        result = await link.handshake(awaited, keyFor(awaited.key), deadline);
+        const rndA = args.random(8);
+        if (rndA.length !== 8) throw new Error(`random(8) returned ${rndA.length} bytes`);
+        result = await link.handshake(awaited, keyFor(awaited.key), rndA);
       }
       t = nextStep(t.state, args.signal?.aborted ? { type: 'abort', now: bus.now() } : { type: 'result', result, now: bus.now() });
     }
