@@ -15,6 +15,15 @@ export const CLOSE_CODES = {
   helloTimeout: 4408,
 } as const;
 
+/** A close code and reason a WebSocket will accept from an application (browsers allow only 1000
+ *  and 3000–4999; a reason is at most 123 UTF-8 bytes). */
+export function sendableClose(code: number, reason: string): [number, string] {
+  const c = code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+  let r = reason.replace(/[^\x20-\x7e]/g, '?');
+  if (r.length > 120) r = r.slice(0, 120);
+  return [c, r];
+}
+
 export interface LinkConnection {
   /** Sends one frame; a no-op once closed. */
   send(text: string): void;

@@ -144,6 +144,19 @@ describe('WebSocket device server', () => {
     await expect(next.hello()).resolves.toBeDefined();
   });
 
+  it('frees the device when the first host stops answering pings (half-open link)', async () => {
+    const device = new FakeDevice();
+    server = await startWsDeviceServer({ handler: device, allowedOrigins: [ORIGIN], heartbeatMs: 30 });
+    const silent = new WebSocket(server.url, { autoPong: false });
+    await new Promise((r) => silent.once('open', r));
+    silent.send(encodeRequest(1, 'hello', { protocolVersion: 1 }));
+    await until(async () => device.attaches === 1);
+    await until(async () => device.detaches === 1);
+    silent.terminate();
+    const next = await client(server.url);
+    await expect(next.hello()).resolves.toBeDefined();
+  });
+
   it('a frame over the limit gets too_large and the link lives; far over, the link closes', async () => {
     const { server } = await start();
     const raw = new WebSocket(server.url);

@@ -1,7 +1,7 @@
 // The host side of the WebSocket transport, over any WHATWG-style WebSocket: the browser's
 // global one, or `ws`'s in Node (see ws-client-node.ts). No Node imports here.
 
-import { BaseConnection, CLOSE_CODES } from '../connection.ts';
+import { BaseConnection, CLOSE_CODES, sendableClose } from '../connection.ts';
 import { LinkError } from '../errors.ts';
 
 /** The part of the WHATWG WebSocket API this transport uses (browser WebSocket and `ws` both fit). */
@@ -36,7 +36,11 @@ export class WebSocketConnection extends BaseConnection {
 
   close(code: number = CLOSE_CODES.normal, reason = ''): void {
     if (this.closed) return;
-    this.ws.close(code, reason);
+    try {
+      this.ws.close(...sendableClose(code, reason));
+    } catch {
+      // already closing
+    }
     // Don't wait for the closing handshake: the session is over for us now.
     this.closed_({ code, reason });
   }

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { BaseConnection, CLOSE_CODES } from '../connection.ts';
+import { BaseConnection, CLOSE_CODES, sendableClose } from '../connection.ts';
 import type { DeviceHandler } from '../device-handler.ts';
 import { createLinkServer, type LinkServerOptions } from '../link-server.ts';
 import { MAX_FRAME_BYTES } from '../messages.ts';
@@ -58,7 +58,11 @@ export class WsServerConnection extends BaseConnection {
   }
 
   close(code: number = CLOSE_CODES.normal, reason = ''): void {
-    this.ws.close(code, reason);
+    try {
+      this.ws.close(...sendableClose(code, reason));
+    } catch {
+      // already closing
+    }
   }
 }
 
