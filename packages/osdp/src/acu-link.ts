@@ -14,8 +14,8 @@ import { encodeCommand, type Payload } from './commands.ts';
 import { BROADCAST, buildFrame, type FrameFields } from './frame.ts';
 import { cpChallenge, cpWrapCommand } from './secure-channel.ts';
 import { FrameStreamParser, type StreamEvent } from './stream.ts';
-import { classifyReply, replyMatches } from './acu-reply.ts';
-import { EMPTY_RX, fail, lost, newTx, transmit, waitThenResend, wireTimeMs, withWake } from './acu-tx.ts';
+import { classifyReply, onHeldCcrypt, replyMatches } from './acu-reply.ts';
+import { EMPTY_RX, fail, lost, newTx, transmit, waitThenResend, withWake } from './acu-tx.ts';
 import {
   DEFAULT_ACU_CONFIG,
   type AcuAction,
@@ -176,6 +176,7 @@ function setBaud(s: AcuState, input: Extract<AcuInput, { type: 'set_baud' }>): A
 function onAwaitTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): AcuTransition {
   const p = s.phase;
   if (p.name !== 'awaiting_reply' || input.at < p.deadline) return withWake(s, []);
+  if (p.tx.held) return onHeldCcrypt({ ...s, rx: EMPTY_RX }, p.tx, p.tx.held, input.at);
   // A reply still arriving at the deadline may finish, as long as it keeps to the inter-character timeout.
   const lastAt = s.rx.lastAt;
   if (s.rx.pending.length > 0 && lastAt !== undefined && input.at < lastAt + s.config.interCharTimeoutMs) {
@@ -195,7 +196,7 @@ function onRetryTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): A
  * same bytes after `delay`, or give up: 'timeout' if nothing was ever heard, else 'bad_reply'.
  */
 function failedTry(s: AcuState, tx: Tx, at: number, delay: number): AcuTransition {
-  const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0 };
+  const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0, held: undefined };
   if (t.tries >= t.policy.tries || t.silentTries >= t.policy.triesIfSilent) {
     const stage = t.purpose.stage;
     const error: AcuError = t.heardAny
@@ -224,7 +225,6 @@ function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransit
   const { events, rx } = scan(s, input.bytes, input.at);
   let tx = p.tx;
   let corrupt = false;
-  let state: AcuState = s;
   for (const ev of events) {
     if (ev.type === 'dropped') {
       // Frames without the reply bit (another master, or our own echo) are not an answer.
@@ -235,15 +235,12 @@ function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransit
     }
     tx = { ...tx, heard: true };
     if (!replyMatches(s, tx, ev.frame)) continue; // another PD, or a stale reply to an earlier SQN
-    state = { ...s, phase: { ...p, tx }, rx };
-    return classifyReply(state, tx, ev.frame, input.at);
+    return classifyReply({ ...s, phase: { ...p, tx }, rx }, tx, ev.frame, input.at);
   }
   // A partial frame is something heard; our reply may still complete it.
   if (rx.pending.length > 0) tx = { ...tx, heard: true };
-  state = { ...s, phase: { ...p, tx }, rx };
-  if (corrupt) {
-    // A reply arrived but was damaged: the PD has finished talking, retransmit after 2 idle characters.
-    return failedTry(state, tx, input.at, Math.max(s.config.retryDelayMs, wireTimeMs(2, s.baud)));
-  }
-  return withWake(state, []);
+  // A damaged frame may be a stale reply to an earlier exchange, so it does not end the wait: our
+  // reply may still follow. It does void a held CCRYPT: the PD has said something newer since.
+  if (corrupt && tx.held) tx = { ...tx, held: undefined };
+  return withWake({ ...s, phase: { ...p, tx }, rx }, []);
 }

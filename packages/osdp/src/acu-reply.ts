@@ -3,26 +3,67 @@
 // reply (plain or secured, incl. the plaintext KEYSET-ACK), or the next handshake step.
 
 import type { Bytes } from './bytes.ts';
-import { NAK_SEQ_NUM, osdp_ACK, osdp_BUSY, osdp_KEYSET, osdp_NAK } from './codes.ts';
+import {
+  NAK_SEQ_NUM,
+  osdp_ACK,
+  osdp_BUSY,
+  osdp_CAP,
+  osdp_CCRYPT,
+  osdp_COM,
+  osdp_COMSET,
+  osdp_ID,
+  osdp_KEYSET,
+  osdp_LSTAT,
+  osdp_LSTATR,
+  osdp_NAK,
+  osdp_PDCAP,
+  osdp_PDID,
+  osdp_RMAC_I,
+} from './codes.ts';
 import { BROADCAST, buildFrame, type Frame } from './frame.ts';
 import { decodeReply } from './replies.ts';
 import { cpCheckCcrypt, cpCheckRmacI, cpUnwrapReply, type ScSession } from './secure-channel.ts';
 import type { AcuState, AcuTransition, Tx, TxPurpose } from './acu-types.ts';
-import { fail, finish, newTx, nextSqn, transmit, waitThenResend } from './acu-tx.ts';
+import { fail, finish, newTx, nextSqn, transmit, waitThenResend, withWake } from './acu-tx.ts';
 
 /**
  * Does `frame` (already known to carry the reply bit) answer `tx`? The address must be the one we
  * sent to — for broadcast also 0x7F or the PD's own address, or any while the PD's address is
- * unknown — and the SQN ours. BUSY (sent with SQN 0) and NAK (libosdp answers a sequence error
- * with another SQN) are taken whatever their SQN.
+ * unknown — and the SQN ours, with a reply code that fits the command. Plaintext BUSY (sent with
+ * SQN 0) and NAK (libosdp answers a sequence error with another SQN) are taken whatever their SQN.
  */
 export function replyMatches(s: AcuState, tx: Tx, frame: Frame): boolean {
   const own = s.config.address;
   const addressOk =
     tx.address === BROADCAST ? frame.address === BROADCAST || own === BROADCAST || frame.address === own : frame.address === tx.address;
   if (!addressOk) return false;
-  if (frame.sqn === tx.sqn) return true;
-  return !frame.scb && (frame.code === osdp_BUSY || frame.code === osdp_NAK);
+  if (!frame.scb && (frame.code === osdp_BUSY || frame.code === osdp_NAK)) return true;
+  // A reply that cannot answer this command is stale (e.g. the PD's second answer to an SQN-0
+  // command we retransmitted), even with our SQN: never let it near the MAC chain.
+  return frame.sqn === tx.sqn && canAnswer(tx.purpose, frame.code);
+}
+
+/** Reply codes that can answer each command; commands not listed (POLL, unknown) take any reply. */
+const ANSWERS: Readonly<Record<number, readonly number[]>> = {
+  [osdp_ID]: [osdp_PDID],
+  [osdp_CAP]: [osdp_PDCAP],
+  [osdp_LSTAT]: [osdp_LSTATR],
+  [osdp_COMSET]: [osdp_COM],
+  [osdp_KEYSET]: [osdp_ACK],
+};
+
+function canAnswer(p: TxPurpose, code: number): boolean {
+  if (code === osdp_NAK || code === osdp_BUSY) return true;
+  switch (p.stage) {
+    case 'chlng':
+      return code === osdp_CCRYPT;
+    case 'scrypt':
+      return code === osdp_RMAC_I;
+    case 'command': {
+      const ok = ANSWERS[p.code];
+      return ok === undefined || ok.includes(code);
+    }
+  }
 }
 
 /** Classifies a matching reply and moves the link on. */
@@ -41,11 +82,12 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
     case 'command':
       return onCommandReply(s, tx, p, frame);
     case 'chlng': {
-      const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
-      const r = cpCheckCcrypt(p.cp, frame);
-      if (!r.ok) return fail(adv, { ...r.error, stage, frame });
-      const bytes = buildFrame({ address: tx.address, reply: false, sqn: adv.nextSqn, check: 'crc', mark: s.config.mark, ...r.scrypt });
-      return transmit(adv, newTx({ stage: 'scrypt', cp: r.state }, bytes, adv.nextSqn, tx.address, tx.policy), at, false);
+      if (tx.tries > 1 && s.phase.name === 'awaiting_reply') {
+        // A late CCRYPT to an earlier copy looks exactly like the answer to the last one: wait out
+        // the reply window and take the last CCRYPT heard (acuStep's tick calls onHeldCcrypt).
+        return withWake({ ...s, phase: { ...s.phase, tx: { ...tx, held: frame } } }, []);
+      }
+      return onHeldCcrypt(s, tx, frame, at);
     }
     case 'scrypt': {
       const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
@@ -66,6 +108,17 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
       );
     }
   }
+}
+
+/** Checks a CCRYPT (the last one heard, see `Tx.held`) and sends SCRYPT. */
+export function onHeldCcrypt(s: AcuState, tx: Tx, frame: Frame, at: number): AcuTransition {
+  const p = tx.purpose;
+  if (p.stage !== 'chlng') return fail(s, { kind: 'bad_reply', stage: p.stage, reason: 'internal: CCRYPT outside a handshake', tries: tx.tries, frame });
+  const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
+  const r = cpCheckCcrypt(p.cp, frame);
+  if (!r.ok) return fail(adv, { ...r.error, stage: 'chlng', frame });
+  const bytes = buildFrame({ address: tx.address, reply: false, sqn: adv.nextSqn, check: 'crc', mark: s.config.mark, ...r.scrypt });
+  return transmit(adv, newTx({ stage: 'scrypt', cp: r.state }, bytes, adv.nextSqn, tx.address, tx.policy), at, false);
 }
 
 /**

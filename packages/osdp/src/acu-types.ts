@@ -171,6 +171,11 @@ export interface Tx {
   /** Any byte heard during any transmission of this request. */
   readonly heardAny: boolean;
   readonly busy: number;
+  /**
+   * A CCRYPT held back while a retransmitted CHLNG's reply window runs: SQN 0 makes the PD treat
+   * every copy as new, so each may draw a CCRYPT with another RND.B and only the last one counts.
+   */
+  readonly held?: Frame;
 }
 
 export type AcuPhase =

@@ -147,14 +147,30 @@ describe('SQN and retransmission', () => {
     ok(await link.send({ kind: 'POLL' }, { secure: true }));
   });
 
-  it('a corrupt reply (bad CRC) is retried at once with the same bytes', async () => {
+  it('a corrupt reply (bad CRC) is retried with the same bytes', async () => {
     const { line, link } = setup();
     line.fault = (n) => (n === 0 ? { reply: (r) => r.map(corrupt) } : undefined);
     const r = ok(await link.send({ kind: 'ID', reportType: 0 }));
     expect(r.tries).toBe(2);
     const t = txs(line);
     expect(HEX(t[1]!.bytes)).toBe(HEX(t[0]!.bytes));
-    expect(t[1]!.at - t[0]!.at).toBeLessThan(200); // no full reply timeout spent
+  });
+
+  it('a damaged frame does not end the wait: the valid reply after it is taken without a retry', async () => {
+    const { line, link } = setup();
+    line.fault = () => ({ reply: (r) => [corrupt(r[0]!), ...r] });
+    expect(ok(await link.send({ kind: 'ID', reportType: 0 })).tries).toBe(1);
+  });
+
+  it('a stale reply with our SQN but a code that cannot answer the command is ignored', async () => {
+    const { line, link } = setup();
+    ok(await link.send({ kind: 'ID', reportType: 0 }));
+    link.restart();
+    // A second PDID with SQN 0 (as a PD sends when it answers both copies of a retried ID) arrives
+    // first; the handshake must not take it for the CCRYPT.
+    const stale = line.log.find((e) => e.dir === 'rx')!.bytes;
+    line.fault = (n) => (n === 1 ? { reply: (r) => [stale, ...r] } : undefined);
+    ok(await link.handshake(0, SCBK_D, RND_A1));
   });
 
   it('a silent PD costs `tries` identical transmissions, then a timeout; the link restarts', async () => {

@@ -35,6 +35,7 @@ export class SimLine implements AcuPort {
   readonly pdOutputs: string[] = [];
   private inbox: { bytes: Uint8Array; at: number }[] = [];
   private n = 0;
+  private lastReplyEnd = 0;
   fault: (n: number, sent: Uint8Array) => Fault | undefined = () => undefined;
 
   constructor(pdConfig: PdConfig, baud = pdConfig.baud) {
@@ -62,7 +63,8 @@ export class SimLine implements AcuPort {
       }
     }
     if (f.reply) replies = f.reply(replies);
-    let at = this.t + (f.turnaroundMs ?? 2);
+    // One UART: a PD's replies leave in order, a later one never overtakes an earlier (late) one.
+    let at = Math.max(this.t + (f.turnaroundMs ?? 2), this.lastReplyEnd);
     for (const r of replies) {
       const step = f.chunkBytes ?? r.length;
       for (let i = 0; i < r.length; i += step) {
@@ -70,6 +72,7 @@ export class SimLine implements AcuPort {
         at += wire(chunk.length, this.baud);
         this.inbox.push({ bytes: chunk, at });
       }
+      this.lastReplyEnd = at;
     }
     this.inbox.sort((a, b) => a.at - b.at);
   }

