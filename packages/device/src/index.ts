@@ -10,3 +10,5 @@ export { VERB_LEGAL_FROM, verbLegal } from './verbs.ts';
 export type { Result, Rejected, RejectCode } from './verbs.ts';
 export type { LoadReport } from './journal.ts';
 export { DeviceLinkHandler, wireCode } from './handler.ts';
+export { busStepExecutor, cryptoRandom } from './executor.ts';
+export type { RunStepLike } from './executor.ts';

@@ -1,0 +1,40 @@
+// The StepExecutor over a real (or simulated) bus: adapts the provisioner's commissioning engine
+// (`runStep` in @osprio/provisioner) to the device's job shape. The engine is injected rather than
+// imported so the device core does not depend on where it lives; its argument shape is all we need.
+
+import type { Bus } from '@osprio/bus';
+import type { AttemptResult, StageEvent, StepOptions } from '@osprio/provisioner';
+import type { StepExecutor } from './scheduler.ts';
+
+export interface RunStepLike {
+  (args: {
+    bus: Bus;
+    target: { address: number; baud: number; stepIndex: number };
+    options: StepOptions;
+    key: { seed: Uint8Array; sessionId: string };
+    lastSeenBaud?: number;
+    random: (n: number) => Uint8Array;
+    signal?: AbortSignal;
+    onStage?: (e: StageEvent) => void;
+  }): Promise<AttemptResult>;
+}
+
+/** Randomness for RND.A: the platform CSPRNG (the device side may use it; pure cores take it as input). */
+export function cryptoRandom(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** One bus, one attempt at a time: the device's scheduler guarantees the exclusivity. */
+export function busStepExecutor(runStep: RunStepLike, bus: Bus, random: (n: number) => Uint8Array = cryptoRandom): StepExecutor {
+  return (job, ctx) =>
+    runStep({
+      bus,
+      target: { address: job.address, baud: job.baud, stepIndex: job.stepIndex },
+      options: job.options,
+      key: { seed: job.seed, sessionId: job.sessionId },
+      ...(job.lastSeenBaud !== undefined ? { lastSeenBaud: job.lastSeenBaud } : {}),
+      random,
+      signal: ctx.signal,
+      onStage: (e) => ctx.onStage(e),
+    });
+}
