@@ -56,20 +56,21 @@ export interface SlotSummary {
   lastSeq: number;
 }
 
-/** Full slot contents; `seed` is 16 bytes (the only place it appears on the link besides createSlot). */
+/** Full slot contents; `seed` is 16 bytes. The seed crosses the link only in createSlot, this
+ *  (getSlot) reply and openLive; the link's encoder drops it from every other message. */
 export interface SlotDetail extends SlotSummary {
   header: Profile | null;
   seed: Uint8Array | null;
   steps: StepRecord[];
 }
 
-/** Which queue an edge belongs to: a slot index, or the live quick-step queue. */
-export type QueueRef = { slot: number } | { live: string /* live session id */ };
+/** Which queue an edge belongs to: a slot index, or the live quick-step queue (its sessionId, a UUID). */
+export type QueueRef = { slot: number } | { live: string };
 
 /** One change of a step's state, outcome or stage milestone. */
 export interface ProgressEdge {
   queue: QueueRef;
-  /** Per-queue sequence number; only grows. */
+  /** Per-queue sequence number; starts at 1 and only grows (0 = "nothing yet" in lastSeq/sinceSeq). */
   seq: number;
   stepIndex: number;
   state: StepState;

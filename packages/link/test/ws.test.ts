@@ -3,7 +3,7 @@ import { connect as netConnect } from 'node:net';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { LinkClient, MAX_FRAME_BYTES, encodeRequest } from '../src/index.ts';
-import { connectWebSocketNode, startWsDeviceServer, tokenMatches, type WsDeviceServer } from '../src/node.ts';
+import { connectWebSocketNode, startWsDeviceServer, tokenMatches, type WsDeviceServer } from '@osprio/link/node';
 import { FakeDevice, tick } from './fixtures.ts';
 
 const ORIGIN = 'http://127.0.0.1:5173';
