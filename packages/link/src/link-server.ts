@@ -83,8 +83,12 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
   }
 
   function fail(id: number | null, err: unknown, type: RequestType): void {
-    if (err instanceof LinkError && isErrorCode(err.code)) {
-      conn.send(encodeError(id, err.code, err.message));
+    // Duck-typed so a LinkError from another copy of this module (or a { code, message } value)
+    // still keeps its code.
+    const e = err as { code?: unknown; message?: unknown } | null;
+    if (typeof e === 'object' && e !== null && isErrorCode(e.code) && typeof e.message === 'string') {
+      if (e.code === 'internal') options.onInternalError?.(err, type);
+      conn.send(encodeError(id, e.code, e.message));
     } else {
       options.onInternalError?.(err, type);
       conn.send(encodeError(id, 'internal', `the device failed to serve ${type}`));

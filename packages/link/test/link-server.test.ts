@@ -138,6 +138,26 @@ describe('requests', () => {
     await expect(client.status()).resolves.toBeDefined(); // the link carries on
   });
 
+  it('a plain { code, message } thrown by the handler keeps its code', async () => {
+    const device = new FakeDevice();
+    const { client } = connect(device);
+    await client.hello();
+    device.failNext = { code: 'not_supported', message: 'this device has no slots' };
+    await expect(client.listSlots()).rejects.toMatchObject({ code: 'not_supported', message: 'this device has no slots' });
+    device.failNext = { code: 'made_up', message: 'secret detail' };
+    await expect(client.listSlots()).rejects.toMatchObject({ code: 'internal', message: 'the device failed to serve listSlots' });
+  });
+
+  it('a device reply the protocol does not allow becomes internal, naming the field', async () => {
+    const device = new FakeDevice();
+    const onInternalError = vi.fn();
+    const { client } = connect(device, { onInternalError });
+    await client.hello();
+    device.status = async () => ({ liveQuickStep: true, slots: true, offlineAutonomous: true, slotCount: -1, maxStepsPerSlot: 126 });
+    await expect(client.status()).rejects.toMatchObject({ code: 'internal', message: 'invalid status reply: result.slotCount: expected >=0' });
+    expect(onInternalError).toHaveBeenCalledOnce();
+  });
+
   it('more than maxQueued outstanding requests get busy', async () => {
     const device = new FakeDevice();
     const { client } = connect(device, { maxQueued: 2 });
