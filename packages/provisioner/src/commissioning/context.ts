@@ -15,7 +15,7 @@ export const PATIENT_REPLY_TIMEOUT_MS = 1_000;
 export const STANDARD_BAUDS: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400];
 export const BROADCAST = 0x7f;
 /** Lost-link recoveries (re-find the PD at A/B, resume) allowed per attempt. */
-export const MAX_RECOVERIES = 2;
+export const MAX_RECOVERIES = 3;
 /** COMSET transmissions per attempt when the PD neither answered nor moved. */
 export const MAX_COMSETS = 2;
 

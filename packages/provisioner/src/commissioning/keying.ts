@@ -24,11 +24,31 @@ export function startInstall(ctx: Ctx, pre: Op[]): Transition {
   return go(ctx, { name: 'install_scbkd' }, ops);
 }
 
+/**
+ * Did the PD refuse the key (a definite answer), or did the line get in the way? Only a refusal
+ * says anything about the key the PD holds; silence and garbage are retried.
+ */
+export function isRefusal(failure: string): boolean {
+  return /^(cryptogram_mismatch|nak_[0-9a-f]{2}|rmac_rejected|rmac_mismatch|key_indicator_mismatch|key_refused)$/.test(failure);
+}
+
+function failureOf(r: OpResult): string {
+  return r.kind === 'handshake_failed' ? r.failure : r.kind;
+}
+
+/** The line spoilt a handshake: find the PD again (if it went silent) or just run the stage again. */
+function retryStage(ctx: Ctx, failure: string, resume: 'install_session' | 'key_verify'): Transition {
+  if (failure === 'no_reply') return startRecover(ctx, resume);
+  ctx.recoveries++;
+  return resume === 'key_verify' ? startKeyVerify(ctx, []) : startInstall(ctx, []);
+}
+
 export function onInstallScbkd(ctx: Ctx, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
     return startKeyset(ctx, pass(ctx));
   }
-  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  const why = failureOf(r);
+  if (!isRefusal(why) && ctx.recoveries < MAX_RECOVERIES) return retryStage(ctx, why, 'install_session');
   // Refused: maybe an earlier attempt of this very step keyed it already (guarantee 3).
   const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))];
   return go(ctx, { name: 'install_derived', scbkdFailure: why }, ops);
@@ -40,13 +60,17 @@ export function onInstallDerived(ctx: Ctx, ph: P<'install_derived'>, r: OpResult
     ctx.sessionOpen = true;
     return startKeyVerify(ctx, pass(ctx));
   }
-  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  const why = failureOf(r);
+  if (!isRefusal(why) && ctx.recoveries < MAX_RECOVERIES) return retryStage(ctx, why, 'install_session');
+  if (isRefusal(ph.scbkdFailure) && isRefusal(why)) {
+    return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD holds a different SCBK (SCBK-D refused: ${scFailureText(ph.scbkdFailure)}) — put it in install mode and retry`);
+  }
   if (ph.scbkdFailure === 'no_reply' && why === 'no_reply') {
-    // Silent to both handshakes: the PD may have restarted or dropped off. Find it again once.
-    if (ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, 'install_session');
     return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD answers osdp_ID but not osdp_CHLNG — it may not support the secure channel, or is not in install mode`);
   }
-  return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD holds a different SCBK (SCBK-D refused: ${scFailureText(ph.scbkdFailure)}) — put it in install mode and retry`);
+  // The line kept spoiling the handshake: say so rather than blame the key.
+  const bad = isRefusal(ph.scbkdFailure) ? why : ph.scbkdFailure;
+  return fail(ctx, scOutcome(bad), `${applied(ctx)}; the secure-channel handshake kept failing (${scFailureText(bad)}) — check termination, cabling and noise, then retry`);
 }
 
 function startKeyset(ctx: Ctx, pre: Op[]): Transition {
@@ -92,8 +116,8 @@ export function onKeyVerify(ctx: Ctx, r: OpResult): Transition {
     if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
     return finish(ctx, ops);
   }
-  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
-  if (why === 'no_reply' && ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, 'key_verify');
+  const why = failureOf(r);
+  if (!isRefusal(why) && ctx.recoveries < MAX_RECOVERIES) return retryStage(ctx, why, 'key_verify');
   const before = ctx.keysetAcked ? 'PD acknowledged osdp_KEYSET, but a fresh handshake with the new key failed' : 'PD accepted this step’s key during install session, but a fresh handshake with it failed';
   return fail(ctx, scOutcome(why), `${before}: ${scFailureText(why)} — the key is not proven; retry the step`);
 }
@@ -137,6 +161,15 @@ export function onVerifyScbkd(ctx: Ctx, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
     return fail(ctx, 'verify_failed', 'PD still accepts SCBK-D after KEYSET: install mode is still on — check the PD’s install-mode jumper or setting');
   }
+  // Silence counts as refusal (the PD just answered osdp_ID); garbage proves nothing: try again.
+  const why = failureOf(r);
+  if (!isRefusal(why) && why !== 'no_reply') {
+    if (ctx.recoveries < MAX_RECOVERIES) {
+      ctx.recoveries++;
+      return go(ctx, { name: 'verify_scbkd' }, [...newLink(ctx, ctx.baud), handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx))]);
+    }
+    return fail(ctx, 'verify_failed', `key verified, but could not confirm install mode is off: the SCBK-D handshake kept failing (${scFailureText(why)})`);
+  }
   const ops = pass(ctx);
   if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
   return finish(ctx, ops);
@@ -157,7 +190,11 @@ export function onCapsSession(ctx: Ctx, r: OpResult): Transition {
     ctx.sessionOpen = true;
     return go(ctx, { name: 'caps_read' }, [command(ctx.address, { code: 'CAP' }, true, exchangePolicy(ctx))]);
   }
-  const why = r.kind === 'handshake_failed' ? r.failure : r.kind;
+  const why = failureOf(r);
+  if (!isRefusal(why) && ctx.recoveries < MAX_RECOVERIES) {
+    ctx.recoveries++;
+    return go(ctx, { name: 'caps_session' }, [...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))]);
+  }
   return fail(ctx, scOutcome(why), `key verified, but reopening the session to read osdp_CAP failed: ${scFailureText(why)}`);
 }
 
