@@ -11,7 +11,7 @@ import { AutonomousRunner } from './autonomous.ts';
 import type { PresenceProbe } from './autonomous.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
-import { SlotJournal } from './journal.ts';
+import { fsyncDir, SlotJournal } from './journal.ts';
 import type { LoadReport } from './journal.ts';
 import { LiveSession } from './live.ts';
 import type { DeviceConfig } from './models.ts';
@@ -23,6 +23,7 @@ import { checkBaud, checkAddress, checkHeader, checkOptions, checkSeed, checkSes
 import { fieldsAfterVerb, reject, VERBS, verbLegal } from './verbs.ts';
 import type { Result } from './verbs.ts';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface DeviceOptions {
   config: DeviceConfig;
@@ -103,7 +104,8 @@ export class Device {
     });
     if (this.status.slots) {
       if (!opts.stateDir) throw new Error('a device with slots needs a stateDir');
-      fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+      const created = fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+      if (created && (opts.durable ?? true)) fsyncDir(path.dirname(created)); // the new directory's own entry
       const jopts = { durable: opts.durable ?? true, compactEvery: opts.compactEvery ?? 256, edgeLimit: this.edgeLimit };
       for (let i = 0; i < this.status.slotCount; i++) {
         const { journal, report } = SlotJournal.open(opts.stateDir, i, jopts);

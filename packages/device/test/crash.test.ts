@@ -110,7 +110,7 @@ function check(d: Device, before: SlotModel[], run: Run): SlotModel[] {
   return after;
 }
 
-describe('SIGKILL at random instants', () => {
+describe.concurrent('SIGKILL at random instants', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`seed ${seed}: 3 kill/reopen cycles lose nothing acknowledged`, async () => {
       const dir = tmpDir();

@@ -1,0 +1,146 @@
+// The emulator's RS-485 world: one simulated line, the device's UART on it (paced), and the readers
+// (simulated PDs) of the site. Each step has its own reader, created factory-fresh on first use and
+// kept for the life of the process (a retry meets the reader the last attempt left behind). Only one
+// reader hangs on the line at a time, as on a technician's bench.
+
+import { buildFrame, osdp_POLL, BROADCAST } from '@osprio/osdp';
+import { SimBus, SimLine } from '@osprio/bus';
+import type { Port } from '@osprio/bus';
+import type { QueueRef } from '@osprio/link';
+import { STANDARD_BAUDS } from '../../../provisioner/src/commissioning/context.ts';
+import { SimPd, factoryPdConfig } from '../../../bus/src/sim-pd.ts';
+import type { PresenceProbe } from '../autonomous.ts';
+import type { StepExecutor, StepJob } from '../scheduler.ts';
+import { faultsFor, readerSetup } from './faults.ts';
+import type { FaultPlan } from './faults.ts';
+import { PacedBus } from './paced-bus.ts';
+
+/** How long discovery listens at each baud (bus ms): a `slow` reader answers within 250 ms by default. */
+export const PROBE_WINDOW_MS = 300;
+
+export interface BenchOptions {
+  faults: FaultPlan;
+  /** Readers on the site: steps with index ≥ pds find nobody at the end of the cable. */
+  pds: number;
+  /** Bus ms per wall ms (Infinity = as fast as possible). */
+  speed: number;
+  /** Seeds the line (garbage, noise) and the readers' nonces. */
+  seed?: number;
+}
+
+export interface Reader {
+  readonly key: string;
+  readonly stepIndex: number;
+  readonly pd: SimPd | null;
+}
+
+interface Held extends Reader {
+  port: Port | null;
+}
+
+/** The reader identity of a job: a new plan (another sessionId) is another site. */
+export function readerKey(queue: QueueRef, sessionId: string, stepIndex: number): string {
+  return `${'slot' in queue ? `slot${queue.slot}` : 'live'}:${sessionId}#${stepIndex}`;
+}
+
+export class Bench {
+  readonly line: SimLine;
+  readonly bus: PacedBus;
+  private readonly readers = new Map<string, Held>();
+  private onLine: Held | null = null;
+  private nextName = 1;
+
+  constructor(private readonly opts: BenchOptions) {
+    this.line = new SimLine({ seed: opts.seed ?? 1, traceLimit: 64 });
+    this.bus = new PacedBus(new SimBus(this.line, { baud: 9600, nodeName: 'provisioner' }), opts.speed);
+  }
+
+  /** The reader currently on the line, if any. */
+  get current(): Reader | null {
+    return this.onLine;
+  }
+
+  /** Hangs the reader of `key` on the line (taking down whichever was there). */
+  plugIn(key: string, stepIndex: number): Reader {
+    let r = this.readers.get(key);
+    if (!r) {
+      r = { key, stepIndex, pd: stepIndex < this.opts.pds ? this.makePd(stepIndex) : null, port: null };
+      this.readers.set(key, r);
+      if (this.readers.size > 4096) this.forgetOldest();
+    }
+    if (this.onLine === r) return r;
+    this.unplug();
+    if (r.pd) {
+      const noisy = r.pd && faultsFor(this.opts.faults, stepIndex).find((f) => f.name === 'noisy');
+      r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, ...(noisy ? { byteErrorRate: noisy.value ?? 0.01 } : {}) });
+    }
+    this.onLine = r;
+    return r;
+  }
+
+  /** Takes the current reader off the line. */
+  unplug(): void {
+    this.onLine?.port?.detach();
+    if (this.onLine) this.onLine.port = null;
+    this.onLine = null;
+  }
+
+  /**
+   * The device's executor: an attended job (a host verb or quick-step) gets its own step's reader
+   * plugged in first; a job of the autonomous runner runs on whatever the technician connected.
+   */
+  executor(run: StepExecutor, isAutonomous: () => boolean): StepExecutor {
+    return (job: StepJob, ctx) => {
+      if (!isAutonomous()) this.plugIn(readerKey(job.queue, job.sessionId, job.stepIndex), job.stepIndex);
+      return run(job, ctx);
+    };
+  }
+
+  /**
+   * Discovery as the runner needs it: a broadcast osdp_POLL (SQN 0) at each standard baud; anything
+   * heard back means a reader is there. Runs on the real (simulated) bus, so it costs bus time.
+   */
+  readonly probe: PresenceProbe = async (signal) => {
+    for (const baud of STANDARD_BAUDS) {
+      if (signal.aborted) return false;
+      await this.bus.setBaud(baud);
+      this.bus.flushInput();
+      await this.bus.write(buildFrame({ address: BROADCAST, reply: false, sqn: 0, check: 'crc', code: osdp_POLL, data: new Uint8Array(0) }));
+      const heard = await this.bus.read(this.bus.now() + PROBE_WINDOW_MS);
+      if (heard) {
+        // Let the rest of the reply pass so it is not mistaken for the next command's answer.
+        await this.bus.sleep(this.bus.now() + 50);
+        this.bus.flushInput();
+        return true;
+      }
+    }
+    return false;
+  };
+
+  async close(): Promise<void> {
+    this.unplug();
+    await this.bus.close();
+  }
+
+  private makePd(stepIndex: number): SimPd {
+    const setup = readerSetup(faultsFor(this.opts.faults, stepIndex));
+    return new SimPd({
+      name: `reader-${this.nextName++}`,
+      faults: setup.faults,
+      config: factoryPdConfig({
+        ...(setup.address !== undefined ? { address: setup.address } : {}),
+        ...(setup.baud !== undefined ? { baud: setup.baud } : {}),
+        random: { seed: (this.opts.seed ?? 1) * 1000 + stepIndex },
+      }),
+    });
+  }
+
+  private forgetOldest(): void {
+    for (const [k, r] of this.readers) {
+      if (r !== this.onLine) {
+        this.readers.delete(k);
+        return;
+      }
+    }
+  }
+}
