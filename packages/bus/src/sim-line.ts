@@ -198,6 +198,11 @@ export class SimLine {
     };
   }
 
+  /** Bus time (ms) of the next scheduled event, or Infinity when the line is quiet. */
+  nextEventAt(): number {
+    return ticksToMs(this.queue.peekAt());
+  }
+
   /** Runs `fn` at bus time `atMs` (for node timers such as a reboot). */
   at(atMs: number, fn: () => void): void {
     this.queue.push(Math.max(this.clock, msToTicks(atMs)), fn);

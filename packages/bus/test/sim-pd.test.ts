@@ -1,0 +1,181 @@
+// Each simulated-PD fault, observed from the ACU side through @osprio/osdp's ACU driver.
+import { describe, expect, it } from 'vitest';
+import { AcuDriver, NAK_RECORD, SCBK_D } from '@osprio/osdp';
+import type { AcuResult } from '@osprio/osdp';
+import { createSimBus } from '../src/sim-bus.ts';
+import type { SimBus } from '../src/sim-bus.ts';
+import { attachSimPd } from '../src/sim-pd.ts';
+import type { SimPdFault } from '../src/sim-pd.ts';
+
+const NEW_SCBK = Uint8Array.from({ length: 16 }, (_, i) => 0x10 * (i % 16) + i);
+const OTHER_SCBK = Uint8Array.from({ length: 16 }, (_, i) => 0xc0 + i);
+const ID = { kind: 'ID', reportType: 0 } as const;
+
+let rndCounter = 0;
+const rndA = () => Uint8Array.from({ length: 8 }, () => rndCounter++ & 0xff);
+
+function setup(faults: SimPdFault[] = [], seed = 1) {
+  const bus = createSimBus({ baud: 9600, seed });
+  const pd = attachSimPd(bus.line, { faults, config: { address: 0 } });
+  const acu = new AcuDriver(bus, { address: 0, baud: 9600, tries: 2 });
+  return { bus, pd, acu };
+}
+
+function ok(r: AcuResult, bus?: SimBus): Extract<AcuResult, { ok: true }> {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}\n${bus?.line.formatTrace() ?? ''}`);
+  return r;
+}
+
+function err(r: AcuResult) {
+  if (r.ok) throw new Error(`expected an error, got ${r.reply.kind}`);
+  return r.error;
+}
+
+/** COMSET, then switch the ACU's port and link to the new settings, as a provisioner does. */
+async function comsetAndSwitch(bus: SimBus, acu: AcuDriver, address: number, baud: number) {
+  const r = await acu.send({ kind: 'COMSET', address, baud });
+  await bus.setBaud(baud);
+  acu.setBaud(baud);
+  acu.restart();
+  return r;
+}
+
+async function keyPd(acu: AcuDriver, address = 0) {
+  ok(await acu.handshake(0, SCBK_D, rndA(), { address }));
+  return acu.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true, address });
+}
+
+describe('simulated PD without faults', () => {
+  it('commissions: COMSET to 5 @ 115200, SCBK-D session, KEYSET, verification session, SCBK-D refused', async () => {
+    const { bus, pd, acu } = setup();
+    expect(ok(await acu.send(ID), bus).reply.kind).toBe('PDID');
+    const com = ok(await comsetAndSwitch(bus, acu, 5, 115200), bus);
+    expect(com.reply).toEqual({ kind: 'COM', address: 5, baud: 115200 });
+    expect(pd.baud).toBe(115200);
+    ok(await acu.send(ID, { address: 5 }), bus);
+    expect(ok(await keyPd(acu, 5), bus)).toMatchObject({ reply: { kind: 'ACK' }, secure: true, sessionDropped: true });
+    ok(await acu.handshake(1, NEW_SCBK, rndA(), { address: 5 }), bus);
+    expect(pd.stored).toMatchObject({ address: 5, baud: 115200, installMode: false });
+    expect(pd.stored.scbk).toEqual(NEW_SCBK);
+    expect(err(await acu.handshake(0, SCBK_D, rndA(), { address: 5 })).kind).not.toBe('timeout');
+  });
+});
+
+describe('simulated PD faults, seen from the ACU', () => {
+  it('absent: every command times out', async () => {
+    const { bus, acu } = setup([{ kind: 'absent' }]);
+    expect(err(await acu.send(ID))).toMatchObject({ kind: 'timeout' });
+    // A silent PD costs the full reply timeout per try: 2 tries × (wire time + 200 ms).
+    expect(bus.now()).toBeGreaterThanOrEqual(400);
+  });
+
+  it('silent after COMSET: no osdp_COM, nothing at the old or new settings, until a reboot', async () => {
+    const { bus, pd, acu } = setup([{ kind: 'silent_after_comset' }]);
+    ok(await acu.send(ID));
+    expect(err(await comsetAndSwitch(bus, acu, 3, 38400))).toMatchObject({ kind: 'timeout' });
+    expect(err(await acu.send(ID, { address: 3 }))).toMatchObject({ kind: 'timeout' });
+    pd.reboot(bus.now());
+    ok(await acu.send(ID, { address: 3 }), bus); // came back at the stored settings
+  });
+
+  it('other address: osdp_COM reports the address it really took, and only that one answers', async () => {
+    const { bus, acu } = setup([{ kind: 'other_address', address: 9 }]);
+    const com = ok(await comsetAndSwitch(bus, acu, 5, 9600));
+    expect(com.reply).toEqual({ kind: 'COM', address: 9, baud: 9600 });
+    expect(err(await acu.send(ID, { address: 5 }))).toMatchObject({ kind: 'timeout' });
+    expect(ok(await acu.send(ID, { address: 9 })).from).toBe(9);
+  });
+
+  it('other address, echoing the request: only the confirmation at the new address exposes it', async () => {
+    const { bus, acu } = setup([{ kind: 'other_address', address: 9, reports: 'requested' }]);
+    expect(ok(await comsetAndSwitch(bus, acu, 5, 9600)).reply).toEqual({ kind: 'COM', address: 5, baud: 9600 });
+    expect(err(await acu.send(ID, { address: 5 }))).toMatchObject({ kind: 'timeout' });
+    ok(await acu.send(ID, { address: 9 }));
+  });
+
+  it('stays at its old baud: claims 115200, answers only at 9600 (until a power cycle)', async () => {
+    const { bus, pd, acu } = setup([{ kind: 'stays_at_old_baud' }]);
+    expect(ok(await comsetAndSwitch(bus, acu, 4, 115200)).reply).toEqual({ kind: 'COM', address: 4, baud: 115200 });
+    expect(err(await acu.send(ID, { address: 4 })).kind).toBe('timeout');
+    await bus.setBaud(9600);
+    acu.setBaud(9600);
+    acu.restart();
+    ok(await acu.send(ID, { address: 4 }));
+    pd.reboot(bus.now());
+    expect(pd.baud).toBe(115200);
+  });
+
+  it('keyed with another SCBK: the SCBK-D handshake fails, its own key works', async () => {
+    const { bus, acu } = setup([{ kind: 'keyed', scbk: OTHER_SCBK }]);
+    const e = err(await acu.handshake(0, SCBK_D, rndA()));
+    expect(e.kind).not.toBe('timeout');
+    ok(await acu.handshake(1, OTHER_SCBK, rndA()), bus);
+  });
+
+  it('NAKs KEYSET: plaintext NAK, session gone, still in install mode with no key', async () => {
+    const { bus, pd, acu } = setup([{ kind: 'nak_keyset' }]);
+    expect(err(await keyPd(acu))).toMatchObject({ kind: 'nak', code: NAK_RECORD, sessionDropped: true });
+    expect(acu.hasSession).toBe(false);
+    expect(pd.stored).toMatchObject({ scbk: null, installMode: true });
+    expect(err(await acu.handshake(1, NEW_SCBK, rndA())).kind).not.toBe('timeout');
+    ok(await acu.handshake(0, SCBK_D, rndA()), bus);
+  });
+
+  it('ACKs KEYSET in plaintext (HID-style): accepted, session dropped, the new key verifies', async () => {
+    const { bus, acu } = setup([{ kind: 'plaintext_keyset_ack' }]);
+    expect(ok(await keyPd(acu), bus)).toMatchObject({ reply: { kind: 'ACK' }, secure: false, sessionDropped: true });
+    ok(await acu.handshake(1, NEW_SCBK, rndA()), bus);
+  });
+
+  it('reboots instead of acknowledging KEYSET, key already saved: silence, then only the new key works', async () => {
+    // Replies: PDID(1), CCRYPT(2), RMAC_I(3), KEYSET ack(4).
+    const { bus, pd, acu } = setup([{ kind: 'reboot', atReply: 4, applied: true, downMs: 500 }]);
+    ok(await acu.send(ID));
+    expect(err(await keyPd(acu)).kind).toBe('timeout');
+    expect(pd.rebootCount).toBe(1);
+    await bus.sleep(bus.now() + 500);
+    acu.restart();
+    expect(err(await acu.handshake(0, SCBK_D, rndA())).kind).not.toBe('timeout');
+    ok(await acu.handshake(1, NEW_SCBK, rndA()), bus);
+  });
+
+  it('reboots mid-step before saving: the session is gone and it is still factory-fresh', async () => {
+    const { bus, pd, acu } = setup([{ kind: 'reboot', atReply: 4, downMs: 100 }]);
+    ok(await acu.send(ID));
+    // The first KEYSET is lost to the power cut; the retry reaches a rebooted PD without a session.
+    expect(err(await keyPd(acu))).toMatchObject({ kind: 'nak', sessionDropped: true });
+    expect(pd.rebootCount).toBe(1);
+    acu.restart();
+    expect(pd.state.sc.phase).toBe('none');
+    ok(await acu.handshake(0, SCBK_D, rndA()), bus);
+    expect(pd.stored.scbk).toBeNull();
+  });
+
+  it('replies slower than 200 ms: times out at the spec deadline, succeeds with a longer one', async () => {
+    const { bus, acu } = setup([{ kind: 'slow', replyDelayMs: 350 }]);
+    expect(err(await acu.send(ID, { policy: { tries: 1 } }))).toMatchObject({ kind: 'timeout' });
+    await bus.sleep(bus.now() + 500); // let the late reply pass
+    const r = ok(await acu.send(ID, { policy: { replyTimeoutMs: 500 } }));
+    expect(r.reply.kind).toBe('PDID');
+    const replyEntry = bus.line.trace.filter((e) => e.sender === 'pd').at(-1)!;
+    const cmdEntry = bus.line.trace.filter((e) => e.sender === 'acu').at(-1)!;
+    expect(replyEntry.start - cmdEntry.end).toBeCloseTo(350, 6);
+  });
+
+  it('noisy line: corrupted bytes force retries or bad replies, reproducibly from the seed', async () => {
+    const run = async (seed: number) => {
+      const { bus, acu } = setup([{ kind: 'noisy', byteErrorRate: 0.01 }], seed);
+      const out: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const r = await acu.send(ID);
+        out.push(r.ok ? `ok/${r.tries}` : r.error.kind);
+      }
+      return { out, corrupted: bus.line.trace.filter((e) => e.receivers.some((x) => x.heard === 'corrupted')).length };
+    };
+    const a = await run(11);
+    expect(a.corrupted).toBeGreaterThan(5);
+    expect(a.out.filter((x) => x !== 'ok/1').length).toBeGreaterThan(0);
+    expect(a.out.filter((x) => x.startsWith('ok')).length).toBeGreaterThan(30);
+    expect((await run(11)).out).toEqual(a.out);
+  });
+});
