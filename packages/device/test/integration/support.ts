@@ -1,0 +1,133 @@
+// Shared pieces of the emulator integration tests: an emulator on a temp state dir at full speed, a
+// host (the link's RPC client over the real WebSocket transport), plans, and an edge log that
+// checks every edge arrives once and in order.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect } from 'vitest';
+import { LinkClient, LinkError } from '@osprio/link';
+import type { ProgressEdge, SlotDetail, StepTarget } from '@osprio/link';
+import { connectWebSocketNode } from '@osprio/link/node';
+import type { Profile } from '@osprio/provisioner';
+import { startEmulator } from '../../src/emulator/index.ts';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/index.ts';
+
+export const SEED = Uint8Array.from({ length: 16 }, (_, i) => 0x40 + i);
+export const WORKSPACE_ORIGIN = 'http://127.0.0.1:5173';
+
+export function tmpStateDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'osprio-emu-it-'));
+}
+
+export function sessionId(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** A Pro at full speed on a fresh state dir; the technician stays home unless asked. */
+export function startTestEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({
+    model: 'pro',
+    speed: 'max',
+    stateDir: opts.stateDir ?? tmpStateDir(),
+    origins: [WORKSPACE_ORIGIN],
+    technician: false,
+    heartbeatMs: 0,
+    ...opts,
+  });
+}
+
+export async function connectHost(url: string, origin?: string): Promise<LinkClient> {
+  const conn = await connectWebSocketNode(url, origin === undefined ? {} : { origin });
+  const client = new LinkClient(conn, { timeoutMs: 15_000 });
+  await client.hello('osprio-it/1');
+  return client;
+}
+
+/** Connects, expecting a refusal; returns the error. */
+export async function refusal(p: () => Promise<unknown>): Promise<LinkError> {
+  try {
+    await p();
+  } catch (e) {
+    expect(e).toBeInstanceOf(LinkError);
+    return e as LinkError;
+  }
+  throw new Error('expected a refusal');
+}
+
+export function header(n: number, name = 'Lobby readers', baud = 9600): Profile {
+  return { name, deviceCount: n, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud, expectedCapabilities: [], timeoutMs: 0, autoVerify: false };
+}
+
+export function targets(n: number, baud = 9600): StepTarget[] {
+  return Array.from({ length: n }, (_, i) => ({ index: i, address: i + 1, baud }));
+}
+
+/** Writes a whole plan into an empty slot and seals it. */
+export async function plan(c: LinkClient, slot: number, n: number, name = 'Lobby readers', sid = sessionId(slot + 1)): Promise<void> {
+  await c.createSlot({ slot, header: header(n, name), sessionId: sid, seed: SEED });
+  await c.uploadAllSteps(slot, targets(n));
+  await c.sealSlot({ slot, stepCount: n });
+}
+
+/** Every edge of subscribed slots, checked for order and uniqueness as it arrives. */
+export class EdgeLog {
+  readonly edges = new Map<number, ProgressEdge[]>();
+  private waiters: (() => void)[] = [];
+
+  constructor(c?: LinkClient) {
+    if (c) this.attach(c);
+  }
+
+  attach(c: LinkClient): void {
+    c.onEvent((ev) => {
+      if (ev.event !== 'edge' || !('slot' in ev.edge.queue)) return;
+      const list = this.edges.get(ev.edge.queue.slot) ?? [];
+      const last = list.at(-1)?.seq ?? 0;
+      // none lost, none twice: seq continues the last one applied exactly
+      if (ev.edge.seq !== last + 1) throw new Error(`slot ${ev.edge.queue.slot}: edge ${ev.edge.seq} after ${last}`);
+      list.push(ev.edge);
+      this.edges.set(ev.edge.queue.slot, list);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  of(slot: number): ProgressEdge[] {
+    return this.edges.get(slot) ?? [];
+  }
+
+  lastSeq(slot: number): number {
+    return this.of(slot).at(-1)?.seq ?? 0;
+  }
+
+  /** Waits until `pred` holds for the log (checked on every edge). */
+  async until(pred: () => boolean, timeoutMs = 20_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error('timed out waiting for edges');
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+}
+
+/** The step states a slot's edges lead to (the last edge of each step wins). */
+export function replay(edges: readonly ProgressEdge[], n: number): Pick<ProgressEdge, 'state' | 'attempts' | 'outcome'>[] {
+  const steps = Array.from({ length: n }, () => ({ state: 'pending' as ProgressEdge['state'], attempts: 0, outcome: null as ProgressEdge['outcome'] }));
+  for (const e of edges) steps[e.stepIndex] = { state: e.state, attempts: e.attempts, outcome: e.outcome };
+  return steps;
+}
+
+export function statesOf(s: SlotDetail): Pick<ProgressEdge, 'state' | 'attempts' | 'outcome'>[] {
+  return s.steps.map((x) => ({ state: x.state, attempts: x.attempts, outcome: x.outcome }));
+}
+
+export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
