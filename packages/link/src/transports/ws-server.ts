@@ -86,7 +86,9 @@ function refuse(socket: Duplex, status: 403 | 404 | 400, reason: string): void {
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
   );
-  socket.destroy();
+  // end() flushes the answer first; destroying now could drop it. A peer that never reads
+  // is cut off shortly after.
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 export interface WsDeviceEndpoint {
