@@ -2,76 +2,30 @@
 // the offline-autonomous runner. A link server calls this facade; every reply is immediate and every
 // change is journaled (fsync'd) before it is acknowledged or streamed.
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { DeviceIdentity, ProgressEdge, ProvisionerStatus, QueueRef, SlotDetail, SlotSummary, StepRecord, StepTarget, Verb } from '@osprio/link';
 import type { Profile, StepOptions } from '@osprio/provisioner';
 import { toHex } from '@osprio/osdp';
 import { onEnd, onInterrupted, onStage } from './attempts.ts';
 import type { StepChange } from './attempts.ts';
 import { AutonomousRunner } from './autonomous.ts';
-import type { PresenceProbe } from './autonomous.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { fsyncDir, SlotJournal } from './journal.ts';
 import type { LoadReport } from './journal.ts';
 import { LiveSession } from './live.ts';
-import type { DeviceConfig } from './models.ts';
+import type { DeviceEvent, DeviceOptions, SinceResult } from './options.ts';
+import { liveQueue, queueKey, slotQueue } from './queues.ts';
+import type { Queue, QueueNotify } from './queues.ts';
 import { BusScheduler } from './scheduler.ts';
-import type { StepExecutor, StepJob } from './scheduler.ts';
+import type { StepJob } from './scheduler.ts';
 import { detail, slotState, summarize } from './slot-model.ts';
-import type { StepRuntime } from './slot-model.ts';
 import { checkBaud, checkAddress, checkHeader, checkOptions, checkSeed, checkSessionId, checkStepChunk } from './validate.ts';
 import { fieldsAfterVerb, reject, VERBS, verbLegal } from './verbs.ts';
 import type { Result } from './verbs.ts';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 
-export interface DeviceOptions {
-  config: DeviceConfig;
-  executor: StepExecutor;
-  /** The device's flash; required when the model has slots. */
-  stateDir?: string;
-  /** Presence probe for the offline-autonomous runner (required for it to run). */
-  probe?: PresenceProbe;
-  clock?: Clock;
-  /** Edges kept per slot (and for the live queue). Default 1024. */
-  edgeLimit?: number;
-  /** Journal records between compactions. Default 256. */
-  compactEvery?: number;
-  /** fsync journals (default true). */
-  durable?: boolean;
-  /** Step timeout when a profile says 0. Default 60 s. */
-  defaultTimeoutMs?: number;
-  /** Watchdog grace beyond the step timeout. Default 10 s. */
-  watchdogGraceMs?: number;
-  /** Autonomous runner poll interval. Default 500 ms. */
-  pollMs?: number;
-  /** Quick-steps kept per live session. Default 1024. */
-  maxLiveSteps?: number;
-  /** Whether a host is attached when the device opens (default false: the runner may start). */
-  hostAttached?: boolean;
-}
-
-export type DeviceEvent =
-  | { type: 'edge'; edge: ProgressEdge }
-  | { type: 'slot'; slot: SlotSummary }
-  | { type: 'live'; sessionId: string | null };
-
-/** `oldestSeq`: the oldest edge still kept (lastSeq + 1 when none is). */
-export type SinceResult = { resync: false; edges: ProgressEdge[] } | { resync: true; oldestSeq: number; lastSeq: number };
-
-/** One queue (a slot or the live session) as the verb and attempt code sees it. */
-interface Queue {
-  ref: QueueRef;
-  key: string;
-  steps(): StepRuntime[];
-  seed(): Uint8Array;
-  sessionId(): string;
-  options(stepIndex: number): StepOptions;
-  lastSeq(): number;
-  /** Persists (slot) or records (live) the change; returns the edge. */
-  commit(stepIndex: number, change: StepChange, edge: ProgressEdge): void;
-  edgeWindow(): { floor: number; edges: ProgressEdge[] };
-}
+export type { DeviceEvent, DeviceOptions, SinceResult } from './options.ts';
 
 export class Device {
   readonly identity: DeviceIdentity;
@@ -348,41 +302,17 @@ export class Device {
   }
 
   private slotQueue(index: number): Queue {
-    const j = this.journals[index]!;
-    return {
-      ref: { slot: index },
-      key: `slot:${index}`,
-      steps: () => j.slot.steps,
-      seed: () => j.slot.seed!,
-      sessionId: () => j.slot.sessionId!,
-      options: () => ({ timeoutMs: j.slot.header!.timeoutMs, autoVerify: j.slot.header!.autoVerify, expectedCapabilities: j.slot.header!.expectedCapabilities }),
-      lastSeq: () => j.slot.lastSeq,
-      edgeWindow: () => ({ floor: j.slot.edgeFloor, edges: j.slot.edges }),
-      commit: (_i, change, edge) => {
-        const before = slotState(j.slot);
-        j.append({ t: 'edge', edge, completed: change.completed, seenAtBaud: change.seenAtBaud });
-        this.emit({ type: 'edge', edge });
-        if (slotState(j.slot) !== before) this.emitSlot(index);
-      },
-    };
+    return slotQueue(this.journals[index]!, this.notify);
   }
 
   private liveQueue(l: LiveSession): Queue {
-    return {
-      ref: { live: l.sessionId },
-      key: `live:${l.sessionId}`,
-      steps: () => l.steps,
-      seed: () => l.seed,
-      sessionId: () => l.sessionId,
-      options: (i) => l.options[i]!,
-      lastSeq: () => l.lastSeq,
-      edgeWindow: () => ({ floor: l.edgeFloor, edges: l.edges }),
-      commit: (i, change, edge) => {
-        l.apply(i, change, edge);
-        this.emit({ type: 'edge', edge });
-      },
-    };
+    return liveQueue(l, this.notify);
   }
+
+  private readonly notify: QueueNotify = {
+    edge: (edge) => this.emit({ type: 'edge', edge }),
+    slotStateChanged: (index) => this.emitSlot(index),
+  };
 
   private change(q: Queue, stepIndex: number, change: StepChange): void {
     const edge: ProgressEdge = { queue: q.ref, seq: q.lastSeq() + 1, stepIndex, ...change.fields, at: this.clock.now() };
@@ -449,8 +379,4 @@ export class Device {
   private emitSlot(slot: number): void {
     this.emit({ type: 'slot', slot: summarize(this.journals[slot]!.slot) });
   }
-}
-
-function queueKey(q: QueueRef): string {
-  return 'slot' in q ? `slot:${q.slot}` : `live:${String(q.live).toLowerCase()}`;
 }

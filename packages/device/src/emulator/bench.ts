@@ -7,7 +7,7 @@ import { buildFrame, osdp_POLL, BROADCAST } from '@osprio/osdp';
 import { SimBus, SimLine } from '@osprio/bus';
 import type { Port } from '@osprio/bus';
 import type { QueueRef } from '@osprio/link';
-import { STANDARD_BAUDS } from '../../../provisioner/src/commissioning/context.ts';
+import { STANDARD_BAUDS } from '@osprio/provisioner';
 import { SimPd, factoryPdConfig } from '../../../bus/src/sim-pd.ts';
 import type { PresenceProbe } from '../autonomous.ts';
 import type { StepExecutor, StepJob } from '../scheduler.ts';

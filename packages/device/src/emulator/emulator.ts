@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DeviceModel, HostSession } from '@osprio/link';
 import { startWsDeviceServer } from '@osprio/link/node';
-import { runStep } from '../../../provisioner/src/commissioning/run-step.ts';
+import { runStep } from '@osprio/provisioner';
 import { Device } from '../device.ts';
 import { busStepExecutor, cryptoRandom } from '../executor.ts';
 import { DeviceLinkHandler } from '../handler.ts';
