@@ -37,7 +37,7 @@ export function acuInit(config: Partial<AcuConfig> & Pick<AcuConfig, 'address'>)
   if (!Number.isInteger(c.address) || c.address < 0 || c.address > BROADCAST) throw new RangeError(`PD address out of range: ${c.address}`);
   if (!(c.baud > 0)) throw new RangeError(`baud must be positive: ${c.baud}`);
   if (!(c.tries >= 1) || !(c.triesIfSilent >= 1)) throw new RangeError('tries must be at least 1');
-  return { config: c, baud: c.baud, nextSqn: 0, session: null, phase: { name: 'idle' }, rx: EMPTY_RX };
+  return { config: c, baud: c.baud, nextSqn: 0, session: null, phase: { name: 'idle' }, rx: EMPTY_RX, unsettled: false };
 }
 
 export function isIdle(state: AcuState): boolean {
@@ -176,7 +176,15 @@ function setBaud(s: AcuState, input: Extract<AcuInput, { type: 'set_baud' }>): A
 function onAwaitTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): AcuTransition {
   const p = s.phase;
   if (p.name !== 'awaiting_reply' || input.at < p.deadline) return withWake(s, []);
-  if (p.tx.held) return onHeldCcrypt({ ...s, rx: EMPTY_RX }, p.tx, p.tx.held, input.at);
+  if (p.tx.held) {
+    // Some copy of the CHLNG is still unanswered: give its (late) CCRYPT one more reply window.
+    if (!p.tx.extended && (p.tx.answers ?? 0) < p.tx.copies) {
+      return withWake({ ...s, phase: { ...p, deadline: p.deadline + p.tx.policy.replyTimeoutMs, tx: { ...p.tx, extended: true } } }, []);
+    }
+    return onHeldCcrypt({ ...s, rx: EMPTY_RX }, p.tx, p.tx.held, input.at);
+  }
+  // Only CCRYPTs that failed the cryptogram check came back: now that is the answer.
+  if (p.tx.mismatch) return onHeldCcrypt({ ...s, rx: EMPTY_RX }, p.tx, p.tx.mismatch, input.at);
   // A reply still arriving at the deadline may finish, as long as it keeps to the inter-character timeout.
   const lastAt = s.rx.lastAt;
   if (s.rx.pending.length > 0 && lastAt !== undefined && input.at < lastAt + s.config.interCharTimeoutMs) {
@@ -196,13 +204,13 @@ function onRetryTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): A
  * same bytes after `delay`, or give up: 'timeout' if nothing was ever heard, else 'bad_reply'.
  */
 function failedTry(s: AcuState, tx: Tx, at: number, delay: number): AcuTransition {
-  const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0, held: undefined };
+  const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0, held: undefined, extended: false, mismatch: undefined };
   if (t.tries >= t.policy.tries || t.silentTries >= t.policy.triesIfSilent) {
     const stage = t.purpose.stage;
     const error: AcuError = t.heardAny
       ? { kind: 'bad_reply', stage, reason: 'no valid reply (garbled, wrong baud or wrong check)', tries: t.tries }
       : { kind: 'timeout', stage, tries: t.tries };
-    return fail(lost(s), error);
+    return fail({ ...lost(s), unsettled: true }, error);
   }
   if (delay > 0) return waitThenResend(s, t, at + delay, true);
   return transmit(s, t, at, true);

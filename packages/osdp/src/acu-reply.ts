@@ -37,7 +37,9 @@ export function replyMatches(s: AcuState, tx: Tx, frame: Frame): boolean {
   const addressOk =
     tx.address === BROADCAST ? frame.address === BROADCAST || own === BROADCAST || frame.address === own : frame.address === tx.address;
   if (!addressOk) return false;
-  if (!frame.scb && (frame.code === osdp_BUSY || frame.code === osdp_NAK)) return true;
+  // BUSY goes out with SQN 0; libosdp sends NAK 0x04 with the SQN it expected. Any other NAK must
+  // carry our SQN, or a late NAK to an earlier command would be taken for this one's answer.
+  if (!frame.scb && (frame.code === osdp_BUSY || (frame.code === osdp_NAK && frame.data[0] === NAK_SEQ_NUM))) return true;
   // A reply that cannot answer this command is stale (e.g. the PD's second answer to an SQN-0
   // command we retransmitted), even with our SQN: never let it near the MAC chain.
   return frame.sqn === tx.sqn && canAnswer(tx.purpose, frame.code);
@@ -82,10 +84,19 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
     case 'command':
       return onCommandReply(s, tx, p, frame);
     case 'chlng': {
-      if (tx.tries > 1 && s.phase.name === 'awaiting_reply') {
-        // A late CCRYPT to an earlier copy looks exactly like the answer to the last one: wait out
-        // the reply window and take the last CCRYPT heard (acuStep's tick calls onHeldCcrypt).
-        return withWake({ ...s, phase: { ...s.phase, tx: { ...tx, held: frame } } }, []);
+      if (s.phase.name !== 'awaiting_reply') return onHeldCcrypt(s, tx, frame, at);
+      const risky = tx.copies > 1 || s.unsettled;
+      if (risky && !cpCheckCcrypt(p.cp, frame).ok) {
+        // Possibly a late CCRYPT to an earlier handshake (also SQN 0): keep listening for one that
+        // verifies; if none comes by the deadline, the mismatch stands (acu-link.ts onAwaitTick).
+        return withWake({ ...s, phase: { ...s.phase, tx: { ...tx, mismatch: frame } } }, []);
+      }
+      if (tx.copies > 1) {
+        // A late CCRYPT to an earlier copy looks exactly like the answer to the last one, and a PD
+        // that reruns a repeated SQN-0 CHLNG holds only its last RND.B. Take the last CCRYPT once
+        // every copy is answered, else when the reply window ends (acu-link.ts onAwaitTick).
+        const answers = (tx.answers ?? 0) + 1;
+        if (answers < tx.copies) return withWake({ ...s, phase: { ...s.phase, tx: { ...tx, held: frame, answers } } }, []);
       }
       return onHeldCcrypt(s, tx, frame, at);
     }

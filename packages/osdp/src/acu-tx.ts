@@ -26,7 +26,9 @@ export function withWake(s: AcuState, actions: AcuAction[]): AcuTransition {
 
 /** Ends the request in flight with `r`; the link goes idle. */
 export function finish(s: AcuState, r: AcuResult): AcuTransition {
-  return { state: { ...s, phase: { name: 'idle' }, rx: EMPTY_RX }, actions: [{ type: 'result', result: r }] };
+  const p = s.phase;
+  const settled = r.ok && p.name !== 'idle' && p.tx.copies === 1;
+  return { state: { ...s, phase: { name: 'idle' }, rx: EMPTY_RX, unsettled: s.unsettled && !settled }, actions: [{ type: 'result', result: r }] };
 }
 
 export function fail(s: AcuState, error: AcuError): AcuTransition {
@@ -34,7 +36,7 @@ export function fail(s: AcuState, error: AcuError): AcuTransition {
 }
 
 export function newTx(purpose: TxPurpose, bytes: Uint8Array, sqn: Sqn, address: number, policy: ResolvedPolicy): Tx {
-  return { purpose, bytes, sqn, address, policy, tries: 0, silentTries: 0, heard: false, heardAny: false, busy: 0 };
+  return { purpose, bytes, sqn, address, policy, tries: 0, copies: 0, silentTries: 0, heard: false, heardAny: false, busy: 0 };
 }
 
 /**
@@ -42,9 +44,9 @@ export function newTx(purpose: TxPurpose, bytes: Uint8Array, sqn: Sqn, address: 
  * timeout. `countTry` is false for a resend after osdp_BUSY.
  */
 export function transmit(s: AcuState, tx: Tx, at: number, retransmission: boolean, countTry = true): AcuTransition {
-  const sent: Tx = { ...tx, tries: tx.tries + (countTry ? 1 : 0), heard: false };
+  const sent: Tx = { ...tx, tries: tx.tries + (countTry ? 1 : 0), copies: tx.copies + 1, heard: false };
   const deadline = at + wireTimeMs(tx.bytes.length, s.baud) + tx.policy.replyTimeoutMs;
-  const state: AcuState = { ...s, phase: { name: 'awaiting_reply', tx: sent, deadline }, rx: EMPTY_RX };
+  const state: AcuState = { ...s, phase: { name: 'awaiting_reply', tx: sent, deadline }, rx: EMPTY_RX, unsettled: s.unsettled || retransmission };
   return withWake(state, [{ type: 'send', bytes: tx.bytes, retransmission }]);
 }
 

@@ -176,6 +176,14 @@ export interface Tx {
    * every copy as new, so each may draw a CCRYPT with another RND.B and only the last one counts.
    */
   readonly held?: Frame;
+  /** Copies put on the wire, BUSY resends included. */
+  readonly copies: number;
+  /** Verifying CCRYPTs heard for the copies of a retransmitted CHLNG. */
+  readonly answers?: number;
+  /** A CCRYPT that failed the cryptogram check while stale replies may be around (see acu-reply.ts). */
+  readonly mismatch?: Frame;
+  /** The reply window was already extended once to wait for the remaining copies' answers. */
+  readonly extended?: boolean;
 }
 
 export type AcuPhase =
@@ -193,6 +201,11 @@ export interface AcuState {
   readonly phase: AcuPhase;
   /** Received bytes of an incomplete frame, and when the last of them arrived. */
   readonly rx: { readonly pending: Uint8Array; readonly lastAt: number | undefined };
+  /**
+   * Some earlier frame went out more than once or was never answered, so a late reply to it may
+   * still arrive. Cleared by an exchange answered at the first try.
+   */
+  readonly unsettled: boolean;
 }
 
 export interface AcuTransition {
