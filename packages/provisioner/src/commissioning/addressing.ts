@@ -1,8 +1,8 @@
 // discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
 import type { OpResult } from './ops.ts';
 import {
-  BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS,
-  command, enter, exchangePolicy, fail, go, newLink, pass, probePolicy,
+  BROADCAST, MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS,
+  command, enter, exchangePolicy, fail, go, newLink, pass, patientPolicy, probePolicy,
   type ConfirmCause, type Ctx, type Phase, type Transition,
 } from './context.ts';
 import { addrText, nakText, where } from './text.ts';
@@ -20,18 +20,18 @@ function noteGarbled(ctx: Ctx, r: OpResult): void {
   if (r.kind === 'bad_reply' && b !== undefined && !ctx.garbledAt.includes(b)) ctx.garbledAt.push(b);
 }
 
-function probe(ctx: Ctx, phase: Phase, baud: number): Transition {
-  return go(ctx, phase, [...newLink(ctx, baud), command(BROADCAST, { code: 'ID' }, false, probePolicy(ctx))]);
+function probe(ctx: Ctx, phase: Phase, baud: number, policy = probePolicy(ctx)): Transition {
+  return go(ctx, phase, [...newLink(ctx, baud), command(BROADCAST, { code: 'ID' }, false, policy)]);
 }
 
 export function startDiscover(ctx: Ctx): Transition {
   const ops = enter(ctx, 'discover');
-  const t = probe(ctx, { name: 'discover', pass: 0, i: 0 }, ctx.candidates[0]!);
+  const t = probe(ctx, { name: 'discover', pass: 0, i: 0, order: ctx.candidates }, ctx.candidates[0]!);
   return { state: t.state, ops: [...ops, ...t.ops] };
 }
 
 export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition {
-  const baud = ctx.candidates[ph.i]!;
+  const baud = ph.order[ph.i]!;
   if (heard(r)) {
     if (r.kind === 'nak' && r.code === 0x01) {
       return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(1)}); it speaks checksum mode only, which commissioning does not use`);
@@ -47,15 +47,19 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
     return startComset(ctx, ops);
   }
   noteGarbled(ctx, r);
-  if (ph.i + 1 < ctx.candidates.length) return probe(ctx, { name: 'discover', pass: ph.pass, i: ph.i + 1 }, ctx.candidates[ph.i + 1]!);
+  if (ph.i + 1 < ph.order.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.order[ph.i + 1]!);
   if (ph.pass === 0) {
-    // Nobody answered within the spec's 200 ms; some PDs are slower (reference §7.12). One patient pass.
+    // Nobody answered within the spec's 200 ms; some PDs are slower (reference §7.12), some sit
+    // behind a noisy line. One patient pass, starting where something was heard.
     ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
-    return probe(ctx, { name: 'discover', pass: 1, i: 0 }, ctx.candidates[0]!);
+    const order = [...new Set([...ctx.garbledAt, ...ctx.candidates])];
+    return probe(ctx, { name: 'discover', pass: 1, i: 0, order }, order[0]!);
   }
   const tried = ctx.candidates.join(', ');
-  const noise = ctx.garbledAt.length ? `; garbled bytes heard at ${ctx.garbledAt.join(', ')} baud — check termination, polarity (A/B swapped?) and noise` : '';
-  return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud${noise}; check power and wiring, and that exactly one PD is on the port`);
+  if (ctx.garbledAt.length) {
+    return fail(ctx, 'no_response', `no valid reply to osdp_ID (broadcast 0x7F) at ${tried} baud, but garbled replies at ${ctx.garbledAt.join(', ')} baud: a PD seems to be there behind a noisy line — check termination, polarity (A/B swapped?) and cabling`);
+  }
+  return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud; check power and wiring, and that exactly one PD is on the port`);
 }
 
 function startComset(ctx: Ctx, pre: Parameters<typeof go>[2]): Transition {
@@ -91,8 +95,16 @@ export function onComset(ctx: Ctx, r: OpResult): Transition {
 function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Parameters<typeof go>[2]): Transition {
   // After an unconfirmed COMSET the probe of A/B still belongs to the comset stage.
   const ops = [...pre, ...(cause === 'unconfirmed' || cause === 'nak' ? [] : enter(ctx, 'confirm'))];
-  ops.push(...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx)));
-  return go(ctx, { name: 'confirm', cause }, ops);
+  return confirmProbe(ctx, cause, ops);
+}
+
+function confirmProbe(ctx: Ctx, cause: ConfirmCause, pre: Parameters<typeof go>[2], recheck = false): Transition {
+  const ops = [...pre, ...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx))];
+  return go(ctx, recheck ? { name: 'confirm', cause, recheck } : { name: 'confirm', cause }, ops);
+}
+
+function answersOnlyBroadcast(ctx: Ctx, cause: ConfirmCause): Transition {
+  return fail(ctx, 'wrong_address', `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (it answers only the broadcast address there); ${comsetStory(ctx, cause)}`);
 }
 
 /** The PD answered at A/B: the comset stage (if still open) and confirm pass. */
@@ -110,10 +122,16 @@ export function onConfirm(ctx: Ctx, ph: P<'confirm'>, r: OpResult): Transition {
     return fail(ctx, 'wrong_address', `PD answered an osdp_ID sent to address ${ctx.address} from ${addrText(r.from)}`);
   }
   noteGarbled(ctx, r);
+  if (ph.recheck) return answersOnlyBroadcast(ctx, ph.cause);
+  // Garbage at A/B: the PD is probably there behind a noisy line. Ask again before searching.
+  if (r.kind === 'bad_reply' && ctx.recoveries < MAX_RECOVERIES) {
+    ctx.recoveries++;
+    return confirmProbe(ctx, ph.cause, []);
+  }
   const found = ctx.found!;
   // Look for the PD: at B first (wrong address?), then where it was, then everywhere else.
   const bauds = [...new Set([ctx.baud, found.baud, ...ctx.candidates])];
-  return probe(ctx, { name: 'locate', cause: ph.cause, bauds, i: 0 }, bauds[0]!);
+  return probe(ctx, { name: 'locate', cause: ph.cause, bauds, i: 0, patient: false }, bauds[0]!);
 }
 
 function comsetStory(ctx: Ctx, cause: ConfirmCause): string {
@@ -135,8 +153,10 @@ export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
     ctx.seenAtBaud = baud;
     if (baud === ctx.baud) {
       if (r.from === ctx.address) return confirmed(ctx);
-      const as = r.from === BROADCAST ? 'it answers only the broadcast address there' : `it answers as address ${r.from}`;
-      return fail(ctx, 'wrong_address', `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (${as}); ${comsetStory(ctx, ph.cause)}`);
+      // Answered as 0xFF: its address is unknown. It may only just have come back (restart after
+      // COMSET), so ask at A once more before calling it a wrong address.
+      if (r.from === BROADCAST) return confirmProbe(ctx, ph.cause, [], true);
+      return fail(ctx, 'wrong_address', `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (it answers as address ${r.from}); ${comsetStory(ctx, ph.cause)}`);
     }
     const found = ctx.found!;
     if (ph.cause === 'unconfirmed' && baud === found.baud && ctx.comsets < MAX_COMSETS) {
@@ -148,8 +168,15 @@ export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
     return fail(ctx, 'baud_mismatch', `PD replied at ${baud}, expected ${ctx.baud} (${story})`);
   }
   noteGarbled(ctx, r);
-  if (ph.i + 1 < ph.bauds.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.bauds[ph.i + 1]!);
+  if (ph.i + 1 < ph.bauds.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.bauds[ph.i + 1]!, ph.patient ? patientPolicy() : probePolicy(ctx));
+  if (!ph.patient) {
+    // A PD that restarts after COMSET (to apply it) can be deaf for a second: one slow look at B.
+    return probe(ctx, { ...ph, bauds: [ctx.baud], i: 0, patient: true }, ctx.baud, patientPolicy());
+  }
   const before = ctx.found!.baud;
   const what = ph.cause === 'preset' ? `PD answered the broadcast as ${where(ctx.address, ctx.baud)}` : `PD answered at ${before} baud before osdp_COMSET(${ctx.address}, ${ctx.baud})`;
+  if (ctx.garbledAt.length) {
+    return fail(ctx, 'no_response', `${what}, then only garbled replies came back (at ${ctx.garbledAt.join(', ')} baud); check termination, cabling and noise on the line, then retry`);
+  }
   return fail(ctx, 'no_response', `${what}, then went silent at every baud; check power and wiring, or power-cycle the PD and retry`);
 }

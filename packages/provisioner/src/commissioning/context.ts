@@ -30,16 +30,22 @@ export type ConfirmCause =
   /** the PD already answered as A at B: COMSET skipped. */
   | 'preset';
 
+/** Where to pick up after the PD was found again at A/B. */
+export type Resume = 'install_session' | 'key_verify';
+
 export type Phase =
-  | { name: 'discover'; pass: 0 | 1; i: number }
+  /** Broadcast osdp_ID at `order[i]`; pass 1 waits longer, starting where garbage was heard. */
+  | { name: 'discover'; pass: 0 | 1; i: number; order: readonly number[] }
   | { name: 'comset' }
-  | { name: 'confirm'; cause: ConfirmCause }
-  | { name: 'locate'; cause: ConfirmCause; bauds: number[]; i: number }
+  /** `recheck`: the PD just answered the broadcast at B, so this is the last ask at A. */
+  | { name: 'confirm'; cause: ConfirmCause; recheck?: boolean }
+  /** Looking for the PD after it failed to answer at A/B; `patient`: the last, slow look at B. */
+  | { name: 'locate'; cause: ConfirmCause; bauds: number[]; i: number; patient: boolean }
   | { name: 'install_scbkd' }
   | { name: 'install_derived'; scbkdFailure: string }
   | { name: 'keyset' }
   | { name: 'key_verify' }
-  | { name: 'recover'; resume: 'install_session' | 'key_verify'; lost: Stage }
+  | { name: 'recover'; resume: Resume; lost: Stage }
   | { name: 'verify_id' }
   | { name: 'verify_scbkd' }
   | { name: 'caps_session' }
@@ -67,6 +73,8 @@ export interface Ctx {
   comsets: number;
   comsetNak?: number;
   recoveries: number;
+  /** KEYSETs refused with NAK 0x06 (session lost): one fresh session is worth a second try. */
+  keysetNaks: number;
   /** The PD already answered as A at B; COMSET was skipped. */
   addressingPreset: boolean;
   /** The PD already held this step's key (an earlier attempt keyed it); KEYSET was skipped. */
@@ -93,7 +101,8 @@ export function probePolicy(ctx: Ctx): LinkPolicy {
 }
 
 export function exchangePolicy(ctx: Ctx): LinkPolicy {
-  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 4, triesIfSilent: 3 };
+  // Once the PD is known to be there, garbage is worth several retransmissions (noisy drops).
+  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 6, triesIfSilent: 3 };
 }
 
 export function patientPolicy(): LinkPolicy {

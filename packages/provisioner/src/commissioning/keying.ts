@@ -3,7 +3,7 @@
 import type { Op, OpResult } from './ops.ts';
 import {
   MAX_RECOVERIES, command, enter, exchangePolicy, fail, go, handshake, newLink, pass, patientPolicy, succeed,
-  type Ctx, type Phase, type Transition,
+  type Ctx, type Phase, type Resume, type Transition,
 } from './context.ts';
 import { firstUnmetCapability, hex2, nakText, scFailureText, scOutcome, stageText, where } from './text.ts';
 import type { Stage } from '../stages.ts';
@@ -37,7 +37,7 @@ function failureOf(r: OpResult): string {
 }
 
 /** The line spoilt a handshake: find the PD again (if it went silent) or just run the stage again. */
-function retryStage(ctx: Ctx, failure: string, resume: 'install_session' | 'key_verify'): Transition {
+function retryStage(ctx: Ctx, failure: string, resume: Resume): Transition {
   if (failure === 'no_reply') return startRecover(ctx, resume);
   ctx.recoveries++;
   return resume === 'key_verify' ? startKeyVerify(ctx, []) : startInstall(ctx, []);
@@ -86,7 +86,8 @@ export function onKeyset(ctx: Ctx, r: OpResult): Transition {
   }
   if (r.kind === 'nak') {
     // 0x06: the session was gone (PD restarted, SC timeout). One fresh handshake, then give up.
-    if (r.code === 0x06 && ctx.recoveries < MAX_RECOVERIES) {
+    ctx.keysetNaks++;
+    if (r.code === 0x06 && ctx.keysetNaks === 1 && ctx.recoveries < MAX_RECOVERIES) {
       ctx.recoveries++;
       return startInstall(ctx, []);
     }
@@ -122,7 +123,7 @@ export function onKeyVerify(ctx: Ctx, r: OpResult): Transition {
   return fail(ctx, scOutcome(why), `${before}: ${scFailureText(why)} — the key is not proven; retry the step`);
 }
 
-function startRecover(ctx: Ctx, resume: 'install_session' | 'key_verify'): Transition {
+function startRecover(ctx: Ctx, resume: Resume): Transition {
   ctx.recoveries++;
   const ops = [...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, patientPolicy())];
   return go(ctx, { name: 'recover', resume, lost: ctx.stage }, ops);
@@ -153,6 +154,8 @@ export function onVerifyId(ctx: Ctx, r: OpResult): Transition {
     const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx))];
     return go(ctx, { name: 'verify_scbkd' }, ops);
   }
+  // Lost on the way (PD restarted, line noise): find it again, re-prove the key, verify again.
+  if ((r.kind === 'no_reply' || r.kind === 'bad_reply') && ctx.recoveries < MAX_RECOVERIES) return retryStage(ctx, r.kind, 'key_verify');
   const got = r.kind === 'nak' ? nakText(r.code) : r.kind === 'reply' ? `reply osdp_${r.reply.code}` : r.kind === 'bad_reply' ? `a bad reply (${r.why})` : 'no reply';
   return fail(ctx, 'verify_failed', `key verified, but osdp_ID to ${here(ctx)} inside the new session drew ${got}`);
 }

@@ -54,6 +54,7 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     garbledAt: [],
     comsets: 0,
     recoveries: 0,
+    keysetNaks: 0,
     addressingPreset: false,
     alreadyKeyed: false,
     keysetAcked: false,

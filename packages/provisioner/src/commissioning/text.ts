@@ -93,6 +93,10 @@ export function scFailureText(failure: string): string {
       return 'the PD did not answer';
     case 'rmac_rejected':
       return 'the PD rejected the server cryptogram';
+    case 'bad_reply':
+      return 'its replies arrived garbled';
+    case 'busy':
+      return 'the PD kept answering osdp_BUSY';
     default:
       return `secure channel failed (${failure.replace(/_/g, ' ')})`;
   }
