@@ -200,8 +200,8 @@ function onRetryTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): A
 }
 
 /**
- * A transmission drew no valid reply (deadline passed, or a corrupt frame arrived). Retransmit the
- * same bytes after `delay`, or give up: 'timeout' if nothing was ever heard, else 'bad_reply'.
+ * A transmission drew no valid reply by its deadline. Retransmit the same bytes after `delay`, or
+ * give up: 'timeout' if nothing was ever heard, else 'bad_reply'. Either way the link is lost.
  */
 function failedTry(s: AcuState, tx: Tx, at: number, delay: number): AcuTransition {
   const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0, held: undefined, extended: false, mismatch: undefined };
@@ -231,24 +231,30 @@ function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransit
   const p = s.phase;
   if (p.name !== 'awaiting_reply') return withWake(s, []);
   const { events, rx } = scan(s, input.bytes, input.at);
-  let tx = p.tx;
-  let corrupt = false;
+  let state: AcuState = { ...s, rx };
   for (const ev of events) {
+    const ph = state.phase;
+    if (ph.name !== 'awaiting_reply') break;
+    let tx: Tx = { ...ph.tx, heard: true };
     if (ev.type === 'dropped') {
       // Frames without the reply bit (another master, or our own echo) are not an answer.
       if (ev.reason === 'wrong_direction') continue;
-      tx = { ...tx, heard: true };
-      if (ev.reason !== 'garbage') corrupt = true;
+      // A damaged frame may be a stale reply to an earlier exchange, so it does not end the wait:
+      // our reply may still follow. It does void a held CCRYPT: the PD has said something newer.
+      if (ev.reason !== 'garbage') tx = { ...tx, held: undefined };
+      state = { ...state, phase: { ...ph, tx } };
       continue;
     }
-    tx = { ...tx, heard: true };
-    if (!replyMatches(s, tx, ev.frame)) continue; // another PD, or a stale reply to an earlier SQN
-    return classifyReply({ ...s, phase: { ...p, tx }, rx }, tx, ev.frame, input.at);
+    state = { ...state, phase: { ...ph, tx } };
+    if (!replyMatches(state, tx, ev.frame)) continue; // another PD, or a stale reply
+    const t = classifyReply(state, tx, ev.frame, input.at);
+    const next = t.state.phase;
+    // Finished, or moved on to another frame (SCRYPT, a BUSY wait): the rest of this chunk is stale.
+    if (next.name !== 'awaiting_reply' || next.tx.bytes !== ph.tx.bytes) return t;
+    state = t.state; // a held CCRYPT: keep listening
   }
   // A partial frame is something heard; our reply may still complete it.
-  if (rx.pending.length > 0) tx = { ...tx, heard: true };
-  // A damaged frame may be a stale reply to an earlier exchange, so it does not end the wait: our
-  // reply may still follow. It does void a held CCRYPT: the PD has said something newer since.
-  if (corrupt && tx.held) tx = { ...tx, held: undefined };
-  return withWake({ ...s, phase: { ...p, tx }, rx }, []);
+  const ph = state.phase;
+  if (ph.name === 'awaiting_reply' && rx.pending.length > 0) state = { ...state, phase: { ...ph, tx: { ...ph.tx, heard: true } } };
+  return withWake(state, []);
 }
