@@ -15,6 +15,7 @@ import type { Clock } from './clock.ts';
 import { fsyncDir, SlotJournal } from './journal.ts';
 import type { LoadReport } from './journal.ts';
 import { LiveSession } from './live.ts';
+import { lockStateDir } from './lock.ts';
 import type { DeviceEvent, DeviceOptions, SinceResult } from './options.ts';
 import { liveQueue, queueKey, slotQueue } from './queues.ts';
 import type { Queue, QueueNotify } from './queues.ts';
@@ -44,6 +45,7 @@ export class Device {
   private readonly edgeLimit: number;
   private readonly maxLiveSteps: number;
   private closed = false;
+  private unlock: (() => void) | null = null;
 
   private constructor(opts: DeviceOptions) {
     this.identity = { ...opts.config.identity };
@@ -60,11 +62,18 @@ export class Device {
       if (!opts.stateDir) throw new Error('a device with slots needs a stateDir');
       const created = fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
       if (created && (opts.durable ?? true)) fsyncDir(path.dirname(created)); // the new directory's own entry
+      this.unlock = lockStateDir(opts.stateDir);
       const jopts = { durable: opts.durable ?? true, compactEvery: opts.compactEvery ?? 256, edgeLimit: this.edgeLimit };
-      for (let i = 0; i < this.status.slotCount; i++) {
-        const { journal, report } = SlotJournal.open(opts.stateDir, i, jopts);
-        this.journals.push(journal);
-        this.loadReports.push(report);
+      try {
+        for (let i = 0; i < this.status.slotCount; i++) {
+          const { journal, report } = SlotJournal.open(opts.stateDir, i, jopts);
+          this.journals.push(journal);
+          this.loadReports.push(report);
+        }
+      } catch (e) {
+        for (const j of this.journals) j.close();
+        this.unlock();
+        throw e;
       }
     }
     if (this.status.offlineAutonomous && opts.probe) {
@@ -280,6 +289,7 @@ export class Device {
     this.live?.close();
     this.live = null;
     for (const j of this.journals) j.close();
+    this.unlock?.();
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────────

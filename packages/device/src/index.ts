@@ -12,3 +12,4 @@ export type { LoadReport } from './journal.ts';
 export { DeviceLinkHandler, wireCode } from './handler.ts';
 export { busStepExecutor, cryptoRandom } from './executor.ts';
 export type { RunStepLike } from './executor.ts';
+export { StateDirInUseError } from './lock.ts';

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '@osprio/osdp';
+import { StateDirInUseError } from '../src/index.ts';
 import type { Device } from '../src/index.ts';
 import { edgesOf, flush, header, manualExecutor, openDevice, readySlot, result, SEED, SESSION, slotOf, tmpDir } from './helpers.ts';
 
@@ -77,8 +78,8 @@ describe('persistence', () => {
     c.ctx.onStage({ stage: 'comset', status: 'done' });
     c.ctx.onStage({ stage: 'confirm', status: 'in_flight' });
     const lastSeq = slotOf(d, 1).lastSeq;
+    expect(() => open(dir)).toThrow(StateDirInUseError); // one device per state dir
     await d.close(); // power off mid-attempt: nothing is recorded for the abandoned attempt
-    expect(slotOf(open(dir).d, 1).steps[0]!.state).toBe('failure');
     const { d: d2 } = open(dir);
     const s = slotOf(d2, 1);
     expect(s.steps[0]).toMatchObject({ state: 'failure', attempts: 1, outcome: 'interrupted', stage: 'confirm', stageStatus: 'stalled' });
@@ -91,6 +92,7 @@ describe('persistence', () => {
     expect(recovery.map((e) => [e.stepIndex, e.outcome])).toEqual([[0, 'interrupted'], [1, 'interrupted']]);
     expect(s.lastSeq).toBe(lastSeq + 2);
     // and it is not repeated on the next boot; the step is retryable
+    await d2.close();
     const { d: d3, m: m3 } = open(dir);
     expect(slotOf(d3, 1).lastSeq).toBe(lastSeq + 2);
     expect(d3.verb({ slot: 1 }, 0, 'retry').ok).toBe(true);
@@ -171,6 +173,14 @@ describe('persistence', () => {
     expect(fs.readFileSync(file, 'latin1')).toContain(seedHex);
     d.deleteSlot(0);
     expect(fs.readFileSync(file, 'latin1')).not.toContain(seedHex);
+  });
+
+  it('refuses a state dir held by another live process; takes over a stale lock', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'device.lock'), String(process.ppid));
+    expect(() => open(dir)).toThrow(/in use by process/);
+    fs.writeFileSync(path.join(dir, 'device.lock'), '999999999'); // no such process
+    expect(open(dir).d.listSlots().ok).toBe(true);
   });
 
   it('a compaction cut off before its rename leaves the journal intact (the temp file is discarded)', async () => {
