@@ -1,0 +1,144 @@
+// `osprio device --sim …`: runs the device emulator in the foreground — a provisioner device with the
+// real commissioning engine on a simulated bus of readers — and prints the address a host connects
+// to. Loopback only; the token in that address is random per run. Ctrl-C (or SIGTERM) shuts it down
+// cleanly: the journals are closed, an attempt in flight reads as interrupted on the next start.
+
+import { FAULT_SPEC_HELP, FaultSpecError, defaultStateDir, parseFaultSpec, parseSpeed, startEmulator } from '@osprio/device/emulator';
+import type { Emulator, EmulatorModel } from '@osprio/device/emulator';
+import type { FaultPlan } from '@osprio/device/emulator';
+
+export interface DeviceCommandOptions {
+  sim?: boolean;
+  model?: string;
+  listen?: string;
+  stateDir?: string;
+  pds?: string;
+  faults?: string;
+  speed?: string;
+  origin?: string[];
+  seed?: string;
+  quiet?: boolean;
+}
+
+export interface DeviceIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the process should stop (default: SIGINT or SIGTERM). */
+  stopSignal?: () => Promise<string>;
+}
+
+export const DEVICE_USAGE =
+  'usage: osprio device --sim [--model pro|mini] [--listen 127.0.0.1:<port>] [--state-dir DIR] [--pds N]\n' +
+  '                        [--faults SPEC] [--speed X|max] [--origin URL]... [--seed N] [--quiet]';
+
+class UsageError extends Error {}
+
+interface Parsed {
+  model: EmulatorModel;
+  port: number;
+  stateDir: string | undefined;
+  pds: number;
+  faults: FaultPlan;
+  faultText: string;
+  speed: number;
+  origins: string[];
+  seed: number;
+}
+
+function int(v: string, flag: string, lo: number, hi: number): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < lo || Number(v) > hi) throw new UsageError(`${flag} must be an integer ${lo}..${hi}`);
+  return Number(v);
+}
+
+export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
+  if (!o.sim) throw new UsageError('only the emulator is available here: pass --sim');
+  const model = o.model ?? 'pro';
+  if (model !== 'pro' && model !== 'mini') throw new UsageError('--model must be pro or mini');
+  let port = 0;
+  if (o.listen !== undefined) {
+    const m = /^(127\.0\.0\.1|localhost)?:(\d{1,5})$/.exec(o.listen.trim());
+    if (!m) throw new UsageError('--listen must be 127.0.0.1:<port> (the emulator listens on loopback only)');
+    port = int(m[2]!, '--listen port', 0, 65535);
+  }
+  const pds = o.pds === undefined ? 126 : int(o.pds, '--pds', 0, 126);
+  let faults: FaultPlan;
+  try {
+    faults = parseFaultSpec(o.faults ?? '');
+  } catch (e) {
+    if (e instanceof FaultSpecError) throw new UsageError(`--faults: ${e.message}\n${FAULT_SPEC_HELP}`);
+    throw e;
+  }
+  let speed: number;
+  try {
+    speed = parseSpeed(o.speed ?? '1');
+  } catch {
+    throw new UsageError('--speed must be a positive number (1 = real time, 10, 100…) or "max"');
+  }
+  const origins = (o.origin ?? []).map((u) => {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new UsageError(`--origin ${JSON.stringify(u.slice(0, 80))} is not a URL (e.g. http://127.0.0.1:5173)`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash) {
+      throw new UsageError(`--origin must be a bare http(s) origin such as http://127.0.0.1:5173`);
+    }
+    return url.origin;
+  });
+  if (o.stateDir !== undefined && o.stateDir.trim() === '') throw new UsageError('--state-dir must not be empty');
+  const seed = o.seed === undefined ? 1 : int(o.seed, '--seed', 0, 2 ** 31);
+  return { model, port, stateDir: o.stateDir, pds, faults, faultText: o.faults ?? '', speed, origins, seed };
+}
+
+function defaultStop(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/** Runs the emulator until stopped; returns the exit code (2 = bad flags). */
+export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<number> {
+  let p: Parsed;
+  try {
+    p = parseDeviceOptions(o);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`osprio device: ${e.message}`);
+    io.err(DEVICE_USAGE);
+    return 2;
+  }
+  const stop = (io.stopSignal ?? defaultStop)();
+  const stateDir = p.model === 'pro' ? (p.stateDir ?? defaultStateDir(p.model)) : undefined;
+  let emu: Emulator;
+  try {
+    emu = await startEmulator({
+      model: p.model,
+      port: p.port,
+      ...(stateDir ? { stateDir } : {}),
+      pds: p.pds,
+      faults: p.faults,
+      speed: Number.isFinite(p.speed) ? p.speed : 'max',
+      origins: p.origins,
+      seed: p.seed,
+      log: o.quiet ? () => {} : (line) => io.out(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
+    });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') io.err(`osprio device: port ${p.port} is already in use on 127.0.0.1`);
+    else io.err(`osprio device: cannot start the emulator: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const d = emu.device;
+  io.out(`${d.identity.model} emulator — serial ${d.identity.serialNumber}, firmware ${d.identity.firmwareVersion}, protocol ${d.identity.protocolVersion}`);
+  if (emu.stateDir) io.out(`state dir (the device's flash): ${emu.stateDir}`);
+  io.out(`speed: ${Number.isFinite(p.speed) ? `${p.speed}x real time` : 'max'}; readers on the bus: ${p.pds}; faults: ${p.faultText || 'none'}`);
+  io.out(`origins allowed: ${p.origins.length ? p.origins.join(' ') : 'none (clients without an Origin header, like the CLI, only)'}`);
+  io.out(`connect a host to: ${emu.url}`);
+  io.out('(the token in that address is this run’s secret; Ctrl-C stops the device)');
+  const signal = await stop;
+  io.out(`${signal}: shutting down`);
+  await emu.close();
+  return 0;
+}

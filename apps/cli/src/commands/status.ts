@@ -1,0 +1,126 @@
+// `osprio status --device <ws-url> [--json]`: who the device is, what its firmware offers (and so which
+// screen the workspace opens on), and every slot's summary — hello, status, listSlots: one round
+// trip each. Summaries carry no seed, and nothing here asks for one.
+
+import { LinkClient, LinkError } from '@osprio/link';
+import type { DeviceIdentity, ProvisionerStatus, SlotSummary } from '@osprio/link';
+import { connectWebSocketNode } from '@osprio/link/node';
+import { openingScreen } from '@osprio/host';
+import type { OpeningScreen } from '@osprio/host';
+
+export interface StatusOptions {
+  device?: string;
+  json?: boolean;
+  origin?: string;
+  timeout?: string;
+}
+
+export interface StatusIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export interface StatusReport {
+  identity: DeviceIdentity;
+  status: ProvisionerStatus;
+  openingScreen: OpeningScreen;
+  slots: SlotSummary[];
+}
+
+export const STATUS_USAGE = 'usage: osprio status --device ws://127.0.0.1:<port>/device?token=<token> [--json] [--timeout MS]';
+
+const SCREEN_TEXT: Record<OpeningScreen, string> = {
+  'mode-picker': 'mode picker (live quick-step or slots)',
+  'quick-step': 'quick-step queue',
+  'slot-list': 'slot list',
+  unsupported: 'nothing (the device offers neither mode)',
+};
+
+/** Fetches the report; throws LinkError. */
+export async function fetchStatus(url: string, opts: { origin?: string; timeoutMs?: number } = {}): Promise<StatusReport> {
+  const conn = await connectWebSocketNode(url, { ...(opts.origin ? { origin: opts.origin } : {}), openTimeoutMs: opts.timeoutMs ?? 5000 });
+  const client = new LinkClient(conn, { timeoutMs: opts.timeoutMs ?? 5000 });
+  try {
+    const identity = await client.hello('osprio-cli status');
+    const status = await client.status();
+    const slots = status.slots ? await client.listSlots() : [];
+    return { identity, status, openingScreen: openingScreen(status), slots };
+  } finally {
+    client.close();
+  }
+}
+
+/** A refusal or failure as one line a person can act on. The URL's token is never repeated. */
+export function explain(e: unknown, where: string): string {
+  if (!(e instanceof LinkError)) return `cannot talk to the device at ${where}: ${e instanceof Error ? e.message : String(e)}`;
+  const m = e.message;
+  if (e.code === 'device_in_use') return `the device at ${where} is in use: another host (a workspace tab or another CLI) holds it; close that session and try again`;
+  if (/\b403\b/.test(m) && /token/.test(m)) return `the device at ${where} refused the connection: missing or wrong token (use the whole address the emulator printed, including ?token=…)`;
+  if (/\b403\b/.test(m) && /origin/.test(m)) return `the device at ${where} refused the connection: origin not allowed`;
+  if (/\b403\b/.test(m)) return `the device at ${where} refused the connection: ${m.replace(/^.*403\s*/, '').slice(0, 80)}`;
+  if (/\b404\b/.test(m)) return `no device at ${where}: wrong path (the emulator prints the exact address)`;
+  if (e.code === 'timeout') return `the device at ${where} did not answer in time`;
+  if (e.code === 'version_unsupported') return `the device at ${where} does not speak this CLI's protocol version: ${m}`;
+  if (e.code === 'link_closed') return `cannot reach a device at ${where} (connection refused or dropped) — is the emulator running?`;
+  return `the device at ${where} answered ${e.code}: ${m}`;
+}
+
+function yes(b: boolean): string {
+  return b ? 'yes' : 'no';
+}
+
+export function formatStatus(r: StatusReport): string[] {
+  const { identity: id, status: st } = r;
+  const lines = [
+    `device    ${id.model}  serial ${id.serialNumber}  firmware ${id.firmwareVersion}  protocol ${id.protocolVersion}`,
+    `modes     live quick-step: ${yes(st.liveQuickStep)}  slots: ${yes(st.slots)}  offline autonomous: ${yes(st.offlineAutonomous)}`,
+    `capacity  ${st.slotCount} slot${st.slotCount === 1 ? '' : 's'}, at most ${st.maxStepsPerSlot} steps per slot`,
+    `opens on  ${SCREEN_TEXT[r.openingScreen]}`,
+  ];
+  if (!st.slots) return lines;
+  lines.push('slots');
+  const rows = [['slot', 'state', 'profile', 'sessionId', 'total', 'prov', 'failed', 'skipped', 'pending', 'lastSeq']];
+  for (const s of r.slots) {
+    const c = s.counters;
+    rows.push([String(s.index), s.state, s.profileName ?? '-', s.sessionId ?? '-', String(c.total), String(c.provisioned), String(c.failed), String(c.skipped), String(c.pending), String(s.lastSeq)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+  return lines;
+}
+
+/** The device address without its secret, for messages. */
+function redactUrl(u: URL): string {
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+export async function runStatus(o: StatusOptions, io: StatusIo): Promise<number> {
+  const usage = (msg: string) => {
+    io.err(`osprio status: ${msg}`);
+    io.err(STATUS_USAGE);
+    return 2;
+  };
+  if (!o.device) return usage('--device <ws-url> is required');
+  let url: URL;
+  try {
+    url = new URL(o.device);
+  } catch {
+    return usage('--device is not a URL');
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return usage('--device must be a ws:// address such as the one `osprio device --sim` prints');
+  let timeoutMs = 5000;
+  if (o.timeout !== undefined) {
+    if (!/^\d{1,6}$/.test(o.timeout) || Number(o.timeout) < 1) return usage('--timeout must be a number of milliseconds');
+    timeoutMs = Number(o.timeout);
+  }
+  let report: StatusReport;
+  try {
+    report = await fetchStatus(url.href, { ...(o.origin ? { origin: o.origin } : {}), timeoutMs });
+  } catch (e) {
+    io.err(`osprio status: ${explain(e, redactUrl(url))}`);
+    return 1;
+  }
+  if (o.json) io.out(JSON.stringify(report, null, 2));
+  else for (const l of formatStatus(report)) io.out(l);
+  return 0;
+}
