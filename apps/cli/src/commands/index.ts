@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { ProvisionOptions } from './provision.ts';
+import type { DeviceCommandOptions } from './device.ts';
+import type { StatusOptions } from './status.ts';
 
 /** Registers every subcommand; implementations are imported lazily inside each action. */
 export function registerCommands(program: Command): void {
@@ -39,5 +41,40 @@ export function registerCommands(program: Command): void {
     .action(async () => {
       const { startCommand } = await import('./start.ts');
       await startCommand();
+    });
+  // osprio device / osprio status (emulator and device status). Bad flags exit 2.
+  const usageExit2 = (err: { exitCode: number }) => {
+    if (err.exitCode !== 0) err.exitCode = 2;
+    throw err;
+  };
+  program
+    .command('device')
+    .description('run a provisioner device emulator (--sim): real commissioning engine on a simulated bus of readers')
+    .option('--sim', 'run the emulator (the only device this command can run)')
+    .option('--model <model>', 'pro (slots, live, offline autonomous) or mini (live quick-step only)', 'pro')
+    .option('--listen <addr>', 'loopback address to listen on, 127.0.0.1:<port> (default: any free port)')
+    .option('--state-dir <dir>', "the device's flash (default: a per-model directory under the OS temp dir)")
+    .option('--pds <n>', 'readers on the simulated site (steps with a higher index find none)', '126')
+    .option('--faults <spec>', 'misbehaving readers, e.g. 3:absent,5:keyed-other,7:slow or random:0.2 (see --faults help)')
+    .option('--speed <x>', 'bus time per wall time: 1 = real time, 10, 100, or max', '1')
+    .option('--origin <url>', 'a workspace origin allowed to connect (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--seed <n>', 'seed of the simulated line and readers')
+    .option('--quiet', 'print only the banner')
+    .exitOverride(usageExit2)
+    .action(async (opts: DeviceCommandOptions) => {
+      const { runDevice } = await import('./device.ts');
+      process.exitCode = await runDevice(opts, { out: (l) => console.log(l), err: (l) => console.error(l) });
+    });
+  program
+    .command('status')
+    .description("print a device's identity, provisioner status (and the screen the workspace opens on) and slot summaries")
+    .option('--device <url>', 'the ws:// address the device (emulator) printed, with its token')
+    .option('--json', 'machine-readable output')
+    .option('--timeout <ms>', 'give up after this long (default 5000)')
+    .option('--origin <url>', 'send this Origin header (as a browser would)')
+    .exitOverride(usageExit2)
+    .action(async (opts: StatusOptions) => {
+      const { runStatus } = await import('./status.ts');
+      process.exitCode = await runStatus(opts, { out: (l) => console.log(l), err: (l) => console.error(l) });
     });
 }
