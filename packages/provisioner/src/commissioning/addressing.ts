@@ -1,7 +1,7 @@
 // discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
 import type { OpResult } from './ops.ts';
 import {
-  BROADCAST, MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS,
+  BROADCAST, MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
   command, enter, exchangePolicy, fail, go, newLink, pass, patientPolicy, probePolicy,
   type ConfirmCause, type Ctx, type Phase, type Transition,
 } from './context.ts';
@@ -38,6 +38,8 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
     }
     ctx.found = { baud, from: r.from };
     if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
+    // Found by the patient pass: stay patient only if the PD really is slow (not just behind noise).
+    if (ph.pass === 1 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
     ctx.seenAtBaud = baud;
     const ops = pass(ctx);
     if (baud === ctx.baud && r.from === ctx.address) {

@@ -106,7 +106,7 @@ export function exchangePolicy(ctx: Ctx): LinkPolicy {
 }
 
 export function patientPolicy(): LinkPolicy {
-  return { replyTimeoutMs: PATIENT_REPLY_TIMEOUT_MS, tries: 3, triesIfSilent: 3 };
+  return { replyTimeoutMs: PATIENT_REPLY_TIMEOUT_MS, tries: 6, triesIfSilent: 3 };
 }
 
 /** Ops that move the port to `baud` (if needed) and start a new link at SQN 0. */

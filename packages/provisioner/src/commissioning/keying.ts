@@ -6,7 +6,6 @@ import {
   type Ctx, type Phase, type Resume, type Transition,
 } from './context.ts';
 import { firstUnmetCapability, hex2, nakText, scFailureText, scOutcome, stageText, where } from './text.ts';
-import type { Stage } from '../stages.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
 
@@ -133,8 +132,13 @@ export function onRecover(ctx: Ctx, ph: P<'recover'>, r: OpResult): Transition {
   if ((r.kind === 'reply' || r.kind === 'nak') && r.from === ctx.address) {
     return ph.resume === 'key_verify' ? startKeyVerify(ctx, []) : startInstall(ctx, []);
   }
+  // Garbage means the PD is there behind a noisy line: ask again while the budget lasts.
+  if (r.kind === 'bad_reply' && ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, ph.resume);
   const keyed = ctx.keysetAcked ? '; osdp_KEYSET was acknowledged, so a retry verifies the key without re-keying' : '';
-  return fail(ctx, 'no_response', `PD stopped answering at ${here(ctx)} during ${stageText(ph.lost as Stage)}${keyed}`);
+  if (r.kind === 'bad_reply') {
+    return fail(ctx, 'no_response', `PD at ${here(ctx)} answers only with garbled replies since ${stageText(ph.lost)} — check termination, cabling and noise${keyed}`);
+  }
+  return fail(ctx, 'no_response', `PD stopped answering at ${here(ctx)} during ${stageText(ph.lost)}${keyed}`);
 }
 
 function startVerify(ctx: Ctx, pre: Op[]): Transition {

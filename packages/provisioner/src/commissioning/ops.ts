@@ -74,9 +74,10 @@ export type OpResult =
   /**
    * A valid reply. `from` is the address the reply came from (reply bit stripped); 0x7F when the PD
    * answered a broadcast as 0xFF. `secure`: it arrived under the secure channel (SCS_16/18).
+   * `latencyMs`: from the end of our last transmission to the end of the reply, when the link knows.
    */
-  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean }
-  | { kind: 'nak'; from: number; code: number }
+  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean; latencyMs?: number }
+  | { kind: 'nak'; from: number; code: number; latencyMs?: number }
   /** Nothing at all came back, after every try. */
   | { kind: 'no_reply' }
   /** Bytes came back but never a valid reply to this command (noise, wrong baud, bad CRC, bad MAC). */

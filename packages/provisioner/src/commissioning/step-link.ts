@@ -4,7 +4,7 @@
 // requests/results; key bytes pass through, never into a result.
 import type { Bus } from '@osprio/bus';
 import {
-  AcuDriver, toHex, type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply,
+  AcuDriver, toHex, wireTimeMs, type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply,
 } from '@osprio/osdp';
 import type { AwaitedOp, KeyRef, OpResult, PdReply } from './ops.ts';
 import { hex2 } from './text.ts';
@@ -26,8 +26,16 @@ const BROADCAST = 0x7f;
 
 /** The default link: @osprio/osdp's AcuDriver over the bus. `trace` sees frames only (ciphertext under SC). */
 export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void): StepLink {
+  // Reply latency (end of our last frame → end of the reply): tells a slow PD from a noisy line.
+  let txEnd = 0;
+  let rxAt = 0;
+  const watch = (e: AcuTraceEvent) => {
+    if (e.dir === 'tx') txEnd = e.at + wireTimeMs(e.bytes.length, driver.state.baud);
+    else rxAt = e.at;
+    trace?.(e);
+  };
   // The PD's address is unknown to the driver (0x7F); every request names its own address.
-  const driver = new AcuDriver(bus, { address: BROADCAST, baud: bus.baud }, trace);
+  const driver: AcuDriver = new AcuDriver(bus, { address: BROADCAST, baud: bus.baud }, watch);
   return {
     restart: () => driver.restart(),
     setBaud: (baud) => driver.setBaud(baud),
@@ -35,7 +43,8 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
       const cmd = toCommand(op, keyFor);
       try {
         const policy = { tries: op.policy.tries, triesIfSilent: op.policy.triesIfSilent, replyTimeoutMs: op.policy.replyTimeoutMs };
-        return commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy }));
+        const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy }));
+        return r.kind === 'reply' || r.kind === 'nak' ? { ...r, latencyMs: Math.max(0, rxAt - txEnd) } : r;
       } finally {
         if (cmd.kind === 'KEYSET') cmd.key.fill(0);
       }
