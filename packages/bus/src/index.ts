@@ -7,3 +7,6 @@ export * from './open.ts';
 // Node-only transports: types here, instances through openBus() (keeps this index browser-safe).
 export type { SerialBus, SerialBusOptions } from './serial-bus.ts';
 export type { TcpBus, TcpBusOptions } from './tcp-bus.ts';
+export * from './sim-pd.ts';
+export { runSimPdServer } from './serve.ts';
+export type { SimPdServer, SimPdServerOptions } from './pd-server.ts';

@@ -2,6 +2,7 @@
 // openBus(), never imported by the browser-safe index.
 
 import { SerialPort } from 'serialport';
+import { wireTimeMs } from './bus.ts';
 import type { Bus, RxChunk } from './bus.ts';
 import { RxQueue, sleepUntil, wallNow } from './rx-queue.ts';
 
@@ -16,6 +17,7 @@ export class SerialBus implements Bus {
   private currentBaud: number;
   private readonly rx = new RxQueue();
   private closed = false;
+  private wireUntil = 0;
 
   private constructor(
     private readonly port: SerialPort,
@@ -51,9 +53,12 @@ export class SerialBus implements Bus {
 
   async setBaud(baud: number): Promise<void> {
     this.assertOpen();
-    // Drain first: changing the UART rate under bytes still in its FIFO garbles them. Read the
-    // reply before switching: the OS may discard input pending across a rate change.
+    // Drain first: changing the UART rate under bytes still in its FIFO garbles them, and
+    // node-serialport's update() flushes both directions (TCIOFLUSH). tcdrain alone is not enough
+    // on every USB adapter, so also wait out the bytes' wire time. Read a reply before switching:
+    // input pending across the change is discarded.
     await this.drain();
+    await sleepUntil(this.wireUntil + 1);
     await new Promise<void>((resolve, reject) =>
       this.port.update({ baudRate: baud }, (err) =>
         err ? reject(new Error(`${this.name}: cannot set ${baud} baud (${err.message})`)) : resolve(),
@@ -67,6 +72,7 @@ export class SerialBus implements Bus {
     await new Promise<void>((resolve, reject) =>
       this.port.write(Buffer.from(bytes), (err) => (err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve())),
     );
+    this.wireUntil = Math.max(wallNow(), this.wireUntil) + wireTimeMs(bytes.length, this.currentBaud);
     await this.drain();
   }
 
