@@ -415,6 +415,46 @@ describe('secure-channel failures (reference §5.8, §7)', () => {
   });
 });
 
+describe('interoperability pitfalls (reference §7)', () => {
+  it('COMSET whose osdp_COM is lost: the identical retries go unanswered at the old settings; the new settings answer from SQN 0', async () => {
+    const { line, link } = setup(workedSessionPd({ address: 0 }), { address: 0, tries: 2 });
+    ok(await link.send({ kind: 'ID', reportType: 0 }));
+    line.fault = (n) => (n === 1 ? { reply: () => [] } : undefined);
+    const e = err(await link.send({ kind: 'COMSET', address: 6, baud: 38400 }));
+    expect(e).toMatchObject({ kind: 'timeout', tries: 2 });
+    const [c1, c2] = txs(line).slice(1);
+    expect(HEX(c2!.bytes)).toBe(HEX(c1!.bytes));
+    // Probe the new settings (reference §3.5): restart at SQN 0 at the new address and baud.
+    line.setBaud(38400);
+    link.setBaud(38400);
+    link.restart();
+    const probe = ok(await link.send({ kind: 'ID', reportType: 0 }, { address: 6 }));
+    expect(probe.from).toBe(6);
+    expect(line.sentFrames().at(-1)!.sqn).toBe(0);
+  });
+
+  it('a PD that dropped SC after its idle timeout answers NAK 0x06; the link drops its session and a new handshake works', async () => {
+    const { line, link } = setup(workedSessionPd({ scTimeoutMs: 8000 }));
+    ok(await link.handshake(0, SCBK_D, RND_A1));
+    ok(await link.send({ kind: 'POLL' }, { secure: true }));
+    line.t += 9000; // no secure traffic for 9 s
+    expect(err(await link.send({ kind: 'POLL' }, { secure: true }))).toMatchObject({ kind: 'nak', code: 6, sessionDropped: true });
+    expect(link.hasSession).toBe(false);
+    ok(await link.handshake(0, SCBK_D, RND_A2));
+    ok(await link.send({ kind: 'POLL' }, { secure: true }));
+  });
+
+  it('a secured NAK (SCS_18) keeps the session and advances the chain', async () => {
+    const { link } = setup();
+    ok(await link.handshake(0, SCBK_D, RND_A1));
+    // The PD model answers an unknown command with NAK 0x03 inside the session.
+    const e = err(await link.send({ kind: 'unknown', code: 0x6a, data: new Uint8Array(0) }, { secure: true }));
+    expect(e).toMatchObject({ kind: 'nak', code: 3, sessionDropped: false });
+    expect(link.hasSession).toBe(true);
+    ok(await link.send({ kind: 'POLL' }, { secure: true }));
+  });
+});
+
 describe('requests the link refuses', () => {
   it('secure send without a session, secure or handshake on broadcast, malformed handshake inputs', async () => {
     const { link } = setup();
