@@ -6,8 +6,8 @@ import { toHex, wipe } from '@osprio/osdp';
 import type { AttemptResult, StageEvent } from '../stages.ts';
 import type { StepOptions } from '../profile.ts';
 import { deriveScbk } from '../kdf.ts';
-import { nextStep, startStep, type Transition } from './machine.ts';
-import { isAwaited, type KeyRef, type Op, type OpResult } from './ops.ts';
+import { deadlineOf, nextStep, startStep, type Transition } from './machine.ts';
+import { isAwaited, type AwaitedOp, type KeyRef, type Op, type OpResult } from './ops.ts';
 import { createAcuStepLink, type StepLink } from './step-link.ts';
 
 /** SCBK-D, the OSDP default install-mode key (reference §5.2). Public by definition. */
@@ -58,6 +58,7 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
       { address: target.address, baud: target.baud, options: args.options, lastSeenBaud: args.lastSeenBaud, portBaud: bus.baud },
       bus.now(),
     );
+    const deadline = deadlineOf(t.state);
     for (;;) {
       let awaited: Op | undefined;
       for (const op of t.ops) {
@@ -87,12 +88,14 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
         continue;
       }
       let result: OpResult;
-      if (awaited.op === 'command') {
-        result = await link.command(awaited, keyFor);
+      // Don't let one exchange's retries run far past the step timeout.
+      const op = capToDeadline(awaited, deadline - bus.now());
+      if (op.op === 'command') {
+        result = await link.command(op, keyFor);
       } else {
         const rndA = args.random(8);
         if (rndA.length !== 8) throw new Error(`random(8) returned ${rndA.length} bytes`);
-        result = await link.handshake(awaited, keyFor(awaited.key), rndA);
+        result = await link.handshake(op, keyFor(op.key), rndA);
       }
       t = nextStep(t.state, args.signal?.aborted ? { type: 'abort', now: bus.now() } : { type: 'result', result, now: bus.now() });
     }
@@ -104,6 +107,13 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
     link.restart();
     wipe(scbk);
   }
+}
+
+/** Fewer tries when the step timeout is near: at most one reply window past it. */
+export function capToDeadline<T extends AwaitedOp>(op: T, remainingMs: number): T {
+  const n = Math.max(1, Math.ceil(remainingMs / op.policy.replyTimeoutMs));
+  if (n >= op.policy.tries && n >= op.policy.triesIfSilent) return op;
+  return { ...op, policy: { ...op.policy, tries: Math.min(op.policy.tries, n), triesIfSilent: Math.min(op.policy.triesIfSilent, n) } };
 }
 
 function internal(detail: string, at: Pick<AttemptResult, 'stage' | 'completed'> = { stage: 'discover', completed: [] }): AttemptResult {
