@@ -72,10 +72,19 @@ export class AcuDriver {
     this.state = acuInit(config);
   }
 
+  private inFlight = false;
+
+  /** Runs one request; a second one started before the first resolves gets `link_busy`. */
   async request(r: AcuRequest): Promise<AcuResult> {
-    const { state, result } = await runAcuRequest(this.port, this.state, r, this.trace);
-    this.state = state;
-    return result;
+    if (this.inFlight) return { ok: false, error: { kind: 'link_busy' } };
+    this.inFlight = true;
+    try {
+      const { state, result } = await runAcuRequest(this.port, this.state, r, this.trace);
+      this.state = state;
+      return result;
+    } finally {
+      this.inFlight = false;
+    }
   }
 
   send(command: Command, opts: { secure?: boolean; address?: number; policy?: RequestPolicy } = {}): Promise<AcuResult> {

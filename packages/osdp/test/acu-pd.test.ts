@@ -456,6 +456,13 @@ describe('interoperability pitfalls (reference §7)', () => {
 });
 
 describe('requests the link refuses', () => {
+  it('a second request while one is in flight gets link_busy; the first completes', async () => {
+    const { link } = setup();
+    const first = link.send({ kind: 'ID', reportType: 0 });
+    expect(err(await link.send({ kind: 'POLL' }))).toEqual({ kind: 'link_busy' });
+    expect(ok(await first).reply.kind).toBe('PDID');
+  });
+
   it('secure send without a session, secure or handshake on broadcast, malformed handshake inputs', async () => {
     const { link } = setup();
     expect(err(await link.send({ kind: 'POLL' }, { secure: true })).kind).toBe('sc_no_session');
