@@ -10,3 +10,4 @@ export type { TcpBus, TcpBusOptions } from './tcp-bus.ts';
 export * from './sim-pd.ts';
 export { runSimPdServer } from './serve.ts';
 export type { SimPdServer, SimPdServerOptions } from './pd-server.ts';
+export * from './sim-pd-spec.ts';
