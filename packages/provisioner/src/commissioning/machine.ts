@@ -25,6 +25,8 @@ export interface StepConfig {
   lastSeenBaud?: number;
   /** The port's current baud, when known (saves a needless set_baud). */
   portBaud?: number;
+  /** The port cannot change speed (raw TCP bridge): discover only at this baud, and B must equal it. */
+  fixedBaud?: number;
 }
 
 /** Discovery order: last seen, profile baud, factory-common 9600, then the rest of 9600…230400. */
@@ -46,7 +48,7 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     expectedCapabilities: [...cfg.options.expectedCapabilities],
     timeoutMs,
     deadline: now + timeoutMs,
-    candidates: discoveryOrder(cfg.lastSeenBaud, cfg.baud),
+    candidates: cfg.fixedBaud !== undefined ? [cfg.fixedBaud] : discoveryOrder(cfg.lastSeenBaud, cfg.baud),
     portBaud: cfg.portBaud,
     stage: 'discover',
     completed: [],
@@ -65,6 +67,9 @@ export function startStep(cfg: StepConfig, now: number): Transition {
   }
   if (!Number.isInteger(cfg.baud) || cfg.baud <= 0) {
     return fail(ctx, 'internal_error', `invalid target baud ${cfg.baud}`);
+  }
+  if (cfg.fixedBaud !== undefined && cfg.fixedBaud !== cfg.baud) {
+    return fail(ctx, 'baud_mismatch', `the port is fixed at ${cfg.fixedBaud} baud (raw TCP bridge) and cannot follow the PD to ${cfg.baud}; use an RFC 2217 bridge or a profile baud of ${cfg.fixedBaud}`);
   }
   return startDiscover(ctx);
 }

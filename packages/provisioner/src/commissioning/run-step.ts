@@ -2,16 +2,13 @@
 // link on an injected Bus. Bus time and randomness come from the caller; the derived SCBK lives
 // only in this function's closure and is wiped when the attempt ends (guarantee 7).
 import type { Bus } from '@osprio/bus';
-import { toHex, wipe } from '@osprio/osdp';
+import { SCBK_D, toHex, wipe } from '@osprio/osdp';
 import type { AttemptResult, StageEvent } from '../stages.ts';
 import type { StepOptions } from '../profile.ts';
 import { deriveScbk } from '../kdf.ts';
 import { deadlineOf, nextStep, startStep, type Transition } from './machine.ts';
 import { isAwaited, type AwaitedOp, type KeyRef, type Op, type OpResult } from './ops.ts';
 import { createAcuStepLink, type StepLink } from './step-link.ts';
-
-/** SCBK-D, the OSDP default install-mode key (reference §5.2). Public by definition. */
-export const SCBK_D: Uint8Array = Uint8Array.from([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f]);
 
 export type StepKey =
   /** The slot's seed and session id: the SCBK is derived here (kdf.md). */
@@ -49,13 +46,17 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
   }
   if (scbk.length !== 16) return internal(`SCBK must be 16 bytes, got ${scbk.length}`);
   const secrets = [toHex(scbk), ...('seed' in args.key ? [toHex(args.key.seed)] : [])];
-  const keyFor = (ref: KeyRef): Uint8Array => (ref === 'derived' ? scbk : SCBK_D);
+  // SCBK-D is public (reference §5.2); a fresh copy each time so nothing downstream can alter it.
+  const keyFor = (ref: KeyRef): Uint8Array => (ref === 'derived' ? scbk : SCBK_D.slice());
   const link = args.link ?? createAcuStepLink(bus);
   // Where the attempt is, for an internal_error raised by a lower layer.
   const progress: Pick<AttemptResult, 'stage' | 'completed'> = { stage: 'discover', completed: [] };
   try {
     let t: Transition = startStep(
-      { address: target.address, baud: target.baud, options: args.options, lastSeenBaud: args.lastSeenBaud, portBaud: bus.baud },
+      {
+        address: target.address, baud: target.baud, options: args.options, lastSeenBaud: args.lastSeenBaud, portBaud: bus.baud,
+        ...(bus.canSetBaud ? {} : { fixedBaud: bus.baud }),
+      },
       bus.now(),
     );
     const deadline = deadlineOf(t.state);

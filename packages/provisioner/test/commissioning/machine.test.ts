@@ -86,6 +86,8 @@ const CASES: Case[] = [
     outcome: 'capability_mismatch', stage: 'capabilities', detail: /does not report function 13 \(readers\)/, keysets: 1,
   },
   { name: 'step timeout', pd: fresh({ absent: true }), cfg: { options: { ...OPTS, timeoutMs: 1000 } }, outcome: 'timeout', stage: 'discover', detail: /step timeout \(1 s of bus time\) ran out during discover/ },
+  { name: 'fixed-baud port, other B', pd: fresh(), cfg: { fixedBaud: 9600 }, outcome: 'baud_mismatch', stage: 'discover', detail: /fixed at 9600 baud .*cannot follow the PD to 115200/ },
+  { name: 'fixed-baud port at B', pd: fresh({ baud: B }), cfg: { fixedBaud: B, portBaud: B }, outcome: 'ok', stage: 'verify', status: 'done', detail: /verified/ },
   { name: 'invalid address', pd: fresh(), cfg: { address: 127 }, outcome: 'internal_error', stage: 'discover', detail: /invalid target address 127/ },
 ];
 
