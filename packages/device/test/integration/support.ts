@@ -2,9 +2,12 @@
 // host (the link's RPC client over the real WebSocket transport), plans, and an edge log that
 // checks every edge arrives once and in order.
 
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { LinkClient, LinkError } from '@osprio/link';
 import type { ProgressEdge, SlotDetail, StepTarget } from '@osprio/link';
@@ -130,4 +133,51 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+// ── the real CLI as a child process ─────────────────────────────────────────────────────────────
+
+export const OSPRIO_BIN = fileURLToPath(new URL('../../../../apps/cli/bin/osprio.js', import.meta.url));
+
+export interface EmulatorChild {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+/** Runs `osprio device --sim …` and resolves once it printed its address. */
+export function spawnEmulator(args: string[]): Promise<EmulatorChild> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OSPRIO_BIN, 'device', '--sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const exited = new Promise<number | string>((r) => child.on('exit', (code, signal) => r(code ?? signal ?? -1)));
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const m = /connect a host to: (ws:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]!, stdout: () => out, stderr: () => err, exited });
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+    void exited.then((code) => reject(new Error(`emulator exited (${code}) before printing its address: ${err.slice(0, 500)}`)));
+  });
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OSPRIO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
