@@ -4,6 +4,7 @@ import { drive, fresh, OPTS, type AbstractPd, type Trace } from './abstract-pd.t
 import { discoveryOrder, nextStep, startStep, type StepConfig } from '../../src/commissioning/machine.ts';
 import type { Op } from '../../src/commissioning/ops.ts';
 import { isOutcome, type Stage } from '../../src/stages.ts';
+import { scOutcome } from '../../src/commissioning/text.ts';
 
 const A = 5;
 const B = 115200;
@@ -195,6 +196,16 @@ describe('commissioning machine: specifics', () => {
   });
 });
 
+describe('secure-channel outcomes', () => {
+  it('are surfaced verbatim as valid sc_ outcomes', () => {
+    expect(scOutcome('cryptogram_mismatch')).toBe('sc_cryptogram_mismatch');
+    expect(scOutcome('nak_05')).toBe('sc_nak_05');
+    expect(scOutcome('Weird Thing!!')).toBe('sc_weird_thing');
+    expect(isOutcome(scOutcome('x'.repeat(80)))).toBe(true);
+    expect(isOutcome(scOutcome(''))).toBe(true);
+  });
+});
+
 describe('commissioning machine: properties', () => {
   const pdArb = fc.record({
     address: fc.integer({ min: 0, max: 126 }),
@@ -231,6 +242,10 @@ describe('commissioning machine: properties', () => {
           expect(t.pd.key).toBe('derived');
           if (c.options.autoVerify) expect(t.pd.stickyInstall).not.toBe(true);
         }
+        // key custody: operations carry no bytes at all, only the symbolic key names
+        const hasBytes = (v: unknown): boolean =>
+          v instanceof Uint8Array || (typeof v === 'object' && v !== null && Object.values(v).some(hasBytes));
+        expect(t.ops.some(hasBytes)).toBe(false);
         // every stage that is reported done was in flight first
         const ev = stageOps(t);
         for (const s of t.result.completed) expect(ev.indexOf(`${s}:in_flight`)).toBeLessThan(ev.indexOf(`${s}:done`));
