@@ -18,6 +18,8 @@ export interface DeviceCommandOptions {
   origin?: string[];
   seed?: string;
   quiet?: boolean;
+  /** false with --no-technician. */
+  technician?: boolean;
 }
 
 export interface DeviceIo {
@@ -29,7 +31,7 @@ export interface DeviceIo {
 
 export const DEVICE_USAGE =
   'usage: osprio device --sim [--model pro|mini] [--listen 127.0.0.1:<port>] [--state-dir DIR] [--pds N]\n' +
-  '                        [--faults SPEC] [--speed X|max] [--origin URL]... [--seed N] [--quiet]';
+  '                        [--faults SPEC] [--speed X|max] [--origin URL]... [--seed N] [--no-technician] [--quiet]';
 
 class UsageError extends Error {}
 
@@ -122,6 +124,7 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
       speed: Number.isFinite(p.speed) ? p.speed : 'max',
       origins: p.origins,
       seed: p.seed,
+      technician: o.technician !== false,
       log: o.quiet ? () => {} : (line) => io.out(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
     });
   } catch (e) {

@@ -8,7 +8,7 @@ export function registerCommands(program: Command): void {
   program
     .command('provision')
     .description('run one live quick-step against the PD on a bus: address, baud, SCBK, verified')
-    .requiredOption('--bus <url>', 'serial:/dev/ttyUSB0, tcp://host:port, rfc2217://host:port or sim:')
+    .requiredOption('--bus <url>', 'serial:/dev/ttyUSB0, tcp://host:port, rfc2217://host:port, or sim: (one simulated factory-fresh PD)')
     .requiredOption('--address <n>', 'the PD address to assign (0-126)')
     .requiredOption('--baud <n>', 'the baud to assign (9600, 19200, 38400, 57600, 115200, 230400)')
     .option('--timeout <ms>', 'provisioning timeout for the step (0 = default)')
@@ -59,6 +59,7 @@ export function registerCommands(program: Command): void {
     .option('--speed <x>', 'bus time per wall time: 1 = real time, 10, 100, or max', '1')
     .option('--origin <url>', 'a workspace origin allowed to connect (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--seed <n>', 'seed of the simulated line and readers')
+    .option('--no-technician', 'no technician walks the site: offline autonomous mode waits for readers that never come')
     .option('--quiet', 'print only the banner')
     .exitOverride(usageExit2)
     .action(async (opts: DeviceCommandOptions) => {

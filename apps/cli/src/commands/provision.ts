@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { openBus, type Bus } from '@osprio/bus';
+import { attachSimPd, openBus, parseBusUrl, SimLine, type Bus } from '@osprio/bus';
 import {
   buildKeyExport, deriveScbk, formatProblems, runStep, stepOptionsOf, toCsv, toJson, validateProfile,
   type AttemptResult, type ExpectedCapability, type Profile, type StageEvent,
@@ -68,7 +68,7 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
   let bus: Bus | undefined;
   let result: AttemptResult;
   try {
-    bus = await (io.openBus ?? ((url, baud) => openBus(url, { baud })))(o.bus, profile.baud);
+    bus = await (io.openBus ?? openDefaultBus)(o.bus, profile.baud);
     if (!o.json) io.out(`provisioning PD → address ${address}, ${profile.baud} baud on ${bus.name}`);
     const started = bus.now();
     const onStage = (e: StageEvent) => {
@@ -109,6 +109,15 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
     if (exported) io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
   }
   return result.outcome === 'ok' ? 0 : 1;
+}
+
+/** `sim:` means a simulated line with one factory-fresh PD on it (address 0, 9600, install mode). */
+async function openDefaultBus(url: string, baud: number): Promise<Bus> {
+  const u = parseBusUrl(url);
+  if (u.kind !== 'sim') return openBus(u, { baud });
+  const line = new SimLine(u.seed === undefined ? {} : { seed: u.seed });
+  attachSimPd(line);
+  return openBus(u, { baud, line });
 }
 
 function stageMark(e: StageEvent): string {
