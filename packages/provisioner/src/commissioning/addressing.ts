@@ -1,5 +1,5 @@
 // discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
-import type { OpResult } from './ops.ts';
+import type { Op, OpResult } from './ops.ts';
 import {
   BROADCAST, MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
   command, enter, exchangePolicy, fail, go, newLink, pass, patientPolicy, probePolicy,
@@ -64,7 +64,7 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
   return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud; check power and wiring, and that exactly one PD is on the port`);
 }
 
-function startComset(ctx: Ctx, pre: Parameters<typeof go>[2]): Transition {
+function startComset(ctx: Ctx, pre: Op[]): Transition {
   const found = ctx.found!;
   ctx.comsets++;
   const ops = [...pre, ...enter(ctx, 'comset')];
@@ -94,13 +94,13 @@ export function onComset(ctx: Ctx, r: OpResult): Transition {
   return startConfirm(ctx, 'unconfirmed', []);
 }
 
-function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Parameters<typeof go>[2]): Transition {
+function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Op[]): Transition {
   // After an unconfirmed COMSET the probe of A/B still belongs to the comset stage.
   const ops = [...pre, ...(cause === 'unconfirmed' || cause === 'nak' ? [] : enter(ctx, 'confirm'))];
   return confirmProbe(ctx, cause, ops);
 }
 
-function confirmProbe(ctx: Ctx, cause: ConfirmCause, pre: Parameters<typeof go>[2], recheck = false): Transition {
+function confirmProbe(ctx: Ctx, cause: ConfirmCause, pre: Op[], recheck = false): Transition {
   const ops = [...pre, ...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx))];
   return go(ctx, recheck ? { name: 'confirm', cause, recheck } : { name: 'confirm', cause }, ops);
 }
