@@ -1,8 +1,9 @@
 // 10 000 command/reply exchanges on the simulated bus: how fast virtual bus time runs.
 // Run: node --import tsx packages/bus/bench/sim-bus.bench.ts [exchanges] [baud]
 
-import { fromHex } from '@osprio/osdp';
+import { AcuDriver, fromHex } from '@osprio/osdp';
 import { createSimBus } from '../src/sim-bus.ts';
+import { attachSimPd } from '../src/sim-pd.ts';
 import type { LineNode } from '../src/sim-line.ts';
 
 const exchanges = Number(process.argv[2] ?? 10_000);
@@ -33,6 +34,20 @@ function report(label: string, n: number, r: { wallMs: number; busS: number }) {
   );
 }
 
+/** The whole stack: the osdp ACU driver polling the PD model through the simulated line. */
+async function runStack(n: number) {
+  const bus = createSimBus({ baud, seed: 1, traceLimit: 1000 });
+  attachSimPd(bus.line, { config: { address: 0x65, baud } });
+  const acu = new AcuDriver(bus, { address: 0x65, baud });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = await acu.send({ kind: 'POLL' });
+    if (!r.ok) throw new Error(`POLL ${i} failed: ${r.error.kind}`);
+  }
+  return { wallMs: performance.now() - t0, busS: bus.now() / 1000 };
+}
+
 // First run includes JIT warm-up (what a single test pays); the second is steady state.
-report('cold', exchanges, await run(exchanges));
-report('warm', exchanges, await run(exchanges));
+report('line, cold', exchanges, await run(exchanges));
+report('line, warm', exchanges, await run(exchanges));
+report('ACU driver ↔ PD model', exchanges, await runStack(exchanges));

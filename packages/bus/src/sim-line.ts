@@ -120,7 +120,9 @@ interface Tx {
   start: number; // ticks
   end: number;
   collided: boolean;
-  baudAtStart: Map<Attachment, number>;
+  /** Receivers present at the start and their baud then (parallel arrays: cheaper than a Map). */
+  startNodes: Attachment[];
+  startBauds: number[];
 }
 
 export class SimLine {
@@ -257,7 +259,8 @@ export class SimLine {
       start,
       end,
       collided: false,
-      baudAtStart: new Map(),
+      startNodes: [],
+      startBauds: [],
     };
     sender.busyUntil = end;
     this.queue.push(start, () => this.begin(tx));
@@ -270,7 +273,11 @@ export class SimLine {
       tx.collided = true;
     }
     this.active.add(tx);
-    for (const a of this.nodes) if (a !== tx.sender) tx.baudAtStart.set(a, a.node.baud);
+    for (const a of this.nodes) {
+      if (a === tx.sender) continue;
+      tx.startNodes.push(a);
+      tx.startBauds.push(a.node.baud);
+    }
     this.queue.push(tx.end, () => this.finish(tx));
   }
 
@@ -291,7 +298,8 @@ export class SimLine {
     for (const a of this.nodes) {
       if (a === tx.sender) continue;
       const rxBaud = a.node.baud;
-      const sameBaud = tx.baudAtStart.get(a) === tx.baud && rxBaud === tx.baud;
+      const i = tx.startNodes.indexOf(a);
+      const sameBaud = i >= 0 && tx.startBauds[i] === tx.baud && rxBaud === tx.baud;
       let heard: Heard;
       let bytes: Uint8Array;
       if (tx.collided || !sameBaud) {

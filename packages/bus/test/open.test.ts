@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BusUrlError, openBus, parseBusUrl } from '../src/open.ts';
 import { SimLine } from '../src/sim-line.ts';
 import { SimBus } from '../src/sim-bus.ts';
-import { freePort, tempDir } from './support/procs.ts';
+import { freePort, removeTempDirs, tempDir } from './support/procs.ts';
 
 describe('parseBusUrl', () => {
   it.each([
@@ -58,6 +58,7 @@ describe('openBus', () => {
   it('reports a missing serial device clearly', async () => {
     const missing = `${tempDir('missing')}/ttyNOPE`;
     await expect(openBus(`serial:${missing}`)).rejects.toThrow(new RegExp(`serial:${missing}: cannot open`));
+    removeTempDirs();
   });
 
   it('reports a refused TCP connection clearly', async () => {

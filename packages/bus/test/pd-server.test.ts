@@ -8,12 +8,13 @@ import { attachSimPd } from '../src/sim-pd.ts';
 import type { SimPdOptions } from '../src/sim-pd.ts';
 import type { Bus } from '../src/bus.ts';
 import { provisioningScript } from './support/acu-script.ts';
-import { startPtyPair, startSer2net, tempDir, ttyBaud } from './support/procs.ts';
+import { removeTempDirs, startPtyPair, startSer2net, tempDir, ttyBaud } from './support/procs.ts';
 import type { Proc } from './support/procs.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
+  removeTempDirs();
 });
 
 const TARGET = { address: 5, baud: 19200 };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus } from '../src/bus.ts';
 import { openBus } from '../src/open.ts';
-import { startComplementResponder, startPtyPair, tempDir, ttyBaud } from './support/procs.ts';
+import { removeTempDirs, startComplementResponder, startPtyPair, tempDir, ttyBaud } from './support/procs.ts';
 import type { PtyPair, Responder } from './support/procs.ts';
 import { ALL_BYTES, complement, readN } from './support/read-n.ts';
 
@@ -20,6 +20,7 @@ describe('serial bus over a socat pty pair', () => {
     await bus?.close();
     await responder?.close();
     await pty?.stop();
+    removeTempDirs();
   });
 
   it('writes and reads every byte value, MARK included', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openBus } from '../src/open.ts';
 import type { TcpBus } from '../src/tcp-bus.ts';
-import { startComplementResponder, startPtyPair, startSer2net, tempDir, ttyBaud } from './support/procs.ts';
+import { removeTempDirs, startComplementResponder, startPtyPair, startSer2net, tempDir, ttyBaud } from './support/procs.ts';
 import type { PtyPair, Responder, Ser2net } from './support/procs.ts';
 import { ALL_BYTES, complement, readN } from './support/read-n.ts';
 
@@ -25,6 +25,7 @@ describe.each(['raw', 'rfc2217'] as const)('TCP serial bridge (%s) through ser2n
     await responder?.close();
     await ser2net?.stop();
     await pty?.stop();
+    removeTempDirs();
   });
 
   it('carries every byte value both ways, 0xFF (MARK) included', async () => {

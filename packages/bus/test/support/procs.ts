@@ -18,8 +18,18 @@ export function requireBinary(bin: string, debianPackage: string): string {
   return found;
 }
 
+const tempDirs: string[] = [];
+
+/** Removes every directory tempDir() made (call from afterEach, after stopping the processes). */
+export function removeTempDirs(): void {
+  for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh temporary directory; see removeTempDirs(). */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `osprio-bus-${prefix}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `osprio-bus-${prefix}-`));
+  tempDirs.push(d);
+  return d;
 }
 
 export async function freePort(): Promise<number> {
