@@ -31,7 +31,8 @@ export interface Bus {
   write(bytes: Uint8Array): Promise<void>;
   /**
    * Resolves with the next chunk of received bytes, or null once bus time reaches `deadline`
-   * with nothing received. Bytes that arrived before the call are returned first.
+   * with nothing received. Bytes that arrived before the call are returned first. Rejects once
+   * the transport itself has failed (port closed, connection lost) and nothing is left to read.
    */
   read(deadline: number): Promise<RxChunk | null>;
   /** Drops anything received but not yet read (stale replies after a timeout). */

@@ -146,6 +146,11 @@ export class SimLine {
     return this.prng.seed;
   }
 
+  /** A seed for a node's own randomness (e.g. a PD's RND.B), derived from the line's seed and a label. */
+  deriveSeed(label: string): number {
+    return this.prng.fork(`seed:${label}`).u32();
+  }
+
   /** Current bus time in ms. */
   now(): number {
     return ticksToMs(this.clock);

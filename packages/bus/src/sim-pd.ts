@@ -320,9 +320,11 @@ function reframe(bytes: Uint8Array, code: number, data: Uint8Array, overSecure =
   return buildFrame({ address: f.address, reply: true, sqn: f.sqn, check: f.check, code, data, mark: bytes[0] === 0xff });
 }
 
-/** Creates a simulated PD and attaches it to `line` (with its noise, if any). */
+/** Creates a simulated PD and attaches it to `line` (with its noise, if any; RND.B seeded from the line). */
 export function attachSimPd(line: SimLine, opts: SimPdOptions = {}): SimPd {
-  const pd = new SimPd(opts);
+  // Unless told otherwise, the PD's randomness comes from the line's seed too.
+  const random = opts.config?.random ?? { seed: line.deriveSeed(opts.name ?? 'pd') };
+  const pd = new SimPd({ ...opts, config: { ...opts.config, random } });
   const noisy = opts.faults?.find((f) => f.kind === 'noisy');
   line.attach(pd, { turnaroundMs: pd.turnaroundMs, ...(noisy?.kind === 'noisy' ? { byteErrorRate: noisy.byteErrorRate } : {}) });
   return pd;

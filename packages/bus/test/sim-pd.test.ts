@@ -179,3 +179,30 @@ describe('simulated PD faults, seen from the ACU', () => {
     expect((await run(11)).out).toEqual(a.out);
   });
 });
+
+describe('simulated PD: seeds and timers', () => {
+  it('takes its RND.B from the line seed unless configured, so handshakes differ between seeds and repeat within one', async () => {
+    const ccrypt = async (seed: number) => {
+      const bus = createSimBus({ seed });
+      attachSimPd(bus.line);
+      const acu = new AcuDriver(bus, { address: 0 });
+      await acu.handshake(0, SCBK_D, new Uint8Array(8));
+      return bus.line.trace.find((e) => e.sender === 'pd')!.bytes;
+    };
+    expect(await ccrypt(1)).toEqual(await ccrypt(1));
+    expect(await ccrypt(1)).not.toEqual(await ccrypt(2));
+  });
+
+  it('a reboot scheduled on the line clock (power cut mid-handshake) drops the session', async () => {
+    const { bus, pd, acu } = setup();
+    ok(await acu.handshake(0, SCBK_D, rndA()));
+    bus.line.at(bus.now() + 10, () => pd.reboot(bus.line.now(), 50));
+    await bus.sleep(bus.now() + 20);
+    expect(err(await acu.send({ kind: 'POLL' }, { secure: true, policy: { tries: 1 } })).kind).toBe('timeout');
+    expect(pd.state.sc.phase).toBe('none');
+    expect(pd.events.map((e) => e.type)).toContain('rebooted');
+    await bus.sleep(bus.now() + 100);
+    acu.restart();
+    ok(await acu.handshake(0, SCBK_D, rndA()), bus); // still factory-fresh after the power cut
+  });
+});

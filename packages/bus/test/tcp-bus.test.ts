@@ -60,3 +60,20 @@ describe.each(['raw', 'rfc2217'] as const)('TCP serial bridge (%s) through ser2n
     });
   }
 });
+
+describe('TCP bus when the bridge goes away', () => {
+  it('read() rejects with a clear reason once the connection is closed by the far end', async () => {
+    const net = await import('node:net');
+    const server = net.createServer((s) => {
+      s.write(Uint8Array.of(0x53));
+      setTimeout(() => s.destroy(), 20);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const bus = await openBus(`tcp://127.0.0.1:${port}`);
+    expect((await bus.read(bus.now() + 1000))?.bytes).toEqual(Uint8Array.of(0x53));
+    await expect(bus.read(bus.now() + 1000)).rejects.toThrow(`tcp://127.0.0.1:${port}: connection closed`);
+    await bus.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
