@@ -1,10 +1,11 @@
 // Each simulated-PD fault, observed from the ACU side through @osprio/osdp's ACU driver.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { AcuDriver, NAK_RECORD, SCBK_D } from '@osprio/osdp';
 import type { AcuResult } from '@osprio/osdp';
 import { createSimBus } from '../src/sim-bus.ts';
 import type { SimBus } from '../src/sim-bus.ts';
-import { attachSimPd } from '../src/sim-pd.ts';
+import { attachSimPd, SimPd } from '../src/sim-pd.ts';
 import type { SimPdFault } from '../src/sim-pd.ts';
 
 const NEW_SCBK = Uint8Array.from({ length: 16 }, (_, i) => 0x10 * (i % 16) + i);
@@ -204,5 +205,32 @@ describe('simulated PD: seeds and timers', () => {
     await bus.sleep(bus.now() + 100);
     acu.restart();
     ok(await acu.handshake(0, SCBK_D, rndA()), bus); // still factory-fresh after the power cut
+  });
+});
+
+describe('simulated PD robustness', () => {
+  it('never throws on whatever the line delivers, whatever its faults (property)', () => {
+    const allFaults: SimPdFault[] = [
+      { kind: 'other_address', address: 9 },
+      { kind: 'stays_at_old_baud' },
+      { kind: 'nak_keyset' },
+      { kind: 'plaintext_keyset_ack' },
+      { kind: 'reboot', atReply: 2, applied: true, downMs: 0 },
+      { kind: 'slow', replyDelayMs: 300 },
+    ];
+    fc.assert(
+      fc.property(
+        fc.subarray(allFaults),
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constant(Uint8Array.of(0xff, 0x53, 0x7f, 0x09, 0x00, 0x04, 0x61, 0x00, 0x5f, 0xe6))), { maxLength: 20 }),
+        (faults, chunks) => {
+          const pd = new SimPd({ faults });
+          let at = 0;
+          for (const c of chunks) {
+            pd.receive(c, (at += 7));
+            pd.transmitted(new Uint8Array(0), at + 1);
+          }
+        },
+      ),
+    );
   });
 });

@@ -57,3 +57,20 @@ describe('telnet codec (RFC 2217 framing)', () => {
     expect(negotiation(WILL, 44)).toEqual(Uint8Array.of(255, 251, 44));
   });
 });
+
+describe('telnet decoder robustness', () => {
+  it('never throws on arbitrary bytes from a peer, and never invents more data than it was given (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), (chunks) => {
+        const dec = new TelnetDecoder();
+        let inLen = 0;
+        let outLen = 0;
+        for (const c of chunks) {
+          inLen += c.length;
+          outLen += dec.feed(c).data.length;
+        }
+        expect(outLen).toBeLessThanOrEqual(inLen);
+      }),
+    );
+  });
+});
