@@ -37,10 +37,13 @@ export function registerCommands(program: Command): void {
     });
   program
     .command('start')
-    .description('start the emulated provisioner devices (and the workspace, once it exists)')
-    .action(async () => {
+    .description('run an emulated Osprio Pro and Osprio Mini on loopback, each on a simulated bus of PDs')
+    .option('--pro-port <port>', 'loopback port for the Pro (default: any free port)')
+    .option('--mini-port <port>', 'loopback port for the Mini (default: any free port)')
+    .option('--speed <x>', 'bus time per wall time: 1 = real time (default), 10, 100 or max')
+    .action(async (opts: { proPort?: string; miniPort?: string; speed?: string }) => {
       const { startCommand } = await import('./start.ts');
-      await startCommand();
+      await startCommand(opts);
     });
   // osprio device / osprio status (emulator and device status). Bad flags exit 2.
   const usageExit2 = (err: { exitCode: number }) => {
