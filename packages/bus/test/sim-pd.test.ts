@@ -79,6 +79,17 @@ describe('simulated PD faults, seen from the ACU', () => {
     ok(await acu.send(ID, { address: 3 }), bus); // came back at the stored settings
   });
 
+  it('silent after COMSET, but osdp_COM still goes out: the reply arrives, then nothing at the new settings', async () => {
+    const { bus, acu } = setup([{ kind: 'silent_after_comset', answersComset: true }]);
+    expect(ok(await comsetAndSwitch(bus, acu, 3, 38400)).reply).toEqual({ kind: 'COM', address: 3, baud: 38400 });
+    expect(err(await acu.send(ID, { address: 3 })).kind).toBe('timeout');
+  });
+
+  it('stays at its old baud and says so: osdp_COM reports the old rate', async () => {
+    const { bus, acu } = setup([{ kind: 'stays_at_old_baud', reports: 'actual' }]);
+    expect(ok(await comsetAndSwitch(bus, acu, 4, 115200)).reply).toEqual({ kind: 'COM', address: 4, baud: 9600 });
+  });
+
   it('other address: osdp_COM reports the address it really took, and only that one answers', async () => {
     const { bus, acu } = setup([{ kind: 'other_address', address: 9 }]);
     const com = ok(await comsetAndSwitch(bus, acu, 5, 9600));
