@@ -8,7 +8,7 @@ import { SimBus, SimLine } from '@osprio/bus';
 import type { Port } from '@osprio/bus';
 import type { QueueRef } from '@osprio/link';
 import { STANDARD_BAUDS } from '@osprio/provisioner';
-import { SimPd, factoryPdConfig } from '../../../bus/src/sim-pd.ts';
+import { SimPd, factoryPdConfig } from '@osprio/bus';
 import type { PresenceProbe } from '../autonomous.ts';
 import type { StepExecutor, StepJob } from '../scheduler.ts';
 import { faultsFor, readerSetup } from './faults.ts';

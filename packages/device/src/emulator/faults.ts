@@ -10,7 +10,7 @@
 
 import { Prng } from '@osprio/bus';
 import { randomBytes } from 'node:crypto';
-import type { SimPdFault } from '../../../bus/src/sim-pd.ts';
+import type { SimPdFault } from '@osprio/bus';
 
 /** One fault as written in the SPEC (a value of null = the fault's default). */
 export interface FaultItem {
