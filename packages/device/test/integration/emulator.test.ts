@@ -6,7 +6,7 @@ import { createSimBus } from '@osprio/bus';
 import type { LinkClient } from '@osprio/link';
 import { FAULT_NAMES, FaultSpecError, PacedBus, faultsFor, parseFaultSpec } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
-import { connectHost, plan, startTestEmulator, until } from './support.ts';
+import { connectHost, startTestEmulator, until } from './support.ts';
 
 describe('--faults SPEC', () => {
   it('parses steps, several faults per reader, values and random:P@SEED', () => {
