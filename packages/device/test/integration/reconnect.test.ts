@@ -103,4 +103,25 @@ describe('offline autonomous run', () => {
     expect((await b.getSlot(0)).steps[1]!.attempts).toBe(1);
     b.close();
   });
+
+  it('paced (speed 10): the technician plugs in, the device provisions, the technician unplugs and walks on', async () => {
+    const lines: string[] = [];
+    emu = await startTestEmulator({ speed: 10, technician: true, log: (l) => lines.push(l) });
+    const a = await connectHost(emu.url);
+    await plan(a, 0, 2);
+    a.close();
+    const dev = emu.device;
+    await until(() => {
+      const s = dev.getSlot(0);
+      return s.ok && s.slot.state === 'complete';
+    }, 30_000, 'the paced autonomous run');
+    const story = lines.filter((l) => /technician|step \d+: (success|failure)/.test(l)).map((l) => l.replace(/ — .*/, ''));
+    expect(story.slice(0, 5)).toEqual([
+      'technician: plugged in the reader of slot 0 step 0',
+      'slot 0 step 0: success (ok) attempt 1',
+      'technician: unplugged it',
+      'technician: plugged in the reader of slot 0 step 1',
+      'slot 0 step 1: success (ok) attempt 1',
+    ]);
+  });
 });
