@@ -102,6 +102,10 @@ function defaultStop(): Promise<string> {
 
 /** Runs the emulator until stopped; returns the exit code (2 = bad flags). */
 export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<number> {
+  if (o.faults?.trim() === 'help') {
+    io.out(FAULT_SPEC_HELP);
+    return 0;
+  }
   let p: Parsed;
   try {
     p = parseDeviceOptions(o);
