@@ -1,10 +1,38 @@
 import type { Command } from 'commander';
 import type { ProvisionOptions } from './provision.ts';
+import type { SimPdCliOptions } from './sim-pd.ts';
 import type { DeviceCommandOptions } from './device.ts';
 import type { StatusOptions } from './status.ts';
 
 /** Registers every subcommand; implementations are imported lazily inside each action. */
 export function registerCommands(program: Command): void {
+  const sim = program.command('sim').description('simulated hardware for trying the tool without readers');
+  sim
+    .command('pd')
+    .description('serve one simulated PD over a TCP serial bridge (ser2net-style) on loopback')
+    .requiredOption('--listen <host:port>', 'where to listen, e.g. 127.0.0.1:4001 (loopback only)')
+    .option('--address <n>', 'the PD address (default 0)')
+    .option('--baud <n>', 'the PD baud (default 9600)')
+    .option('--install-mode', 'in install mode even with --scbk (a PD without a key always is)')
+    .option('--scbk <hex>', 'start already keyed with this SCBK (16 bytes)')
+    .option('--fault <name>', 'a fault (repeatable): absent, silent_after_comset, other_address:<a>, stays_at_old_baud, nak_keyset[:code], plaintext_keyset_ack, reboot:<n>, slow:<ms>, noisy:<rate>', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--rfc2217', 'speak RFC 2217 so a client can change the baud (default: raw TCP)')
+    .option('--seed <n>', 'seed for the PD randoms and line noise (default 1)')
+    .option('--reveal-keys', 'include key bytes in the KEYSET log line')
+    .action(async (opts: SimPdCliOptions) => {
+      const { startSimPd, SimPdUsageError } = await import('./sim-pd.ts');
+      try {
+        const server = await startSimPd(opts, (l) => process.stderr.write(`${l}\n`), (l) => process.stderr.write(`# ${l}\n`));
+        console.log(`simulated PD listening on ${server.url}`);
+        const stop = () => void server.close().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (e) {
+        if (!(e instanceof SimPdUsageError) && (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        console.error(`osprio sim pd: ${(e as Error).message}`);
+        process.exitCode = 2;
+      }
+    });
   program
     .command('provision')
     .description('run one live quick-step against the PD on a bus: address, baud, SCBK, verified')

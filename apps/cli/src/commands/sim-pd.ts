@@ -1,0 +1,80 @@
+// `osprio sim pd`: one simulated PD served over a TCP serial bridge — a stand-in reader for trying
+// the tool without hardware. Each applied COMSET and KEYSET is one JSON line on stderr; key bytes
+// appear only with --reveal-keys (this is the PD's side of the bus, a test fixture, not the host).
+import { fromHex, toHex } from '@osprio/osdp';
+import { parseSimPdSpec, runSimPdServer, type SimPdServer, type SimPdOptions } from '@osprio/bus';
+
+export interface SimPdCliOptions {
+  listen: string;
+  address?: string;
+  baud?: string;
+  installMode?: boolean;
+  scbk?: string;
+  fault?: string[];
+  rfc2217?: boolean;
+  revealKeys?: boolean;
+  seed?: string;
+}
+
+export class SimPdUsageError extends Error {}
+
+/** Turns flags into server options; throws SimPdUsageError with a one-line reason. */
+export function simPdOptions(o: SimPdCliOptions): { host: string; port: number; pd: SimPdOptions; protocol: 'raw' | 'rfc2217'; seed: number } {
+  const m = /^([\d.]+|localhost|\[::1\]):(\d{1,5})$/.exec(o.listen.trim());
+  if (!m || Number(m[2]) > 65535) throw new SimPdUsageError(`--listen must be HOST:PORT on loopback, e.g. 127.0.0.1:4001 (got "${o.listen}")`);
+  const host = m[1] === '[::1]' ? '::1' : m[1]!;
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new SimPdUsageError(`--listen: the simulated PD serves loopback only (127.0.0.1), not ${host}`);
+  const parts: string[] = [];
+  if (o.address !== undefined) parts.push(`address=${o.address}`);
+  if (o.baud !== undefined) parts.push(`baud=${o.baud}`);
+  if (o.seed !== undefined) parts.push(`seed=${o.seed}`);
+  for (const f of o.fault ?? []) {
+    if (f.includes(',') || f.includes('=')) throw new SimPdUsageError(`--fault "${f}": one fault per flag, e.g. --fault slow:350`);
+    parts.push(`fault=${f}`);
+  }
+  let spec;
+  try {
+    spec = parseSimPdSpec(parts.join(','));
+  } catch (e) {
+    throw new SimPdUsageError((e as Error).message.replace(/^address\b/, '--address').replace(/^baud\b/, '--baud'));
+  }
+  if (o.scbk !== undefined) {
+    let key: Uint8Array;
+    try {
+      key = fromHex(o.scbk);
+    } catch (e) {
+      throw new SimPdUsageError(`--scbk: ${(e as Error).message}`);
+    }
+    if (key.length !== 16) throw new SimPdUsageError(`--scbk must be 16 bytes (32 hex digits), got ${key.length}`);
+    spec.config.scbk = key;
+  }
+  // A PD with no key is factory-fresh and so in install mode; a keyed one only when asked.
+  spec.config.installMode = o.installMode === true || o.scbk === undefined;
+  return { host, port: Number(m[2]), pd: spec, protocol: o.rfc2217 ? 'rfc2217' : 'raw', seed: Number(o.seed ?? 1) };
+}
+
+export async function startSimPd(o: SimPdCliOptions, emit: (line: string) => void, log: (line: string) => void): Promise<SimPdServer> {
+  const opts = simPdOptions(o);
+  const server = await runSimPdServer({ listen: { host: opts.host, port: opts.port }, protocol: opts.protocol, pds: [opts.pd], seed: opts.seed, log });
+  const pd = server.pds[0]!;
+  let seen = 0;
+  // The PD model records what it applied; forward each COMSET/KEYSET once, as it happens.
+  const timer = setInterval(() => {
+    for (; seen < pd.events.length; seen++) {
+      const ev = pd.events[seen]!;
+      if (ev.type === 'comset_applied') emit(JSON.stringify({ event: 'comset', at: Math.round(ev.at), address: ev.address, baud: ev.baud }));
+      if (ev.type === 'keyset_applied') {
+        const rec: Record<string, unknown> = { event: 'keyset', at: Math.round(ev.at), address: pd.stored.address, installMode: pd.stored.installMode };
+        if (o.revealKeys && pd.stored.scbk) rec.scbk = toHex(pd.stored.scbk);
+        emit(JSON.stringify(rec));
+      }
+    }
+  }, 10);
+  const close = server.close.bind(server);
+  return Object.assign(Object.create(Object.getPrototypeOf(server)) as SimPdServer, server, {
+    close: async () => {
+      clearInterval(timer);
+      await close();
+    },
+  });
+}
