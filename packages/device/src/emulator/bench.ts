@@ -36,6 +36,8 @@ export interface Reader {
 
 interface Held extends Reader {
   port: Port | null;
+  /** A noisy drop cable belongs to the line attachment, not to the PD. */
+  byteErrorRate: number;
 }
 
 /** The reader identity of a job: a new plan (another sessionId) is another site. */
@@ -64,16 +66,14 @@ export class Bench {
   plugIn(key: string, stepIndex: number): Reader {
     let r = this.readers.get(key);
     if (!r) {
-      r = { key, stepIndex, pd: stepIndex < this.opts.pds ? this.makePd(stepIndex) : null, port: null };
+      const made = stepIndex < this.opts.pds ? this.makePd(stepIndex) : null;
+      r = { key, stepIndex, pd: made?.pd ?? null, port: null, byteErrorRate: made?.byteErrorRate ?? 0 };
       this.readers.set(key, r);
       if (this.readers.size > 4096) this.forgetOldest();
     }
     if (this.onLine === r) return r;
     this.unplug();
-    if (r.pd) {
-      const noisy = r.pd && faultsFor(this.opts.faults, stepIndex).find((f) => f.name === 'noisy');
-      r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, ...(noisy ? { byteErrorRate: noisy.value ?? 0.01 } : {}) });
-    }
+    if (r.pd) r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, byteErrorRate: r.byteErrorRate });
     this.onLine = r;
     return r;
   }
@@ -122,9 +122,10 @@ export class Bench {
     await this.bus.close();
   }
 
-  private makePd(stepIndex: number): SimPd {
+  private makePd(stepIndex: number): { pd: SimPd; byteErrorRate: number } {
     const setup = readerSetup(faultsFor(this.opts.faults, stepIndex));
-    return new SimPd({
+    const noisy = setup.faults.find((f) => f.kind === 'noisy');
+    const pd = new SimPd({
       name: `reader-${this.nextName++}`,
       faults: setup.faults,
       config: factoryPdConfig({
@@ -133,6 +134,7 @@ export class Bench {
         random: { seed: (this.opts.seed ?? 1) * 1000 + stepIndex },
       }),
     });
+    return { pd, byteErrorRate: noisy?.kind === 'noisy' ? noisy.byteErrorRate : 0 };
   }
 
   private forgetOldest(): void {
