@@ -139,7 +139,7 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
   }
   const d = emu.device;
   io.out(`${d.identity.model} emulator — serial ${d.identity.serialNumber}, firmware ${d.identity.firmwareVersion}, protocol ${d.identity.protocolVersion}`);
-  if (emu.stateDir) io.out(`state dir (the device's flash): ${emu.stateDir}`);
+  io.out(emu.stateDir ? `state dir (the device's flash): ${emu.stateDir}` : 'no slots on this model: nothing is kept across restarts');
   io.out(`speed: ${Number.isFinite(p.speed) ? `${p.speed}x real time` : 'max'}; readers on the bus: ${p.pds}; faults: ${p.faultText || 'none'}`);
   io.out(`origins allowed: ${p.origins.length ? p.origins.join(' ') : 'none (clients without an Origin header, like the CLI, only)'}`);
   io.out(`connect a host to: ${emu.url}`);

@@ -7,11 +7,10 @@ import { buildFrame, osdp_POLL, BROADCAST } from '@osprio/osdp';
 import { SimBus, SimLine } from '@osprio/bus';
 import type { Port } from '@osprio/bus';
 import type { QueueRef } from '@osprio/link';
-import { STANDARD_BAUDS } from '@osprio/provisioner';
 import { SimPd, factoryPdConfig } from '@osprio/bus';
 import type { PresenceProbe } from '../autonomous.ts';
 import type { StepExecutor, StepJob } from '../scheduler.ts';
-import { faultsFor, readerSetup } from './faults.ts';
+import { STANDARD_BAUDS, faultsFor, readerSetup } from './faults.ts';
 import type { FaultPlan } from './faults.ts';
 import { PacedBus } from './paced-bus.ts';
 

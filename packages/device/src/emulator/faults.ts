@@ -33,7 +33,8 @@ interface FaultDef {
   apply(v: number | null, setup: ReaderSetup): void;
 }
 
-const BAUDS = [9600, 19200, 38400, 57600, 115200, 230400];
+/** The OSDP line rates (kept here: the emulator's discovery and its readers' factory bauds). */
+export const STANDARD_BAUDS: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400];
 const none = (v: number | null) => (v === null ? null : 'takes no value');
 const intIn = (lo: number, hi: number) => (v: number | null) =>
   v === null || (Number.isInteger(v) && v >= lo && v <= hi) ? null : `value must be an integer ${lo}..${hi}`;
@@ -60,7 +61,7 @@ const DEFS = {
   reboot: { help: 'loses power instead of sending its =N-th reply (default 3)', check: intIn(1, 1000), apply: (v, s) => s.faults.push({ kind: 'reboot', atReply: v ?? 3 }) },
   'at-baud': {
     help: 'factory baud =B instead of 9600 (default 19200)',
-    check: (v) => (v === null || BAUDS.includes(v) ? null : `value must be one of ${BAUDS.join(', ')}`),
+    check: (v) => (v === null || STANDARD_BAUDS.includes(v) ? null : `value must be one of ${STANDARD_BAUDS.join(', ')}`),
     apply: (v, s) => (s.baud = v ?? 19200),
   },
   'at-address': { help: 'factory address =N instead of 0 (default 1)', check: intIn(0, 126), apply: (v, s) => (s.address = v ?? 1) },
