@@ -42,11 +42,5 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** The standard OSDP line rates. */
-export const OSDP_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400] as const;
-export type OsdpBaud = (typeof OSDP_BAUDS)[number];
-
-/** Wire time of `n` bytes at `baud`: 10 bit-times per byte (start, 8 data, stop). */
-export function wireTimeMs(n: number, baud: number): number {
-  return (n * 10 * 1000) / baud;
-}
+/** Wire time of `n` bytes at `baud` (10 bit-times a byte): one definition, in the OSDP package. */
+export { wireTimeMs } from '@osprio/osdp';

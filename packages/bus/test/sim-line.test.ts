@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex } from '@osprio/osdp';
-import { OSDP_BAUDS, wireTimeMs } from '../src/bus.ts';
+import { OSDP_BAUDS } from '@osprio/osdp';
+import { wireTimeMs } from '../src/bus.ts';
 import { charTicks, msToTicks, SimLine, TICKS_PER_MS } from '../src/sim-line.ts';
 import { createSimBus, SimBus } from '../src/sim-bus.ts';
 import { fixedAnswer, ScriptedResponder } from './support/responder.ts';

@@ -1,7 +1,7 @@
 // Checks on what a host sends before anything is journaled. Reasons are one line, never key material.
 
 import type { StepTarget } from '@osprio/link';
-import { OSDP_BAUDS } from '@osprio/bus';
+import { OSDP_BAUDS } from '@osprio/osdp';
 import { formatProblems, MAX_PD_ADDRESS, validateProfile } from '@osprio/provisioner';
 import type { StepOptions } from '@osprio/provisioner';
 

@@ -1,5 +1,6 @@
 // The provisioning profile of the product spec (Stage 2, "Profile configuration"), shared by host
 // and device. Validation lives in profile-schema.ts; expansion into steps in expand.ts.
+import { BROADCAST, OSDP_BAUDS, type OsdpBaud } from '@osprio/osdp';
 
 export const ADDRESS_STRATEGIES = ['sequential', 'random', 'manual'] as const;
 export type AddressStrategy = (typeof ADDRESS_STRATEGIES)[number];
@@ -7,12 +8,12 @@ export type AddressStrategy = (typeof ADDRESS_STRATEGIES)[number];
 /** Highest assignable PD address; 0x7F is broadcast. */
 export const MAX_PD_ADDRESS = 126;
 export const MIN_PD_ADDRESS = 0;
-export const BROADCAST_ADDRESS = 0x7f;
+export const BROADCAST_ADDRESS = BROADCAST;
 export const MAX_STEPS_PER_SLOT = 126;
 
 /** The standard OSDP baud rates a profile may drive PDs to. */
-export const PROFILE_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400] as const;
-export type ProfileBaud = (typeof PROFILE_BAUDS)[number];
+export const PROFILE_BAUDS = OSDP_BAUDS;
+export type ProfileBaud = OsdpBaud;
 
 /** Longest profile name (after trimming), in characters: it is shown in the slot list. */
 export const MAX_PROFILE_NAME_LENGTH = 64;

@@ -12,8 +12,7 @@ export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 export const REPLY_TIMEOUT_MS = 200;
 /** Used once a PD proved slower than the spec allows, and while waiting for a PD to come back. */
 export const PATIENT_REPLY_TIMEOUT_MS = 1_000;
-export const STANDARD_BAUDS: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400];
-export const BROADCAST = 0x7f;
+export { BROADCAST } from '@osprio/osdp';
 /** Lost-link recoveries (re-find the PD at A/B, resume) allowed per attempt. */
 export const MAX_RECOVERIES = 3;
 /** COMSET transmissions per attempt when the PD neither answered nor moved. */

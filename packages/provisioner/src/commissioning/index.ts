@@ -4,7 +4,7 @@ export {
   type StepConfig, type MachineState, type Transition,
 } from './machine.ts';
 export {
-  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS, PATIENT_REPLY_TIMEOUT_MS, STANDARD_BAUDS, MAX_RECOVERIES,
+  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS, PATIENT_REPLY_TIMEOUT_MS, MAX_RECOVERIES,
 } from './context.ts';
 export { createAcuStepLink, type StepLink } from './step-link.ts';
 export { capToDeadline, redact } from './run-step.ts';

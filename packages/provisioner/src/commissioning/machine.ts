@@ -4,9 +4,10 @@
 // an abort) and gives the next ones. Time comes in with every input; nothing here does I/O.
 import type { StepOptions } from '../profile.ts';
 import { MAX_PD_ADDRESS } from '../profile.ts';
+import { OSDP_BAUDS } from '@osprio/osdp';
 import type { MachineInput, OpResult } from './ops.ts';
 import {
-  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS, STANDARD_BAUDS,
+  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS,
   completedText, fail, fork,
   type Ctx, type MachineState, type Phase, type Transition,
 } from './context.ts';
@@ -31,7 +32,7 @@ export interface StepConfig {
 
 /** Discovery order: last seen, profile baud, factory-common 9600, then the rest of 9600…230400. */
 export function discoveryOrder(lastSeenBaud: number | undefined, profileBaud: number): number[] {
-  const list = [lastSeenBaud, profileBaud, 9600, ...STANDARD_BAUDS];
+  const list = [lastSeenBaud, profileBaud, 9600, ...OSDP_BAUDS];
   return [...new Set(list.filter((b): b is number => b !== undefined && Number.isInteger(b) && b > 0))];
 }
 

@@ -4,6 +4,7 @@
 // requests/results; key bytes pass through, never into a result.
 import type { Bus } from '@osprio/bus';
 import {
+  BROADCAST,
   AcuDriver, toHex, wireTimeMs, type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply,
 } from '@osprio/osdp';
 import type { AwaitedOp, KeyRef, OpResult, PdReply } from './ops.ts';
@@ -22,7 +23,6 @@ export interface StepLink {
   handshake(op: HandshakeOp, key: Uint8Array, rndA: Uint8Array): Promise<OpResult>;
 }
 
-const BROADCAST = 0x7f;
 
 /** The default link: @osprio/osdp's AcuDriver over the bus. `trace` sees frames only (ciphertext under SC). */
 export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void): StepLink {
