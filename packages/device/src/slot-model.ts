@@ -2,7 +2,7 @@
 // place a slot changes: the live store and the loader replay the same records, so what is reopened
 // from flash is exactly what was acknowledged.
 
-import type { ProgressEdge, SlotCounters, SlotDetail, SlotState, SlotSummary, StepRecord, StepTarget } from '@osprio/link';
+import { countSteps, type ProgressEdge, type SlotDetail, type SlotState, type SlotSummary, type StepRecord, type StepTarget } from '@osprio/link';
 import { isTerminal, STAGES } from '@osprio/provisioner';
 import type { Profile, Stage } from '@osprio/provisioner';
 import { fromHex, toHex, wipe } from '@osprio/osdp';
@@ -138,17 +138,6 @@ export function snapshotRecord(slot: SlotData): JournalRecord {
 export function slotState(slot: SlotData): SlotState {
   if (slot.phase !== 'sealed') return slot.phase;
   return slot.steps.every((s) => isTerminal(s.state)) ? 'complete' : 'ready';
-}
-
-export function countSteps(steps: readonly StepRecord[]): SlotCounters {
-  let provisioned = 0, failed = 0, skipped = 0, pending = 0;
-  for (const s of steps) {
-    if (s.state === 'success') provisioned++;
-    else if (s.state === 'failure') failed++;
-    else if (s.state === 'skipped') skipped++;
-    else pending++;
-  }
-  return { total: steps.length, provisioned, failed, skipped, pending };
 }
 
 export function toRecord(s: StepRuntime): StepRecord {

@@ -49,14 +49,3 @@ export function queueReducer(view: QueueView, action: QueueAction): QueueView {
   }
 }
 
-/** Counters as the slot list shows them, recomputed from rows (never stored separately). */
-export function countSteps(steps: readonly StepRecord[]) {
-  let provisioned = 0, failed = 0, skipped = 0, pending = 0;
-  for (const s of steps) {
-    if (s.state === 'success') provisioned++;
-    else if (s.state === 'failure') failed++;
-    else if (s.state === 'skipped') skipped++;
-    else pending++;
-  }
-  return { total: steps.length, provisioned, failed, skipped, pending };
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProgressEdge, StepRecord } from '@osprio/link';
-import { countSteps, emptyQueue, openingScreen, queueReducer } from '../src/index.ts';
+import { countSteps } from '@osprio/link';
+import { emptyQueue, openingScreen, queueReducer } from '../src/index.ts';
 
 const step = (index: number): StepRecord => ({
   index, address: index + 1, baud: 9600, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null,

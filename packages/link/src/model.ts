@@ -47,6 +47,18 @@ export interface SlotCounters {
   pending: number;
 }
 
+/** A slot's counters, always recomputed from its steps (device and host count the same way). */
+export function countSteps(steps: readonly StepRecord[]): SlotCounters {
+  let provisioned = 0, failed = 0, skipped = 0, pending = 0;
+  for (const s of steps) {
+    if (s.state === 'success') provisioned++;
+    else if (s.state === 'failure') failed++;
+    else if (s.state === 'skipped') skipped++;
+    else pending++;
+  }
+  return { total: steps.length, provisioned, failed, skipped, pending };
+}
+
 export interface SlotSummary {
   index: number;
   state: SlotState;

@@ -10,7 +10,8 @@
 // Time and randomness come in with the inputs; nothing here does I/O.
 
 import type { Bytes } from './bytes.ts';
-import { encodeCommand, type Payload } from './commands.ts';
+import { encodeCommand } from './commands.ts';
+import type { Payload } from './payload.ts';
 import { BROADCAST, buildFrame, type FrameFields } from './frame.ts';
 import { cpChallenge, cpWrapCommand } from './secure-channel.ts';
 import { FrameStreamParser, type StreamEvent } from './stream.ts';

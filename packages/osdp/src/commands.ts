@@ -4,6 +4,7 @@
 // Encoding throws RangeError only for caller bugs (a wrong-size RND.A, an address out of range).
 
 import { readU32le, u32le } from './bytes.ts';
+import { badPayload, fixed, u32, u8, type CodecResult, type Payload } from './payload.ts';
 import {
   osdp_CAP,
   osdp_CHLNG,
@@ -14,18 +15,6 @@ import {
   osdp_POLL,
   osdp_SCRYPT,
 } from './codes.ts';
-
-export interface PayloadError {
-  kind: 'bad_payload';
-  message: string;
-}
-
-export type CodecResult<T> = { ok: true; value: T } | { ok: false; error: PayloadError };
-
-export interface Payload {
-  code: number;
-  data: Uint8Array;
-}
 
 export type Command =
   | { kind: 'POLL' }
@@ -40,25 +29,6 @@ export type Command =
 
 /** KEYSET key type 0x01 = SCBK (reference §3.6). */
 export const KEYSET_TYPE_SCBK = 0x01;
-
-export function badPayload(message: string): { ok: false; error: PayloadError } {
-  return { ok: false, error: { kind: 'bad_payload', message } };
-}
-
-function u8(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`${name} must be a byte, got ${n}`);
-  return n;
-}
-
-function fixed(name: string, b: Uint8Array, len: number): Uint8Array {
-  if (b.length !== len) throw new RangeError(`${name} must be ${len} bytes, got ${b.length}`);
-  return b;
-}
-
-function u32(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} out of range: ${n}`);
-  return n;
-}
 
 export function encodeCommand(cmd: Command): Payload {
   switch (cmd.kind) {

@@ -5,6 +5,7 @@ export * from './sc-crypto.ts';
 export * from './secure-channel.ts';
 export * from './stream.ts';
 export * from './codes.ts';
+export { badPayload, type CodecResult, type Payload, type PayloadError } from './payload.ts';
 export * from './commands.ts';
 export * from './replies.ts';
 export * from './acu-types.ts';

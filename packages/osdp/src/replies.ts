@@ -16,7 +16,7 @@ import {
   osdp_PDID,
   osdp_RMAC_I,
 } from './codes.ts';
-import { type CodecResult, type Payload, badPayload } from './commands.ts';
+import { badPayload, fixed, u32, u8, type CodecResult, type Payload } from './payload.ts';
 
 
 export interface Firmware {
@@ -52,21 +52,6 @@ export type Reply =
   | { kind: 'RMAC_I'; rmacI: Uint8Array }
   | { kind: 'BUSY' }
   | { kind: 'unknown'; code: number; data: Uint8Array };
-
-function u8(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`${name} must be a byte, got ${n}`);
-  return n;
-}
-
-function fixed(name: string, b: Uint8Array, len: number): Uint8Array {
-  if (b.length !== len) throw new RangeError(`${name} must be ${len} bytes, got ${b.length}`);
-  return b;
-}
-
-function u32(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} out of range: ${n}`);
-  return n;
-}
 
 export function encodeReply(reply: Reply): Payload {
   switch (reply.kind) {
