@@ -17,6 +17,7 @@ import type { ModelOverrides } from '../models.ts';
 import { Bench } from './bench.ts';
 import { NO_FAULTS, describePlan, parseFaultSpec } from './faults.ts';
 import type { FaultPlan } from './faults.ts';
+import { lockStateDir } from './state-lock.ts';
 import { DEFAULT_TIMING, Technician } from './technician.ts';
 import type { TechnicianTiming } from './technician.ts';
 
@@ -93,6 +94,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const config = modelConfig(model, { ...opts.modelOverrides, ...(opts.serialNumber ? { serialNumber: opts.serialNumber } : {}) });
   const stateDir = config.status.slots ? (opts.stateDir ?? defaultStateDir(short)) : null;
 
+  const unlock = stateDir ? lockStateDir(stateDir) : () => {};
   const bench = new Bench({ faults, pds, speed, seed: opts.seed ?? 1 });
   let hostAttached = false;
   let device: Device | null = null;
@@ -100,15 +102,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const executor = bench.executor(busStepExecutor(runStep, bench.bus, cryptoRandom), isAutonomous);
   const scaled = (ms: number) => (Number.isFinite(speed) ? Math.max(5, ms / speed) : 5);
 
-  device = Device.open({
-    config,
-    executor,
-    ...(stateDir ? { stateDir } : {}),
-    probe: bench.probe,
-    edgeLimit: opts.edgeLimit ?? 4096,
-    durable: opts.durable ?? true,
-    pollMs: scaled(500),
-  });
+  try {
+    device = Device.open({
+      config,
+      executor,
+      ...(stateDir ? { stateDir } : {}),
+      probe: bench.probe,
+      edgeLimit: opts.edgeLimit ?? 4096,
+      durable: opts.durable ?? true,
+      pollMs: scaled(500),
+    });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const dev = device;
   for (const [slot, r] of dev.loadReports.entries()) {
     if (r.truncatedBytes > 0) log(`slot ${slot}: cut ${r.truncatedBytes} bytes of torn journal tail`);
@@ -156,6 +163,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   } catch (e) {
     await dev.close();
     await bench.close();
+    unlock();
     throw e;
   }
   technician?.start();
@@ -180,6 +188,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         await srv.close();
         await dev.close();
         await bench.close();
+        unlock();
       })();
       return closing;
     },

@@ -1,12 +1,15 @@
 // The emulator's own parts: the --faults grammar, what each fault does to a real commissioning
 // attempt, readers that keep their state between attempts, and the pacing of the simulated bus.
 
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimBus } from '@osprio/bus';
 import type { LinkClient } from '@osprio/link';
 import { FAULT_NAMES, FaultSpecError, PacedBus, faultsFor, parseFaultSpec } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
-import { connectHost, startTestEmulator, until } from './support.ts';
+import { connectHost, startTestEmulator, tmpStateDir, until } from './support.ts';
 
 describe('--faults SPEC', () => {
   it('parses steps, several faults per reader, values and random:P@SEED', () => {
@@ -126,5 +129,34 @@ describe('pacing of the simulated bus', () => {
     await bus.sleep(bus.now() + 60_000);
     expect(bus.now()).toBeGreaterThanOrEqual(60_000);
     expect(performance.now() - t0).toBeLessThan(60_000);
+  });
+});
+
+describe('the state dir (the device\'s flash)', () => {
+  it('is used by one emulator at a time; a lock left by a dead process is taken over', async () => {
+    const dir = tmpStateDir();
+    const a = await startTestEmulator({ stateDir: dir });
+    await expect(startTestEmulator({ stateDir: dir })).rejects.toThrow(/state dir .* is already in use/);
+    await a.close();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    fs.writeFileSync(path.join(dir, 'emulator.lock'), String(dead));
+    const b = await startTestEmulator({ stateDir: dir });
+    expect(fs.readFileSync(path.join(dir, 'emulator.lock'), 'utf8')).toBe(String(process.pid));
+    await b.close();
+    expect(fs.existsSync(path.join(dir, 'emulator.lock'))).toBe(false);
+  });
+
+  it('keeps slots across a restart', async () => {
+    const dir = tmpStateDir();
+    const a = await startTestEmulator({ stateDir: dir });
+    const c = await connectHost(a.url);
+    await c.createSlot({ slot: 3, header: { name: 'kept', deviceCount: 1, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false }, sessionId: '00000000-0000-4000-8000-0000000000bb', seed: new Uint8Array(16).fill(3) });
+    c.close();
+    await a.close();
+    const b = await startTestEmulator({ stateDir: dir });
+    const d = await connectHost(b.url);
+    expect(await d.getSlot(3)).toMatchObject({ state: 'staging', profileName: 'kept', seed: new Uint8Array(16).fill(3) });
+    d.close();
+    await b.close();
   });
 });
