@@ -2,6 +2,7 @@
 // waits for the next chunk or the deadline, whichever comes first.
 
 import type { RxChunk } from './bus.ts';
+import { wireTimeMs } from '@osprio/osdp';
 
 /** The bus clock of real transports: monotonic wall time in ms. */
 export function wallNow(): number {
@@ -60,4 +61,41 @@ export class RxQueue {
 export async function sleepUntil(until: number): Promise<void> {
   const ms = until - wallNow();
   if (ms > 0) await new Promise((r) => setTimeout(r, Math.ceil(ms)));
+}
+
+/**
+ * What the serial and TCP transports share: the wall clock, the receive queue, and the estimate of
+ * when the bytes written so far have left the wire (the OS cannot tell us for a socket).
+ */
+export abstract class WallClockBus {
+  abstract readonly name: string;
+  protected readonly rx = new RxQueue();
+  protected closed = false;
+  protected wireUntil = 0;
+
+  now(): number {
+    return wallNow();
+  }
+
+  read(deadline: number): Promise<RxChunk | null> {
+    return this.rx.read(deadline);
+  }
+
+  flushInput(): void {
+    this.rx.flush();
+  }
+
+  sleep(until: number): Promise<void> {
+    return sleepUntil(until);
+  }
+
+  /** Moves the wire estimate on by `n` bytes at `baud`; returns when they will have been sent. */
+  protected noteWritten(n: number, baud: number): number {
+    this.wireUntil = Math.max(wallNow(), this.wireUntil) + wireTimeMs(n, baud);
+    return this.wireUntil;
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw new Error(`${this.name}: bus is closed`);
+  }
 }

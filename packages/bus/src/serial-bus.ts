@@ -2,28 +2,25 @@
 // openBus(), never imported by the browser-safe index.
 
 import { SerialPort } from 'serialport';
-import { wireTimeMs } from './bus.ts';
-import type { Bus, RxChunk } from './bus.ts';
-import { RxQueue, sleepUntil, wallNow } from './rx-queue.ts';
+import type { Bus } from './bus.ts';
+import { WallClockBus, sleepUntil } from './rx-queue.ts';
 
 export interface SerialBusOptions {
   baud?: number;
 }
 
-export class SerialBus implements Bus {
+export class SerialBus extends WallClockBus implements Bus {
   readonly kind = 'serial' as const;
   readonly canSetBaud = true;
   readonly name: string;
   private currentBaud: number;
-  private readonly rx = new RxQueue();
-  private closed = false;
-  private wireUntil = 0;
 
   private constructor(
     private readonly port: SerialPort,
     path: string,
     baud: number,
   ) {
+    super();
     this.name = `serial:${path}`;
     this.currentBaud = baud;
     port.on('data', (d: Buffer) => this.rx.push(new Uint8Array(d)));
@@ -47,10 +44,6 @@ export class SerialBus implements Bus {
     return this.currentBaud;
   }
 
-  now(): number {
-    return wallNow();
-  }
-
   async setBaud(baud: number): Promise<void> {
     this.assertOpen();
     // Drain first: changing the UART rate under bytes still in its FIFO garbles them, and
@@ -72,20 +65,8 @@ export class SerialBus implements Bus {
     await new Promise<void>((resolve, reject) =>
       this.port.write(Buffer.from(bytes), (err) => (err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve())),
     );
-    this.wireUntil = Math.max(wallNow(), this.wireUntil) + wireTimeMs(bytes.length, this.currentBaud);
+    this.noteWritten(bytes.length, this.currentBaud);
     await this.drain();
-  }
-
-  read(deadline: number): Promise<RxChunk | null> {
-    return this.rx.read(deadline);
-  }
-
-  flushInput(): void {
-    this.rx.flush();
-  }
-
-  sleep(until: number): Promise<void> {
-    return sleepUntil(until);
   }
 
   async close(): Promise<void> {
@@ -98,9 +79,5 @@ export class SerialBus implements Bus {
     return new Promise((resolve, reject) =>
       this.port.drain((err) => (err ? reject(new Error(`${this.name}: drain failed (${err.message})`)) : resolve())),
     );
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new Error(`${this.name}: bus is closed`);
   }
 }

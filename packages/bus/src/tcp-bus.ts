@@ -6,9 +6,8 @@
 // SET-BAUDRATE, so the remote port follows osdp_COMSET; data is IAC-escaped both ways.
 
 import net from 'node:net';
-import { wireTimeMs } from './bus.ts';
-import type { Bus, RxChunk } from './bus.ts';
-import { RxQueue, sleepUntil, wallNow } from './rx-queue.ts';
+import type { Bus } from './bus.ts';
+import { WallClockBus, sleepUntil } from './rx-queue.ts';
 import {
   CPO, DO, DONT, escapeIac, negotiation, OPT_BINARY, OPT_COM_PORT, OPT_SGA, setBaudrate, subnegotiation,
   TelnetDecoder, WILL, WONT,
@@ -28,21 +27,18 @@ export interface TcpBusOptions {
 const OUR_OPTIONS = new Set([OPT_BINARY, OPT_SGA, OPT_COM_PORT]); // we WILL these
 const HIS_OPTIONS = new Set([OPT_BINARY, OPT_SGA]); // we let the server do these
 
-export class TcpBus implements Bus {
+export class TcpBus extends WallClockBus implements Bus {
   readonly kind: 'tcp' | 'rfc2217';
   readonly canSetBaud: boolean;
   readonly name: string;
   /** Raw TCP: the last rate asked for through setBaud(); the remote port does not follow it. */
   requestedBaud: number;
   private currentBaud: number;
-  private readonly rx = new RxQueue();
   private readonly telnet: TelnetDecoder | null;
   private readonly us = new Set<number>();
   private readonly him = new Set<number>();
   private baudWaiters: ((baud: number) => void)[] = [];
   private comPortAccepted: (() => void) | null = null;
-  private wireUntil = 0;
-  private closed = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -51,6 +47,7 @@ export class TcpBus implements Bus {
     rfc2217: boolean,
     private readonly commandTimeoutMs: number,
   ) {
+    super();
     this.kind = rfc2217 ? 'rfc2217' : 'tcp';
     this.canSetBaud = rfc2217;
     this.name = name;
@@ -86,10 +83,6 @@ export class TcpBus implements Bus {
     return this.currentBaud;
   }
 
-  now(): number {
-    return wallNow();
-  }
-
   async setBaud(baud: number): Promise<void> {
     this.assertOpen();
     if (!Number.isInteger(baud) || baud <= 0) throw new RangeError(`invalid baud rate: ${baud}`);
@@ -114,20 +107,8 @@ export class TcpBus implements Bus {
     );
     // The socket cannot tell when the far UART has sent the bytes; estimate it from the rate so a
     // reply deadline computed after write() still starts when the command has left the wire.
-    this.wireUntil = Math.max(wallNow(), this.wireUntil) + wireTimeMs(bytes.length, this.currentBaud);
+    this.noteWritten(bytes.length, this.currentBaud);
     await sleepUntil(this.wireUntil);
-  }
-
-  read(deadline: number): Promise<RxChunk | null> {
-    return this.rx.read(deadline);
-  }
-
-  flushInput(): void {
-    this.rx.flush();
-  }
-
-  sleep(until: number): Promise<void> {
-    return sleepUntil(until);
   }
 
   async close(): Promise<void> {
@@ -197,10 +178,6 @@ export class TcpBus implements Bus {
     if (verb === WILL) this.us.add(option);
     if (verb === DO) this.him.add(option);
     this.socket.write(negotiation(verb, option));
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new Error(`${this.name}: bus is closed`);
   }
 }
 
