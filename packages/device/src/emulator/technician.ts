@@ -64,7 +64,17 @@ export class Technician {
     const tick = Math.max(2, this.scaled(100));
     while (!this.stopped) {
       await this.sleep(tick);
-      if (this.stopped || this.hostAttached() || this.device.autonomousPhase !== 'awaiting_pd') continue;
+      if (this.stopped || this.hostAttached()) continue;
+      if (this.device.autonomousPhase === 'awaiting_departure' && this.bench.current) {
+        // A reader left on the line (the last one a host drove): the device waits for it to go.
+        await this.sleep(this.scaled(this.timing.lingerMs));
+        if (!this.stopped && !this.hostAttached() && this.device.autonomousPhase === 'awaiting_departure' && this.bench.current) {
+          this.bench.unplug();
+          this.log('technician: unplugged the reader left on the line');
+        }
+        continue;
+      }
+      if (this.device.autonomousPhase !== 'awaiting_pd') continue;
       const target = this.nextReader();
       if (!target) continue;
       await this.sleep(this.scaled(this.timing.walkMs));

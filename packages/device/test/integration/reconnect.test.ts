@@ -124,4 +124,21 @@ describe('offline autonomous run', () => {
       'slot 0 step 1: success (ok) attempt 1',
     ]);
   });
+
+  it('after attended work the technician takes the last reader away and the device carries on alone', async () => {
+    emu = await startTestEmulator({ technician: true, technicianTiming: { walkMs: 0, lingerMs: 0, patienceMs: 5_000 } });
+    const a = await connectHost(emu.url);
+    await plan(a, 0, 3);
+    await a.verb({ slot: 0, stepIndex: 0, verb: 'try' });
+    await until(async () => (await a.getSlot(0)).steps[0]!.state === 'success', 20_000, 'the attended step');
+    expect(emu.bench.current).not.toBeNull(); // its reader is still on the line
+    a.close();
+    const dev = emu.device;
+    await until(() => {
+      const s = dev.getSlot(0);
+      return s.ok && s.slot.state === 'complete';
+    }, 30_000, 'the autonomous run after attended work');
+    const s = dev.getSlot(0);
+    expect(s.ok && s.slot.steps.map((x) => x.attempts)).toEqual([1, 1, 1]);
+  });
 });
