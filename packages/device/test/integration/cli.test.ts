@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '@osprio/osdp';
-import { SEED, connectHost, plan, runCli, spawnEmulator, tmpStateDir } from './support.ts';
+import { SEED, connectHost, plan, runCli, spawnEmulator, startTestEmulator, tmpStateDir } from './support.ts';
 import type { EmulatorChild } from './support.ts';
 import { runDevice } from '../../../../apps/cli/src/commands/device.ts';
 import type { DeviceCommandOptions } from '../../../../apps/cli/src/commands/device.ts';
@@ -71,6 +71,15 @@ describe('osprio device --sim and osprio status (child processes)', () => {
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/usage: osprio status/);
     }
+  });
+
+  it('status of a Mini: quick-step only, opens on the quick-step queue, no slot table', async () => {
+    const mini = await startTestEmulator({ model: 'mini' });
+    const out: string[] = [];
+    const code = await runStatus({ device: mini.url }, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    await mini.close();
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/device\s+osprio-mini[\s\S]*slots: no[\s\S]*0 slots[\s\S]*opens on {2}quick-step queue$/);
   });
 
   it('status says the device is in use while another host holds it', async () => {
