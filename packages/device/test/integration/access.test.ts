@@ -80,9 +80,12 @@ describe('access to the emulator', () => {
 });
 
 describe('the Mini emulator', () => {
-  it('offers live quick-step only, and runs a quick-step on its own reader with the real engine', async () => {
+  it('offers live quick-step only, and runs a quick-step on its own reader with the real engine (beside a Pro)', async () => {
     const mini = await startTestEmulator({ model: 'mini' });
+    const pro = await startTestEmulator({ model: 'pro' }); // npm start runs both in one process
     try {
+      const p = await connectHost(pro.url, WORKSPACE_ORIGIN);
+      expect((await p.hello()).model).toBe('osprio-pro');
       expect(mini.stateDir).toBeNull();
       const conn = await connectWebSocketNode(mini.url, { origin: WORKSPACE_ORIGIN });
       const c = new LinkClient(conn);
@@ -98,9 +101,12 @@ describe('the Mini emulator', () => {
       expect(await c.quickStep({ address: 12, baud: 19200, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] } })).toEqual({ stepIndex: 0 });
       await until(() => edges.some((e) => e.state !== 'attempting'), 20_000, 'the quick-step to end');
       expect(edges.at(-1)).toMatchObject({ state: 'success', outcome: 'ok' });
+      expect((await p.listSlots()).length).toBe(4); // the Pro next door is unaffected
       c.close();
+      p.close();
     } finally {
       await mini.close();
+      await pro.close();
     }
   });
 });
