@@ -1,8 +1,6 @@
 // A one-line text form of a simulated PD, for command lines (`osprio sim pd --pd <spec>`):
-//   address=0,baud=9600,name=door,seed=7,fault=slow:350,fault=nak_keyset
-// Faults: absent | silent_after_comset | other_address:<addr>[:requested] |
-//   stays_at_old_baud[:actual] | keyed | nak_keyset[:<code>] | plaintext_keyset_ack |
-//   reboot:<nth reply>[:applied][:<down ms>] | slow:<ms> | noisy:<byte error rate>
+//   address=0,baud=9600,name=door,seed=7,fault=slow:350,fault=nak-keyset
+// Faults: see SIM_PD_FAULT_HELP below (parseSimPdFault is the one grammar for every command line).
 // `keyed` gives the PD an SCBK derived from its seed: keys never travel on a command line.
 
 import { seededBytes } from '@osprio/osdp';
@@ -45,8 +43,8 @@ export function parseSimPdSpec(text: string): SimPdSpec {
         config.installMode = value === '1';
         break;
       case 'fault': {
-        const f = parseFault(value);
-        if (f === 'keyed') keyed = true;
+        const f = parseSimPdFault(value);
+        if (f.kind === 'keyed') keyed = true;
         else faults.push(f);
         break;
       }
@@ -59,50 +57,78 @@ export function parseSimPdSpec(text: string): SimPdSpec {
   return { ...(name ? { name } : {}), config, faults };
 }
 
-function parseFault(text: string): SimPdFault | 'keyed' {
-  const [kind = '', ...args] = text.split(':');
+/** A fault as written on a command line; `keyed` gets its key from whoever builds the PD. */
+export type SimPdFaultSpec = Exclude<SimPdFault, { kind: 'keyed' }> | { kind: 'keyed' };
+
+/** The fault grammar, one line per fault, for help texts. */
+export const SIM_PD_FAULT_HELP: readonly [string, string][] = [
+  ['absent', 'not on the line: hears, never answers'],
+  ['silent-after-comset', 'applies COMSET, then never answers again until power-cycled'],
+  ['other-address[:N][:requested]', 'takes address N (default 126) instead of the one set; osdp_COM reports it, or echoes the request'],
+  ['stays-at-old-baud[:actual]', 'acknowledges the new baud but its UART stays at the old one'],
+  ['keyed', 'already keyed with another SCBK, not in install mode'],
+  ['nak-keyset[:CODE]', 'refuses KEYSET with a plaintext NAK (default 0x09)'],
+  ['plaintext-keyset-ack', 'acknowledges KEYSET in plaintext (HID-style)'],
+  ['reboot[:N][:applied][:DOWN_MS]', 'loses power instead of sending its N-th reply (default 3)'],
+  ['slow[:MS]', 'answers after MS ms (default 250; the spec allows 200)'],
+  ['noisy[:RATE]', 'each byte to or from it corrupted with probability RATE (default 0.01)'],
+];
+
+export const SIM_PD_FAULT_NAMES = SIM_PD_FAULT_HELP.map(([f]) => f.split('[')[0]!);
+
+/**
+ * Parses one fault: `name[:arg…]`, names hyphenated (underscores accepted too). Throws
+ * SimPdSpecError with a one-line reason. Shared by `osprio sim pd` and the device emulator.
+ */
+export function parseSimPdFault(text: string): SimPdFaultSpec {
+  const [rawKind = '', ...args] = text.trim().split(':');
+  const kind = rawKind.trim().toLowerCase().replace(/_/g, '-');
   const none = () => {
     if (args.length) throw new SimPdSpecError(`fault ${kind} takes no argument`);
   };
   switch (kind) {
     case 'absent':
-    case 'plaintext_keyset_ack':
       none();
-      return { kind };
-    case 'silent_after_comset':
+      return { kind: 'absent' };
+    case 'plaintext-keyset-ack':
       none();
-      return { kind };
+      return { kind: 'plaintext_keyset_ack' };
+    case 'silent-after-comset':
+      none();
+      return { kind: 'silent_after_comset' };
     case 'keyed':
       none();
-      return 'keyed';
-    case 'other_address': {
-      const address = int(args[0] ?? '', 0, 0x7e, 'other_address address');
-      if (args[1] !== undefined && args[1] !== 'requested') throw new SimPdSpecError(`other_address: second argument may only be "requested"`);
-      return args[1] ? { kind, address, reports: 'requested' } : { kind, address };
+      return { kind: 'keyed' };
+    case 'other-address': {
+      const address = args[0] === undefined || args[0] === 'requested' ? 126 : int(args[0], 0, 0x7e, 'other-address address');
+      const flag = args[0] === 'requested' ? args[0] : args[1];
+      if (flag !== undefined && flag !== 'requested') throw new SimPdSpecError('other-address: the last argument may only be "requested"');
+      return flag ? { kind: 'other_address', address, reports: 'requested' } : { kind: 'other_address', address };
     }
-    case 'stays_at_old_baud':
-      if (args[0] !== undefined && args[0] !== 'actual') throw new SimPdSpecError(`stays_at_old_baud: argument may only be "actual"`);
-      return args[0] ? { kind, reports: 'actual' } : { kind };
-    case 'nak_keyset':
-      return args[0] === undefined ? { kind } : { kind, code: int(args[0], 0, 0xff, 'nak_keyset code') };
+    case 'stays-at-old-baud':
+      if (args[0] !== undefined && args[0] !== 'actual') throw new SimPdSpecError('stays-at-old-baud: the argument may only be "actual"');
+      return args[0] ? { kind: 'stays_at_old_baud', reports: 'actual' } : { kind: 'stays_at_old_baud' };
+    case 'nak-keyset':
+      return args[0] === undefined ? { kind: 'nak_keyset' } : { kind: 'nak_keyset', code: int(args[0], 0, 0xff, 'nak-keyset code') };
     case 'reboot': {
-      const atReply = int(args[0] ?? '', 1, 1_000_000, 'reboot reply number');
-      const rest = args.slice(1);
+      const rest = args.slice();
+      const atReply = rest[0] !== undefined && rest[0] !== 'applied' ? int(rest.shift()!, 1, 1_000_000, 'reboot reply number') : 3;
       const applied = rest[0] === 'applied';
-      const down = applied ? rest[1] : rest[0];
-      return { kind, atReply, applied, ...(down === undefined ? {} : { downMs: int(down, 0, 600_000, 'reboot down time (ms)') }) };
+      if (applied) rest.shift();
+      const down = rest.shift();
+      if (rest.length) throw new SimPdSpecError('reboot takes at most :N:applied:DOWN_MS');
+      return { kind: 'reboot', atReply, applied, ...(down === undefined ? {} : { downMs: int(down, 0, 600_000, 'reboot down time (ms)') }) };
     }
     case 'slow':
-      return { kind, replyDelayMs: int(args[0] ?? '', 0, 600_000, 'slow reply delay (ms)') };
+      return { kind: 'slow', replyDelayMs: args[0] === undefined ? 250 : int(args[0], 0, 600_000, 'slow reply delay (ms)') };
     case 'noisy': {
+      if (args[0] === undefined) return { kind: 'noisy', byteErrorRate: 0.01 };
       const rate = Number(args[0]);
-      if (!args[0] || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new SimPdSpecError(`noisy needs a byte error rate 0…1, got "${args[0] ?? ''}"`);
-      return { kind, byteErrorRate: rate };
+      if (!/^\d*\.?\d+$/.test(args[0]) || !(rate >= 0 && rate <= 1)) throw new SimPdSpecError(`noisy needs a byte error rate 0…1, got "${args[0]}"`);
+      return { kind: 'noisy', byteErrorRate: rate };
     }
     default:
-      throw new SimPdSpecError(
-        `unknown fault "${kind}" (absent, silent_after_comset, other_address:<a>, stays_at_old_baud, keyed, nak_keyset, plaintext_keyset_ack, reboot:<n>, slow:<ms>, noisy:<rate>)`,
-      );
+      throw new SimPdSpecError(`unknown fault "${rawKind.slice(0, 40)}" (known: ${SIM_PD_FAULT_NAMES.join(', ')})`);
   }
 }
 

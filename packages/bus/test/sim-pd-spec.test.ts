@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimPdSpec, SimPdSpecError } from '../src/sim-pd-spec.ts';
+import { parseSimPdFault, parseSimPdSpec, SIM_PD_FAULT_HELP, SIM_PD_FAULT_NAMES, SimPdSpecError } from '../src/sim-pd-spec.ts';
 
 describe('parseSimPdSpec', () => {
   it('reads settings and faults', () => {
@@ -46,12 +46,34 @@ describe('parseSimPdSpec', () => {
     ['colour=red', /unknown PD setting "colour"/],
     ['address', /expected key=value/],
     ['fault=gremlins', /unknown fault "gremlins"/],
-    ['fault=slow', /slow reply delay/],
+    ['fault=slow:soon', /slow reply delay/],
+    ['fault=reboot:1:applied:5:9', /at most/],
     ['fault=noisy:2', /byte error rate 0…1/],
     ['fault=absent:1', /takes no argument/],
     ['install=yes', /install must be 0 or 1/],
   ])('rejects %j', (spec, msg) => {
     expect(() => parseSimPdSpec(spec)).toThrow(SimPdSpecError);
     expect(() => parseSimPdSpec(spec)).toThrow(msg);
+  });
+});
+
+describe('parseSimPdFault: the one fault grammar of every command line', () => {
+  it.each([
+    ['slow', { kind: 'slow', replyDelayMs: 250 }],
+    ['noisy', { kind: 'noisy', byteErrorRate: 0.01 }],
+    ['reboot', { kind: 'reboot', atReply: 3, applied: false }],
+    ['reboot:applied', { kind: 'reboot', atReply: 3, applied: true }],
+    ['other-address', { kind: 'other_address', address: 126 }],
+    ['other-address:requested', { kind: 'other_address', address: 126, reports: 'requested' }],
+    ['nak-keyset:6', { kind: 'nak_keyset', code: 6 }],
+    ['NAK_KEYSET', { kind: 'nak_keyset' }],
+    ['keyed', { kind: 'keyed' }],
+  ])('%s gets its documented defaults', (text, fault) => {
+    expect(parseSimPdFault(text)).toEqual(fault);
+  });
+
+  it('documents exactly the names it accepts', () => {
+    expect(SIM_PD_FAULT_NAMES).toHaveLength(SIM_PD_FAULT_HELP.length);
+    for (const name of SIM_PD_FAULT_NAMES) expect(() => parseSimPdFault(name)).not.toThrow();
   });
 });

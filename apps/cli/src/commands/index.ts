@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SIM_PD_FAULT_HELP } from '@osprio/bus';
 import type { ProvisionOptions } from './provision.ts';
 import type { SimPdCliOptions } from './sim-pd.ts';
 import type { DeviceCommandOptions } from './device.ts';
@@ -15,10 +16,11 @@ export function registerCommands(program: Command): void {
     .option('--baud <n>', 'the PD baud (default 9600)')
     .option('--install-mode', 'in install mode even with --scbk (a PD without a key always is)')
     .option('--scbk <hex>', 'start already keyed with this SCBK (16 bytes)')
-    .option('--fault <name>', 'a fault (repeatable): absent, silent_after_comset, other_address:<a>, stays_at_old_baud, nak_keyset[:code], plaintext_keyset_ack, reboot:<n>, slow:<ms>, noisy:<rate>', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--fault <name>', 'a fault, repeatable (list below)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--rfc2217', 'speak RFC 2217 so a client can change the baud (default: raw TCP)')
     .option('--seed <n>', 'seed for the PD randoms and line noise (default 1)')
     .option('--reveal-keys', 'include key bytes in the KEYSET log line')
+    .addHelpText('after', () => `\nFaults:\n${SIM_PD_FAULT_HELP.map(([f, h]) => `  ${f.padEnd(32)}${h}`).join('\n')}\n(keyed: a key derived from --seed; give --scbk for a chosen key)`)
     .action(async (opts: SimPdCliOptions) => {
       const { startSimPd, SimPdUsageError } = await import('./sim-pd.ts');
       try {
