@@ -85,6 +85,7 @@ export function parseSpeed(v: string | number): number {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const short = opts.model ?? 'pro';
+  if (short !== 'pro' && short !== 'mini') throw new RangeError('model must be "pro" or "mini"');
   const model: DeviceModel = short === 'mini' ? 'osprio-mini' : 'osprio-pro';
   const speed = parseSpeed(opts.speed ?? 1);
   const faults = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : (opts.faults ?? NO_FAULTS);
