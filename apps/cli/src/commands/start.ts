@@ -11,7 +11,7 @@ export interface StartOptions {
 }
 
 /** Faults a technician meets on a real site: a dead reader, one already keyed, a slow one, a flaky drop. */
-export const DEMO_FAULTS = '2:absent,4:keyed-other,6:slow=300,9:noisy=0.01,11:at-baud=19200';
+export const DEMO_FAULTS = '2:absent,4:keyed,6:slow:300,9:noisy:0.01,11:at-baud:19200';
 
 export async function startCommand(o: StartOptions = {}): Promise<void> {
   const port = (s: string | undefined, name: string): number => {

@@ -3,14 +3,14 @@
 // kept for the life of the process (a retry meets the reader the last attempt left behind). Only one
 // reader hangs on the line at a time, as on a technician's bench.
 
-import { buildFrame, osdp_POLL, BROADCAST } from '@osprio/osdp';
+import { buildFrame, osdp_POLL, BROADCAST, OSDP_BAUDS } from '@osprio/osdp';
 import { SimBus, SimLine } from '@osprio/bus';
 import type { Port } from '@osprio/bus';
 import type { QueueRef } from '@osprio/link';
 import { SimPd, factoryPdConfig } from '@osprio/bus';
 import type { PresenceProbe } from '../autonomous.ts';
 import type { StepExecutor, StepJob } from '../scheduler.ts';
-import { STANDARD_BAUDS, faultsFor, readerSetup } from './faults.ts';
+import { faultsFor, readerSetup } from './faults.ts';
 import type { FaultPlan } from './faults.ts';
 import { PacedBus } from './paced-bus.ts';
 
@@ -100,7 +100,7 @@ export class Bench {
    * heard back means a reader is there. Runs on the real (simulated) bus, so it costs bus time.
    */
   readonly probe: PresenceProbe = async (signal) => {
-    for (const baud of STANDARD_BAUDS) {
+    for (const baud of OSDP_BAUDS) {
       if (signal.aborted) return false;
       await this.bus.setBaud(baud);
       this.bus.flushInput();

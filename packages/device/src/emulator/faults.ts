@@ -4,19 +4,23 @@
 //   ITEM   := STEP ":" FAULT ( "+" FAULT )*        faults of the reader of step STEP
 //           | "random:" P [ "@" SEED ]             every other reader: one random fault with probability P
 //   STEP   := 0..125, the step index as the link shows it (slot steps and live quick-steps alike)
-//   FAULT  := NAME [ "=" VALUE ]
+//   FAULT  := a PD fault in the one grammar of @osprio/bus (parseSimPdFault: absent, keyed,
+//             slow[:MS], noisy[:RATE], reboot[:N] …)
+//           | at-baud[:B] | at-address[:N]          a reader not at factory settings (9600, address 0)
 //
-// Example: `3:absent,5:keyed-other,7:slow=400+noisy=0.01,random:0.2@7`. Explicit items win over random.
+// Example: `3:absent,5:keyed,7:slow:400+noisy:0.01,random:0.2@7`. Explicit items win over random.
 
-import { Prng } from '@osprio/bus';
+import { OSDP_BAUDS } from '@osprio/osdp';
+import { Prng, SIM_PD_FAULT_HELP, SIM_PD_FAULT_NAMES, SimPdSpecError, parseSimPdFault } from '@osprio/bus';
+import type { SimPdFault, SimPdFaultSpec } from '@osprio/bus';
 import { randomBytes } from 'node:crypto';
-import type { SimPdFault } from '@osprio/bus';
 
-/** One fault as written in the SPEC (a value of null = the fault's default). */
-export interface FaultItem {
-  name: FaultName;
-  value: number | null;
-}
+/** One fault of a reader: its SPEC text and what it means. */
+export type FaultItem = { text: string } & (
+  | { name: string; fault: SimPdFaultSpec }
+  | { name: 'at-baud'; baud: number }
+  | { name: 'at-address'; address: number }
+);
 
 /** Factory overrides a fault may carry besides SimPd faults (a reader not at factory settings). */
 export interface ReaderSetup {
@@ -26,60 +30,16 @@ export interface ReaderSetup {
   baud?: number;
 }
 
-interface FaultDef {
-  help: string;
-  /** Validates VALUE (null = absent); returns a problem or null. */
-  check(v: number | null): string | null;
-  apply(v: number | null, setup: ReaderSetup): void;
-}
+const SETUP_HELP: readonly [string, string][] = [
+  ['at-baud[:B]', 'factory baud B instead of 9600 (default 19200)'],
+  ['at-address[:N]', 'factory address N instead of 0 (default 1)'],
+];
 
-/** The OSDP line rates (kept here: the emulator's discovery and its readers' factory bauds). */
-export const STANDARD_BAUDS: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400];
-const none = (v: number | null) => (v === null ? null : 'takes no value');
-const intIn = (lo: number, hi: number) => (v: number | null) =>
-  v === null || (Number.isInteger(v) && v >= lo && v <= hi) ? null : `value must be an integer ${lo}..${hi}`;
-
-const DEFS = {
-  absent: { help: 'no reader answers at all (dead or unplugged)', check: none, apply: (_v, s) => s.faults.push({ kind: 'absent' }) },
-  'keyed-other': {
-    help: 'already keyed with another SCBK, not in install mode',
-    check: none,
-    // A random key nobody knows: the commissioning must end in scbk_rejected.
-    apply: (_v, s) => s.faults.push({ kind: 'keyed', scbk: new Uint8Array(randomBytes(16)) }),
-  },
-  slow: { help: 'answers after =MS ms (default 250, beyond the 200 ms the spec allows)', check: intIn(1, 5000), apply: (v, s) => s.faults.push({ kind: 'slow', replyDelayMs: v ?? 250 }) },
-  noisy: {
-    help: 'noisy drop cable: each byte corrupted with probability =P (default 0.01)',
-    check: (v) => (v === null || (v > 0 && v < 1) ? null : 'value must be a probability between 0 and 1'),
-    apply: (v, s) => s.faults.push({ kind: 'noisy', byteErrorRate: v ?? 0.01 }),
-  },
-  'silent-after-comset': { help: 'applies COMSET, then never answers again until power-cycled', check: none, apply: (_v, s) => s.faults.push({ kind: 'silent_after_comset' }) },
-  'other-address': { help: 'DIP switches win: takes address =N (default 126) instead of the one set', check: intIn(0, 126), apply: (v, s) => s.faults.push({ kind: 'other_address', address: v ?? 126 }) },
-  'stays-at-old-baud': { help: 'acknowledges the new baud but its UART stays at the old one', check: none, apply: (_v, s) => s.faults.push({ kind: 'stays_at_old_baud' }) },
-  'nak-keyset': { help: 'refuses KEYSET with a NAK', check: none, apply: (_v, s) => s.faults.push({ kind: 'nak_keyset' }) },
-  'plaintext-keyset-ack': { help: 'acknowledges KEYSET in plaintext (HID-style)', check: none, apply: (_v, s) => s.faults.push({ kind: 'plaintext_keyset_ack' }) },
-  reboot: { help: 'loses power instead of sending its =N-th reply (default 3)', check: intIn(1, 1000), apply: (v, s) => s.faults.push({ kind: 'reboot', atReply: v ?? 3 }) },
-  'at-baud': {
-    help: 'factory baud =B instead of 9600 (default 19200)',
-    check: (v) => (v === null || STANDARD_BAUDS.includes(v) ? null : `value must be one of ${STANDARD_BAUDS.join(', ')}`),
-    apply: (v, s) => (s.baud = v ?? 19200),
-  },
-  'at-address': { help: 'factory address =N instead of 0 (default 1)', check: intIn(0, 126), apply: (v, s) => (s.address = v ?? 1) },
-} satisfies Record<string, FaultDef>;
-
-export type FaultName = keyof typeof DEFS;
-export const FAULT_NAMES = Object.keys(DEFS) as FaultName[];
+/** Every fault name the SPEC takes: the PD faults of @osprio/bus and the two factory settings. */
+export const FAULT_NAMES: readonly string[] = [...SIM_PD_FAULT_NAMES, 'at-baud', 'at-address'];
 
 /** What random:P picks from: faults a technician meets in the field, each recoverable by a retry or visible as an outcome. */
-const RANDOM_POOL: FaultItem[] = [
-  { name: 'absent', value: null },
-  { name: 'keyed-other', value: null },
-  { name: 'slow', value: null },
-  { name: 'noisy', value: null },
-  { name: 'at-baud', value: 19200 },
-  { name: 'nak-keyset', value: null },
-  { name: 'reboot', value: null },
-];
+const RANDOM_POOL: readonly string[] = ['absent', 'keyed', 'slow', 'noisy', 'at-baud:19200', 'nak-keyset', 'reboot'];
 
 export interface FaultPlan {
   /** step index → faults of its reader */
@@ -95,26 +55,38 @@ export class FaultSpecError extends Error {
 
 export const FAULT_SPEC_HELP =
   'SPEC is a comma-separated list of STEP:FAULT[+FAULT…] (STEP = step index 0..125) and/or random:P[@SEED].\n' +
-  'FAULT is NAME or NAME=VALUE:\n' +
-  FAULT_NAMES.map((n) => `  ${n.padEnd(22)}${DEFS[n].help}`).join('\n') +
-  '\nExample: --faults 3:absent,5:keyed-other,7:slow=400+noisy,random:0.1@42';
+  'FAULT is one of:\n' +
+  [...SIM_PD_FAULT_HELP, ...SETUP_HELP].map(([n, h]) => `  ${n.padEnd(32)}${h}`).join('\n') +
+  '\nExample: --faults 3:absent,5:keyed,7:slow:400+noisy,random:0.1@42';
 
 function num(s: string): number | null {
   return /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : null;
 }
 
 function parseFault(text: string, where: string): FaultItem {
-  const eq = text.indexOf('=');
-  const name = (eq < 0 ? text : text.slice(0, eq)).trim();
-  if (!(FAULT_NAMES as string[]).includes(name)) throw new FaultSpecError(`${where}: unknown fault "${name.slice(0, 40)}" (known: ${FAULT_NAMES.join(', ')})`);
-  let value: number | null = null;
-  if (eq >= 0) {
-    value = num(text.slice(eq + 1).trim());
-    if (value === null) throw new FaultSpecError(`${where}: ${name}= needs a number`);
+  const t = text.trim();
+  const [name = '', arg, ...more] = t.split(':');
+  if (name === 'at-baud' || name === 'at-address') {
+    if (more.length) throw new FaultSpecError(`${where}: ${name} takes one value`);
+    const v = arg === undefined ? null : num(arg.trim());
+    if (arg !== undefined && v === null) throw new FaultSpecError(`${where}: ${name}: needs a number`);
+    if (name === 'at-baud') {
+      const baud = v ?? 19200;
+      if (!(OSDP_BAUDS as readonly number[]).includes(baud)) throw new FaultSpecError(`${where}: at-baud: value must be one of ${OSDP_BAUDS.join(', ')}`);
+      return { text: `at-baud:${baud}`, name, baud };
+    }
+    const address = v ?? 1;
+    if (!Number.isInteger(address) || address < 0 || address > 126) throw new FaultSpecError(`${where}: at-address: value must be an integer 0..126`);
+    return { text: `at-address:${address}`, name, address };
   }
-  const problem = DEFS[name as FaultName].check(value);
-  if (problem) throw new FaultSpecError(`${where}: ${name}: ${problem}`);
-  return { name: name as FaultName, value };
+  const canonical = name.trim().toLowerCase().replace(/_/g, '-');
+  if (!FAULT_NAMES.includes(canonical)) throw new FaultSpecError(`${where}: unknown fault "${name.slice(0, 40)}" (known: ${FAULT_NAMES.join(', ')})`);
+  try {
+    return { text: t, name: canonical, fault: parseSimPdFault(t) };
+  } catch (e) {
+    if (e instanceof SimPdSpecError) throw new FaultSpecError(`${where}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Parses a SPEC; throws FaultSpecError with a one-line reason. An empty SPEC means no faults. */
@@ -155,19 +127,25 @@ export function faultsFor(plan: FaultPlan, stepIndex: number): readonly FaultIte
   if (!plan.random) return [];
   const prng = new Prng(plan.random.seed).fork(`reader:${stepIndex}`);
   if (!prng.chance(plan.random.p)) return [];
-  return [RANDOM_POOL[prng.int(RANDOM_POOL.length)]!];
+  return [parseFault(RANDOM_POOL[prng.int(RANDOM_POOL.length)]!, 'random')];
 }
 
 /** Builds a reader's SimPd faults and factory settings. Fresh key material per call. */
 export function readerSetup(items: readonly FaultItem[]): ReaderSetup {
   const setup: ReaderSetup = { faults: [] };
-  for (const it of items) DEFS[it.name].apply(it.value, setup);
+  for (const it of items) {
+    if ('baud' in it) setup.baud = it.baud;
+    else if ('address' in it) setup.address = it.address;
+    // A random key nobody knows: the commissioning must end in scbk_rejected.
+    else if (it.fault.kind === 'keyed') setup.faults.push({ kind: 'keyed', scbk: new Uint8Array(randomBytes(16)) });
+    else setup.faults.push(it.fault);
+  }
   return setup;
 }
 
 /** A short description for the start banner (never key material). */
 export function describePlan(plan: FaultPlan): string {
-  const parts = [...plan.byStep.entries()].sort((a, b) => a[0] - b[0]).map(([s, f]) => `${s}:${f.map((x) => (x.value === null ? x.name : `${x.name}=${x.value}`)).join('+')}`);
+  const parts = [...plan.byStep.entries()].sort((a, b) => a[0] - b[0]).map(([s, f]) => `${s}:${f.map((x) => x.text).join('+')}`);
   if (plan.random) parts.push(`random:${plan.random.p}@${plan.random.seed}`);
   return parts.length ? parts.join(',') : 'none';
 }

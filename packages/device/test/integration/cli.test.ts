@@ -105,7 +105,7 @@ describe('osprio device flags and shutdown', () => {
       { sim: true, pds: '300' },
       { sim: true, faults: '200:absent' },
       { sim: true, faults: 'random:2' },
-      { sim: true, faults: '4:slow=abc' },
+      { sim: true, faults: '4:slow:abc' },
       { sim: true, origin: ['not-an-origin'] },
       { sim: true, origin: ['http://127.0.0.1:5173/path'] },
     ] as DeviceCommandOptions[]) {

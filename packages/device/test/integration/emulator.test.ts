@@ -13,11 +13,12 @@ import { connectHost, startTestEmulator, tmpStateDir, until } from './support.ts
 
 describe('--faults SPEC', () => {
   it('parses steps, several faults per reader, values and random:P@SEED', () => {
-    const p = parseFaultSpec('3:absent, 5:keyed-other,7:slow=400+noisy=0.05,random:0.2@9');
+    const p = parseFaultSpec('3:absent, 5:keyed,7:slow:400+noisy:0.05,8:at-baud:38400,random:0.2@9');
     expect([...p.byStep.entries()]).toEqual([
-      [3, [{ name: 'absent', value: null }]],
-      [5, [{ name: 'keyed-other', value: null }]],
-      [7, [{ name: 'slow', value: 400 }, { name: 'noisy', value: 0.05 }]],
+      [3, [{ text: 'absent', name: 'absent', fault: { kind: 'absent' } }]],
+      [5, [{ text: 'keyed', name: 'keyed', fault: { kind: 'keyed' } }]],
+      [7, [{ text: 'slow:400', name: 'slow', fault: { kind: 'slow', replyDelayMs: 400 } }, { text: 'noisy:0.05', name: 'noisy', fault: { kind: 'noisy', byteErrorRate: 0.05 } }]],
+      [8, [{ text: 'at-baud:38400', name: 'at-baud', baud: 38400 }]],
     ]);
     expect(p.random).toEqual({ p: 0.2, seed: 9 });
     expect(faultsFor(p, 7)).toEqual(p.byStep.get(7)); // explicit wins over random
@@ -41,11 +42,11 @@ describe('--faults SPEC', () => {
     ['126:absent', /STEP must be a step index/],
     ['3:', /no fault given/],
     ['3:gremlin', /unknown fault "gremlin" \(known: absent/],
-    ['3:absent=2', /absent: takes no value/],
-    ['3:slow=fast', /slow= needs a number/],
-    ['3:slow=0', /integer 1\.\.5000/],
-    ['3:noisy=1.5', /probability/],
-    ['3:at-baud=1200', /one of 9600/],
+    ['3:absent:2', /absent takes no argument/],
+    ['3:slow:fast', /slow reply delay/],
+    ['3:noisy:1.5', /byte error rate/],
+    ['3:at-baud:1200', /one of 9600/],
+    ['3:at-address:200', /0\.\.126/],
     ['random:2', /probability/],
     ['random:0.1@-1', /SEED/],
     ['random:0.1,random:0.2', /given twice/],
@@ -59,17 +60,17 @@ describe('each fault against the real commissioning engine', () => {
   // step index → fault, and what the attempt must end in ("either" = a failure with some outcome)
   const CASES: [string, string, 'ok' | string][] = [
     ['absent', 'absent', 'no_response'],
-    ['keyed-other', 'keyed-other', 'scbk_rejected'],
+    ['keyed', 'keyed', 'scbk_rejected'],
     ['slow', 'slow', 'ok'],
-    ['noisy', 'noisy=0.002', 'ok'],
-    ['at-baud', 'at-baud=38400', 'ok'],
-    ['at-address', 'at-address=9', 'ok'],
+    ['noisy', 'noisy:0.002', 'ok'],
+    ['at-baud', 'at-baud:38400', 'ok'],
+    ['at-address', 'at-address:9', 'ok'],
     ['nak-keyset', 'nak-keyset', 'keyset_failed'],
     ['silent-after-comset', 'silent-after-comset', 'no_response'],
-    ['other-address', 'other-address=100', 'wrong_address'],
+    ['other-address', 'other-address:100', 'wrong_address'],
     ['stays-at-old-baud', 'stays-at-old-baud', 'failure'],
     ['plaintext-keyset-ack', 'plaintext-keyset-ack', 'any'],
-    ['reboot', 'reboot=4', 'any'],
+    ['reboot', 'reboot:4', 'any'],
   ];
   let emu: Emulator;
   let c: LinkClient;

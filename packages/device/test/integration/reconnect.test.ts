@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('reconnect in the middle of a run', () => {
   it('replays from the last applied seq: the union of both sessions equals getSlot, no edge lost or doubled', async () => {
-    emu = await startTestEmulator({ faults: '5:absent,9:keyed-other' });
+    emu = await startTestEmulator({ faults: '5:absent,9:keyed' });
     const N = 40;
     const a = await connectHost(emu.url);
     const log = new EdgeLog(a);
@@ -83,7 +83,7 @@ describe('offline autonomous run', () => {
   });
 
   it('never retries a failure on its own, and stops for an attached host', async () => {
-    emu = await startTestEmulator({ technician: true, technicianTiming: { walkMs: 0, lingerMs: 0, patienceMs: 200 }, faults: '1:keyed-other' });
+    emu = await startTestEmulator({ technician: true, technicianTiming: { walkMs: 0, lingerMs: 0, patienceMs: 200 }, faults: '1:keyed' });
     const a = await connectHost(emu.url);
     await plan(a, 0, 3);
     a.close();
