@@ -17,7 +17,6 @@ import type { ModelOverrides } from '../models.ts';
 import { Bench } from './bench.ts';
 import { NO_FAULTS, describePlan, parseFaultSpec } from './faults.ts';
 import type { FaultPlan } from './faults.ts';
-import { lockStateDir } from './state-lock.ts';
 import { DEFAULT_TIMING, Technician } from './technician.ts';
 import type { TechnicianTiming } from './technician.ts';
 
@@ -95,7 +94,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const config = modelConfig(model, { ...opts.modelOverrides, ...(opts.serialNumber ? { serialNumber: opts.serialNumber } : {}) });
   const stateDir = config.status.slots ? (opts.stateDir ?? defaultStateDir(short)) : null;
 
-  const unlock = stateDir ? lockStateDir(stateDir) : () => {};
   const bench = new Bench({ faults, pds, speed, seed: opts.seed ?? 1 });
   let hostAttached = false;
   let device: Device | null = null;
@@ -114,7 +112,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       pollMs: scaled(500),
     });
   } catch (e) {
-    unlock();
+    // Device.open holds the state dir's lock: a second emulator on the same flash ends here.
+    await bench.close();
     throw e;
   }
   const dev = device;
@@ -164,7 +163,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   } catch (e) {
     await dev.close();
     await bench.close();
-    unlock();
     throw e;
   }
   technician?.start();
@@ -189,7 +187,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         await srv.close();
         await dev.close();
         await bench.close();
-        unlock();
       })();
       return closing;
     },

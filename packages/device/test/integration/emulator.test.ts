@@ -137,14 +137,14 @@ describe('the state dir (the device\'s flash)', () => {
   it('is used by one emulator at a time; a lock left by a dead process is taken over', async () => {
     const dir = tmpStateDir();
     const a = await startTestEmulator({ stateDir: dir });
-    await expect(startTestEmulator({ stateDir: dir })).rejects.toThrow(/state dir .* is already in use/);
+    await expect(startTestEmulator({ stateDir: dir })).rejects.toThrow(/state dir is already open in this process/);
     await a.close();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    fs.writeFileSync(path.join(dir, 'emulator.lock'), String(dead));
+    fs.writeFileSync(path.join(dir, 'device.lock'), String(dead));
     const b = await startTestEmulator({ stateDir: dir });
-    expect(fs.readFileSync(path.join(dir, 'emulator.lock'), 'utf8')).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'device.lock'), 'utf8')).toBe(String(process.pid));
     await b.close();
-    expect(fs.existsSync(path.join(dir, 'emulator.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'device.lock'))).toBe(false);
   });
 
   it('keeps slots across a restart', async () => {
