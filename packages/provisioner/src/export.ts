@@ -9,6 +9,7 @@
 // The derivation is passed in (normally kdf.ts deriveScbk) so this module depends on no crypto.
 
 import { toHex, wipe, type Bytes } from '@osprio/osdp';
+import { isUuid } from './kdf.ts';
 import { MAX_PD_ADDRESS, PROFILE_BAUDS } from './profile.ts';
 import type { StepState } from './stages.ts';
 
@@ -71,7 +72,6 @@ export class KeyExportError extends Error {
   }
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Derives the SCBK of every `success` step and returns the export. Throws KeyExportError when the
@@ -84,7 +84,7 @@ export function buildKeyExport(input: KeyExportInput, derive: DeriveScbk): KeyEx
   if (!exportAvailable(input.slotState)) {
     throw new KeyExportError('slot_not_complete', `the key export is available once the slot is complete; it is ${String(input.slotState)}`);
   }
-  if (typeof input.sessionId !== 'string' || !UUID_RE.test(input.sessionId)) {
+  if (!isUuid(input.sessionId)) {
     throw new KeyExportError('bad_session_id', 'the session id is not a UUID');
   }
   if (!(input.seed instanceof Uint8Array) || input.seed.length !== SCBK_LEN) {

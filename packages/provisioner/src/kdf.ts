@@ -26,6 +26,11 @@ export class KdfError extends Error {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A session id in canonical UUID text form (8-4-4-4-12 hex digits). */
+export function isUuid(s: unknown): s is string {
+  return typeof s === 'string' && UUID_RE.test(s);
+}
+
 /** UUID text (8-4-4-4-12 hex, any case) → its 16 raw bytes in RFC 4122 (textual, big-endian) order. */
 export function uuidToBytes(uuid: string): Bytes {
   if (typeof uuid !== 'string' || !UUID_RE.test(uuid)) {
