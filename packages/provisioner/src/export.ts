@@ -9,7 +9,7 @@
 // The derivation is passed in (normally kdf.ts deriveScbk) so this module depends on no crypto.
 
 import { toHex, wipe, type Bytes } from '@osprio/osdp';
-import { isUuid } from './kdf.ts';
+import { isUuid } from './uuid.ts';
 import { MAX_PD_ADDRESS, PROFILE_BAUDS } from './profile.ts';
 import type { StepState } from './stages.ts';
 

@@ -2,6 +2,7 @@
 // KDF with AES-128-CMAC as the PRF, one 128-bit block. Host and device must agree bit for bit.
 // Key custody: the seed and the derived SCBK never go into an error message or a log line.
 
+import { isUuid } from './uuid.ts';
 import { cmac } from '@noble/ciphers/aes.js';
 import { isWeakScbk, type Bytes } from '@osprio/osdp';
 
@@ -24,16 +25,9 @@ export class KdfError extends Error {
   }
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A session id in canonical UUID text form (8-4-4-4-12 hex digits). */
-export function isUuid(s: unknown): s is string {
-  return typeof s === 'string' && UUID_RE.test(s);
-}
-
 /** UUID text (8-4-4-4-12 hex, any case) → its 16 raw bytes in RFC 4122 (textual, big-endian) order. */
 export function uuidToBytes(uuid: string): Bytes {
-  if (typeof uuid !== 'string' || !UUID_RE.test(uuid)) {
+  if (!isUuid(uuid)) {
     throw new KdfError('bad_session_id', 'session id is not a UUID (expected 8-4-4-4-12 hex digits)');
   }
   const hex = uuid.replace(/-/g, '');
