@@ -8,6 +8,7 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export default defineConfig({
   server: { fs: { allow: ['.', sharedDir] } },
   test: {
+    reporters: ['default', './test-support/summary-reporter.ts'],
     projects: [
       {
         extends: true,
