@@ -71,3 +71,20 @@ describe('DeviceLinkHandler over the link', () => {
     expect(d.getLive()).toMatchObject({ ok: false, code: 'no_live_session' });
   });
 });
+
+describe('live sessionId case', () => {
+  it('an uppercase sessionId in openLive still streams the quick-step edges to the host', async () => {
+    const { m, client, edges } = await connect();
+    const upper = SESSION2.toUpperCase();
+    await client.openLive({ sessionId: upper, seed: SEED });
+    expect(await client.quickStep({ address: 4, baud: 9600, options: OPTIONS })).toEqual({ stepIndex: 0 });
+    await flush();
+    m.calls[0]!.finish(result('ok'));
+    await flush();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(edges.map((e) => [e.queue, e.state])).toEqual([
+      [{ live: SESSION2 }, 'attempting'],
+      [{ live: SESSION2 }, 'success'],
+    ]);
+  });
+});

@@ -31,7 +31,9 @@ export const baud = int(1, 10_000_000);
 export const slotStepIndex = int(0, MAX_STEPS_PER_SLOT - 1);
 /** Live queues have no step limit; their indexes just grow. */
 export const anyStepIndex = int(0, 0x7fff_ffff);
-export const uuid = v.pipe(v.string(), v.maxLength(36), v.uuid('expected a UUID'));
+// Lowercased once, here: the link keys live queues by this id and the device stores it lowercased, so
+// an uppercase id from a host would otherwise route the live queue's edges to nobody.
+export const uuid = v.pipe(v.string(), v.maxLength(36), v.uuid('expected a UUID'), v.transform((s) => s.toLowerCase()));
 export const seedHex = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits'));
 
 export const expectedCapability = v.strictObject({
