@@ -71,6 +71,17 @@ interface Follow {
 
 const hex = toHex;
 
+/** A decoded frame's fields, and the checks it failed (each becomes the entry's one-line reason). */
+interface Out {
+  fields: DecodedField[];
+  problems: string[];
+}
+
+function check(o: Out, name: string, good: boolean, bad: string): void {
+  o.fields.push({ name, value: good ? 'ok' : `MISMATCH ${bad}`.trim() });
+  if (!good) o.problems.push(`${name} failed${bad ? ` ${bad}` : ''}`);
+}
+
 /** Splits every input into frames (each may hold several concatenated frames) and decodes them. */
 export function decodeCapture(inputs: readonly Bytes[], opts: CaptureOptions = {}): CaptureEntry[] {
   const st: Follow = { opts, scbk: opts.scbk };
@@ -107,30 +118,47 @@ function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
   const dir = frame.reply ? 'PD→CP' : 'CP→PD';
   const addr = frame.address === 0x7f ? (frame.reply ? '0xFF (broadcast reply)' : '0x7F (broadcast)') : `0x${frame.address.toString(16).padStart(2, '0')}`;
   const name = codeName(frame.code, frame.reply);
-  const fields: DecodedField[] = [
+  const o: Out = { fields: [], problems: [] };
+  const fields = o.fields;
+  fields.push(
     { name: 'direction', value: dir },
     { name: 'address', value: addr },
     { name: 'sqn', value: String(frame.sqn) },
     { name: 'check', value: frame.check === 'crc' ? 'CRC-16' : 'checksum' },
     { name: 'length', value: String(frame.bytes.length) },
-  ];
+  );
   if (frame.mark) fields.push({ name: 'mark', value: '0xFF' });
   if (frame.scb) fields.push({ name: 'scb', value: `SCS_${frame.scb.type.toString(16)} ${hex(frame.scb.data)}`.trim() });
   fields.push({ name: 'code', value: `0x${frame.code.toString(16).padStart(2, '0')} ${name}` });
   if (frame.mac) fields.push({ name: 'mac', value: hex(frame.mac) });
 
   if (!frame.reply && frame.sqn === 0 && frame.code !== 0x76) st.session = undefined; // SQN 0 restarts the link and drops SC
-  const payload = secured(st, frame, fields);
+  const payload = secured(st, frame, o);
   if (payload) {
-    if (frame.reply) replyFields(st, frame, decodeReply(frame.code, payload), fields);
-    else commandFields(st, frame, decodeCommand(frame.code, payload), fields);
+    if (frame.reply) replyFields(st, frame, decodeReply(frame.code, payload), o);
+    else commandFields(st, frame, decodeCommand(frame.code, payload), o);
   }
   const summary = `${dir} ${addr.split(' ')[0]} SQN${frame.sqn} ${frame.check === 'crc' ? 'CRC' : 'CKSUM'}${frame.scb ? ` SCS_${frame.scb.type.toString(16)}` : ''} ${name}`;
-  return { index, hex: hex(frame.mark ? Uint8Array.of(0xff, ...frame.bytes) : frame.bytes), ok: true, summary, fields };
+  const wire = frame.mark ? Uint8Array.of(0xff, ...frame.bytes) : frame.bytes;
+  const shown = hideKeyset(frame, wire, st.opts.revealKeys === true);
+  if (o.problems.length === 0) return { index, hex: shown, ok: true, summary, fields };
+  const error = o.problems.join('; ');
+  return { index, hex: shown, ok: false, summary: `${summary} — ${error}`, error, fields };
+}
+
+/** A plaintext osdp_KEYSET carries the key in clear: blank its DATA in the hex unless revealed. */
+function hideKeyset(frame: Frame, wire: Bytes, reveal: boolean): string {
+  const text = hex(wire);
+  if (reveal || frame.reply || frame.code !== 0x75 || frame.scb || frame.data.length <= 2) return text;
+  // DATA is key type, key length, key: keep the first two, blank the key.
+  const dataEnd = wire.length - (frame.check === 'crc' ? 2 : 1);
+  const keyStart = dataEnd - frame.data.length + 2;
+  return text.slice(0, keyStart * 2) + 'xx'.repeat(dataEnd - keyStart) + text.slice(dataEnd * 2);
 }
 
 /** Verifies and decrypts an SCS_15..18 frame when the session is known; returns the plaintext DATA. */
-function secured(st: Follow, frame: Frame, fields: DecodedField[]): Bytes | undefined {
+function secured(st: Follow, frame: Frame, o: Out): Bytes | undefined {
+  const fields = o.fields;
   const type = frame.scb?.type;
   if (type === undefined || type < SCS_15 || type > SCS_18) {
     // A plaintext NAK during a session means the PD dropped it (reference §3.2).
@@ -147,7 +175,7 @@ function secured(st: Follow, frame: Frame, fields: DecodedField[]): Bytes | unde
   const iv = command ? s.rMac : s.cMac;
   const mac = osdpMac(s.keys, iv, macInputOf(frame));
   const good = frame.mac !== undefined && macMatches(frame.mac, mac);
-  fields.push({ name: 'mac check', value: good ? 'ok' : 'MISMATCH' });
+  check(o, 'mac check', good, '(wrong key, a lost frame in the capture, or corruption)');
   if (command) s.cMac = mac;
   else s.rMac = mac;
   if (type === SCS_15 || type === SCS_16) return frame.data;
@@ -155,15 +183,18 @@ function secured(st: Follow, frame: Frame, fields: DecodedField[]): Bytes | unde
   const dec = decryptData(s.keys.sEnc, iv, frame.data);
   if (!dec.ok) {
     fields.push({ name: 'decrypt', value: 'bad padding: wrong key or corrupted payload' });
+    o.problems.push('decryption failed: bad padding (wrong key or corrupted payload)');
     return undefined;
   }
   fields.push({ name: 'plaintext', value: command && frame.code === 0x75 && !st.opts.revealKeys ? '(osdp_KEYSET payload hidden)' : hex(dec.data) });
   return dec.data;
 }
 
-function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeCommand>, fields: DecodedField[]): void {
+function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeCommand>, o: Out): void {
+  const fields = o.fields;
   if (!r.ok) {
     fields.push({ name: 'payload', value: `malformed: ${r.error.message}` });
+    o.problems.push(`malformed payload: ${r.error.message}`);
     return;
   }
   const c: Command = r.value;
@@ -194,8 +225,7 @@ function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeComm
       fields.push({ name: 'server cryptogram', value: hex(c.serverCryptogram) });
       const h = st.handshake;
       if (h?.keys && h.rndB) {
-        const ok = equalCt(c.serverCryptogram, serverCryptogram(h.keys.sEnc, h.rndA, h.rndB));
-        fields.push({ name: 'server cryptogram check', value: ok ? 'ok' : 'MISMATCH' });
+        check(o, 'server cryptogram check', equalCt(c.serverCryptogram, serverCryptogram(h.keys.sEnc, h.rndA, h.rndB)), '');
       }
       break;
     }
@@ -207,9 +237,11 @@ function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeComm
   }
 }
 
-function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>, fields: DecodedField[]): void {
+function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>, o: Out): void {
+  const fields = o.fields;
   if (!r.ok) {
     fields.push({ name: 'payload', value: `malformed: ${r.error.message}` });
+    o.problems.push(`malformed payload: ${r.error.message}`);
     return;
   }
   const p: Reply = r.value;
@@ -255,11 +287,13 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
       fields.push({ name: 'cUID', value: hex(p.cUID) }, { name: 'RND.B', value: hex(p.rndB) }, { name: 'client cryptogram', value: hex(p.clientCryptogram) });
       const h = st.handshake;
       const echoed = frame.scb?.data[0];
-      if (h && echoed !== undefined && echoed !== h.kk) fields.push({ name: 'key indicator', value: `echoed 0x${echoed.toString(16)} but 0x0${h.kk} was asked` });
+      if (h && echoed !== undefined && echoed !== h.kk) {
+        fields.push({ name: 'key indicator', value: `echoed 0x${echoed.toString(16)} but 0x0${h.kk} was asked` });
+        o.problems.push('CCRYPT echoed another key indicator than the CHLNG asked for');
+      }
       if (h?.keys) {
         h.rndB = p.rndB.slice();
-        const ok = equalCt(p.clientCryptogram, clientCryptogram(h.keys.sEnc, h.rndA, p.rndB));
-        fields.push({ name: 'client cryptogram check', value: ok ? 'ok' : 'MISMATCH (the PD holds another key)' });
+        check(o, 'client cryptogram check', equalCt(p.clientCryptogram, clientCryptogram(h.keys.sEnc, h.rndA, p.rndB)), '(the PD holds another key than the one followed)');
       }
       break;
     }
@@ -270,7 +304,8 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
       if (h?.keys && h.rndB && status === 1) {
         const expected = initialRmac(h.keys, serverCryptogram(h.keys.sEnc, h.rndA, h.rndB));
         const ok = equalCt(p.rmacI, expected);
-        fields.push({ name: 'RMAC-I check', value: ok ? 'ok: session established' : 'MISMATCH' });
+        if (ok) fields.push({ name: 'RMAC-I check', value: 'ok: session established' });
+        else check(o, 'RMAC-I check', false, '');
         if (ok) st.session = { keys: h.keys, cMac: new Uint8Array(16), rMac: expected };
       }
       st.handshake = undefined;

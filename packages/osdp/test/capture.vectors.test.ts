@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCapture, fromHex, toHex } from '../src/index.ts';
+import { crc16, decodeCapture, fromHex, toHex } from '../src/index.ts';
+
+const crcLe = (b: Uint8Array): string => { const c = crc16(b); return toHex(Uint8Array.of(c & 0xff, c >> 8)); };
 import { libosdpCaptures, osdpVectors } from '../../../test-support/shared.ts';
 
 const session = osdpVectors.secure_channel.worked_provisioning_session;
@@ -57,10 +59,33 @@ describe('decodeCapture on libosdp frames and garbage', () => {
   it('decodes every observed libosdp exchange', () => {
     for (const x of libosdpCaptures.observed_libosdp_pd.exchanges) {
       const inputs = [x.cmd, x.reply].filter((h): h is string => !!h).map(fromHex);
-      const out = decodeCapture(inputs);
+      const out = decodeCapture(inputs, { revealKeys: true });
       expect(out.every((e) => e.ok), x.note).toBe(true);
       expect(out.map((e) => e.hex)).toEqual(inputs.map(toHex));
     }
+  });
+
+  it('blanks the key of a plaintext osdp_KEYSET in the bytes shown, unless revealed', () => {
+    const ks = libosdpCaptures.observed_libosdp_pd.exchanges.find((x) => x.note.startsWith('KEYSET in plaintext'))!;
+    const [hidden] = decodeCapture([fromHex(ks.cmd)]);
+    expect(hidden!.hex).toBe(`53031a0005750110${'xx'.repeat(16)}e7f5`);
+    expect(JSON.stringify(hidden)).not.toContain('11111111111111111111111111111111');
+    expect(decodeCapture([fromHex(ks.cmd)], { revealKeys: true })[0]!.hex).toBe(ks.cmd);
+  });
+
+  it('fails a frame whose MAC does not verify, or whose payload is malformed, with a one-line reason', () => {
+    const frames = session.steps.slice(0, 8).map((s) => fromHex(s.packet_hex));
+    const poll = fromHex(session.steps[8]!.packet_hex);
+    poll[9] ^= 0x01; // a MAC bit; the CRC is recomputed below so only the MAC is wrong
+    const body = poll.slice(0, poll.length - 2);
+    const withCrc = fromHex(toHex(body) + crcLe(body));
+    const out = decodeCapture([...frames, withCrc]);
+    expect(out.at(-1)).toMatchObject({ ok: false, error: expect.stringMatching(/^mac check failed/) });
+    expect(out.at(-1)!.summary).toMatch(/osdp_POLL — mac check failed/);
+    // A PDID with 5 data bytes instead of 12.
+    const shortPdid = fromHex('5381' + '0d00' + '04' + '45' + '0a00170102');
+    const bad = decodeCapture([fromHex(toHex(shortPdid) + crcLe(shortPdid))]);
+    expect(bad[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^malformed payload/) });
   });
 
   it('gives each bad input a one-line reason and never throws', () => {
