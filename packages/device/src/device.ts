@@ -63,7 +63,7 @@ export class Device {
       const created = fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
       if (created && (opts.durable ?? true)) fsyncDir(path.dirname(created)); // the new directory's own entry
       this.unlock = lockStateDir(opts.stateDir);
-      const jopts = { durable: opts.durable ?? true, compactEvery: opts.compactEvery ?? 256, edgeLimit: this.edgeLimit };
+      const jopts = { durable: opts.durable ?? true, compactEvery: opts.compactEvery ?? 256, edgeLimit: this.edgeLimit, ...(opts.log ? { log: opts.log } : {}) };
       try {
         for (let i = 0; i < this.status.slotCount; i++) {
           const { journal, report } = SlotJournal.open(opts.stateDir, i, jopts);

@@ -25,6 +25,8 @@ export interface JournalOptions {
   compactEvery: number;
   /** Edges kept per slot. */
   edgeLimit: number;
+  /** Where a failed compaction is reported (never key material). */
+  log?: (line: string) => void;
 }
 
 export interface LoadReport {
@@ -51,6 +53,8 @@ export class SlotJournal {
   private size: number;
   private sinceSnapshot: number;
   private broken = false;
+  /** A compaction failed (or a delete's is owed): try again on the next append. */
+  private compactDue = false;
 
   private constructor(
     private readonly dir: string,
@@ -117,7 +121,23 @@ export class SlotJournal {
     }
     this.size += buf.length;
     this.sinceSnapshot++;
-    if (this.sinceSnapshot >= this.opts.compactEvery || rec.t === 'delete') this.compact();
+    if (rec.t === 'delete') this.compactDue = true; // so the deleted seed leaves flash
+    if (this.compactDue || this.sinceSnapshot >= this.opts.compactEvery) this.tryCompact();
+  }
+
+  /**
+   * The record is already durable and applied, so the append has succeeded whatever happens here:
+   * a failed compaction is only logged and retried on the next append (the journal stays valid).
+   */
+  private tryCompact(): void {
+    try {
+      this.compact();
+      this.compactDue = false;
+    } catch (e) {
+      this.compactDue = true;
+      const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.name : 'error');
+      this.opts.log?.(`slot ${this.slot.index}: journal compaction failed (${code}); will retry on the next change`);
+    }
   }
 
   /** Rewrites the journal as one snapshot record (atomically; see the header comment). */
@@ -125,21 +145,24 @@ export class SlotJournal {
     const file = journalPath(this.dir, this.slot.index);
     const tmp = `${file}.tmp`;
     const buf = encodeRecord(snapshotRecord(this.slot));
-    const tfd = fs.openSync(tmp, 'w', 0o600);
+    const tfd = fs.openSync(tmp, 'w+', 0o600);
     try {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(tfd, buf, off, buf.length - off, off);
       if (this.opts.durable) fs.fsyncSync(tfd);
-    } finally {
+      fs.renameSync(tmp, file);
+    } catch (e) {
       fs.closeSync(tfd);
+      fs.rmSync(tmp, { force: true });
+      throw e; // nothing changed: the old journal is still the file and still ours
     }
-    fs.renameSync(tmp, file);
-    if (this.opts.durable) fsyncDir(this.dir);
-    const nfd = fs.openSync(file, fs.constants.O_RDWR);
+    // Renamed: tfd IS the journal now. Switch to it before anything else can fail, so later appends
+    // never land in the old, unlinked file.
     fs.closeSync(this.fd);
-    this.fd = nfd;
+    this.fd = tfd;
     this.size = buf.length;
     this.sinceSnapshot = 0;
+    if (this.opts.durable) fsyncDir(this.dir); // a failure here leaves compactDue set: retried
   }
 
   close(): void {

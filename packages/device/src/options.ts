@@ -28,6 +28,8 @@ export interface DeviceOptions {
   pollMs?: number;
   /** Quick-steps kept per live session. Default 1024. */
   maxLiveSteps?: number;
+  /** Where the device reports what it copes with on its own (e.g. a failed compaction). Never key material. */
+  log?: (line: string) => void;
   /** Whether a host is attached when the device opens (default false: the runner may start). */
   hostAttached?: boolean;
 }

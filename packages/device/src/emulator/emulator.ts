@@ -110,6 +110,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       edgeLimit: opts.edgeLimit ?? 4096,
       durable: opts.durable ?? true,
       pollMs: scaled(500),
+      log,
     });
   } catch (e) {
     // Device.open holds the state dir's lock: a second emulator on the same flash ends here.
