@@ -66,6 +66,18 @@ describe('osprio provision', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('never loses a key the PD acknowledged: a step that fails after KEYSET leaves an UNVERIFIED export', async () => {
+    // The PD acknowledges KEYSET (its 6th reply), then loses power for good before the verification.
+    const { pd, out, io } = rig([{ kind: 'reboot', atReply: 7, downMs: 3_600_000 }]);
+    const file = join(dir, 'keys.csv');
+    expect(await runProvision(base({ export: file, timeout: '5000' }), io)).toBe(1);
+    expect(existsSync(file)).toBe(false);
+    const saved = join(dir, 'keys.UNVERIFIED.csv');
+    expect(readFileSync(saved, 'utf8').trim().split('\n')).toEqual(['pd_address,baudrate,scbk', `5,115200,${toHex(pd.stored.scbk!)}`]);
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+    expect(out.join('\n')).toMatch(/acknowledged the new key but it was not proven; the key is saved in .*UNVERIFIED/);
+  });
+
   it('insists on --export or an explicit --discard-key, and validates like the profile form', async () => {
     const { err, io } = rig();
     expect(await runProvision(base(), io)).toBe(2);

@@ -88,25 +88,43 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
     await bus?.close().catch(() => undefined);
   }
 
+  // Once the PD acknowledged KEYSET it may hold this step's key and is out of install mode. This
+  // process is the only place that key exists, so it is never thrown away: a step that did not end
+  // `ok` after that point leaves an export marked unverified beside the requested file.
+  const keyed = result.outcome === 'ok' || result.completed.includes('keyset');
   let exported: string | undefined;
-  if (result.outcome === 'ok' && file && exportPath) {
+  let unverified = false;
+  if (keyed && file && exportPath) {
     const ex = buildKeyExport(
       { sessionId, seed, slotState: 'complete', steps: [{ index: 0, address, baud: profile.baud, state: 'success' }] },
       deriveScbk,
     );
-    await file.writeFile(extname(exportPath).toLowerCase() === '.json' ? toJson(ex) : toCsv(ex));
-    await file.close();
-    exported = exportPath;
+    const text = extname(exportPath).toLowerCase() === '.json' ? toJson(ex) : toCsv(ex);
+    if (result.outcome === 'ok') {
+      await file.writeFile(text);
+      await file.close();
+      exported = exportPath;
+    } else {
+      await discard(file, exportPath);
+      exported = await writeNew(unverifiedPath(exportPath), text);
+      unverified = true;
+    }
   } else {
     await discard(file, exportPath);
   }
   seed.fill(0);
 
   if (o.json) {
-    io.out(JSON.stringify({ outcome: result.outcome, detail: result.detail, stage: result.stage, stageStatus: result.stageStatus, completed: result.completed, address, baud: profile.baud, sessionId, export: exported ?? null }));
+    io.out(JSON.stringify({ outcome: result.outcome, detail: result.detail, stage: result.stage, stageStatus: result.stageStatus, completed: result.completed, address, baud: profile.baud, sessionId, export: exported ?? null, exportVerified: exported ? !unverified : null }));
   } else {
     io.out(`${result.outcome === 'ok' ? 'ok' : `FAILED: ${result.outcome}`} — ${result.detail}`);
-    if (exported) io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
+    if (exported && !unverified) io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
+    if (exported && unverified) {
+      io.out(`the PD acknowledged the new key but it was not proven; the key is saved in ${exported} (UNVERIFIED, sensitive).`);
+      io.out('  The PD has probably left install mode with this key: check it with that key, or put it back in install mode before provisioning it again.');
+    } else if (keyed && !exported && result.outcome !== 'ok') {
+      io.out('the PD acknowledged a key that was not kept (--discard-key): put it back in install mode before provisioning it again.');
+    }
   }
   return result.outcome === 'ok' ? 0 : 1;
 }
@@ -128,6 +146,28 @@ async function discard(file: FileHandle | undefined, path: string | undefined): 
   if (!file || !path) return;
   await file.close().catch(() => undefined);
   await unlink(path).catch(() => undefined);
+}
+
+/** keys.csv → keys.UNVERIFIED.csv */
+function unverifiedPath(p: string): string {
+  const ext = extname(p);
+  return `${p.slice(0, p.length - ext.length)}.UNVERIFIED${ext}`;
+}
+
+/** Creates a new file (mode 0600, never overwriting: a numbered name if taken) and returns its path. */
+async function writeNew(path: string, text: string): Promise<string> {
+  const ext = extname(path);
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? path : `${path.slice(0, path.length - ext.length)}-${n}${ext}`;
+    try {
+      const f = await open(candidate, 'wx', 0o600);
+      await f.writeFile(text);
+      await f.close();
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw e;
+    }
+  }
 }
 
 function checkExportPath(p: string): string {
