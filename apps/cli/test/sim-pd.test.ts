@@ -76,7 +76,7 @@ describe('osprio provision against osprio sim pd over TCP (real processes)', () 
   });
 
   it('rejects bad flags with a usage message and exit code 2', () => {
-    for (const args of [['--listen', '0.0.0.0:4001'], ['--listen', 'nope'], ['--listen', '127.0.0.1:1', '--fault', 'bogus'], ['--listen', '127.0.0.1:1', '--scbk', '0011'], ['--listen', '127.0.0.1:1', '--address', '200']]) {
+    for (const args of [['--listen', '0.0.0.0:4001'], ['--listen', 'nope'], ['--listen', '127.0.0.1:1', '--fault', 'bogus'], ['--listen', '127.0.0.1:1', '--scbk', '0011'], ['--listen', '127.0.0.1:1', '--address', '200'], ['--listen', '127.0.0.1:1', '--baud', '1234']]) {
       const r = spawnSync(process.execPath, [bin, 'sim', 'pd', ...args], { encoding: 'utf8' });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^osprio sim pd: /);

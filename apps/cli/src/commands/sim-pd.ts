@@ -1,7 +1,7 @@
 // `osprio sim pd`: one simulated PD served over a TCP serial bridge — a stand-in reader for trying
 // the tool without hardware. Each applied COMSET and KEYSET is one JSON line on stderr; key bytes
 // appear only with --reveal-keys (this is the PD's side of the bus, a test fixture, not the host).
-import { fromHex, toHex } from '@osprio/osdp';
+import { fromHex, OSDP_BAUDS, toHex } from '@osprio/osdp';
 import { parseSimPdSpec, runSimPdServer, type SimPdServer, type SimPdOptions } from '@osprio/bus';
 
 export interface SimPdCliOptions {
@@ -26,7 +26,12 @@ export function simPdOptions(o: SimPdCliOptions): { host: string; port: number; 
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new SimPdUsageError(`--listen: the simulated PD serves loopback only (127.0.0.1), not ${host}`);
   const parts: string[] = [];
   if (o.address !== undefined) parts.push(`address=${o.address}`);
-  if (o.baud !== undefined) parts.push(`baud=${o.baud}`);
+  if (o.baud !== undefined) {
+    if (!(OSDP_BAUDS as readonly number[]).includes(Number(o.baud)) || !/^\d+$/.test(o.baud)) {
+      throw new SimPdUsageError(`--baud must be an OSDP rate (${OSDP_BAUDS.join(', ')}), got "${o.baud}"`);
+    }
+    parts.push(`baud=${o.baud}`);
+  }
   if (o.seed !== undefined) parts.push(`seed=${o.seed}`);
   for (const f of o.fault ?? []) {
     if (f.includes(',') || f.includes('=')) throw new SimPdUsageError(`--fault "${f}": one fault per flag, e.g. --fault slow:350`);
