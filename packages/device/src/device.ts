@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceIdentity, ProgressEdge, ProvisionerStatus, QueueRef, SlotDetail, SlotSummary, StepRecord, StepTarget, Verb } from '@osprio/link';
+import { DEFAULT_STEP_TIMEOUT_MS } from '@osprio/provisioner';
 import type { Profile, StepOptions } from '@osprio/provisioner';
 import { toHex } from '@osprio/osdp';
 import { onEnd, onInterrupted, onStage } from './attempts.ts';
@@ -55,8 +56,9 @@ export class Device {
     this.maxLiveSteps = opts.maxLiveSteps ?? 1024;
     this.hostAttached = opts.hostAttached ?? false;
     this.scheduler = new BusScheduler(opts.executor, this.clock, {
-      defaultTimeoutMs: opts.defaultTimeoutMs ?? 60_000,
+      defaultTimeoutMs: opts.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, // the engine's, so both agree
       watchdogGraceMs: opts.watchdogGraceMs ?? 10_000,
+      busSpeed: opts.busSpeed ?? 1,
     });
     if (this.status.slots) {
       if (!opts.stateDir) throw new Error('a device with slots needs a stateDir');

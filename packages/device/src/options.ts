@@ -20,10 +20,12 @@ export interface DeviceOptions {
   compactEvery?: number;
   /** fsync journals (default true). */
   durable?: boolean;
-  /** Step timeout when a profile says 0. Default 60 s. */
+  /** Step timeout (bus ms) when a profile says 0. Default: the engine's DEFAULT_STEP_TIMEOUT_MS (30 s). */
   defaultTimeoutMs?: number;
-  /** Watchdog grace beyond the step timeout. Default 10 s. */
+  /** Watchdog grace beyond the step timeout, and again after its abort before giving up. Default 10 s. */
   watchdogGraceMs?: number;
+  /** Bus ms per wall ms of the executor's bus (the emulator's pacing); the watchdog scales by it when < 1. Default 1. */
+  busSpeed?: number;
   /** Autonomous runner poll interval. Default 500 ms. */
   pollMs?: number;
   /** Quick-steps kept per live session. Default 1024. */

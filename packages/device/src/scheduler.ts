@@ -1,6 +1,8 @@
 // The ONE bus: accepted attempts (any slot, the live queue, the autonomous runner) run strictly one
 // after another in acceptance order. A cancelled attempt leaves the queue, or — when running — is
-// aborted; the next attempt starts only after the aborted executor has let go of the bus.
+// aborted; the next attempt starts only after the aborted executor has let go of the bus, or — if it
+// never does (a hung read deaf to the abort) — after a grace period, so one stuck attempt cannot
+// block the bus forever. A result that arrives after that is ignored.
 
 import type { QueueRef } from '@osprio/link';
 import type { AttemptResult, StageEvent, StepOptions } from '@osprio/provisioner';
@@ -46,13 +48,20 @@ interface Attempt {
   cancelled: boolean;
   settled: Promise<void>;
   resolveSettled: () => void;
+  /** Aborts and, if the executor still has not returned after the grace period, gives up on it. */
+  abort(reason: Error): void;
 }
 
 export interface SchedulerOptions {
-  /** Used when a step's timeoutMs is 0 ("firmware default"). */
+  /** Bus ms used when a step's timeoutMs is 0 ("firmware default"); the engine's own default. */
   defaultTimeoutMs: number;
-  /** Extra time the device watchdog grants the executor beyond the step timeout. */
+  /**
+   * Extra wall time the watchdog grants beyond the step timeout before it aborts, and again after
+   * the abort before it gives up on an executor that has not returned.
+   */
   watchdogGraceMs: number;
+  /** Bus ms per wall ms of the bus the executor runs on (the emulator's `speed`); default 1. */
+  busSpeed?: number;
 }
 
 export class BusScheduler {
@@ -71,7 +80,10 @@ export class BusScheduler {
   enqueue(job: StepJob, hooks: AttemptHooks): { id: number; settled: Promise<void> } {
     let resolveSettled!: () => void;
     const settled = new Promise<void>((r) => (resolveSettled = r));
-    const a: Attempt = { id: this.nextId++, job, hooks, controller: new AbortController(), cancelled: false, settled, resolveSettled };
+    const a: Attempt = {
+      id: this.nextId++, job, hooks, controller: new AbortController(), cancelled: false, settled, resolveSettled,
+      abort: (reason) => a.controller.abort(reason), // replaced while running
+    };
     this.waiting.push(a);
     this.pump();
     return { id: a.id, settled };
@@ -90,7 +102,7 @@ export class BusScheduler {
     }
     if (this.running?.id === id) {
       this.running.cancelled = true;
-      this.running.controller.abort(new Error('attempt cancelled'));
+      this.running.abort(new Error('attempt cancelled'));
     }
   }
 
@@ -117,38 +129,62 @@ export class BusScheduler {
     if (!a) return this.notifyIdle();
     this.running = a;
     // Start on a microtask so the caller has recorded the attempt id before any stage event arrives.
-    void Promise.resolve().then(() => this.run(a)).finally(() => {
-      a.job.seed.fill(0);
-      this.running = null;
-      a.resolveSettled();
-      this.pump();
-    });
+    void Promise.resolve()
+      .then(() => this.run(a))
+      .catch(() => {
+        // A hook that throws (e.g. an unwritable journal) must not crash the process; the step then
+        // reads as interrupted on the next open.
+      })
+      .finally(() => {
+        a.job.seed.fill(0);
+        this.running = null;
+        a.resolveSettled();
+        this.pump();
+      });
+  }
+
+  /** Wall ms the watchdog allows: the step timeout is bus time, and a paced bus may run slower than real time. */
+  private watchdogMs(job: StepJob): number {
+    const busMs = job.options.timeoutMs > 0 ? job.options.timeoutMs : this.opts.defaultTimeoutMs;
+    const speed = this.opts.busSpeed ?? 1;
+    return Math.ceil(busMs / Math.min(speed > 0 ? speed : 1, 1)) + this.opts.watchdogGraceMs;
   }
 
   private async run(a: Attempt): Promise<void> {
     if (a.cancelled) return;
     const { job, hooks, controller } = a;
-    const timeoutMs = job.options.timeoutMs > 0 ? job.options.timeoutMs : this.opts.defaultTimeoutMs;
-    const watchdogMs = timeoutMs + this.opts.watchdogGraceMs;
+    const watchdogMs = this.watchdogMs(job);
     let timedOut = false;
+    let giveUp!: () => void;
+    const abandoned = new Promise<null>((r) => (giveUp = () => r(null)));
+    let cancelGiveUp: (() => void) | null = null;
+    a.abort = (reason) => {
+      controller.abort(reason);
+      cancelGiveUp ??= this.clock.setTimer(this.opts.watchdogGraceMs, giveUp);
+    };
     const cancelTimer = this.clock.setTimer(watchdogMs, () => {
       timedOut = true;
-      controller.abort(new Error('step timeout'));
+      a.abort(new Error('step timeout'));
     });
-    let end: AttemptEnd;
-    try {
-      const result = await this.executor(job, {
-        signal: controller.signal,
-        onStage: (ev) => {
-          if (!a.cancelled && !timedOut) hooks.onStage(ev);
-        },
-      });
-      end = timedOut ? { kind: 'timeout', afterMs: watchdogMs } : { kind: 'result', result };
-    } catch (error) {
-      end = timedOut ? { kind: 'timeout', afterMs: watchdogMs } : { kind: 'error', error };
-    } finally {
-      cancelTimer();
-    }
+    // Never rejects, so an executor abandoned below cannot surface as an unhandled rejection later.
+    const executed: Promise<AttemptEnd> = (async () => {
+      try {
+        const result = await this.executor(job, {
+          signal: controller.signal,
+          onStage: (ev) => {
+            if (!a.cancelled && !timedOut) hooks.onStage(ev);
+          },
+        });
+        return { kind: 'result', result };
+      } catch (error) {
+        return { kind: 'error', error };
+      }
+    })();
+    const outcome = await Promise.race([executed, abandoned]);
+    cancelTimer();
+    (cancelGiveUp as (() => void) | null)?.();
+    // Abandoned (null) only after an abort: by the watchdog (timeout) or a cancel (no hooks then).
+    const end: AttemptEnd = timedOut || outcome === null ? { kind: 'timeout', afterMs: watchdogMs } : outcome;
     if (!a.cancelled) hooks.onEnd(end);
   }
 }

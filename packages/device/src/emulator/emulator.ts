@@ -110,6 +110,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       edgeLimit: opts.edgeLimit ?? 4096,
       durable: opts.durable ?? true,
       pollMs: scaled(500),
+      busSpeed: speed,
       log,
     });
   } catch (e) {
