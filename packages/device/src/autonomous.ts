@@ -18,6 +18,11 @@ export interface AutonomousTarget {
   runStep(slot: number, stepIndex: number): Promise<void> | null;
   /** Resolves when no attempt is running or queued on the bus (the probe needs the bus). */
   busIdle(): Promise<void>;
+  /**
+   * Runs `fn` holding the bus (the scheduler's turn), so an attempt a host queues meanwhile starts
+   * only after the probe has let go of the bus.
+   */
+  withBus<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface AutonomousOptions {
@@ -87,7 +92,7 @@ export class AutonomousRunner {
       if (signal.aborted) return false;
       let answered: boolean;
       try {
-        answered = await this.opts.probe(signal);
+        answered = await this.target.withBus(() => (signal.aborted ? Promise.resolve(false) : this.opts.probe(signal)));
       } catch {
         answered = false;
       }

@@ -2,8 +2,6 @@
 // the offline-autonomous runner. A link server calls this facade; every reply is immediate and every
 // change is journaled (fsync'd) before it is acknowledged or streamed.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { DeviceIdentity, ProgressEdge, ProvisionerStatus, QueueRef, SlotDetail, SlotSummary, StepRecord, StepTarget, Verb } from '@osprio/link';
 import { DEFAULT_STEP_TIMEOUT_MS } from '@osprio/provisioner';
 import type { Profile, StepOptions } from '@osprio/provisioner';
@@ -13,10 +11,11 @@ import type { StepChange } from './attempts.ts';
 import { AutonomousRunner } from './autonomous.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
-import { fsyncDir, SlotJournal } from './journal.ts';
+import { SlotJournal } from './journal.ts';
 import type { LoadReport } from './journal.ts';
 import { LiveSession } from './live.ts';
 import { lockStateDir } from './lock.ts';
+import { openStateDir } from './state-dir.ts';
 import type { DeviceEvent, DeviceOptions, SinceResult } from './options.ts';
 import { liveQueue, queueKey, slotQueue } from './queues.ts';
 import type { Queue, QueueNotify } from './queues.ts';
@@ -62,8 +61,7 @@ export class Device {
     });
     if (this.status.slots) {
       if (!opts.stateDir) throw new Error('a device with slots needs a stateDir');
-      const created = fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-      if (created && (opts.durable ?? true)) fsyncDir(path.dirname(created)); // the new directory's own entry
+      openStateDir(opts.stateDir, opts.durable ?? true);
       this.unlock = lockStateDir(opts.stateDir);
       const jopts = { durable: opts.durable ?? true, compactEvery: opts.compactEvery ?? 256, edgeLimit: this.edgeLimit, ...(opts.log ? { log: opts.log } : {}) };
       try {
@@ -84,6 +82,7 @@ export class Device {
           nextPending: () => this.nextPending(),
           runStep: (slot, stepIndex) => this.accept(this.slotQueue(slot), stepIndex, 'try'),
           busIdle: () => this.scheduler.idle(),
+          withBus: (fn) => this.scheduler.withBus(fn),
         },
         { probe: opts.probe, clock: this.clock, pollMs: opts.pollMs ?? 500 },
       );

@@ -2,7 +2,9 @@
 // after another in acceptance order. A cancelled attempt leaves the queue, or — when running — is
 // aborted; the next attempt starts only after the aborted executor has let go of the bus, or — if it
 // never does (a hung read deaf to the abort) — after a grace period, so one stuck attempt cannot
-// block the bus forever. A result that arrives after that is ignored.
+// block the bus forever. A result that arrives after that is ignored. Anything else that talks on
+// the bus (the autonomous runner's presence probe) takes its turn here too (`withBus`), so there is
+// only ever one user of the bus.
 
 import type { QueueRef } from '@osprio/link';
 import type { AttemptResult, StageEvent, StepOptions } from '@osprio/provisioner';
@@ -42,7 +44,9 @@ export interface AttemptHooks {
 
 interface Attempt {
   id: number;
-  job: StepJob;
+  /** null for a `withBus` task, which runs `task` instead of the executor. */
+  job: StepJob | null;
+  task?: () => Promise<void>;
   hooks: AttemptHooks;
   controller: AbortController;
   cancelled: boolean;
@@ -78,15 +82,28 @@ export class BusScheduler {
 
   /** Queues an attempt; returns its id and a promise that settles when it ended or was cancelled. */
   enqueue(job: StepJob, hooks: AttemptHooks): { id: number; settled: Promise<void> } {
+    const a = this.push(job, hooks);
+    return { id: a.id, settled: a.settled };
+  }
+
+  /** Runs `fn` with the bus to itself, in turn with the attempts (queued behind those already accepted). */
+  withBus<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.push(null, { onStage: () => {}, onEnd: () => {} }, () => fn().then(resolve, reject));
+    });
+  }
+
+  private push(job: StepJob | null, hooks: AttemptHooks, task?: () => Promise<void>): Attempt {
     let resolveSettled!: () => void;
     const settled = new Promise<void>((r) => (resolveSettled = r));
     const a: Attempt = {
       id: this.nextId++, job, hooks, controller: new AbortController(), cancelled: false, settled, resolveSettled,
       abort: (reason) => a.controller.abort(reason), // replaced while running
+      ...(task ? { task } : {}),
     };
     this.waiting.push(a);
     this.pump();
-    return { id: a.id, settled };
+    return a;
   }
 
   /** Cancels a queued or running attempt. Its hooks are not called again. */
@@ -95,7 +112,7 @@ export class BusScheduler {
     if (i >= 0) {
       const [a] = this.waiting.splice(i, 1);
       a!.cancelled = true;
-      a!.job.seed.fill(0);
+      a!.job?.seed.fill(0);
       a!.resolveSettled();
       this.notifyIdle();
       return;
@@ -136,7 +153,7 @@ export class BusScheduler {
         // reads as interrupted on the next open.
       })
       .finally(() => {
-        a.job.seed.fill(0);
+        a.job?.seed.fill(0);
         this.running = null;
         a.resolveSettled();
         this.pump();
@@ -152,7 +169,9 @@ export class BusScheduler {
 
   private async run(a: Attempt): Promise<void> {
     if (a.cancelled) return;
-    const { job, hooks, controller } = a;
+    if (a.task) return a.task();
+    const { hooks, controller } = a;
+    const job = a.job!;
     const watchdogMs = this.watchdogMs(job);
     let timedOut = false;
     let giveUp!: () => void;

@@ -153,4 +153,25 @@ describe('offline-autonomous runner', () => {
     const a = await arrive(bus, m);
     expect(a.job).toMatchObject({ queue: { slot: 0 }, stepIndex: 0 });
   });
+
+  it('a try sent right after a host attaches waits until an in-flight presence probe has let go of the bus', async () => {
+    const m = manualExecutor();
+    let release: ((present: boolean) => void) | null = null;
+    // A probe mid-read: it notices neither the abort nor the host until its read window ends.
+    const probe = () => new Promise<boolean>((r) => (release = r));
+    d = openDevice(tmpDir(), m.exec, { probe, pollMs: POLL });
+    readySlot(d, 0, 1);
+    d.detachHost();
+    await advance(0);
+    expect(release).not.toBeNull(); // the probe is on the bus
+    const attached = d.attachHost();
+    expect(d.verb({ slot: 0 }, 0, 'try')).toEqual({ ok: true });
+    await advance(POLL);
+    expect(m.calls).toHaveLength(0); // two users of one bus otherwise
+    release!(false);
+    await advance(0);
+    await attached;
+    expect(m.calls).toHaveLength(1);
+    expect(m.calls[0]!.job).toMatchObject({ queue: { slot: 0 }, stepIndex: 0 });
+  });
 });
