@@ -13,3 +13,4 @@ export { DeviceLinkHandler, wireCode } from './handler.ts';
 export { busStepExecutor, cryptoRandom } from './executor.ts';
 export type { RunStepLike } from './executor.ts';
 export { StateDirInUseError } from './lock.ts';
+export { StateDirUnsafeError } from './state-dir.ts';

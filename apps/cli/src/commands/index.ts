@@ -86,7 +86,7 @@ export function registerCommands(program: Command): void {
     .option('--sim', 'run the emulator (the only device this command can run)')
     .option('--model <model>', 'pro (slots, live, offline autonomous) or mini (live quick-step only)', 'pro')
     .option('--listen <addr>', 'loopback address to listen on, 127.0.0.1:<port> (default: any free port)')
-    .option('--state-dir <dir>', "the device's flash (default: a per-model directory under the OS temp dir)")
+    .option('--state-dir <dir>', "the device's flash, private to you (default: $XDG_STATE_HOME/osprio/emulator-<model>, else ~/.local/state/osprio/…)")
     .option('--pds <n>', 'readers on the simulated site (steps with a higher index find none)', '126')
     .option('--faults <spec>', 'misbehaving readers, e.g. 3:absent,5:keyed,7:slow:400 or random:0.2 (see --faults help)')
     .option('--speed <x>', 'bus time per wall time: 1 = real time, 10, 100, or max', '1')

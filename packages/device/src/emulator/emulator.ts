@@ -70,8 +70,24 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/**
+ * Per user, never a shared temp dir (another user could pre-create that and plant a journal):
+ * `$XDG_STATE_HOME/osprio/emulator-<model>`, else `~/.local/state/osprio/…`, else a uid-suffixed
+ * directory under the temp dir. Device.open refuses it anyway unless it is ours and private.
+ */
 export function defaultStateDir(model: EmulatorModel): string {
-  return path.join(os.tmpdir(), `osprio-emulator-${model}`);
+  const leaf = `emulator-${model}`;
+  const xdg = process.env.XDG_STATE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'osprio', leaf);
+  let home = '';
+  try {
+    home = os.homedir();
+  } catch {
+    // no home directory (e.g. a service account): fall through
+  }
+  if (home) return path.join(home, '.local', 'state', 'osprio', leaf);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().username;
+  return path.join(os.tmpdir(), `osprio-${uid}`, leaf);
 }
 
 /** Parses --speed: a positive number or "max". */
