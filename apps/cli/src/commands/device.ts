@@ -10,6 +10,8 @@ import type { FaultPlan } from '@osprio/device/emulator';
 export interface DeviceCommandOptions {
   sim?: boolean;
   model?: string;
+  /** quick-step | slots | both: which of the three opening screens the device leads a host to. */
+  modes?: string;
   listen?: string;
   stateDir?: string;
   pds?: string;
@@ -30,13 +32,16 @@ export interface DeviceIo {
 }
 
 export const DEVICE_USAGE =
-  'usage: osprio device --sim [--model pro|mini] [--listen 127.0.0.1:<port>] [--state-dir DIR] [--pds N]\n' +
-  '                        [--faults SPEC] [--speed X|max] [--origin URL]... [--seed N] [--no-technician] [--quiet]';
+  'usage: osprio device --sim [--model pro|mini] [--modes quick-step|slots|both] [--listen 127.0.0.1:<port>]\n' +
+  '                        [--state-dir DIR] [--pds N] [--faults SPEC] [--speed X|max] [--origin URL]... [--seed N] [--no-technician] [--quiet]';
 
 class UsageError extends Error {}
 
+export type DeviceModes = 'quick-step' | 'slots' | 'both';
+
 interface Parsed {
   model: EmulatorModel;
+  modes: DeviceModes;
   port: number;
   stateDir: string | undefined;
   pds: number;
@@ -56,6 +61,11 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
   if (!o.sim) throw new UsageError('only the emulator is available here: pass --sim');
   const model = o.model ?? 'pro';
   if (model !== 'pro' && model !== 'mini') throw new UsageError('--model must be pro or mini');
+  // The spec wants each opening screen (quick-step only / slots only / both) reachable; a Mini has no
+  // flash for slots, so it offers quick-step only.
+  const modes = o.modes ?? (model === 'pro' ? 'both' : 'quick-step');
+  if (modes !== 'quick-step' && modes !== 'slots' && modes !== 'both') throw new UsageError('--modes must be quick-step, slots or both');
+  if (model === 'mini' && modes !== 'quick-step') throw new UsageError('--model mini has no slots: --modes slots or both needs --model pro');
   let port = 0;
   if (o.listen !== undefined) {
     const m = /^(127\.0\.0\.1|localhost)?:(\d{1,5})$/.exec(o.listen.trim());
@@ -90,7 +100,7 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
   });
   if (o.stateDir !== undefined && o.stateDir.trim() === '') throw new UsageError('--state-dir must not be empty');
   const seed = o.seed === undefined ? 1 : int(o.seed, '--seed', 0, 2 ** 31);
-  return { model, port, stateDir: o.stateDir, pds, faults, faultText: o.faults ?? '', speed, origins, seed };
+  return { model, modes, port, stateDir: o.stateDir, pds, faults, faultText: o.faults ?? '', speed, origins, seed };
 }
 
 function defaultStop(): Promise<string> {
@@ -121,6 +131,7 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
   try {
     emu = await startEmulator({
       model: p.model,
+      modelOverrides: { status: { liveQuickStep: p.modes !== 'slots', slots: p.modes !== 'quick-step' } },
       port: p.port,
       ...(stateDir ? { stateDir } : {}),
       pds: p.pds,

@@ -85,6 +85,7 @@ export function registerCommands(program: Command): void {
     .description('run a provisioner device emulator (--sim): real commissioning engine on a simulated bus of readers')
     .option('--sim', 'run the emulator (the only device this command can run)')
     .option('--model <model>', 'pro (slots, live, offline autonomous) or mini (live quick-step only)', 'pro')
+    .option('--modes <modes>', 'quick-step, slots or both: what the firmware offers, so which opening screen a host shows (default: both on pro, quick-step on mini)')
     .option('--listen <addr>', 'loopback address to listen on, 127.0.0.1:<port> (default: any free port)')
     .option('--state-dir <dir>', "the device's flash, private to you (default: $XDG_STATE_HOME/osprio/emulator-<model>, else ~/.local/state/osprio/…)")
     .option('--pds <n>', 'readers on the simulated site (steps with a higher index find none)', '126')

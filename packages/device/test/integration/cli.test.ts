@@ -123,4 +123,26 @@ describe('osprio device flags and shutdown', () => {
     expect(await e.exited).toBe(0);
     expect(e.stdout()).toContain('SIGTERM: shutting down');
   });
+
+  it('--modes makes each opening screen reachable from the CLI: slots-only opens on the slot list', async () => {
+    const e = await spawnEmulator(['--speed', 'max', '--state-dir', tmpStateDir(), '--quiet', '--no-technician', '--modes', 'slots']);
+    try {
+      const r = await runCli(['status', '--device', e.url]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/live quick-step: no\s+slots: yes/);
+      expect(r.stdout).toContain('opens on  slot list');
+    } finally {
+      e.child.kill('SIGKILL');
+    }
+  });
+
+  it('--modes is checked, and defaults from --model', async () => {
+    const { parseDeviceOptions } = await import('../../../../apps/cli/src/commands/device.ts');
+    expect(parseDeviceOptions({ sim: true }).modes).toBe('both');
+    expect(parseDeviceOptions({ sim: true, model: 'mini' }).modes).toBe('quick-step');
+    expect(parseDeviceOptions({ sim: true, modes: 'quick-step' }).modes).toBe('quick-step');
+    expect(() => parseDeviceOptions({ sim: true, modes: 'all' })).toThrow(/--modes must be quick-step, slots or both/);
+    expect(() => parseDeviceOptions({ sim: true, model: 'mini', modes: 'slots' })).toThrow(/mini has no slots/);
+  });
 });
+
