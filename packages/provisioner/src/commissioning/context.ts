@@ -46,9 +46,11 @@ export type Phase =
   | { name: 'key_verify' }
   | { name: 'recover'; resume: Resume; lost: Stage }
   | { name: 'verify_id' }
-  | { name: 'verify_scbkd' }
-  | { name: 'caps_session' }
-  | { name: 'caps_read' }
+  /** SCBK-D must be refused now (guarantee 2); `silentBefore`: the previous try drew no reply. */
+  | { name: 'verify_scbkd'; silentBefore: boolean }
+  /** `retried`: osdp_CAP already failed once; this is the one fresh-session retry. */
+  | { name: 'caps_session'; retried: boolean }
+  | { name: 'caps_read'; retried: boolean }
   | { name: 'done'; result: AttemptResult };
 
 export interface Ctx {
@@ -79,6 +81,12 @@ export interface Ctx {
   /** The PD already held this step's key (an earlier attempt keyed it); KEYSET was skipped. */
   alreadyKeyed: boolean;
   keysetAcked: boolean;
+  /**
+   * A handshake with this step's key succeeded on the wire: the PD holds it. From here on the step
+   * deadline no longer ends the attempt (a `timeout` would hide a keyed PD); what is left is a
+   * verification tail bounded by its retry budgets (the runner allows one try per exchange past it).
+   */
+  keyProven: boolean;
   /** The key_verify session is still open (no SQN-0 restart since). */
   sessionOpen: boolean;
 }

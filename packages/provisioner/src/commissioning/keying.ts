@@ -56,6 +56,7 @@ export function onInstallScbkd(ctx: Ctx, r: OpResult): Transition {
 export function onInstallDerived(ctx: Ctx, ph: P<'install_derived'>, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
     ctx.alreadyKeyed = true;
+    ctx.keyProven = true;
     ctx.sessionOpen = true;
     return startKeyVerify(ctx, pass(ctx));
   }
@@ -111,10 +112,10 @@ function startKeyVerify(ctx: Ctx, pre: Op[]): Transition {
 export function onKeyVerify(ctx: Ctx, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
     ctx.sessionOpen = true;
-    const ops = pass(ctx);
-    if (ctx.autoVerify) return startVerify(ctx, ops);
-    if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
-    return finish(ctx, ops);
+    ctx.keyProven = true;
+    if (ctx.autoVerify) return startVerify(ctx, pass(ctx));
+    // Guarantee 2 holds without auto-verify too: the SCBK-D refusal check stays part of key_verify.
+    return startScbkdCheck(ctx, false);
   }
   const why = failureOf(r);
   if (!isRefusal(why) && ctx.recoveries < MAX_RECOVERIES) return retryStage(ctx, why, 'key_verify');
@@ -134,7 +135,8 @@ export function onRecover(ctx: Ctx, ph: P<'recover'>, r: OpResult): Transition {
   }
   // Garbage means the PD is there behind a noisy line: ask again while the budget lasts.
   if (r.kind === 'bad_reply' && ctx.recoveries < MAX_RECOVERIES) return startRecover(ctx, ph.resume);
-  const keyed = ctx.keysetAcked ? '; osdp_KEYSET was acknowledged, so a retry verifies the key without re-keying' : '';
+  // True for a retry of this step in the same slot only: it derives the same key from the slot seed.
+  const keyed = ctx.keysetAcked ? '; osdp_KEYSET was acknowledged, so a retry of this step (same slot) verifies the key without re-keying' : '';
   if (r.kind === 'bad_reply') {
     return fail(ctx, 'no_response', `PD at ${here(ctx)} answers only with garbled replies since ${stageText(ph.lost)} — check termination, cabling and noise${keyed}`);
   }
@@ -154,9 +156,7 @@ export function onVerifyId(ctx: Ctx, r: OpResult): Transition {
     if (was && (was.serial !== now.serial || was.vendor !== now.vendor)) {
       return fail(ctx, 'verify_failed', `PD at ${here(ctx)} reports vendor ${now.vendor} serial ${now.serial}, but discovery found vendor ${was.vendor} serial ${was.serial} — is more than one PD on the port?`);
     }
-    // Install mode must be off now: a handshake with SCBK-D has to fail.
-    const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx))];
-    return go(ctx, { name: 'verify_scbkd' }, ops);
+    return startScbkdCheck(ctx, false);
   }
   // Lost on the way (PD restarted, line noise): find it again, re-prove the key, verify again.
   if ((r.kind === 'no_reply' || r.kind === 'bad_reply') && ctx.recoveries < MAX_RECOVERIES) return retryStage(ctx, r.kind, 'key_verify');
@@ -164,61 +164,86 @@ export function onVerifyId(ctx: Ctx, r: OpResult): Transition {
   return fail(ctx, 'verify_failed', `key verified, but osdp_ID to ${here(ctx)} inside the new session drew ${got}`);
 }
 
-export function onVerifyScbkd(ctx: Ctx, r: OpResult): Transition {
+/**
+ * Install mode must be off now: a fresh handshake with SCBK-D (kk 0x00, new link at SQN 0) has to
+ * fail. A PD out of install mode answers it with a CCRYPT whose cryptogram fails (libosdp), a NAK
+ * or a rejected RMAC_I: one exchange, no timeout. Runs in `verify` with auto-verify, else in `key_verify`.
+ */
+function startScbkdCheck(ctx: Ctx, silentBefore: boolean): Transition {
+  const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx))];
+  return go(ctx, { name: 'verify_scbkd', silentBefore }, ops);
+}
+
+/** What is known about the key once key_verify succeeded. */
+function keyText(ctx: Ctx): string {
+  return ctx.alreadyKeyed ? 'this step’s key (held from an earlier attempt) proven' : 'key set and proven';
+}
+
+export function onVerifyScbkd(ctx: Ctx, ph: P<'verify_scbkd'>, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
-    return fail(ctx, 'verify_failed', 'PD still accepts SCBK-D after KEYSET: install mode is still on — check the PD’s install-mode jumper or setting');
+    return fail(ctx, 'verify_failed', `${keyText(ctx)}, but the PD still accepts SCBK-D: it did not leave install mode — check the PD’s install-mode jumper or setting, then retry the step`);
   }
-  // Silence counts as refusal (the PD just answered osdp_ID); garbage proves nothing: try again.
   const why = failureOf(r);
-  if (!isRefusal(why) && why !== 'no_reply') {
-    if (ctx.recoveries < MAX_RECOVERIES) {
-      ctx.recoveries++;
-      return go(ctx, { name: 'verify_scbkd' }, [...newLink(ctx, ctx.baud), handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx))]);
-    }
-    return fail(ctx, 'verify_failed', `key verified, but could not confirm install mode is off: the SCBK-D handshake kept failing (${scFailureText(why)})`);
+  if (isRefusal(why)) {
+    const ops = pass(ctx);
+    if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
+    return finish(ctx, ops);
   }
-  const ops = pass(ctx);
-  if (ctx.expectedCapabilities.length) return startCaps(ctx, ops);
-  return finish(ctx, ops);
+  // Silence is not a refusal: one more try on a fresh link, then say what is known.
+  if (why === 'no_reply') {
+    if (!ph.silentBefore) return startScbkdCheck(ctx, true);
+    return fail(ctx, 'verify_failed', `${applied(ctx)}; ${keyText(ctx)}, but the PD stopped answering during verification (no reply to the SCBK-D handshake, twice), so install mode may still be on — check power and wiring, then retry the step`);
+  }
+  // Garbage proves nothing either: try again while the budget lasts.
+  if (ctx.recoveries < MAX_RECOVERIES) {
+    ctx.recoveries++;
+    return startScbkdCheck(ctx, ph.silentBefore);
+  }
+  return fail(ctx, 'verify_failed', `${keyText(ctx)}, but could not confirm install mode is off: the SCBK-D handshake kept failing (${scFailureText(why)})`);
+}
+
+function capsSession(ctx: Ctx, retried: boolean, pre: Op[] = []): Transition {
+  const ops = [...pre, ...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))];
+  return go(ctx, { name: 'caps_session', retried }, ops);
+}
+
+function capsRead(ctx: Ctx, retried: boolean, pre: Op[] = []): Transition {
+  return go(ctx, { name: 'caps_read', retried }, [...pre, command(ctx.address, { code: 'CAP' }, true, exchangePolicy(ctx))]);
 }
 
 function startCaps(ctx: Ctx, pre: Op[]): Transition {
   const ops = [...pre, ...enter(ctx, 'capabilities')];
-  if (ctx.sessionOpen) {
-    ops.push(command(ctx.address, { code: 'CAP' }, true, exchangePolicy(ctx)));
-    return go(ctx, { name: 'caps_read' }, ops);
-  }
-  ops.push(...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx)));
-  return go(ctx, { name: 'caps_session' }, ops);
+  return ctx.sessionOpen ? capsRead(ctx, false, ops) : capsSession(ctx, false, ops);
 }
 
-export function onCapsSession(ctx: Ctx, r: OpResult): Transition {
+export function onCapsSession(ctx: Ctx, ph: P<'caps_session'>, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
     ctx.sessionOpen = true;
-    return go(ctx, { name: 'caps_read' }, [command(ctx.address, { code: 'CAP' }, true, exchangePolicy(ctx))]);
+    return capsRead(ctx, ph.retried);
   }
   const why = failureOf(r);
   if (!isRefusal(why) && ctx.recoveries < MAX_RECOVERIES) {
     ctx.recoveries++;
-    return go(ctx, { name: 'caps_session' }, [...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))]);
+    return capsSession(ctx, ph.retried);
   }
   return fail(ctx, scOutcome(why), `key verified, but reopening the session to read osdp_CAP failed: ${scFailureText(why)}`);
 }
 
-export function onCapsRead(ctx: Ctx, r: OpResult): Transition {
+export function onCapsRead(ctx: Ctx, ph: P<'caps_read'>, r: OpResult): Transition {
   if (r.kind === 'reply' && r.reply.code === 'PDCAP') {
     const unmet = firstUnmetCapability(ctx.expectedCapabilities, r.reply.entries);
     if (unmet) return fail(ctx, 'capability_mismatch', `PD keyed and verified, but ${unmet}`);
     return finish(ctx, pass(ctx));
   }
-  if (r.kind === 'no_reply') return fail(ctx, 'no_response', `PD keyed and verified, but did not answer osdp_CAP at ${here(ctx)}`);
-  const got = r.kind === 'nak' ? nakText(r.code) : r.kind === 'reply' ? `reply osdp_${r.reply.code}` : r.kind === 'bad_reply' ? `a bad reply (${r.why})` : r.kind;
-  return fail(ctx, 'capability_mismatch', `PD keyed and verified, but osdp_CAP drew ${got}`);
+  // No readable PDCAP is not a mismatch: one retry in a fresh session, then say it was unreadable.
+  if (!ph.retried) return capsSession(ctx, true);
+  const got = r.kind === 'nak' ? nakText(r.code) : r.kind === 'reply' ? `reply osdp_${r.reply.code}` : r.kind === 'bad_reply' ? `a garbled reply (${r.why})` : r.kind === 'no_reply' ? 'no reply' : r.kind;
+  return fail(ctx, 'verify_failed', `PD keyed and verified, but did not return a readable PDCAP to osdp_CAP at ${here(ctx)} (${got}, twice) — capabilities not checked; check the line, then retry the step`);
 }
 
 function finish(ctx: Ctx, pre: Op[]): Transition {
   const parts = [`PD keyed with this step’s SCBK and verified at ${here(ctx)}`];
-  if (ctx.autoVerify) parts.push('install mode is off (SCBK-D refused)');
+  parts.push('install mode is off (SCBK-D refused)');
   if (ctx.expectedCapabilities.length) parts.push('capabilities met');
   if (ctx.addressingPreset) parts.push('address and baud were already set');
   if (ctx.alreadyKeyed) parts.push('it already held this key from an earlier attempt, so it was not re-keyed');

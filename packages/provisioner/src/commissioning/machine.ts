@@ -61,6 +61,7 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     addressingPreset: false,
     alreadyKeyed: false,
     keysetAcked: false,
+    keyProven: false,
     sessionOpen: false,
   };
   if (!Number.isInteger(cfg.address) || cfg.address < 0 || cfg.address > MAX_PD_ADDRESS) {
@@ -91,9 +92,9 @@ const TABLE: Record<Exclude<Phase['name'], 'done'>, Handler> = {
   key_verify: (ctx, _p, r) => onKeyVerify(ctx, r),
   recover: on<'recover'>(onRecover),
   verify_id: (ctx, _p, r) => onVerifyId(ctx, r),
-  verify_scbkd: (ctx, _p, r) => onVerifyScbkd(ctx, r),
-  caps_session: (ctx, _p, r) => onCapsSession(ctx, r),
-  caps_read: (ctx, _p, r) => onCapsRead(ctx, r),
+  verify_scbkd: on<'verify_scbkd'>(onVerifyScbkd),
+  caps_session: on<'caps_session'>(onCapsSession),
+  caps_read: on<'caps_read'>(onCapsRead),
 };
 
 export function nextStep(state: MachineState, input: MachineInput): Transition {
@@ -103,11 +104,18 @@ export function nextStep(state: MachineState, input: MachineInput): Transition {
   if (input.type === 'abort') {
     return fail(ctx, 'interrupted', `attempt interrupted during ${stageText(ctx.stage)} (${completedText(ctx)}); the PD may be partly programmed`);
   }
-  if (input.now >= ctx.deadline) {
+  // A result that proves the key wins over the deadline, and so does everything after it: the PD
+  // holds this step's key, and ending `timeout` would lose track of a keyed PD (ctx.keyProven).
+  if (input.now >= ctx.deadline && !ctx.keyProven && !provesKey(phase, input.result)) {
     const secs = Math.round(ctx.timeoutMs / 100) / 10;
     return fail(ctx, 'timeout', `step timeout (${secs} s of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`);
   }
   return TABLE[phase.name](ctx, phase, input.result);
+}
+
+/** A handshake with this step's key succeeded: the key is on the PD. */
+function provesKey(phase: Phase, r: OpResult): boolean {
+  return r.kind === 'handshake_ok' && (phase.name === 'key_verify' || phase.name === 'install_derived');
 }
 
 export function isDone(state: MachineState): boolean {

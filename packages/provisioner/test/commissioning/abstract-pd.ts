@@ -28,6 +28,10 @@ export interface AbstractPd {
   dieAtOp?: number;
   /** Keeps accepting SCBK-D after KEYSET (install mode never turns off). */
   stickyInstall?: boolean;
+  /** Once keyed, ignores this many kk=0 (SCBK-D) handshakes (draws no reply), then refuses as usual. */
+  scbkdSilent?: number;
+  /** The first `times` osdp_CAP requests draw this instead of a PDCAP. */
+  capFails?: { kind: 'garbled' | 'silent' | 'nak'; times: number };
 }
 
 export interface Trace {
@@ -86,7 +90,11 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
       if (awaited.op === 'handshake') {
         const want: KeyState = awaited.key === 'scbk_d' ? 'scbk_d' : 'derived';
         now += latency + 10;
-        if (pd.key === want || (want === 'scbk_d' && pd.stickyInstall)) {
+        if (want === 'scbk_d' && pd.key === 'derived' && (pd.scbkdSilent ?? 0) > 0) {
+          pd.scbkdSilent = (pd.scbkdSilent ?? 0) - 1;
+          silent();
+          r = { kind: 'handshake_failed', failure: 'no_reply' };
+        } else if (pd.key === want || (want === 'scbk_d' && pd.stickyInstall)) {
           session = want;
           r = { kind: 'handshake_ok' };
         } else {
@@ -100,6 +108,12 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
             r = { kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: awaited.secure };
             break;
           case 'CAP':
+            if (pd.capFails && pd.capFails.times > 0) {
+              pd.capFails = { ...pd.capFails, times: pd.capFails.times - 1 };
+              const k = pd.capFails.kind;
+              r = k === 'silent' ? silent() : k === 'nak' ? { kind: 'nak', from, code: 0x03 } : { kind: 'bad_reply', why: 'bad MAC' };
+              break;
+            }
             r = { kind: 'reply', from, reply: { code: 'PDCAP', entries: pd.caps ?? [{ functionCode: 9, compliance: 1, count: 0 }] }, secure: awaited.secure };
             break;
           case 'COMSET': {

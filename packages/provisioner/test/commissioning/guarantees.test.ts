@@ -98,6 +98,37 @@ describe('guarantee 2: after ok the PD no longer accepts SCBK-D', () => {
     expect(res.outcome).toBe('verify_failed');
     expect(res.detail).toMatch(/still accepts SCBK-D/);
   });
+
+  it('without auto-verify too, a PD that stays in install mode fails key_verify instead of ok', async () => {
+    const r = rig({}, { stickyInstall: true });
+    const res = await attempt(r, { options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] } });
+    expect(r.pd.state.scbk).toEqual(SCBK);
+    expect(r.pd.state.installMode).toBe(true);
+    expect(res.outcome).toBe('verify_failed');
+    expect(res.stage).toBe('key_verify');
+    expect(res.detail).toMatch(/^key set and proven, but the PD still accepts SCBK-D: it did not leave install mode — /);
+  });
+
+  for (const autoVerify of [true, false]) {
+    it(`autoVerify ${autoVerify}: silence to the SCBK-D CHLNG is not proof — one retry on a fresh link, then verify_failed`, async () => {
+      // The link already retransmits a silent CHLNG twice (same bytes); the third silence ends the try.
+      const once = rig({}, { ignoreScbkdChlng: 3 });
+      const ok = await attempt(once, { options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] } });
+      expect(ok.outcome, ok.detail).toBe('ok');
+      const chlngs = acuTransmissions(once.bus.line.trace).filter((t) => isChlng(t.frame, 0)).slice(1);
+      // the silent try (three transmissions at SQN 0) and the machine's retry on a new link, answered
+      expect(chlngs.map((c) => c.answered)).toEqual([false, false, false, true]);
+      for (const c of chlngs) expect(c.frame!.sqn).toBe(0);
+      expect(chlngs.at(-1)!.answeredClean).toBe(true);
+
+      const always = rig({}, { ignoreScbkdChlng: 99 });
+      const res = await attempt(always, { options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] } });
+      expect(res.outcome).toBe('verify_failed');
+      expect(res.stage).toBe(autoVerify ? 'verify' : 'key_verify');
+      expect(res.detail).toMatch(/^address and baud applied \(address 9 at 115200 baud\); key set and proven, but the PD stopped answering during verification/);
+      expect(res.detail).not.toMatch(/install mode is off/);
+    });
+  }
 });
 
 describe('guarantee 3: a retry never re-keys a PD that already holds the step key', () => {
@@ -106,7 +137,7 @@ describe('guarantee 3: a retry never re-keys a PD that already holds the step ke
     const first = await attempt(r);
     expect(first.outcome).toBe('no_response');
     expect(first.stage).toBe('key_verify');
-    expect(first.detail).toMatch(/retry verifies the key without re-keying/);
+    expect(first.detail).toMatch(/a retry of this step \(same slot\) verifies the key without re-keying/);
     expect(r.pd.state.scbk).toEqual(SCBK);
     r.pd.muted = false;
     const second = await attempt(r, { lastSeenBaud: first.seenAtBaud });
@@ -241,6 +272,20 @@ describe('bus time', () => {
     const res = await attempt(r, { target: { address: A, baud: 9600, stepIndex: STEP } });
     expect(res.outcome).toBe('ok');
     expect(timedOutProbes(r.bus.line.trace)).toBe(0);
+  });
+
+  it('without auto-verify the SCBK-D check costs one exchange (CHLNG → failing CCRYPT), no timed-out probe', async () => {
+    const r = rig();
+    const res = await attempt(r, { target: { address: A, baud: 9600, stepIndex: STEP }, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] } });
+    expect(res.outcome).toBe('ok');
+    expect(timedOutProbes(r.bus.line.trace)).toBe(0);
+    const tx = acuTransmissions(r.bus.line.trace);
+    const verify = tx.findIndex((t) => isChlng(t.frame, 1));
+    const check = tx.findIndex((t, i) => i > verify && isChlng(t.frame, 0));
+    expect(check).toBe(tx.length - 1);
+    expect(tx[check]!.frame!.sqn).toBe(0);
+    const reply = pdReplies(r.bus.line.trace).filter((p) => p.entry.start > tx[check]!.entry.end);
+    expect(reply.map((p) => p.frame.code)).toEqual([0x76]);
   });
 
   it('a retry with lastSeenBaud = B also costs zero timed-out probes', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { drive, fresh, OPTS, type AbstractPd, type Trace } from './abstract-pd.ts';
 import { discoveryOrder, nextStep, startStep, type StepConfig } from '../../src/commissioning/machine.ts';
-import type { Op } from '../../src/commissioning/ops.ts';
+import type { AwaitedOp, Op, OpResult } from '../../src/commissioning/ops.ts';
+import { isAwaited } from '../../src/commissioning/ops.ts';
 import { isOutcome, type Stage } from '../../src/stages.ts';
 import { scOutcome } from '../../src/commissioning/text.ts';
 
@@ -67,9 +68,16 @@ const CASES: Case[] = [
   { name: 'KEYSET silent, key not landed', pd: fresh({ keyset: 'silent' }), outcome: 'keyset_failed', stage: 'keyset', detail: /no valid reply to osdp_KEYSET/ },
   { name: 'KEYSET ACKed but key not stored', pd: fresh({ keyset: 'not_stored' }), outcome: 'sc_cryptogram_mismatch', stage: 'key_verify', detail: /acknowledged osdp_KEYSET, but a fresh handshake with the new key failed/, keysets: 1 },
   { name: 'KEYSET ACKed but key not stored, NAK 0x05', pd: fresh({ keyset: 'not_stored', refuse: 'nak_05' }), outcome: 'sc_nak_05', stage: 'key_verify', detail: /NAK 0x05/, keysets: 1 },
-  { name: 'dies right after the KEYSET ACK', pd: fresh({ keyset: 'dies_after_ack' }), outcome: 'no_response', stage: 'key_verify', detail: /stopped answering .* during key verify; osdp_KEYSET was acknowledged, so a retry verifies the key without re-keying/, keysets: 1 },
+  { name: 'dies right after the KEYSET ACK', pd: fresh({ keyset: 'dies_after_ack' }), outcome: 'no_response', stage: 'key_verify', detail: /stopped answering .* during key verify; osdp_KEYSET was acknowledged, so a retry of this step \(same slot\) verifies the key without re-keying/, keysets: 1 },
   { name: 'install mode stays on', pd: fresh({ keyset: 'stays_in_install_mode' }), outcome: 'verify_failed', stage: 'verify', detail: /still accepts SCBK-D/, keysets: 1 },
-  { name: 'install mode stays on, no auto-verify', pd: fresh({ keyset: 'stays_in_install_mode' }), cfg: { options: { ...OPTS, autoVerify: false } }, outcome: 'ok', stage: 'key_verify', status: 'done', detail: /verified/, keysets: 1 },
+  // Guarantee 2 without auto-verify: the SCBK-D refusal check is part of key_verify.
+  { name: 'install mode stays on, no auto-verify', pd: fresh({ keyset: 'stays_in_install_mode' }), cfg: { options: { ...OPTS, autoVerify: false } }, outcome: 'verify_failed', stage: 'key_verify', detail: /^key set and proven, but the PD still accepts SCBK-D: it did not leave install mode — /, keysets: 1 },
+  { name: 'factory-fresh PD, no auto-verify', pd: fresh(), cfg: { options: { ...OPTS, autoVerify: false } }, outcome: 'ok', stage: 'key_verify', status: 'done', detail: /verified at address 5 at 115200 baud; install mode is off \(SCBK-D refused\)/, keysets: 1 },
+  // Silence to the SCBK-D CHLNG is not a refusal: one retry, then say the PD stopped answering.
+  { name: 'silent once to the SCBK-D check', pd: fresh({ scbkdSilent: 1 }), outcome: 'ok', stage: 'verify', status: 'done', detail: /install mode is off/, keysets: 1 },
+  { name: 'silent to the SCBK-D check', pd: fresh({ scbkdSilent: 9 }), outcome: 'verify_failed', stage: 'verify', detail: /^address and baud applied \(address 5 at 115200 baud\); key set and proven, but the PD stopped answering during verification .*install mode may still be on/, keysets: 1 },
+  { name: 'silent to the SCBK-D check, no auto-verify', pd: fresh({ scbkdSilent: 9 }), cfg: { options: { ...OPTS, autoVerify: false } }, outcome: 'verify_failed', stage: 'key_verify', detail: /stopped answering during verification/, keysets: 1 },
+  { name: 'silent to the SCBK-D check, already keyed', pd: fresh({ key: 'derived', scbkdSilent: 9 }), outcome: 'verify_failed', stage: 'verify', detail: /this step’s key \(held from an earlier attempt\) proven, but the PD stopped answering/, keysets: 0 },
   { name: 'slow PD (300 ms)', pd: fresh({ latencyMs: 300 }), outcome: 'ok', stage: 'verify', status: 'done', detail: /verified/, keysets: 1 },
   {
     name: 'capabilities met', pd: fresh({ caps: [{ functionCode: 4, compliance: 2, count: 1 }, { functionCode: 9, compliance: 1, count: 1 }] }),
@@ -86,6 +94,17 @@ const CASES: Case[] = [
     cfg: { options: { ...OPTS, autoVerify: false, expectedCapabilities: [{ functionCode: 13, minCompliance: 0, minCount: 1 }] } },
     outcome: 'capability_mismatch', stage: 'capabilities', detail: /does not report function 13 \(readers\)/, keysets: 1,
   },
+  // No readable PDCAP is not a capability mismatch: one retry, then verify_failed.
+  ...(['garbled', 'silent', 'nak'] as const).flatMap((kind): Case[] => [
+    {
+      name: `osdp_CAP ${kind} once`, pd: fresh({ capFails: { kind, times: 1 } }), cfg: { options: { ...OPTS, expectedCapabilities: [{ functionCode: 9, minCompliance: 1, minCount: 0 }] } },
+      outcome: 'ok', stage: 'capabilities', status: 'done', detail: /capabilities met/, keysets: 1,
+    },
+    {
+      name: `osdp_CAP ${kind} twice`, pd: fresh({ capFails: { kind, times: 2 } }), cfg: { options: { ...OPTS, expectedCapabilities: [{ functionCode: 9, minCompliance: 1, minCount: 0 }] } },
+      outcome: 'verify_failed', stage: 'capabilities', detail: /did not return a readable PDCAP to osdp_CAP at address 5 at 115200 baud \((a garbled reply|no reply|NAK 0x03).*, twice\) — capabilities not checked/, keysets: 1,
+    },
+  ]),
   { name: 'step timeout', pd: fresh({ absent: true }), cfg: { options: { ...OPTS, timeoutMs: 1000 } }, outcome: 'timeout', stage: 'discover', detail: /step timeout \(1 s of bus time\) ran out during discover/ },
   { name: 'fixed-baud port, other B', pd: fresh(), cfg: { fixedBaud: 9600 }, outcome: 'baud_mismatch', stage: 'discover', detail: /fixed at 9600 baud .*cannot follow the PD to 115200/ },
   { name: 'fixed-baud port at B', pd: fresh({ baud: B }), cfg: { fixedBaud: B, portBaud: B }, outcome: 'ok', stage: 'verify', status: 'done', detail: /verified/ },
@@ -188,6 +207,58 @@ describe('commissioning machine: specifics', () => {
     const s = startStep(cfg({ options: { ...OPTS, timeoutMs: 500 } }), 0);
     const t = nextStep(s.state, { type: 'result', result: { kind: 'no_reply' }, now: 500 });
     expect(t.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'timeout' } });
+  });
+
+  // Scripted happy path to key_verify: PD at 9600 as 0xFF, target A at 9600; deadline at 500.
+  const ID = { vendor: '00068e', model: 1, version: 1, serial: 7, firmware: '1.0.0' };
+  const TO_KEY_VERIFY: OpResult[] = [
+    { kind: 'reply', from: 0x7f, reply: { code: 'PDID', id: ID }, secure: false },
+    { kind: 'reply', from: 0x7f, reply: { code: 'COM', address: A, baud: 9600 }, secure: false },
+    { kind: 'reply', from: A, reply: { code: 'PDID', id: ID }, secure: false },
+    { kind: 'handshake_ok' },
+    { kind: 'reply', from: A, reply: { code: 'ACK' }, secure: true },
+  ];
+  const awaitedOf = (ops: Op[]): AwaitedOp | undefined => ops.filter(isAwaited).at(-1);
+  const toKeyVerify = (autoVerify: boolean) => {
+    let t = startStep(cfg({ baud: 9600, options: { ...OPTS, timeoutMs: 500, autoVerify } }), 0);
+    TO_KEY_VERIFY.forEach((result, i) => (t = nextStep(t.state, { type: 'result', result, now: 10 * (i + 1) })));
+    expect(awaitedOf(t.ops)).toMatchObject({ op: 'handshake', kk: 1, key: 'derived' });
+    return t;
+  };
+
+  for (const autoVerify of [false, true]) {
+    it(`autoVerify ${autoVerify}: a key_verify success at the deadline wins over it, and SCBK-D is still checked`, () => {
+      let t = toKeyVerify(autoVerify);
+      t = nextStep(t.state, { type: 'result', result: { kind: 'handshake_ok' }, now: 500 });
+      expect(t.ops.some((o) => o.op === 'done')).toBe(false);
+      if (autoVerify) {
+        expect(awaitedOf(t.ops)).toMatchObject({ op: 'command', command: { code: 'ID' }, secure: true });
+        t = nextStep(t.state, { type: 'result', result: { kind: 'reply', from: A, reply: { code: 'PDID', id: ID }, secure: true }, now: 700 });
+      }
+      // Past the deadline, the key is proven: the SCBK-D refusal check runs and decides.
+      expect(awaitedOf(t.ops)).toMatchObject({ op: 'handshake', kk: 0, key: 'scbk_d' });
+      const sticky = nextStep(t.state, { type: 'result', result: { kind: 'handshake_ok' }, now: 900 });
+      expect(sticky.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'verify_failed' } });
+      t = nextStep(t.state, { type: 'result', result: { kind: 'handshake_failed', failure: 'cryptogram_mismatch' }, now: 900 });
+      expect(t.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'ok', stage: autoVerify ? 'verify' : 'key_verify', completed: expect.arrayContaining(['keyset', 'key_verify']) } });
+    });
+  }
+
+  it('after the KEYSET ACK, a result at the deadline that does not prove the key still ends as timeout', () => {
+    const t = nextStep(toKeyVerify(false).state, { type: 'result', result: { kind: 'handshake_failed', failure: 'bad_reply' }, now: 500 });
+    expect(t.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'timeout', stage: 'key_verify', detail: expect.stringMatching(/completed: .*keyset/) } });
+  });
+
+  it('without auto-verify, the SCBK-D check follows key_verify on a new link and belongs to key_verify', () => {
+    const t = drive(cfg({ baud: 9600, options: { ...OPTS, autoVerify: false } }), fresh());
+    expect(t.result.outcome).toBe('ok');
+    expect(t.result.completed.at(-1)).toBe('key_verify');
+    const hs = handshakes(t).map((e) => e.op.op === 'handshake' && `${e.op.kk}:${e.op.key}:${e.result.kind}`);
+    expect(hs).toEqual(['0:scbk_d:handshake_ok', '1:derived:handshake_ok', '0:scbk_d:handshake_failed']);
+    const i = t.ops.findIndex((o) => o.op === 'handshake' && o.kk === 0 && t.ops.indexOf(o) > t.ops.findIndex((x) => x.op === 'handshake' && x.kk === 1));
+    expect(t.ops[i - 1]).toEqual({ op: 'restart' });
+    expect(stageOps(t).slice(-2)).toEqual(['key_verify:in_flight', 'key_verify:done']);
+    expect(t.silentProbes).toBe(0);
   });
 
   it('nextStep after done is inert', () => {

@@ -7,7 +7,7 @@ import { attachSimPd, type SimPd, type SimPdFault, type SimPdFaultKind } from '.
 import { runStep } from '../../src/commissioning/run-step.ts';
 import { deriveScbk } from '../../src/kdf.ts';
 import type { Stage, StageEvent } from '../../src/stages.ts';
-import { acuTransmissions, isKeyset, timedOutProbes } from './support/trace.ts';
+import { acuTransmissions, isChlng, isKeyset, timedOutProbes } from './support/trace.ts';
 
 const SEED = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i * 3);
 const SESSION = '0d9c7a7e-4c7b-4b6e-8f2f-1b1c2d3e4f50';
@@ -146,5 +146,20 @@ describe('simulated PD faults → outcome, stage, detail', () => {
     });
     expect(r.outcome, r.detail).toBe('ok');
     expect(timedOutProbes(bus.line.trace)).toBe(0);
+  });
+
+  it('without auto-verify the SCBK-D refusal check still runs, answered (CCRYPT that fails), no timed-out probe', async () => {
+    const bus = createSimBus({ baud: 9600, seed: 1, traceLimit: Infinity });
+    attachSimPd(bus.line, {});
+    const r = await runStep({
+      bus, target: { address: A, baud: 9600, stepIndex: STEP }, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+      key: { seed: SEED, sessionId: SESSION }, random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+    });
+    expect(r.outcome, r.detail).toBe('ok');
+    expect(r.detail).toMatch(/install mode is off \(SCBK-D refused\)/);
+    expect(timedOutProbes(bus.line.trace)).toBe(0);
+    const tx = acuTransmissions(bus.line.trace);
+    expect(isChlng(tx.at(-1)!.frame, 0)).toBe(true);
+    expect(tx.at(-1)!.answeredClean).toBe(true);
   });
 });

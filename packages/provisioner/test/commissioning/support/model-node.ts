@@ -12,6 +12,8 @@ export interface ModelKnobs extends AttachOptions {
   muteAfterKeyset?: boolean;
   /** Answer plaintext replies with an 8-bit checksum instead of CRC-16. */
   checksumReplies?: boolean;
+  /** Once keyed and out of install mode, ignore this many kk=0 (SCBK-D) osdp_CHLNGs (no reply). */
+  ignoreScbkdChlng?: number;
 }
 
 export interface ModelNode {
@@ -40,6 +42,10 @@ export function attachModelPd(line: SimLine, config: PdConfig, knobs: ModelKnobs
     },
     receive(bytes, at) {
       if (handle.muted) return [];
+      if ((knobs.ignoreScbkdChlng ?? 0) > 0 && state.scbk && !state.installMode && isScbkdChlng(bytes)) {
+        knobs.ignoreScbkdChlng = (knobs.ignoreScbkdChlng ?? 0) - 1;
+        return [];
+      }
       const before = state;
       const r = pdStep(state, { type: 'rx', bytes, at });
       state = r.state;
@@ -72,4 +78,9 @@ function toChecksum(bytes: Uint8Array): Uint8Array {
   if (!p.ok || p.frame.scb) return bytes;
   const f = p.frame;
   return buildFrame({ address: f.address, reply: true, sqn: f.sqn, check: 'checksum', code: f.code, data: f.data, mark: f.mark });
+}
+
+function isScbkdChlng(bytes: Uint8Array): boolean {
+  const p = parseFrame(bytes);
+  return p.ok && !p.frame.reply && p.frame.code === 0x76 && p.frame.scb?.type === 0x11 && p.frame.scb.data[0] === 0x00;
 }
