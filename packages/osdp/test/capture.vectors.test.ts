@@ -76,7 +76,7 @@ describe('decodeCapture on libosdp frames and garbage', () => {
   it('fails a frame whose MAC does not verify, or whose payload is malformed, with a one-line reason', () => {
     const frames = session.steps.slice(0, 8).map((s) => fromHex(s.packet_hex));
     const poll = fromHex(session.steps[8]!.packet_hex);
-    poll[9] ^= 0x01; // a MAC bit; the CRC is recomputed below so only the MAC is wrong
+    poll[9] = poll[9]! ^ 0x01; // a MAC bit; the CRC is recomputed below so only the MAC is wrong
     const body = poll.slice(0, poll.length - 2);
     const withCrc = fromHex(toHex(body) + crcLe(body));
     const out = decodeCapture([...frames, withCrc]);
