@@ -37,6 +37,8 @@ export interface SimPdServerOptions {
   pds?: readonly SimPdOptions[];
   /** Seed for the line's randomness (garbage, noise). Default 1. */
   seed?: number;
+  /** Cap on `line.trace` for a server left running for hours. Default: unlimited (every frame kept). */
+  traceLimit?: number;
   /** Raw TCP: the rate of the client's side of the line. Default: the first PD's baud. */
   baud?: number;
   /** Progress messages (connections, baud changes). Never carries key material. */
@@ -58,7 +60,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function runSimPdServer(opts: SimPdServerOptions): Promise<SimPdServer> {
   if (!opts.listen === !opts.serial) throw new Error('sim PD server: give exactly one of listen or serial');
-  const line = new SimLine({ seed: opts.seed ?? 1 });
+  const line = new SimLine({ seed: opts.seed ?? 1, ...(opts.traceLimit === undefined ? {} : { traceLimit: opts.traceLimit }) });
   const specs = opts.pds?.length ? opts.pds : [{}];
   const pds = specs.map((s, i) => attachSimPd(line, { ...s, name: s.name ?? `pd${i + 1}` }));
   const log = opts.log ?? (() => {});

@@ -57,10 +57,13 @@ export class RxQueue {
   }
 }
 
-/** Waits until wall-clock bus time `until` (ms). */
+/** Waits until wall-clock bus time `until` (ms): on return, now() >= until. */
 export async function sleepUntil(until: number): Promise<void> {
-  const ms = until - wallNow();
-  if (ms > 0) await new Promise((r) => setTimeout(r, Math.ceil(ms)));
+  // Node's timers count from the event loop's cached time, which lags after a long synchronous
+  // stretch, so a timer may fire before `until` by this clock: wait again for the rest.
+  for (let ms = until - wallNow(); ms > 0; ms = until - wallNow()) {
+    await new Promise((r) => setTimeout(r, Math.ceil(ms)));
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ export class SerialBus extends WallClockBus implements Bus {
   readonly canSetBaud = true;
   readonly name: string;
   private currentBaud: number;
+  /** The last write still in progress (each write drains the port when done); settles, never rejects. */
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly port: SerialPort,
@@ -47,10 +49,11 @@ export class SerialBus extends WallClockBus implements Bus {
   async setBaud(baud: number): Promise<void> {
     this.assertOpen();
     // Drain first: changing the UART rate under bytes still in its FIFO garbles them, and
-    // node-serialport's update() flushes both directions (TCIOFLUSH). tcdrain alone is not enough
-    // on every USB adapter, so also wait out the bytes' wire time. Read a reply before switching:
-    // input pending across the change is discarded.
-    await this.drain();
+    // node-serialport's update() flushes both directions (TCIOFLUSH). Wait for every write, even
+    // one not awaited (each ends with tcdrain); tcdrain alone is not enough on every USB adapter
+    // (nor on a pty), so also wait out the bytes' wire time. Read a reply before switching: input
+    // pending across the change is discarded.
+    await this.writing;
     await sleepUntil(this.wireUntil + 1);
     await new Promise<void>((resolve, reject) =>
       this.port.update({ baudRate: baud }, (err) =>
@@ -60,7 +63,13 @@ export class SerialBus extends WallClockBus implements Bus {
     this.currentBaud = baud;
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
+  write(bytes: Uint8Array): Promise<void> {
+    const done = this.writeAndDrain(bytes);
+    this.writing = done.catch(() => {});
+    return done;
+  }
+
+  private async writeAndDrain(bytes: Uint8Array): Promise<void> {
     this.assertOpen();
     await new Promise<void>((resolve, reject) =>
       this.port.write(Buffer.from(bytes), (err) => (err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve())),

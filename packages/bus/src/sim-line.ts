@@ -89,7 +89,10 @@ export interface TraceEntry {
 export interface SimLineOptions {
   /** Seed for every random choice on the line (garbage, noise). Default 1. */
   seed?: number;
-  /** Keep at most this many trace entries (oldest dropped). Default 10 000; Infinity keeps all. */
+  /**
+   * Keep at most this many trace entries, dropping the oldest. Default: unlimited — the trace is the
+   * record of every frame. Set a cap only for runs too long to keep (benchmarks, a server left running).
+   */
   traceLimit?: number;
 }
 
@@ -139,7 +142,8 @@ export class SimLine {
   constructor(opts: SimLineOptions = {}) {
     this.prng = new Prng(opts.seed ?? 1);
     this.garbage = this.prng.fork('garbage');
-    this.traceLimit = opts.traceLimit ?? 10_000;
+    this.traceLimit = opts.traceLimit ?? Infinity;
+    if (!(this.traceLimit >= 1)) throw new RangeError(`sim line: traceLimit must be at least 1 (got ${opts.traceLimit})`);
   }
 
   get seed(): number {
@@ -160,7 +164,7 @@ export class SimLine {
     return this.clock;
   }
 
-  /** Every transmission so far (up to traceLimit), in order of completion. */
+  /** Every transmission so far (only the last traceLimit if a cap was set), in order of completion. */
   get trace(): readonly TraceEntry[] {
     return this.log.length > this.traceLimit ? this.log.slice(-this.traceLimit) : this.log;
   }

@@ -61,9 +61,11 @@ export interface SimPdOptions {
   faults?: readonly SimPdFault[];
   /** Reply turnaround (default 2 ms; a `slow` fault overrides it). */
   turnaroundMs?: number;
+  /** Told of each event as it happens, key included for KEYSET: see `SimPd.onEvent`. */
+  onEvent?: SimPdListener;
 }
 
-/** What happened inside the PD, for tests and diagnosis. Never carries key material. */
+/** What happened inside the PD, for tests and diagnosis (`SimPd.events`). Never carries key material. */
 export type SimPdEvent = { at: number } & (
   | { type: 'comset_applied'; address: number; baud: number }
   | { type: 'keyset_applied' }
@@ -74,6 +76,15 @@ export type SimPdEvent = { at: number } & (
   | { type: 'rebooted'; upAt: number }
   | { type: 'muted'; reason: string }
 );
+
+/**
+ * What a listener is told, synchronously, as each event happens: the same events, except that
+ * `keyset_applied` carries the SCBK it applied (a copy). Key material: never log `scbk` unless the
+ * operator asked (--reveal-keys).
+ */
+export type SimPdLiveEvent = Exclude<SimPdEvent, { type: 'keyset_applied' }> | { type: 'keyset_applied'; at: number; scbk: Uint8Array };
+
+export type SimPdListener = (event: SimPdLiveEvent) => void;
 
 export const FACTORY_PDID: PdId = {
   vendor: Uint8Array.of(0x0a, 0x00, 0x17),
@@ -119,6 +130,7 @@ export class SimPd implements LineNode {
   private replies = 0;
   private boots = 0;
   private handshakeBase = 0;
+  private readonly listeners: SimPdListener[] = [];
 
   constructor(opts: SimPdOptions = {}) {
     this.name = opts.name ?? 'pd';
@@ -140,6 +152,20 @@ export class SimPd implements LineNode {
     };
     this.turnaroundMs = this.fault('slow')?.replyDelayMs ?? opts.turnaroundMs ?? 2;
     if (this.fault('absent')) this.muted = 'absent';
+    if (opts.onEvent) this.listeners.push(opts.onEvent);
+  }
+
+  /**
+   * Calls `listener` with each event as it happens, inside the line run that caused it, so each
+   * KEYSET comes with the key that KEYSET applied (reading `stored` later may show a newer one).
+   * `events` stays free of key bytes. Returns a function that removes the listener.
+   */
+  onEvent(listener: SimPdListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** The UART's current rate (what the line compares with the sender's). */
@@ -179,7 +205,7 @@ export class SimPd implements LineNode {
     this.setUart(this.flash.baud, at);
     if (this.muted !== 'absent') this.muted = null;
     this.downUntil = at + downMs;
-    this.events.push({ type: 'rebooted', at, upAt: this.downUntil });
+    this.emit({ type: 'rebooted', at, upAt: this.downUntil });
   }
 
   receive(bytes: Uint8Array, at: number): NodeAction {
@@ -210,6 +236,14 @@ export class SimPd implements LineNode {
     }
   }
 
+  /** Records an event (without key bytes) and tells the listeners; `scbk` only for keyset_applied. */
+  private emit(event: SimPdEvent, scbk?: Uint8Array): void {
+    this.events.push(event);
+    if (this.listeners.length === 0) return;
+    const live: SimPdLiveEvent = event.type === 'keyset_applied' ? { ...event, scbk: scbk!.slice() } : { ...event };
+    for (const l of [...this.listeners]) l(live);
+  }
+
   private tx(bytes: Uint8Array): Transmit {
     return { bytes, delayMs: this.turnaroundMs };
   }
@@ -221,7 +255,7 @@ export class SimPd implements LineNode {
   private setUart(baud: number, at: number): void {
     if (baud === this.uart) return;
     this.uart = baud;
-    this.events.push({ type: 'uart_baud', baud, at });
+    this.emit({ type: 'uart_baud', baud, at });
   }
 
   /** Writes COMSET/KEYSET results to flash (no reply side effects). */
@@ -229,10 +263,10 @@ export class SimPd implements LineNode {
     for (const o of outputs) {
       if (o.type === 'comset_applied') {
         this.flash = { ...this.flash, address: o.address, baud: o.baud };
-        this.events.push({ type: 'comset_applied', address: o.address, baud: o.baud, at });
+        this.emit({ type: 'comset_applied', address: o.address, baud: o.baud, at });
       } else if (o.type === 'keyset_applied') {
         this.flash = { ...this.flash, scbk: o.scbk.slice(), installMode: false };
-        this.events.push({ type: 'keyset_applied', at });
+        this.emit({ type: 'keyset_applied', at }, o.scbk);
       }
     }
   }
@@ -251,17 +285,17 @@ export class SimPd implements LineNode {
             this.model = { ...this.model, scbk: before.scbk, installMode: before.installMode, sc: { phase: 'none' } };
             replies = replies.map((b) => reframe(b, osdp_NAK, Uint8Array.of(code), true));
             this.model = { ...this.model, cache: this.model.cache && { ...this.model.cache, reply: replies[0] ?? this.model.cache.reply } };
-            this.events.push({ type: 'keyset_refused', code, at });
+            this.emit({ type: 'keyset_refused', code, at });
           } else {
             this.store([o], at);
           }
           break;
         }
         case 'sc_established':
-          this.events.push({ type: 'sc_established', kk: o.kk, at });
+          this.emit({ type: 'sc_established', kk: o.kk, at });
           break;
         case 'sc_dropped':
-          this.events.push({ type: 'sc_dropped', reason: o.reason, at });
+          this.emit({ type: 'sc_dropped', reason: o.reason, at });
           break;
         default:
           break;
@@ -290,7 +324,7 @@ export class SimPd implements LineNode {
     }
     if (silent) {
       this.muted = 'silent_after_comset';
-      this.events.push({ type: 'muted', reason: 'silent_after_comset', at });
+      this.emit({ type: 'muted', reason: 'silent_after_comset', at });
     }
     // The reply cache must hold what was really sent, for a repeated SQN.
     const sent = replies[0];

@@ -40,6 +40,36 @@ async function behindSer2net(pd: SimPdOptions) {
   return { run: await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT), pd: server.pds[0]!, ptyBaud: ttyBaud(pty.a), trace: () => server.line.formatTrace() };
 }
 
+/** The ACU on a local serial port (one end of a socat pty pair), the PD server on the other end. */
+async function overSerial(pd: SimPdOptions) {
+  const pty = await startPtyPair(tempDir('serial-pd'));
+  cleanup.push(() => pty.stop());
+  // A pty has no line rate: the PD server hears the ACU at whatever rate SerialBus has really set
+  // on its end (read back with stty), so a setBaud() that did not reach the port loses the PD.
+  const server = await runSimPdServer({ serial: { path: pty.b, peerBaud: () => ttyBaud(pty.a) }, pds: [pd] });
+  cleanup.push(() => server.close());
+  const bus = await openBus('serial:' + pty.a);
+  cleanup.push(() => bus.close());
+  expect(bus.kind).toBe('serial');
+  return { run: await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT), pd: server.pds[0]!, ptyBaud: ttyBaud(pty.a), trace: () => server.line.formatTrace() };
+}
+
+describe('the same ACU script on the simulated bus and over a local serial port (socat pty pair)', () => {
+  it.each<[string, SimPdOptions]>([
+    ['factory-fresh PD', { name: 'pd', config: { random: { seed: 4 } } }],
+    ['PD that NAKs KEYSET', { name: 'pd', faults: [{ kind: 'nak_keyset' }] }],
+    ['PD that ACKs KEYSET in plaintext', { name: 'pd', faults: [{ kind: 'plaintext_keyset_ack' }] }],
+  ])('%s: same results, same bytes sent', async (_label, pd) => {
+    const sim = await onSimBus(pd);
+    const real = await overSerial(pd);
+    expect(real.run.results, `PD server's line:\n${real.trace()}`).toEqual(sim.run.results);
+    expect(real.run.sent).toEqual(sim.run.sent);
+    expect(real.pd.stored).toEqual(sim.pd.stored);
+    expect(real.pd.stored).toMatchObject({ address: TARGET.address, baud: TARGET.baud });
+    expect(real.ptyBaud).toBe(TARGET.baud);
+  });
+});
+
 describe('the same ACU script on the simulated bus and through ser2net + pty', () => {
   it.each<[string, SimPdOptions]>([
     ['factory-fresh PD', { name: 'pd', config: { random: { seed: 4 } } }],
@@ -99,5 +129,12 @@ describe('sim PD server over TCP (osprio sim pd --listen)', () => {
 
   it('refuses to listen beyond loopback', async () => {
     await expect(runSimPdServer({ listen: { host: '0.0.0.0', port: 0 } })).rejects.toThrow(/loopback only/);
+  });
+
+  it('keeps every frame by default; a trace cap is passed to its line', async () => {
+    const { server, bus } = await serve('rfc2217');
+    await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT);
+    expect(server.line.trace[0]!.seq).toBe(0);
+    await expect(runSimPdServer({ listen: { port: 0 }, traceLimit: 0 })).rejects.toThrow(/traceLimit/);
   });
 });

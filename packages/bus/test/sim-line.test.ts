@@ -232,6 +232,34 @@ describe('SimBus (Bus contract)', () => {
     expect(() => line.attach(new ScriptedResponder({ name: 'pd', baud: 9600 }))).toThrow(/already attached/);
   });
 
+  it('keeps every trace entry by default, well past the old 10 000 cap', () => {
+    const line = new SimLine();
+    const acu = line.attach({ name: 'acu', baud: 115200, receive: () => null });
+    const n = 25_000; // past 2 × 10 000, where the old default trimmed its log
+    for (let i = 0; i < n; i++) acu.transmit(u16be(i));
+    line.settle();
+    const trace = line.trace;
+    expect(trace).toHaveLength(n);
+    expect(trace.every((e, i) => e.seq === i && e.bytes[0] === i >> 8 && e.bytes[1] === (i & 0xff))).toBe(true);
+  });
+
+  it('keeps every frame of a SimBus run longer than the old cap', async () => {
+    const bus = createSimBus({ baud: 115200 });
+    bus.line.attach(new ScriptedResponder({ name: 'pd', baud: 115200, answer: (b) => b.map((x) => 255 - x) }));
+    const exchanges = 5_200; // 10 400 transmissions
+    for (let i = 0; i < exchanges; i++) {
+      await bus.write(u16be(i));
+      expect(await bus.read(bus.now() + 50)).not.toBeNull();
+    }
+    expect(bus.line.trace).toHaveLength(2 * exchanges);
+    expect(bus.line.trace[0]).toMatchObject({ seq: 0, sender: 'acu', bytes: u16be(0) });
+  });
+
+  it('refuses a trace cap below 1', () => {
+    expect(() => new SimLine({ traceLimit: 0 })).toThrow(RangeError);
+    expect(() => new SimLine({ traceLimit: Number.NaN })).toThrow(/traceLimit/);
+  });
+
   it('keeps only the most recent traceLimit entries', () => {
     const line = new SimLine({ traceLimit: 3 });
     const acu = line.attach({ name: 'acu', baud: 9600, receive: () => null });
@@ -242,3 +270,7 @@ describe('SimBus (Bus contract)', () => {
     expect(msToTicks(1)).toBe(TICKS_PER_MS);
   });
 });
+
+function u16be(i: number): Uint8Array {
+  return Uint8Array.of(i >> 8, i & 0xff);
+}

@@ -1,12 +1,12 @@
 // Each simulated-PD fault, observed from the ACU side through @osprio/osdp's ACU driver.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AcuDriver, NAK_RECORD, SCBK_D } from '@osprio/osdp';
+import { AcuDriver, NAK_RECORD, SCBK_D, toHex } from '@osprio/osdp';
 import type { AcuResult } from '@osprio/osdp';
 import { createSimBus } from '../src/sim-bus.ts';
 import type { SimBus } from '../src/sim-bus.ts';
 import { attachSimPd, SimPd } from '../src/sim-pd.ts';
-import type { SimPdFault } from '../src/sim-pd.ts';
+import type { SimPdFault, SimPdLiveEvent } from '../src/sim-pd.ts';
 
 const NEW_SCBK = Uint8Array.from({ length: 16 }, (_, i) => 0x10 * (i % 16) + i);
 const OTHER_SCBK = Uint8Array.from({ length: 16 }, (_, i) => 0xc0 + i);
@@ -216,6 +216,55 @@ describe('simulated PD: seeds and timers', () => {
     await bus.sleep(bus.now() + 100);
     acu.restart();
     ok(await acu.handshake(0, SCBK_D, rndA()), bus); // still factory-fresh after the power cut
+  });
+});
+
+describe('SimPd.onEvent: each event as it happens, KEYSET with the key it applied', () => {
+  it('two KEYSETs back to back: each listener call carries its own key; pd.events carries none', async () => {
+    const { bus, pd, acu } = setup();
+    const seen: SimPdLiveEvent[] = [];
+    const keysets: { scbk: string; storedThen: string; at: number; lineNow: number; recorded: boolean }[] = [];
+    const off = pd.onEvent((e) => {
+      seen.push(e);
+      if (e.type !== 'keyset_applied') return;
+      keysets.push({
+        scbk: toHex(e.scbk),
+        storedThen: toHex(pd.stored.scbk!),
+        at: e.at,
+        lineNow: bus.line.now(),
+        recorded: pd.events.at(-1)?.type === 'keyset_applied' && pd.events.at(-1)?.at === e.at,
+      });
+      e.scbk.fill(0); // the listener's copy: scribbling on it must not touch the PD's flash
+    });
+    ok(await keyPd(acu), bus); // KEYSET NEW_SCBK under SCBK-D
+    ok(await acu.handshake(1, NEW_SCBK, rndA()), bus);
+    ok(await acu.send({ kind: 'KEYSET', keyType: 1, key: OTHER_SCBK }, { secure: true }), bus);
+
+    // Polling pd.stored after both (what `osprio sim pd` did) would report OTHER_SCBK twice.
+    expect(pd.stored.scbk).toEqual(OTHER_SCBK);
+    expect(keysets.map((k) => k.scbk)).toEqual([toHex(NEW_SCBK), toHex(OTHER_SCBK)]);
+    for (const k of keysets) {
+      // Synchronous: told inside the line run that applied it, after the event was recorded.
+      expect(k).toMatchObject({ storedThen: k.scbk, lineNow: k.at, recorded: true });
+    }
+    // Every event reaches the listener, in order; only the live KEYSET events carry a key.
+    expect(seen.map((e) => e.type)).toEqual(pd.events.map((e) => e.type));
+    expect(seen.filter((e) => 'scbk' in e).map((e) => e.type)).toEqual(['keyset_applied', 'keyset_applied']);
+    expect(pd.events.filter((e) => 'scbk' in e)).toEqual([]);
+
+    off();
+    ok(await acu.handshake(1, OTHER_SCBK, rndA()), bus);
+    ok(await acu.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true }), bus);
+    expect(pd.events.filter((e) => e.type === 'keyset_applied')).toHaveLength(3);
+    expect(keysets).toHaveLength(2); // removed: not told of the third
+  });
+
+  it('a listener given in the options (as runSimPdServer passes them) hears from the first event', async () => {
+    const bus = createSimBus({ baud: 9600 });
+    const keys: string[] = [];
+    attachSimPd(bus.line, { onEvent: (e) => e.type === 'keyset_applied' && keys.push(toHex(e.scbk)) });
+    ok(await keyPd(new AcuDriver(bus, { address: 0, baud: 9600 })), bus);
+    expect(keys).toEqual([toHex(NEW_SCBK)]);
   });
 });
 
