@@ -7,12 +7,16 @@
 // - osdp_BUSY (SQN 0): wait, resend the same bytes. NAK 0x04: restart the link.
 // - Everything we send carries CRC-16; replies may use CRC or checksum.
 // - Only frames with the reply bit count; replies to broadcast may come from 0x7F or the PD's address.
+// - A partial frame the line went quiet on expires at its last byte + the inter-character timeout
+//   (a wake is asked for then) and the bytes behind its SOM are rescanned: a reply may hide there.
+// - osdp_KEYSET goes only inside an active session (reference §3.6): never the key in clear.
 // Time and randomness come in with the inputs; nothing here does I/O.
 
 import type { Bytes } from './bytes.ts';
 import { encodeCommand } from './commands.ts';
 import type { Payload } from './payload.ts';
 import { BROADCAST, buildFrame, type FrameFields } from './frame.ts';
+import { osdp_KEYSET } from './codes.ts';
 import { cpChallenge, cpWrapCommand } from './secure-channel.ts';
 import { FrameStreamParser, type StreamEvent } from './stream.ts';
 import { classifyReply, onHeldCcrypt, replyMatches } from './acu-reply.ts';
@@ -124,6 +128,10 @@ function startSend(s: AcuState, input: Extract<AcuInput, { type: 'send' }>): Acu
     return fail(s, { kind: 'bad_request', reason: e instanceof Error ? e.message : 'cannot encode command' });
   }
   const secure = input.secure === true;
+  // Key custody (reference §3.6): the key would go on the wire in clear. libosdp's CP refuses too.
+  if (payload.code === osdp_KEYSET && (!secure || !s.session)) {
+    return fail(s, { kind: 'bad_request', reason: 'osdp_KEYSET is only sent inside an active secure channel (secure: true after a handshake)' });
+  }
   if (secure && !s.session) return fail(s, { kind: 'sc_no_session', stage: 'command' });
   if (secure && address === BROADCAST) return fail(s, { kind: 'bad_request', reason: 'no secure channel on broadcast' });
   const sqn = s.nextSqn;
@@ -174,7 +182,17 @@ function setBaud(s: AcuState, input: Extract<AcuInput, { type: 'set_baud' }>): A
 
 // ─────────────────────────── waiting ───────────────────────────
 
-function onAwaitTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): AcuTransition {
+function onAwaitTick(s0: AcuState, input: Extract<AcuInput, { type: 'tick' }>): AcuTransition {
+  if (s0.phase.name !== 'awaiting_reply') return withWake(s0, []);
+  // The line went quiet: a partial frame that can no longer complete may hide a whole reply behind
+  // its false SOM. Rescan before deciding anything (reference §2.1 resync).
+  const x = expireRx(s0, input.at);
+  let s = s0;
+  if (x) {
+    const r = onEvents({ ...s0, rx: x.rx }, x.events, input.at);
+    if ('actions' in r) return r;
+    s = r;
+  }
   const p = s.phase;
   if (p.name !== 'awaiting_reply' || input.at < p.deadline) return withWake(s, []);
   if (p.tx.held) {
@@ -228,11 +246,33 @@ function scan(s: AcuState, bytes: Uint8Array, at: number): { events: StreamEvent
   return { events, rx: { pending: all.slice(all.length - p.pending), lastAt: at } };
 }
 
+/** The partial frame is stale at `at` (silence for the inter-character timeout): expire it, rescan the rest. */
+function expireRx(s: AcuState, at: number): { events: StreamEvent[]; rx: AcuState['rx'] } | undefined {
+  const { pending, lastAt } = s.rx;
+  if (pending.length === 0 || lastAt === undefined || at < lastAt + s.config.interCharTimeoutMs) return undefined;
+  const p = new FrameStreamParser({ accept: 'replies', interCharTimeoutMs: s.config.interCharTimeoutMs });
+  const events = [...p.push(pending, lastAt), ...p.expire(at)];
+  return { events, rx: { pending: pending.slice(pending.length - p.pending), lastAt } };
+}
+
 function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransition {
   const p = s.phase;
   if (p.name !== 'awaiting_reply') return withWake(s, []);
   const { events, rx } = scan(s, input.bytes, input.at);
-  let state: AcuState = { ...s, rx };
+  const r = onEvents({ ...s, rx }, events, input.at);
+  if ('actions' in r) return r;
+  // A partial frame is something heard; our reply may still complete it.
+  const ph = r.phase;
+  const state = ph.name === 'awaiting_reply' && rx.pending.length > 0 ? { ...r, phase: { ...ph, tx: { ...ph.tx, heard: true } } } : r;
+  return withWake(state, []);
+}
+
+/**
+ * Received frames and drops, in order. Returns the transition if the request finished or moved on
+ * to another frame (the rest is then stale), else the state to keep waiting in.
+ */
+function onEvents(s: AcuState, events: readonly StreamEvent[], at: number): AcuTransition | AcuState {
+  let state = s;
   for (const ev of events) {
     const ph = state.phase;
     if (ph.name !== 'awaiting_reply') break;
@@ -248,14 +288,11 @@ function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransit
     }
     state = { ...state, phase: { ...ph, tx } };
     if (!replyMatches(state, tx, ev.frame)) continue; // another PD, or a stale reply
-    const t = classifyReply(state, tx, ev.frame, input.at);
+    const t = classifyReply(state, tx, ev.frame, at);
     const next = t.state.phase;
-    // Finished, or moved on to another frame (SCRYPT, a BUSY wait): the rest of this chunk is stale.
-    if (next.name !== 'awaiting_reply' || next.tx.bytes !== ph.tx.bytes) return t;
+    // Finished, sent again or moved on to another frame (SCRYPT, a BUSY wait): the rest of this chunk is stale.
+    if (next.name !== 'awaiting_reply' || next.tx.bytes !== ph.tx.bytes || t.actions.some((a) => a.type === 'send')) return t;
     state = t.state; // a held CCRYPT: keep listening
   }
-  // A partial frame is something heard; our reply may still complete it.
-  const ph = state.phase;
-  if (ph.name === 'awaiting_reply' && rx.pending.length > 0) state = { ...state, phase: { ...ph, tx: { ...ph.tx, heard: true } } };
-  return withWake(state, []);
+  return state;
 }

@@ -1,9 +1,11 @@
 // How the ACU link reducer classifies a valid frame that answers the transmission in flight:
-// BUSY → resend later; NAK → result (0x04 restarts the link); otherwise per purpose — a command's
+// BUSY → resend later; NAK → result (0x04 restarts the link; a plaintext 0x02 to a frame every PD
+// takes is first resent, see damagedHeader); otherwise per purpose — a command's
 // reply (plain or secured, incl. the plaintext KEYSET-ACK), or the next handshake step.
 
 import type { Bytes } from './bytes.ts';
 import {
+  NAK_CMD_LEN,
   NAK_SEQ_NUM,
   osdp_ACK,
   osdp_BUSY,
@@ -20,7 +22,7 @@ import {
   osdp_PDID,
   osdp_RMAC_I,
 } from './codes.ts';
-import { BROADCAST, buildFrame, type Frame } from './frame.ts';
+import { BROADCAST, MARK, buildFrame, type Frame } from './frame.ts';
 import { decodeReply } from './replies.ts';
 import { cpCheckCcrypt, cpCheckRmacI, cpUnwrapReply, type ScSession } from './secure-channel.ts';
 import type { AcuState, AcuTransition, Tx, TxPurpose } from './acu-types.ts';
@@ -77,8 +79,15 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
     // Not processed yet: same SQN, same bytes, after a pause (§2.6).
     return waitThenResend(s, { ...tx, busy }, at + s.config.busyDelayMs, false);
   }
-  // A NAK during the secure channel usually comes in plaintext: the PD has dropped the session.
-  if (!frame.scb && frame.code === osdp_NAK) return onNak(s, tx, frame, frame.data, null);
+  if (!frame.scb && frame.code === osdp_NAK) {
+    if (damagedHeader(tx, frame)) {
+      const t: Tx = { ...tx, heardAny: true, busy: 0, held: undefined, extended: false, mismatch: undefined };
+      const delay = s.config.retryDelayMs;
+      return delay > 0 ? waitThenResend(s, t, at + delay, true) : transmit(s, t, at, true);
+    }
+    // A NAK during the secure channel usually comes in plaintext: the PD has dropped the session.
+    return onNak(s, tx, frame, frame.data, null);
+  }
   const p = tx.purpose;
   switch (p.stage) {
     case 'command':
@@ -119,6 +128,19 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
       );
     }
   }
+}
+
+/** Every PD takes frames of up to 128 bytes (reference §1). */
+const MIN_PD_RX = 128;
+
+/**
+ * Plaintext NAK 0x02 to a frame every PD can take: most likely the PD heard a header whose LEN was
+ * hit by line noise (a PD NAKs an over-size header at once, reference §1, §3.2). Resend the
+ * identical bytes while tries last; a NAK 0x02 that persists is the answer.
+ */
+function damagedHeader(tx: Tx, frame: Frame): boolean {
+  const len = tx.bytes.length - (tx.bytes[0] === MARK ? 1 : 0);
+  return frame.data[0] === NAK_CMD_LEN && len <= MIN_PD_RX && tx.tries < tx.policy.tries;
 }
 
 /** Checks a CCRYPT (the last one heard, see `Tx.held`) and sends SCRYPT. */

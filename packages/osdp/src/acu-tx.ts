@@ -19,7 +19,13 @@ export function wireTimeMs(n: number, baud: number): number {
 /** Appends the wake-up the current phase needs, so the driver always knows its next deadline. */
 export function withWake(s: AcuState, actions: AcuAction[]): AcuTransition {
   const p = s.phase;
-  if (p.name === 'awaiting_reply') actions.push({ type: 'wake', at: p.deadline });
+  if (p.name === 'awaiting_reply') {
+    // A buffered partial frame goes stale at lastAt + the inter-character timeout; wake then, so a
+    // reply behind a false SOM is found (acu-link.ts onAwaitTick) without waiting for the deadline.
+    const { pending, lastAt } = s.rx;
+    const stale = pending.length > 0 && lastAt !== undefined ? lastAt + s.config.interCharTimeoutMs : p.deadline;
+    actions.push({ type: 'wake', at: Math.min(p.deadline, stale) });
+  }
   else if (p.name === 'retry_wait') actions.push({ type: 'wake', at: p.resendAt });
   return { state: s, actions };
 }

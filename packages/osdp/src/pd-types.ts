@@ -44,7 +44,10 @@ export interface PdConfig {
    * handshake) or 'reprocess' it as a fresh restart, as libosdp's phy layer reads it.
    */
   sqn0Repeat?: 'resend' | 'reprocess';
-  /** Largest frame accepted (default 1440). */
+  /**
+   * Largest LEN accepted. Default: the PDCAP FC 10 receive buffer size if `pdcap` reports one, else
+   * 1440. A command header addressed to this PD with a larger LEN is answered NAK 0x02.
+   */
   maxLength?: number;
 }
 
@@ -82,6 +85,11 @@ export interface PdState {
 export type PdInput =
   /** Bytes from the line; `at` in ms enables the inter-character and SC timeouts. */
   | { readonly type: 'rx'; readonly bytes: Bytes; readonly at?: number }
+  /**
+   * Bus time reached `at` with no new byte. Lets a partial frame the line went quiet on expire after
+   * the inter-character timeout, so a command buffered behind its false SOM is answered.
+   */
+  | { readonly type: 'tick'; readonly at: number }
   /** The PD-specific way into (or out of) install mode: jumper, config card… */
   | { readonly type: 'set_install_mode'; readonly installMode: boolean };
 

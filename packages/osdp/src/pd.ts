@@ -23,7 +23,7 @@ import {
   osdp_SCRYPT,
 } from './codes.ts';
 import { decodeCommand, type Command, KEYSET_TYPE_SCBK } from './commands.ts';
-import { BROADCAST, type CheckMode, type Frame, type Sqn, buildFrame } from './frame.ts';
+import { BROADCAST, CTRL_CRC, CTRL_SQN_MASK, type CheckMode, type Frame, MARK, MAX_FRAME_LEN, REPLY_FLAG, type Sqn, buildFrame } from './frame.ts';
 import {
   DEFAULT_BAUDS,
   type PdConfig,
@@ -34,7 +34,7 @@ import {
   defaultCuid,
   rndBFor,
 } from './pd-types.ts';
-import { type Reply, encodeReply, supportsAes, supportsCrc } from './replies.ts';
+import { type Reply, encodeReply, rxBufferSize, supportsAes, supportsCrc } from './replies.ts';
 import { SCBK_D } from './sc-crypto.ts';
 import { type ScMessage, type ScSession, pdAnswerChlng, pdCheckScrypt, pdUnwrapCommand, pdWrapReply } from './secure-channel.ts';
 import { EMPTY_STREAM, FrameStreamParser } from './stream.ts';
@@ -68,18 +68,48 @@ export function pdStep(state: PdState, input: PdInput): PdStepResult {
   switch (input.type) {
     case 'set_install_mode':
       return { state: { ...state, installMode: input.installMode }, outputs: [] };
-    case 'rx': {
-      const parser = FrameStreamParser.restore(state.rx, { accept: 'commands', maxLength: state.config.maxLength });
-      const events = parser.push(input.bytes, input.at);
+    case 'rx':
+    case 'tick': {
+      const parser = FrameStreamParser.restore(state.rx, { accept: 'commands', maxLength: rxLimit(state.config) });
+      // A tick lets a stale partial frame go, so commands behind its false SOM are still answered.
+      const events = input.type === 'rx' ? parser.push(input.bytes, input.at) : parser.expire(input.at);
+      const at = input.type === 'rx' ? input.at : state.rx.lastAt;
       let s: PdState = { ...state, rx: parser.snapshot() };
       const outputs: PdOutput[] = [];
       for (const ev of events) {
-        if (ev.type === 'dropped') outputs.push({ type: 'ignored', reason: ev.reason, bytes: ev.bytes.length });
-        else s = onFrame(s, ev.frame, input.at, outputs);
+        if (ev.type === 'frame') s = onFrame(s, ev.frame, at, outputs);
+        else if (ev.header) overSize(s, ev.header, ev.bytes.length, outputs);
+        else outputs.push({ type: 'ignored', reason: ev.reason, bytes: ev.bytes.length });
       }
       return { state: s, outputs };
     }
   }
+}
+
+/** Largest LEN taken: config.maxLength, else the PDCAP FC 10 receive buffer size, else the spec maximum. */
+function rxLimit(cfg: PdConfig): number {
+  const fc10 = rxBufferSize(cfg.pdcap);
+  return cfg.maxLength ?? (fc10 ? Math.min(fc10, MAX_FRAME_LEN) : MAX_FRAME_LEN);
+}
+
+/**
+ * A command header (`[MARK] SOM ADDR LEN LEN CTRL`) whose LEN exceeds our receive buffer: if it is
+ * addressed to us, NAK 0x02 at once (reference §1, §3.2). The frame was never received whole, so
+ * the SQN state and the reply cache stay as they are.
+ */
+function overSize(s: PdState, header: Bytes, dropped: number, out: PdOutput[]): void {
+  const mark = header[0] === MARK;
+  const h = mark ? header.subarray(1) : header;
+  const address = h[1]! & 0x7f;
+  const ctrl = h[4]!;
+  if (h[1]! & REPLY_FLAG || (address !== s.address && address !== BROADCAST)) {
+    out.push({ type: 'ignored', reason: 'bad_length', bytes: dropped });
+    return;
+  }
+  const crcOk = supportsCrc(s.config.pdcap);
+  const check: CheckMode = !crcOk ? 'checksum' : s.config.replyCheck === 'mirror' && !(ctrl & CTRL_CRC) ? 'checksum' : 'crc';
+  const ctx = { address: address === BROADCAST ? BROADCAST : s.address, sqn: (ctrl & CTRL_SQN_MASK) as Sqn, check, mark };
+  out.push({ type: 'send', bytes: plainReply({ ...ctx, command: h }, { code: osdp_NAK, data: Uint8Array.of(NAK_CMD_LEN) }) });
 }
 
 /** libosdp's SQN cycle: after a reset (-1) comes 0, then 1, 2, 3, 1, 2, 3… */

@@ -20,7 +20,14 @@ export type DropReason =
 
 export type StreamEvent =
   | { type: 'frame'; frame: Frame; at?: number }
-  | { type: 'dropped'; bytes: Uint8Array; reason: DropReason; message?: string };
+  | {
+      type: 'dropped';
+      bytes: Uint8Array;
+      reason: DropReason;
+      message?: string;
+      /** [MARK] SOM..CTRL of a header whose LEN exceeds `maxLength`, so a PD can answer NAK 0x02 (reference §1). */
+      header?: Uint8Array;
+    };
 
 export interface FrameStreamOptions {
   /** Largest LEN accepted (default 1440, the spec maximum). */
@@ -92,6 +99,18 @@ export class FrameStreamParser {
     return this.events;
   }
 
+  /**
+   * Bus time reached `at` and no byte came since the last one (a read timed out). Once the line has
+   * been quiet for the inter-character timeout, a partial frame can never complete: drop it and
+   * rescan what is buffered behind its SOM, which may hold whole frames (a false SOM, LOi#222).
+   * Silence up to `at` is a gap of `at - lastAt`, so this expires at `lastAt + interCharTimeoutMs`.
+   */
+  expire(at: number): StreamEvent[] {
+    this.events = [];
+    if (this.buf.length > 0 && this.lastAt !== undefined && at - this.lastAt >= this.interCharTimeoutMs) this.drainStale();
+    return this.events;
+  }
+
   /** Discards everything buffered (e.g. after switching baud rate). */
   reset(): StreamEvent[] {
     this.events = [];
@@ -133,7 +152,9 @@ export class FrameStreamParser {
           else return;
           continue;
         }
-        this.dropFalseSom(som, h.error);
+        // LEN above our maximum (not below the minimum): keep the header for the PD's NAK 0x02.
+        const len = b[som + 2]! | (b[som + 3]! << 8);
+        this.dropFalseSom(som, h.error, h.error.kind === 'bad_length' && len > this.maxLength ? b.slice(0, som + 5) : undefined);
         continue;
       }
       if (b.length - som < h.len) {
@@ -158,28 +179,32 @@ export class FrameStreamParser {
   }
 
   /** The SOM at `som` did not start a valid frame: drop it (and its MARK) and rescan after it. */
-  private dropFalseSom(som: number, error: FrameError): void {
+  private dropFalseSom(som: number, error: FrameError, header?: Uint8Array): void {
     const reason: DropReason =
       error.kind === 'bad_ctrl' || error.kind === 'bad_check' || error.kind === 'bad_scb' ? error.kind : 'bad_length';
-    this.dropToNextSom(som, reason, error.message, false);
+    this.dropToNextSom(som, reason, error.message, false, header);
   }
 
   /** Drops from the front up to (not including) the next SOM candidate after `som`, or its MARK. */
-  private dropToNextSom(som: number, reason: DropReason, message: string, stale: boolean): void {
+  private dropToNextSom(som: number, reason: DropReason, message: string, stale: boolean, header?: Uint8Array): void {
     const b = this.buf;
     const next = b.indexOf(SOM, som + 1);
     let end: number;
     if (next < 0) end = b.length - (!stale && b[b.length - 1] === MARK && b.length - 1 > som ? 1 : 0);
     else end = b[next - 1] === MARK && next - 1 > som ? next - 1 : next;
-    this.drop(end, reason, message);
+    this.drop(end, reason, message, header);
   }
 
-  /** Removes n bytes from the front; merges with the previous drop event if the reason matches. */
-  private drop(n: number, reason: DropReason, message?: string): void {
+  /** Removes n bytes from the front; merges with the previous drop event if the reason matches (never an over-size header's). */
+  private drop(n: number, reason: DropReason, message?: string, header?: Uint8Array): void {
     const bytes = this.buf.slice(0, n);
     this.buf = this.buf.subarray(n);
+    if (header) {
+      this.events.push(message === undefined ? { type: 'dropped', bytes, reason, header } : { type: 'dropped', bytes, reason, message, header });
+      return;
+    }
     const last = this.events[this.events.length - 1];
-    if (last && last.type === 'dropped' && last.reason === reason) {
+    if (last && last.type === 'dropped' && last.reason === reason && !last.header) {
       const merged = new Uint8Array(last.bytes.length + bytes.length);
       merged.set(last.bytes);
       merged.set(bytes, last.bytes.length);

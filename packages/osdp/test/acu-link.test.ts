@@ -2,14 +2,14 @@
 // provisioning exchange against the PD model under random lost/corrupt/late frames and BUSY.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fromHex, toHex } from '../src/bytes.ts';
+import { concat, fromHex, toHex } from '../src/bytes.ts';
 import { AcuDriver, type AcuTraceEvent } from '../src/acu-driver.ts';
 import { acuInit, acuStep, nextSqn, wireTimeMs } from '../src/acu-link.ts';
 import type { AcuAction, AcuState } from '../src/acu-types.ts';
 import { osdp_BUSY } from '../src/codes.ts';
 import { buildFrame } from '../src/frame.ts';
 import { SCBK_D } from '../src/sc-crypto.ts';
-import { SimLine, corrupt, parsed, workedSession, workedSessionPd, type Fault } from './support/acu-sim.ts';
+import { SimLine, corrupt, parsed, stepHex, workedSession, workedSessionPd, type Fault } from './support/acu-sim.ts';
 
 const sendActs = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'send');
 const wakes = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
@@ -80,6 +80,69 @@ describe('acuStep (pure reducer)', () => {
     const t3 = acuStep(t2.state, { type: 'rx', bytes: ack.subarray(3), at: 25 });
     expect(results(t3.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'ACK' }, from: 1 } }]);
     expect(t3.state.nextSqn).toBe(1);
+  });
+});
+
+describe('acuStep: a reply buffered behind a false SOM (reference §2.1 resync, §1 inter-character timeout)', () => {
+  // 53 81 00 02 04 is a plausible reply header claiming 512 bytes: it swallows the real PDID.
+  const FALSE_SOM = fromHex('5381000204');
+  const PDID = fromHex(stepHex(2)); // reply to ID, address 1, SQN 0, CRC
+  const start = () => {
+    const t = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), { type: 'send', command: { kind: 'ID', reportType: 0 }, at: 0 });
+    return acuStep(t.state, { type: 'rx', bytes: concat(FALSE_SOM, PDID), at: 20 });
+  };
+
+  it('wakes when the partial frame goes stale, and then takes the reply (no new bytes needed)', () => {
+    const t = start();
+    expect(results(t.actions)).toEqual([]);
+    expect(wakes(t.actions)).toEqual([40]); // lastAt + interCharTimeoutMs, before the reply deadline
+    const early = acuStep(t.state, { type: 'tick', at: 39 });
+    expect(results(early.actions)).toEqual([]);
+    expect(wakes(early.actions)).toEqual([40]);
+    const r = acuStep(early.state, { type: 'tick', at: 60 });
+    expect(results(r.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'PDID', serial: 0x12345678 }, from: 1 } }]);
+    expect(r.state.nextSqn).toBe(1);
+  });
+
+  it('also takes it at the reply deadline instead of failing the try', () => {
+    const t = start();
+    const r = acuStep(t.state, { type: 'tick', at: 300 });
+    expect(results(r.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'PDID' } } }]);
+  });
+
+  it('a stale partial frame with nothing behind it still fails at the deadline', () => {
+    const t0 = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), { type: 'send', command: { kind: 'ID', reportType: 0 }, at: 0 });
+    const t1 = acuStep(t0.state, { type: 'rx', bytes: FALSE_SOM, at: 20 });
+    const t2 = acuStep(t1.state, { type: 'tick', at: 40 });
+    expect(results(t2.actions)).toEqual([]);
+    expect(wakes(t2.actions)).toEqual([t0.actions.flatMap((a) => (a.type === 'wake' ? [a.at] : []))[0]]);
+    const t3 = acuStep(t2.state, { type: 'tick', at: 300 });
+    expect(results(t3.actions)).toMatchObject([{ result: { ok: false, error: { kind: 'bad_reply', stage: 'command' } } }]);
+  });
+});
+
+describe('acuStep: key custody (reference §3.6)', () => {
+  const KEY = fromHex('00112233445566778899aabbccddeeff');
+
+  it('refuses osdp_KEYSET outside a secure session: bad_request, nothing on the wire, no key bytes in the reason', () => {
+    const s0 = acuInit({ address: 1 });
+    const requests = [
+      { type: 'send' as const, command: { kind: 'KEYSET' as const, keyType: 1, key: KEY }, at: 0 },
+      { type: 'send' as const, command: { kind: 'KEYSET' as const, keyType: 1, key: KEY }, secure: false, at: 0 },
+      { type: 'send' as const, command: { kind: 'KEYSET' as const, keyType: 1, key: KEY }, secure: true, at: 0 }, // no session
+      { type: 'send' as const, command: { kind: 'unknown' as const, code: 0x75, data: Uint8Array.from([1, 16, ...KEY]) }, at: 0 },
+    ];
+    for (const req of requests) {
+      const t = acuStep(s0, req);
+      expect(sendActs(t.actions)).toEqual([]);
+      const [r] = results(t.actions);
+      expect(r).toMatchObject({ result: { ok: false, error: { kind: 'bad_request', reason: expect.stringMatching(/KEYSET.*secure channel/) } } });
+      const error = (r as { result: { error: object } }).result.error;
+      expect(JSON.stringify(error)).not.toMatch(/00112233/i);
+      expect(Object.values(error).some((v) => v instanceof Uint8Array)).toBe(false);
+      expect(t.state.phase.name).toBe('idle');
+      expect(t.state.nextSqn).toBe(0);
+    }
   });
 });
 

@@ -92,9 +92,12 @@ describe('secure-channel failures (reference §5.8, §7)', () => {
     expect(line.pdOutputs).toContain('sc_dropped:plaintext');
   });
 
-  it('KEYSET outside the secure channel: NAK 0x06', async () => {
-    const { link } = setup();
-    expect(err(await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }))).toMatchObject({ kind: 'nak', code: 6, sessionDropped: false });
+  it('KEYSET outside the secure channel is refused by the link: the key never goes on the wire (§3.6)', async () => {
+    // (A PD that did receive one answers NAK 0x06: libosdp capture in pd.vectors.test.ts.)
+    const { line, link } = setup();
+    expect(err(await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }))).toMatchObject({ kind: 'bad_request' });
+    expect(err(await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true }))).toMatchObject({ kind: 'bad_request' });
+    expect(txs(line)).toEqual([]);
   });
 
   it('a restart (SQN 0) drops the session on both sides', async () => {
@@ -154,6 +157,36 @@ describe('interoperability pitfalls (reference §7)', () => {
     expect(e).toMatchObject({ kind: 'nak', code: 3, sessionDropped: false });
     expect(link.hasSession).toBe(true);
     ok(await link.send({ kind: 'POLL' }, { secure: true }));
+  });
+});
+
+describe('a reply behind a false SOM (reference §2.1 resync, §7 pitfall 13)', () => {
+  it('through the driver: the reply is taken at the first try once the false frame goes stale', async () => {
+    const { line, link } = setup();
+    // A stray 53 81 00 02 04 (a header claiming 512 bytes) lands just before the PD's answer.
+    line.fault = (n) => (n === 0 ? { reply: (r) => [Uint8Array.from([0x53, 0x81, 0x00, 0x02, 0x04, ...r[0]!])] } : undefined);
+    const r = ok(await link.send({ kind: 'ID', reportType: 0 }, { policy: { tries: 1 } }));
+    expect(r).toMatchObject({ reply: { kind: 'PDID' }, tries: 1 });
+    expect(txs(line)).toHaveLength(1);
+  });
+});
+
+describe('NAK 0x02 to a frame every PD takes (≤ 128 bytes): a header hit by noise', () => {
+  const nak02 = (sqn: 0 | 1 | 2 | 3) => buildFrame({ address: 1, reply: true, sqn, check: 'crc', code: 0x41, data: Uint8Array.of(0x02) });
+
+  it('the identical bytes go again and the real answer is taken', async () => {
+    const { line, link } = setup();
+    line.fault = (n) => (n === 0 ? { command: null, reply: () => [nak02(0)] } : undefined);
+    expect(ok(await link.send({ kind: 'ID', reportType: 0 }, { policy: { tries: 2 } }))).toMatchObject({ reply: { kind: 'PDID' }, tries: 2 });
+    const [a, b] = txs(line);
+    expect(HEX(b!.bytes)).toBe(HEX(a!.bytes));
+  });
+
+  it('a NAK 0x02 that persists is the answer once the tries are spent', async () => {
+    const { line, link } = setup();
+    line.fault = () => ({ command: null, reply: () => [nak02(0)] });
+    expect(err(await link.send({ kind: 'ID', reportType: 0 }, { policy: { tries: 3 } }))).toMatchObject({ kind: 'nak', code: 2 });
+    expect(txs(line)).toHaveLength(3);
   });
 });
 

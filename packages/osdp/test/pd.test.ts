@@ -166,6 +166,70 @@ describe('commands', () => {
   });
 });
 
+describe('receive limit (reference §1, §3.2): an over-size command is NAKed 0x02', () => {
+  const withFc10 = (size: number) => config({ pdcap: [...config().pdcap, { functionCode: 10, compliance: size & 0xff, numberOf: size >> 8 }] });
+  /** A command whose LEN is exactly `len`: unknown code 0x69 (NAK 0x03 once received whole) with zero data. */
+  const sized = (len: number, sqn: Sqn = 0, o: { address?: number; mark?: boolean; check?: 'crc' | 'checksum' } = {}): Bytes => {
+    const check = o.check ?? 'crc';
+    return buildFrame({ address: o.address ?? 1, reply: false, sqn, check, code: 0x69, data: new Uint8Array(len - 6 - (check === 'crc' ? 2 : 1)), mark: o.mark });
+  };
+
+  it('limit from PDCAP FC 10: LEN 64 is taken, LEN 65 draws NAK 0x02 with the header SQN, MARK mirrored', () => {
+    const h = new Harness(withFc10(64));
+    expect(nakCode(h.send(sized(64, 0))[0])).toBe(0x03); // within the limit: received whole, then unknown
+    const frames = h.send(sized(65, 1, { mark: true }));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ address: 1, reply: true, sqn: 1, check: 'crc', mark: true, code: 0x41, data: Uint8Array.of(0x02) });
+  });
+
+  it('answers at the header, before the rest of the frame arrives, and keeps its SQN state', () => {
+    const h = new Harness(withFc10(64));
+    expect(h.cmd(0, 0x60)[0]?.code).toBe(0x40);
+    const big = sized(200, 1);
+    const [nak] = h.send(big.subarray(0, 5));
+    expect(nakCode(nak)).toBe(0x02);
+    expect(nak!.sqn).toBe(1);
+    expect(h.send(big.subarray(5))).toEqual([]); // the body is only noise now
+    expect(h.cmd(1, 0x60)[0]?.code).toBe(0x40); // SQN 1 is still the expected next one
+  });
+
+  it('without FC 10 the limit is the spec maximum 1440; config.maxLength overrides both', () => {
+    const h = new Harness(config());
+    expect(h.send(sized(1440, 0).subarray(0, 5))).toEqual([]);
+    const p = new Harness(config());
+    expect(nakCode(p.send(sized(1441, 0).subarray(0, 5))[0])).toBe(0x02);
+    const m = new Harness({ ...withFc10(64), maxLength: 128 });
+    expect(m.send(sized(128, 0).subarray(0, 5))).toEqual([]);
+    expect(nakCode(new Harness({ ...withFc10(64), maxLength: 128 }).send(sized(129, 0).subarray(0, 5))[0])).toBe(0x02);
+  });
+
+  it('broadcast is NAKed from 0xFF; other addresses and reply headers are not answered', () => {
+    const b = new Harness(withFc10(64)).send(sized(100, 0, { address: 0x7f }));
+    expect(b[0]).toMatchObject({ address: 0x7f, code: 0x41, data: Uint8Array.of(0x02) });
+    expect(new Harness(withFc10(64)).send(sized(100, 0, { address: 2 }))).toEqual([]);
+    const reply = buildFrame({ address: 1, reply: true, sqn: 0, check: 'crc', code: 0x40, data: new Uint8Array(100) });
+    expect(new Harness(withFc10(64)).send(reply)).toEqual([]);
+  });
+});
+
+describe('tick: the line went quiet (reference §1 inter-character timeout, §2.1 resync)', () => {
+  it('a command buffered behind a false SOM is answered once the partial frame goes stale', () => {
+    const h = new Harness(config());
+    const poll = buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', code: 0x60, data: new Uint8Array(0) });
+    // 53 01 00 02 04: a plausible header claiming 512 bytes swallows the POLL.
+    expect(h.send(Uint8Array.from([0x53, 0x01, 0x00, 0x02, 0x04, ...poll]), 0)).toEqual([]);
+    let r = pdStep(h.state, { type: 'tick', at: 19 });
+    expect(r.outputs).toEqual([]);
+    r = pdStep(r.state, { type: 'tick', at: 20 });
+    const sent = r.outputs.filter((o) => o.type === 'send');
+    expect(sent).toHaveLength(1);
+    const f = parseFrame(sent[0]!.type === 'send' ? sent[0]!.bytes : new Uint8Array(0));
+    expect(f.ok && f.frame).toMatchObject({ address: 1, reply: true, sqn: 0, code: 0x40 });
+    expect(r.outputs).toContainEqual({ type: 'ignored', reason: 'timeout', bytes: 5 });
+    expect(r.state.rx.buf.length).toBe(0);
+  });
+});
+
 describe('secure channel', () => {
   it('with the PD SCBK (kk=01): handshake, secure POLL, encrypted COMSET reply', () => {
     const h = new Harness(config());

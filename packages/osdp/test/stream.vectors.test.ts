@@ -125,6 +125,44 @@ describe('inter-character timeout', () => {
   });
 });
 
+describe('expire(): the line went quiet (a read timed out, no new bytes)', () => {
+  it('drops a stale partial frame and yields the frames buffered behind its false SOM', () => {
+    const p = new FrameStreamParser();
+    expect(p.push(fromHex('53001400045380080006403bca'), 0)).toEqual([]);
+    expect(p.expire(19)).toEqual([]); // not yet: the frame may still complete
+    expect(p.pending).toBe(13);
+    const evs = p.expire(20);
+    expect(frames(evs)).toEqual(['5380080006403bca']);
+    expect(drops(evs)).toEqual([{ reason: 'timeout', hex: '5300140004' }]);
+    expect(p.pending).toBe(0);
+    expect(p.expire(100)).toEqual([]);
+  });
+
+  it('does nothing without timestamps or without buffered bytes', () => {
+    const p = new FrameStreamParser();
+    p.push(fromHex('5300140004'));
+    expect(p.expire(1000)).toEqual([]);
+    expect(new FrameStreamParser().expire(1000)).toEqual([]);
+  });
+});
+
+describe('over-size headers', () => {
+  it('report the header (MARK included) so a PD can answer NAK 0x02', () => {
+    const evs = new FrameStreamParser({ maxLength: 128 }).push(fromHex('ff53018100046000'));
+    expect(evs).toHaveLength(1);
+    expect(evs[0]).toMatchObject({ type: 'dropped', reason: 'bad_length' });
+    expect(evs[0]?.type === 'dropped' && evs[0].header && toHex(evs[0].header)).toBe('ff5301810004');
+  });
+
+  it('keep the whole header even when a LEN byte is 0x53, and only for LEN above the maximum', () => {
+    const [e] = new FrameStreamParser().push(fromHex('5301530604'));
+    expect(e?.type === 'dropped' && e.header && toHex(e.header)).toBe('5301530604');
+    const [short] = new FrameStreamParser().push(fromHex('5301030004'));
+    expect(short?.type === 'dropped' && short.reason).toBe('bad_length');
+    expect(short?.type === 'dropped' && short.header).toBeUndefined();
+  });
+});
+
 describe('direction filter', () => {
   const cmd = '53000800066089cc';
   const reply = '5380080006403bca';
