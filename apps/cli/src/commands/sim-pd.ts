@@ -2,7 +2,7 @@
 // the tool without hardware. Each applied COMSET and KEYSET is one JSON line on stderr; key bytes
 // appear only with --reveal-keys (this is the PD's side of the bus, a test fixture, not the host).
 import { fromHex, OSDP_BAUDS, toHex } from '@osprio/osdp';
-import { parseSimPdSpec, runSimPdServer, type SimPdServer, type SimPdOptions } from '@osprio/bus';
+import { parseSimPdSpec, runSimPdServer, type SimPdLiveEvent, type SimPdServer, type SimPdOptions } from '@osprio/bus';
 
 export interface SimPdCliOptions {
   listen: string;
@@ -60,26 +60,28 @@ export function simPdOptions(o: SimPdCliOptions): { host: string; port: number; 
 
 export async function startSimPd(o: SimPdCliOptions, emit: (line: string) => void, log: (line: string) => void): Promise<SimPdServer> {
   const opts = simPdOptions(o);
-  const server = await runSimPdServer({ listen: { host: opts.host, port: opts.port }, protocol: opts.protocol, pds: [opts.pd], seed: opts.seed, log });
-  const pd = server.pds[0]!;
-  let seen = 0;
-  // The PD model records what it applied; forward each COMSET/KEYSET once, as it happens.
-  const timer = setInterval(() => {
-    for (; seen < pd.events.length; seen++) {
-      const ev = pd.events[seen]!;
-      if (ev.type === 'comset_applied') emit(JSON.stringify({ event: 'comset', at: Math.round(ev.at), address: ev.address, baud: ev.baud }));
-      if (ev.type === 'keyset_applied') {
-        const rec: Record<string, unknown> = { event: 'keyset', at: Math.round(ev.at), address: pd.stored.address, installMode: pd.stored.installMode };
-        if (o.revealKeys && pd.stored.scbk) rec.scbk = toHex(pd.stored.scbk);
-        emit(JSON.stringify(rec));
-      }
+  // The listener may only read the PD once the server exists; it is set right below.
+  const ref: { server?: SimPdServer } = {};
+  // Told synchronously by the PD as it applies each command, with the exact key it stored.
+  const onEvent = (ev: SimPdLiveEvent) => {
+    if (ev.type === 'comset_applied') {
+      emit(JSON.stringify({ event: 'comset', at: Math.round(ev.at), address: ev.address, baud: ev.baud }));
+    } else if (ev.type === 'keyset_applied') {
+      const stored = ref.server?.pds[0]?.stored;
+      const rec: Record<string, unknown> = { event: 'keyset', at: Math.round(ev.at), address: stored?.address, installMode: stored?.installMode };
+      if (o.revealKeys) rec.scbk = toHex(ev.scbk);
+      emit(JSON.stringify(rec));
     }
-  }, 10);
-  const close = server.close.bind(server);
-  return Object.assign(Object.create(Object.getPrototypeOf(server)) as SimPdServer, server, {
-    close: async () => {
-      clearInterval(timer);
-      await close();
-    },
+  };
+  const server = await runSimPdServer({
+    listen: { host: opts.host, port: opts.port },
+    protocol: opts.protocol,
+    pds: [{ ...opts.pd, onEvent }],
+    seed: opts.seed,
+    // A stand-in reader may run for days: keep the last frames for diagnosis, not all of them.
+    traceLimit: 10_000,
+    log,
   });
+  ref.server = server;
+  return server;
 }
