@@ -84,6 +84,8 @@ function check(o: Out, name: string, good: boolean, bad: string): void {
 
 /** Splits every input into frames (each may hold several concatenated frames) and decodes them. */
 export function decodeCapture(inputs: readonly Bytes[], opts: CaptureOptions = {}): CaptureEntry[] {
+  // A caller's mistake, not a peer's: say so before any frame is read.
+  if (opts.scbk !== undefined && opts.scbk.length !== 16) throw new RangeError(`scbk must be 16 bytes, got ${opts.scbk.length}`);
   const st: Follow = { opts, scbk: opts.scbk };
   const out: CaptureEntry[] = [];
   for (const input of inputs) {
