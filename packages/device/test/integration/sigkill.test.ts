@@ -76,7 +76,6 @@ describe('SIGKILL during a 126-step run, restart on the same state dir', () => {
               expect(e.detail).toContain(stages.length ? `completed stages: ${stages.join(', ')}` : 'no stage had completed');
             }
             interrupted += boot.length;
-            if (process.env.SIGKILL_DEBUG) console.log(`scenario ${seed} boot ${cycle}: ${boot.length} interrupted, ${before.length - seen.length} stored edges unseen, detail: ${boot[0]?.detail ?? "-"}`);
           }
           if (cycle === kills) {
             c.close();
