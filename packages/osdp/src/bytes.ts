@@ -13,6 +13,11 @@ export class HexError extends Error {
   override name = 'HexError';
 }
 
+/** One byte as two lowercase hex digits (no prefix), for messages and displays. */
+export function hex2(n: number): string {
+  return (n & 0xff).toString(16).padStart(2, '0');
+}
+
 /** Parses hex text; tolerates whitespace, ':' / '-' separators and 0x prefixes, as technicians paste them. */
 export function fromHex(text: string): Bytes {
   const clean = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');

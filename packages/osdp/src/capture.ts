@@ -4,10 +4,12 @@
 // itself, so a whole provisioning exchange decodes from one --scbk (or none, for SCBK-D).
 // Pure: bytes in, descriptions out; bad input becomes an entry with a one-line reason.
 
-import { equalCt, toHex, type Bytes } from './bytes.ts';
-import { KEY_SCBK_D, NAK_CODES, PDCAP_FUNCTIONS, SCS_15, SCS_16, SCS_17, SCS_18, codeName } from './codes.ts';
+import { equalCt, hex2, toHex, type Bytes } from './bytes.ts';
+import {
+  KEY_SCBK_D, NAK_CODES, PDCAP_FUNCTIONS, SCS_15, SCS_16, SCS_17, SCS_18, codeName, osdp_CHLNG, osdp_KEYSET, osdp_NAK,
+} from './codes.ts';
 import { decodeCommand, type Command } from './commands.ts';
-import { macInputOf, type Frame } from './frame.ts';
+import { BROADCAST, macInputOf, type Frame } from './frame.ts';
 import { decodeReply, type Reply } from './replies.ts';
 import {
   SCBK_D,
@@ -118,7 +120,7 @@ function reasonText(reason: string): string {
 
 function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
   const dir = frame.reply ? 'PD→CP' : 'CP→PD';
-  const addr = frame.address === 0x7f ? (frame.reply ? '0xFF (broadcast reply)' : '0x7F (broadcast)') : `0x${frame.address.toString(16).padStart(2, '0')}`;
+  const addr = frame.address === BROADCAST ? (frame.reply ? '0xFF (broadcast reply)' : '0x7F (broadcast)') : `0x${hex2(frame.address)}`;
   const name = codeName(frame.code, frame.reply);
   const o: Out = { fields: [], problems: [] };
   const fields = o.fields;
@@ -131,10 +133,10 @@ function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
   );
   if (frame.mark) fields.push({ name: 'mark', value: '0xFF' });
   if (frame.scb) fields.push({ name: 'scb', value: `SCS_${frame.scb.type.toString(16)} ${hex(frame.scb.data)}`.trim() });
-  fields.push({ name: 'code', value: `0x${frame.code.toString(16).padStart(2, '0')} ${name}` });
+  fields.push({ name: 'code', value: `0x${hex2(frame.code)} ${name}` });
   if (frame.mac) fields.push({ name: 'mac', value: hex(frame.mac) });
 
-  if (!frame.reply && frame.sqn === 0 && frame.code !== 0x76) st.session = undefined; // SQN 0 restarts the link and drops SC
+  if (!frame.reply && frame.sqn === 0 && frame.code !== osdp_CHLNG) st.session = undefined; // SQN 0 restarts the link and drops SC
   const payload = secured(st, frame, o);
   if (payload) {
     if (frame.reply) replyFields(st, frame, decodeReply(frame.code, payload), o);
@@ -151,7 +153,7 @@ function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
 /** A plaintext osdp_KEYSET carries the key in clear: blank its DATA in the hex unless revealed. */
 function hideKeyset(frame: Frame, wire: Bytes, reveal: boolean): string {
   const text = hex(wire);
-  if (reveal || frame.reply || frame.code !== 0x75 || frame.scb || frame.data.length <= 2) return text;
+  if (reveal || frame.reply || frame.code !== osdp_KEYSET || frame.scb || frame.data.length <= 2) return text;
   // DATA is key type, key length, key: keep the first two, blank the key.
   const dataEnd = wire.length - (frame.check === 'crc' ? 2 : 1);
   const keyStart = dataEnd - frame.data.length + 2;
@@ -164,7 +166,7 @@ function secured(st: Follow, frame: Frame, o: Out): Bytes | undefined {
   const type = frame.scb?.type;
   if (type === undefined || type < SCS_15 || type > SCS_18) {
     // A plaintext NAK during a session means the PD dropped it (reference §3.2).
-    if (frame.reply && frame.code === 0x41 && st.session) st.session = undefined;
+    if (frame.reply && frame.code === osdp_NAK && st.session) st.session = undefined;
     return frame.data;
   }
   const s = st.session;
@@ -188,7 +190,7 @@ function secured(st: Follow, frame: Frame, o: Out): Bytes | undefined {
     o.problems.push('decryption failed: bad padding (wrong key or corrupted payload)');
     return undefined;
   }
-  fields.push({ name: 'plaintext', value: command && frame.code === 0x75 && !st.opts.revealKeys ? '(osdp_KEYSET payload hidden)' : hex(dec.data) });
+  fields.push({ name: 'plaintext', value: command && frame.code === osdp_KEYSET && !st.opts.revealKeys ? '(osdp_KEYSET payload hidden)' : hex(dec.data) });
   return dec.data;
 }
 
@@ -203,7 +205,7 @@ function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeComm
   switch (c.kind) {
     case 'ID':
     case 'CAP':
-      fields.push({ name: 'report type', value: `0x${c.reportType.toString(16).padStart(2, '0')}` });
+      fields.push({ name: 'report type', value: `0x${hex2(c.reportType)}` });
       break;
     case 'COMSET':
       fields.push({ name: 'new address', value: String(c.address) }, { name: 'new baud', value: String(c.baud) });
@@ -259,7 +261,7 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
       break;
     case 'NAK': {
       const info = NAK_CODES[p.errorCode];
-      fields.push({ name: 'error code', value: `0x${p.errorCode.toString(16).padStart(2, '0')} ${info ? info.name : 'unknown'}` });
+      fields.push({ name: 'error code', value: `0x${hex2(p.errorCode)} ${info ? info.name : 'unknown'}` });
       if (p.detail.length) fields.push({ name: 'detail', value: hex(p.detail) });
       st.pendingKey = undefined;
       break;

@@ -1,4 +1,5 @@
 // Code tables named after the OSDP spec (reference §3.1, §3.2, §3.4, §5.1, §1).
+import { hex2 } from './bytes.ts';
 
 // Commands (CP → PD)
 export const osdp_POLL = 0x60;
@@ -53,7 +54,7 @@ export const REPLY_NAMES: Readonly<Record<number, string>> = {
 /** A printable name for a code, e.g. for logs: 'osdp_POLL' or 'reply 0x4a'. */
 export function codeName(code: number, reply: boolean): string {
   const name = (reply ? REPLY_NAMES : COMMAND_NAMES)[code];
-  return name ?? `${reply ? 'reply' : 'command'} 0x${code.toString(16).padStart(2, '0')}`;
+  return name ?? `${reply ? 'reply' : 'command'} 0x${hex2(code)}`;
 }
 
 // Security Control Block types (reference §5.1)
@@ -113,7 +114,7 @@ export const NAK_CODES: Readonly<Record<number, NakCodeInfo>> = {
 
 /** Name and meaning of any NAK code, known or not. */
 export function nakInfo(code: number): NakCodeInfo {
-  return NAK_CODES[code] ?? { name: `0x${code.toString(16).padStart(2, '0')}`, meaning: 'unknown NAK code' };
+  return NAK_CODES[code] ?? { name: `0x${hex2(code)}`, meaning: 'unknown NAK code' };
 }
 
 // PDCAP function codes (reference §3.4)

@@ -4,6 +4,7 @@
 // about sessions, keys or payload meaning. Parsing never throws; building throws only on
 // programmer errors (out-of-range fields), never on anything a peer sent.
 
+import { hex2 } from './bytes.ts';
 import { checksum8, crc16 } from './crc.ts';
 
 export type Sqn = 0 | 1 | 2 | 3;
@@ -163,10 +164,10 @@ export function checkHeader(
   maxLen = 0xffff,
 ): { ok: true; len: number; check: CheckMode } | { ok: false; error: FrameError } {
   if (b.length - o < HEADER_LEN) return fail('too_short', `need ${HEADER_LEN} header bytes, have ${b.length - o}`);
-  if (b[o] !== SOM) return fail('bad_som', `expected SOM 0x53, got 0x${b[o]!.toString(16).padStart(2, '0')}`);
+  if (b[o] !== SOM) return fail('bad_som', `expected SOM 0x53, got 0x${hex2(b[o]!)}`);
   const len = b[o + 2]! | (b[o + 3]! << 8);
   const ctrl = b[o + 4]!;
-  if (ctrl & 0xf0) return fail('bad_ctrl', `CTRL bits 4–7 must be 0, got 0x${ctrl.toString(16).padStart(2, '0')}`);
+  if (ctrl & 0xf0) return fail('bad_ctrl', `CTRL bits 4–7 must be 0, got 0x${hex2(ctrl)}`);
   const check: CheckMode = ctrl & CTRL_CRC ? 'crc' : 'checksum';
   const min = minFrameLength(check) + (ctrl & CTRL_SCB ? 2 : 0);
   if (len < min) return fail('bad_length', `LEN ${len} is below the minimum ${min}`);

@@ -10,7 +10,7 @@
 // Address, SQN, check mode and MARK are the link's business; the handshake functions return only
 // the SC-specific parts of a frame (ScMessage). Key material never appears in an error.
 
-import { concat, equalCt, type Bytes } from './bytes.ts';
+import { concat, equalCt, hex2, type Bytes } from './bytes.ts';
 import {
   type KEY_SCBK,
   type KEY_SCBK_D,
@@ -314,8 +314,4 @@ export function pdUnwrapCommand(
 /** Secures a reply to the command just unwrapped: SCS_18 if it has data, else SCS_16. */
 export function pdWrapReply(session: ScSession, f: PlainFrameFields): { bytes: Uint8Array; session: ScSession } {
   return wrap(session, f, true);
-}
-
-function hex2(n: number): string {
-  return n.toString(16).padStart(2, '0');
 }

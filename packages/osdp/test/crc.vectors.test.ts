@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { libosdpCaptures, osdpVectors } from '../../../test-support/shared.ts';
-import { fromHex } from '../src/bytes.ts';
+import { fromHex, hex2 } from '../src/bytes.ts';
 import { checksum8, crc16 } from '../src/crc.ts';
 
-const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 const crcWire = (n: number): string => hex2(n & 0xff) + hex2(n >>> 8);
 
 describe('crc16 (CRC-16/AUG-CCITT)', () => {

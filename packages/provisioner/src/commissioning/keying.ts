@@ -1,11 +1,12 @@
 // install_session → keyset → key_verify → verify → capabilities: key the PD with this step's SCBK
 // and prove it. Handshakes always start a new link (SQN 0, guarantee 5).
+import { hex2 } from '@osprio/osdp';
 import type { Op, OpResult } from './ops.ts';
 import {
   MAX_RECOVERIES, command, enter, exchangePolicy, fail, go, handshake, newLink, pass, patientPolicy, succeed,
   type Ctx, type Phase, type Resume, type Transition,
 } from './context.ts';
-import { firstUnmetCapability, hex2, nakText, scFailureText, scOutcome, stageText, where } from './text.ts';
+import { firstUnmetCapability, nakText, scFailureText, scOutcome, stageText, where } from './text.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
 

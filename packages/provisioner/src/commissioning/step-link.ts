@@ -4,11 +4,10 @@
 // requests/results; key bytes pass through, never into a result.
 import type { Bus } from '@osprio/bus';
 import {
-  BROADCAST,
+  BROADCAST, hex2,
   AcuDriver, toHex, wireTimeMs, type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply,
 } from '@osprio/osdp';
 import type { AwaitedOp, KeyRef, OpResult, PdReply } from './ops.ts';
-import { hex2 } from './text.ts';
 
 export type CommandOp = Extract<AwaitedOp, { op: 'command' }>;
 export type HandshakeOp = Extract<AwaitedOp, { op: 'handshake' }>;

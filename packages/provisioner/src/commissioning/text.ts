@@ -1,5 +1,6 @@
 // Short notes a technician can act on. Nothing here ever sees key material: callers pass only
 // addresses, bauds, codes and stage names.
+import { hex2 } from '@osprio/osdp';
 import type { Stage } from '../stages.ts';
 import type { ExpectedCapability } from '../profile.ts';
 import type { PdCapabilityEntry } from './ops.ts';
@@ -16,9 +17,6 @@ const NAK_NAMES: Record<number, string> = {
   0x09: 'unable to process command record',
 };
 
-export function hex2(n: number): string {
-  return n.toString(16).padStart(2, '0');
-}
 
 export function nakText(code: number): string {
   const name = NAK_NAMES[code];
