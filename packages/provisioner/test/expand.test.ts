@@ -1,20 +1,15 @@
 // Expansion of a profile into its per-PD step list.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { Prng } from '@osprio/bus';
 import { ExpandError, expandProfile, stepOptionsOf } from '../src/expand.ts';
 import { InvalidProfileError } from '../src/profile-schema.ts';
 import { baseProfile, rngArb, validProfileArb } from './profile-arbitrary.ts';
 
-/** A small deterministic PRNG for the tests (mulberry32). */
+/** A seeded source of floats in [0, 1) (the bus package's PRNG), so a failing run can be replayed. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.float();
 }
 
 describe('expandProfile', () => {

@@ -1,5 +1,6 @@
 // Shared by the crash child and its checker: the ops, and the deterministic test seeds (never printed).
 
+import { Prng } from '@osprio/bus';
 import type { Verb } from '@osprio/link';
 
 export type CrashOp =
@@ -9,16 +10,10 @@ export type CrashOp =
   | { t: 'delete'; slot: number }
   | { t: 'verb'; slot: number; step: number; verb: Verb };
 
-/** mulberry32: a small seeded PRNG so a failing run can be replayed. */
+/** A seeded source of floats in [0, 1) (the bus package's PRNG), so a failing run can be replayed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.float();
 }
 
 export function crashSeed(slot: number, gen: number): Uint8Array {
