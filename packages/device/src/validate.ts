@@ -2,13 +2,10 @@
 
 import type { StepTarget } from '@osprio/link';
 import { OSDP_BAUDS } from '@osprio/osdp';
-import { formatProblems, MAX_PD_ADDRESS, validateProfile } from '@osprio/provisioner';
-import type { StepOptions } from '@osprio/provisioner';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { formatProblems, isUuid, MAX_PD_ADDRESS, validateProfile, validateStepOptions } from '@osprio/provisioner';
 
 export function checkSessionId(id: unknown): string | null {
-  return typeof id === 'string' && UUID.test(id) ? null : 'sessionId must be a UUID';
+  return isUuid(id) ? null : 'sessionId must be a UUID';
 }
 
 export function checkSeed(seed: unknown): string | null {
@@ -25,16 +22,10 @@ export function checkBaud(b: unknown): string | null {
   return (OSDP_BAUDS as readonly number[]).includes(b as number) ? null : `baud must be one of ${OSDP_BAUDS.join(', ')}`;
 }
 
+/** A quick-step's options obey the same rules as a profile's fields (the provisioner's validation). */
 export function checkOptions(o: unknown): string | null {
-  if (typeof o !== 'object' || o === null) return 'options missing';
-  const x = o as StepOptions;
-  if (!isInt(x.timeoutMs, 0, 3_600_000)) return 'timeoutMs must be 0..3600000';
-  if (typeof x.autoVerify !== 'boolean') return 'autoVerify must be a boolean';
-  if (!Array.isArray(x.expectedCapabilities)) return 'expectedCapabilities must be a list';
-  for (const c of x.expectedCapabilities) {
-    if (!c || !isInt(c.functionCode, 0, 255) || !isInt(c.minCompliance, 0, 255) || !isInt(c.minCount, 0, 65535)) return 'bad expected capability';
-  }
-  return null;
+  const v = validateStepOptions(o);
+  return v.ok ? null : `invalid step options: ${formatProblems(v.problems.slice(0, 1))}`;
 }
 
 /** The header must be a valid profile (the provisioner's own validation) that fits a slot. */

@@ -22,6 +22,12 @@ describe('live quick-step queue', () => {
     expect(d.quickStep(5, 19200, OPTIONS)).toEqual({ ok: true, stepIndex: 1 });
     expect(d.quickStep(127, 9600, OPTIONS)).toMatchObject({ ok: false, code: 'bad_request' });
     expect(d.quickStep(1, 9600, { ...OPTIONS, timeoutMs: -1 })).toMatchObject({ ok: false, code: 'bad_request' });
+    // A quick-step's options obey the profile's rules, with the profile's messages.
+    expect(d.quickStep(1, 9600, { ...OPTIONS, timeoutMs: 3_000_000 })).toMatchObject({ ok: false, code: 'bad_request', reason: expect.stringMatching(/timeoutMs: .*10 minutes/) });
+    const cap = { functionCode: 0, minCompliance: 1, minCount: 1 };
+    expect(d.quickStep(1, 9600, { ...OPTIONS, expectedCapabilities: [cap] })).toMatchObject({ ok: false, reason: expect.stringMatching(/not an OSDP PDCAP function code/) });
+    const twice = [{ ...cap, functionCode: 9 }, { ...cap, functionCode: 9 }];
+    expect(d.quickStep(1, 9600, { ...OPTIONS, expectedCapabilities: twice })).toMatchObject({ ok: false, reason: expect.stringMatching(/one entry per function code/) });
     await flush();
     expect(m.calls[0]!.job).toMatchObject({ queue: { live: SESSION2 }, stepIndex: 0, address: 5, baud: 9600, sessionId: SESSION2, options: { timeoutMs: 2000 } });
     expect(m.calls[0]!.job.seed).toEqual(SEED);

@@ -17,6 +17,7 @@ import {
   type AddressStrategy,
   type ExpectedCapability,
   type Profile,
+  type StepOptions,
 } from './profile.ts';
 import {
   capProblems,
@@ -193,6 +194,28 @@ function checkList(input: unknown, path: string, max: number, noun: string, prob
   return { ok, value: out };
 }
 
+/** The expected-capabilities list of a profile or a step: each entry valid, one entry per function code. */
+function checkCapabilities(input: unknown, path: string, problems: ProfileProblem[]): { ok: boolean; value?: unknown } {
+  const r = checkList(input, path, MAX_CAPABILITIES, 'capabilities', problems, (c, cp) => {
+    if (!isRecord(c)) {
+      problems.push({ path: cp, message: `expected an object { functionCode, minCompliance, minCount }, got ${describe(c)}` });
+      return undefined;
+    }
+    const before = problems.length;
+    const w = walkObject(c, cp, CAPABILITY_SPECS, problems);
+    if (problems.length !== before) return undefined;
+    return { functionCode: w.valid.get('functionCode'), minCompliance: w.valid.get('minCompliance'), minCount: w.valid.get('minCount') };
+  });
+  const firstAt = new Map<number, number>();
+  ((r.value as (ExpectedCapability | undefined)[] | undefined) ?? []).forEach((c, i) => {
+    if (c === undefined) return;
+    const prev = firstAt.get(c.functionCode);
+    if (prev === undefined) firstAt.set(c.functionCode, i);
+    else problems.push({ path: childPath(childPath(path, i), 'functionCode'), message: `function code ${c.functionCode} is already listed at ${childPath(path, prev)}; keep one entry per function code` });
+  });
+  return r;
+}
+
 /** Validates anything (parsed JSON, a form's state) as a Profile, reporting every problem. */
 export function validateProfile(input: unknown): ProfileValidation {
   if (!isRecord(input)) {
@@ -224,16 +247,7 @@ export function validateProfile(input: unknown): ProfileValidation {
         return r;
       },
       expectedCapabilities: (x, p) => {
-        const r = checkList(x, p, MAX_CAPABILITIES, 'capabilities', problems, (c, cp) => {
-          if (!isRecord(c)) {
-            problems.push({ path: cp, message: `expected an object { functionCode, minCompliance, minCount }, got ${describe(c)}` });
-            return undefined;
-          }
-          const before = problems.length;
-          const w = walkObject(c, cp, CAPABILITY_SPECS, problems);
-          if (problems.length !== before) return undefined;
-          return { functionCode: w.valid.get('functionCode'), minCompliance: w.valid.get('minCompliance'), minCount: w.valid.get('minCount') };
-        });
+        const r = checkCapabilities(x, p, problems);
         if (r.value !== undefined) capList = r.value as (ExpectedCapability | undefined)[];
         return r;
       },
@@ -279,16 +293,6 @@ export function validateProfile(input: unknown): ProfileValidation {
     }
   }
 
-  if (capList !== undefined) {
-    const firstAt = new Map<number, number>();
-    capList.forEach((c, i) => {
-      if (c === undefined) return;
-      const prev = firstAt.get(c.functionCode);
-      if (prev === undefined) firstAt.set(c.functionCode, i);
-      else problems.push({ path: childPath(childPath('expectedCapabilities', i), 'functionCode'), message: `function code ${c.functionCode} is already listed at expectedCapabilities[${prev}]; keep one entry per function code` });
-    });
-  }
-
   if (problems.length > 0) return { ok: false, problems: capProblems(inFieldOrder(problems)) };
 
   const profile: Profile = {
@@ -304,6 +308,32 @@ export function validateProfile(input: unknown): ProfileValidation {
     autoVerify: valid.get('autoVerify') as boolean,
   };
   return { ok: true, profile };
+}
+
+export type StepOptionsValidation = { ok: true; options: StepOptions } | { ok: false; problems: ProfileProblem[] };
+
+/** The options of one step (a live quick-step's), under exactly the rules of a profile's fields. */
+export function validateStepOptions(input: unknown): StepOptionsValidation {
+  if (!isRecord(input)) {
+    return { ok: false, problems: [{ path: '', message: `expected step options { timeoutMs, autoVerify, expectedCapabilities }, got ${describe(input)}` }] };
+  }
+  const problems: ProfileProblem[] = [];
+  const walk = walkObject(
+    input,
+    '',
+    { timeoutMs: { schema: TimeoutMsSchema, fallback: 0 }, autoVerify: { schema: AutoVerifySchema, fallback: false } },
+    problems,
+    { expectedCapabilities: (x, p) => checkCapabilities(x, p, problems) },
+  );
+  if (problems.length > 0) return { ok: false, problems: capProblems(problems) };
+  return {
+    ok: true,
+    options: {
+      timeoutMs: walk.valid.get('timeoutMs') as number,
+      autoVerify: walk.valid.get('autoVerify') as boolean,
+      expectedCapabilities: (walk.valid.get('expectedCapabilities') as ExpectedCapability[]).map((c) => ({ ...c })),
+    },
+  };
 }
 
 const FIELD_ORDER: readonly (keyof Profile)[] = ['name', 'deviceCount', 'addressStrategy', 'startAddress', 'manualAddresses', 'baud', 'expectedCapabilities', 'timeoutMs', 'autoVerify'];

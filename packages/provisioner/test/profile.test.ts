@@ -1,7 +1,7 @@
 // Profile validation: every problem at once, each with a path and an actionable message.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatProblems, InvalidProfileError, validateProfile, assertValidProfile, type ProfileProblem } from '../src/profile-schema.ts';
+import { formatProblems, InvalidProfileError, validateProfile, validateStepOptions, assertValidProfile, type ProfileProblem } from '../src/profile-schema.ts';
 import { MAX_PROBLEMS } from '../src/problems.ts';
 import { baseProfile, validProfileArb } from './profile-arbitrary.ts';
 
@@ -323,5 +323,20 @@ describe('validateProfile never throws', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('validateStepOptions (a live quick-step\'s options)', () => {
+  it('applies the profile\'s field rules and reports every problem at once', () => {
+    const r = validateStepOptions({ timeoutMs: -5, autoVerify: 'yes', expectedCapabilities: [{ functionCode: 17 }, { functionCode: 4 }, { functionCode: 4 }], seed: 'x' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const paths = r.problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['timeoutMs', 'autoVerify', 'expectedCapabilities[0].functionCode', 'expectedCapabilities[2].functionCode', 'seed']));
+    expect(r.problems.find((p) => p.path === 'seed')!.message).toMatch(/key material/);
+  });
+  it('fills the same defaults as a profile', () => {
+    expect(validateStepOptions({})).toEqual({ ok: true, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] } });
+    expect(validateStepOptions(null).ok).toBe(false);
   });
 });
