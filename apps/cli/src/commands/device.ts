@@ -6,6 +6,7 @@
 import { FAULT_SPEC_HELP, FaultSpecError, defaultStateDir, parseFaultSpec, parseSpeed, startEmulator } from '@osprio/device/emulator';
 import type { Emulator, EmulatorModel } from '@osprio/device/emulator';
 import type { FaultPlan } from '@osprio/device/emulator';
+import { parseLoopbackListen } from '../listen.ts';
 
 export interface DeviceCommandOptions {
   sim?: boolean;
@@ -68,9 +69,11 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
   if (model === 'mini' && modes !== 'quick-step') throw new UsageError('--model mini has no slots: --modes slots or both needs --model pro');
   let port = 0;
   if (o.listen !== undefined) {
-    const m = /^(127\.0\.0\.1|localhost)?:(\d{1,5})$/.exec(o.listen.trim());
-    if (!m) throw new UsageError('--listen must be 127.0.0.1:<port> (the emulator listens on loopback only)');
-    port = int(m[2]!, '--listen port', 0, 65535);
+    try {
+      port = parseLoopbackListen(o.listen).port;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
   }
   const pds = o.pds === undefined ? 126 : int(o.pds, '--pds', 0, 126);
   let faults: FaultPlan;

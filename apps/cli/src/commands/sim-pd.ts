@@ -2,6 +2,7 @@
 // the tool without hardware. Each applied COMSET and KEYSET is one JSON line on stderr; key bytes
 // appear only with --reveal-keys (this is the PD's side of the bus, a test fixture, not the host).
 import { fromHex, OSDP_BAUDS, toHex } from '@osprio/osdp';
+import { parseLoopbackListen } from '../listen.ts';
 import { parseSimPdSpec, runSimPdServer, type SimPdLiveEvent, type SimPdServer, type SimPdOptions } from '@osprio/bus';
 
 export interface SimPdCliOptions {
@@ -20,10 +21,12 @@ export class SimPdUsageError extends Error {}
 
 /** Turns flags into server options; throws SimPdUsageError with a one-line reason. */
 export function simPdOptions(o: SimPdCliOptions): { host: string; port: number; pd: SimPdOptions; protocol: 'raw' | 'rfc2217'; seed: number } {
-  const m = /^([\d.]+|localhost|\[::1\]):(\d{1,5})$/.exec(o.listen.trim());
-  if (!m || Number(m[2]) > 65535) throw new SimPdUsageError(`--listen must be HOST:PORT on loopback, e.g. 127.0.0.1:4001 (got "${o.listen}")`);
-  const host = m[1] === '[::1]' ? '::1' : m[1]!;
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new SimPdUsageError(`--listen: the simulated PD serves loopback only (127.0.0.1), not ${host}`);
+  let listen: { host: string; port: number };
+  try {
+    listen = parseLoopbackListen(o.listen);
+  } catch (e) {
+    throw new SimPdUsageError((e as Error).message);
+  }
   const parts: string[] = [];
   if (o.address !== undefined) parts.push(`address=${o.address}`);
   if (o.baud !== undefined) {
@@ -55,7 +58,7 @@ export function simPdOptions(o: SimPdCliOptions): { host: string; port: number; 
   }
   // A PD with no key is factory-fresh and so in install mode; a keyed one only when asked.
   spec.config.installMode = o.installMode === true || o.scbk === undefined;
-  return { host, port: Number(m[2]), pd: spec, protocol: o.rfc2217 ? 'rfc2217' : 'raw', seed: Number(o.seed ?? 1) };
+  return { host: listen.host, port: listen.port, pd: spec, protocol: o.rfc2217 ? 'rfc2217' : 'raw', seed: Number(o.seed ?? 1) };
 }
 
 export async function startSimPd(o: SimPdCliOptions, emit: (line: string) => void, log: (line: string) => void): Promise<SimPdServer> {
