@@ -2,7 +2,7 @@
 // place a slot changes: the live store and the loader replay the same records, so what is reopened
 // from flash is exactly what was acknowledged.
 
-import { countSteps, type ProgressEdge, type SlotDetail, type SlotState, type SlotSummary, type StepRecord, type StepTarget } from '@osprio/link';
+import { countSteps, stepProgress, type ProgressEdge, type SlotDetail, type SlotState, type SlotSummary, type StepRecord, type StepTarget } from '@osprio/link';
 import { isTerminal, STAGES } from '@osprio/provisioner';
 import type { Profile, Stage } from '@osprio/provisioner';
 import { fromHex, toHex, wipe } from '@osprio/osdp';
@@ -141,7 +141,7 @@ export function slotState(slot: SlotData): SlotState {
 }
 
 export function toRecord(s: StepRuntime): StepRecord {
-  return { index: s.index, address: s.address, baud: s.baud, state: s.state, attempts: s.attempts, outcome: s.outcome, detail: s.detail, stage: s.stage, stageStatus: s.stageStatus };
+  return { index: s.index, address: s.address, baud: s.baud, ...stepProgress(s) };
 }
 
 export function summarize(slot: SlotData): SlotSummary {

@@ -3,7 +3,7 @@
 // row, and an edge at or below the last applied sequence number is ignored (a replay after a
 // reconnect must never apply an edge twice).
 
-import type { ProgressEdge, SlotDetail, StepRecord } from '@osprio/link';
+import { stepProgress, type ProgressEdge, type SlotDetail, type StepRecord } from '@osprio/link';
 
 export interface QueueView {
   steps: StepRecord[];
@@ -35,15 +35,7 @@ export function queueReducer(view: QueueView, action: QueueAction): QueueView {
         return { ...view, needsRead: true, lastSeq: e.seq };
       }
       const steps = view.steps.slice();
-      steps[i] = {
-        ...steps[i]!,
-        state: e.state,
-        attempts: e.attempts,
-        outcome: e.outcome,
-        detail: e.detail,
-        stage: e.stage,
-        stageStatus: e.stageStatus,
-      };
+      steps[i] = { ...steps[i]!, ...stepProgress(e) };
       return { steps, lastSeq: e.seq, needsRead: view.needsRead };
     }
   }

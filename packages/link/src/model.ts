@@ -30,7 +30,8 @@ export interface StepTarget {
   baud: number;
 }
 
-export interface StepRecord extends StepTarget {
+/** Where a step stands: what a slot read shows per row and what every edge carries. */
+export interface StepProgress {
   state: StepState;
   attempts: number;
   outcome: Outcome | null;
@@ -38,6 +39,13 @@ export interface StepRecord extends StepTarget {
   stage: StageOrQueued | null;
   stageStatus: StageStatus | null;
 }
+
+/** The progress part of a record or an edge (a copy). */
+export function stepProgress(x: StepProgress): StepProgress {
+  return { state: x.state, attempts: x.attempts, outcome: x.outcome, detail: x.detail, stage: x.stage, stageStatus: x.stageStatus };
+}
+
+export interface StepRecord extends StepTarget, StepProgress {}
 
 export interface SlotCounters {
   total: number;
@@ -80,17 +88,11 @@ export interface SlotDetail extends SlotSummary {
 export type QueueRef = { slot: number } | { live: string };
 
 /** One change of a step's state, outcome or stage milestone. */
-export interface ProgressEdge {
+export interface ProgressEdge extends StepProgress {
   queue: QueueRef;
   /** Per-queue sequence number; starts at 1 and only grows (0 = "nothing yet" in lastSeq/sinceSeq). */
   seq: number;
   stepIndex: number;
-  state: StepState;
-  attempts: number;
-  outcome: Outcome | null;
-  detail: string;
-  stage: StageOrQueued | null;
-  stageStatus: StageStatus | null;
   /** Device timestamp, ms since the epoch. */
   at: number;
 }

@@ -47,14 +47,8 @@ export interface FrameFields {
   mark?: boolean;
 }
 
-export interface Frame {
-  address: number;
-  reply: boolean;
-  sqn: Sqn;
-  check: CheckMode;
-  scb?: Scb;
-  code: number;
-  data: Uint8Array;
+/** A parsed frame: the fields it was built from, plus what parsing learned. */
+export interface Frame extends Omit<FrameFields, 'mark'> {
   mark: boolean;
   /**
    * The 4 MAC bytes on the wire: present iff the SCB type is SCS_15..18 and the frame has room for
