@@ -78,6 +78,29 @@ describe('osprio provision', () => {
     expect(out.join('\n')).toMatch(/acknowledged the new key but it was not proven; the key is saved in .*UNVERIFIED/);
   });
 
+  it('a capability mismatch after a proven key says the key landed and was verified, and names the file for that', async () => {
+    const { pd, out, io } = rig();
+    const file = join(dir, 'k.csv');
+    expect(await runProvision(base({ address: '6', baud: '9600', export: file, expectCap: ['4:1:1'] }), io)).toBe(1);
+    const printed = out.join('\n');
+    expect(printed).toMatch(/^FAILED: capability_mismatch — /m);
+    expect(printed).not.toMatch(/not proven|UNVERIFIED/);
+    expect(printed).toMatch(/key landed and was verified.*only the capability check failed/);
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(join(dir, 'k.UNVERIFIED.csv'))).toBe(false);
+    const saved = join(dir, 'k.CAPABILITY-MISMATCH.csv');
+    expect(printed).toContain(saved);
+    expect(readFileSync(saved, 'utf8').trim().split('\n')).toEqual(['pd_address,baudrate,scbk', `6,9600,${toHex(pd.stored.scbk!)}`]);
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+  });
+
+  it('--json marks a capability-mismatch export as verified', async () => {
+    const { out, io } = rig();
+    const file = join(dir, 'k.json');
+    expect(await runProvision(base({ address: '6', baud: '9600', export: file, expectCap: ['4:1:1'], json: true }), io)).toBe(1);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ outcome: 'capability_mismatch', export: join(dir, 'k.CAPABILITY-MISMATCH.json'), exportVerified: true });
+  });
+
   it('insists on --export or an explicit --discard-key, and validates like the profile form', async () => {
     const { err, io } = rig();
     expect(await runProvision(base(), io)).toBe(2);

@@ -92,6 +92,9 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
   // process is the only place that key exists, so it is never thrown away: a step that did not end
   // `ok` after that point leaves an export marked unverified beside the requested file.
   const keyed = result.outcome === 'ok' || result.completed.includes('keyset');
+  // key_verify done: a fresh secure channel opened with the new key, so the key is proven even if a
+  // later check (auto-verify, capabilities) failed. The file is named for that, not UNVERIFIED.
+  const proven = result.completed.includes('key_verify');
   let exported: string | undefined;
   let unverified = false;
   if (keyed && file && exportPath) {
@@ -106,8 +109,8 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
       exported = exportPath;
     } else {
       await discard(file, exportPath);
-      exported = await writeNew(unverifiedPath(exportPath), text);
-      unverified = true;
+      exported = await writeNew(markedPath(exportPath, proven ? result.outcome.toUpperCase().replace(/_/g, '-') : 'UNVERIFIED'), text);
+      unverified = !proven;
     }
   } else {
     await discard(file, exportPath);
@@ -118,8 +121,10 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
     io.out(JSON.stringify({ outcome: result.outcome, detail: result.detail, stage: result.stage, stageStatus: result.stageStatus, completed: result.completed, address, baud: profile.baud, sessionId, export: exported ?? null, exportVerified: exported ? !unverified : null }));
   } else {
     io.out(`${result.outcome === 'ok' ? 'ok' : `FAILED: ${result.outcome}`} — ${result.detail}`);
-    if (exported && !unverified) io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
-    if (exported && unverified) {
+    if (exported && result.outcome === 'ok') io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
+    if (exported && !unverified && result.outcome !== 'ok') {
+      io.out(`the new key landed and was verified; ${laterCheck(result.outcome)}. The key is saved in ${exported} (sensitive: the PD now opens only with this key).`);
+    } else if (exported && unverified) {
       io.out(`the PD acknowledged the new key but it was not proven; the key is saved in ${exported} (UNVERIFIED, sensitive).`);
       io.out('  The PD has probably left install mode with this key: check it with that key, or put it back in install mode before provisioning it again.');
     } else if (keyed && !exported && result.outcome !== 'ok') {
@@ -148,10 +153,17 @@ async function discard(file: FileHandle | undefined, path: string | undefined): 
   await unlink(path).catch(() => undefined);
 }
 
-/** keys.csv → keys.UNVERIFIED.csv */
-function unverifiedPath(p: string): string {
+/** keys.csv → keys.UNVERIFIED.csv, keys.CAPABILITY-MISMATCH.csv … */
+function markedPath(p: string, mark: string): string {
   const ext = extname(p);
-  return `${p.slice(0, p.length - ext.length)}.UNVERIFIED${ext}`;
+  return `${p.slice(0, p.length - ext.length)}.${mark}${ext}`;
+}
+
+/** What failed after the key was proven. */
+function laterCheck(outcome: AttemptResult['outcome']): string {
+  if (outcome === 'capability_mismatch') return 'only the capability check failed';
+  if (outcome === 'verify_failed') return 'only the auto-verify re-read failed';
+  return `the step then ended ${outcome}`;
 }
 
 /** Creates a new file (mode 0600, never overwriting: a numbered name if taken) and returns its path. */
