@@ -101,6 +101,31 @@ describe('osprio provision', () => {
     expect(JSON.parse(out.at(-1)!)).toMatchObject({ outcome: 'capability_mismatch', export: join(dir, 'k.CAPABILITY-MISMATCH.json'), exportVerified: true });
   });
 
+  it('refuses a raw tcp:// bridge whose fixed rate is not --baud before touching the bus, and offers rfc2217://', async () => {
+    const { err, io } = rig();
+    const opened: string[] = [];
+    const spy = { ...io, openBus: async (u: string, b: number) => { opened.push(u); return io.openBus(u, b); } };
+    const file = join(dir, 'k.csv');
+    expect(await runProvision(base({ bus: 'tcp://127.0.0.1:4001', baud: '115200', export: file }), spy)).toBe(2);
+    expect(opened).toEqual([]);
+    expect(existsSync(file)).toBe(false);
+    const msg = err.join('\n');
+    expect(msg).toMatch(/raw serial bridge.*fixed at 9600 baud/);
+    expect(msg).toMatch(/rfc2217:\/\/127\.0\.0\.1:4001/);
+    expect(msg.split('\n')).toHaveLength(1);
+    expect(await runProvision(base({ bus: 'tcp://127.0.0.1:4001?baud=19200', baud: '9600', export: file }), spy)).toBe(2);
+    expect(err.pop()).toMatch(/fixed at 19200 baud/);
+    expect(opened).toEqual([]);
+  });
+
+  it('runs on a raw tcp:// bridge when --baud is the bridge rate', async () => {
+    const { io } = rig();
+    const opened: string[] = [];
+    const spy = { ...io, openBus: async (u: string, b: number) => { opened.push(u); return io.openBus(u, b); } };
+    await runProvision(base({ bus: 'tcp://127.0.0.1:4001?baud=115200', baud: '115200', discardKey: true }), spy);
+    expect(opened).toEqual(['tcp://127.0.0.1:4001?baud=115200']);
+  });
+
   it('insists on --export or an explicit --discard-key, and validates like the profile form', async () => {
     const { err, io } = rig();
     expect(await runProvision(base(), io)).toBe(2);

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { attachSimPd, openBus, parseBusUrl, SimLine, type Bus } from '@osprio/bus';
+import { attachSimPd, openBus, parseBusUrl, SimLine, type Bus, type BusUrl } from '@osprio/bus';
 import {
   buildKeyExport, deriveScbk, formatProblems, runStep, stepOptionsOf, toCsv, toJson, validateProfile,
   type AttemptResult, type ExpectedCapability, type Profile, type StageEvent,
@@ -35,12 +35,16 @@ export interface ProvisionIo {
 
 class UsageError extends Error {}
 
+/** openBus's rate for a tcp:// URL without ?baud=. */
+const DEFAULT_BRIDGE_BAUD = 9600;
+
 /** Runs one quick-step; returns the process exit code (0 only for `ok`). */
 export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promise<number> {
   let profile: Profile;
   let exportPath: string | undefined;
   try {
     profile = quickStepProfile(o);
+    checkBus(o.bus, profile.baud);
     exportPath = o.export === undefined ? undefined : checkExportPath(o.export);
     if (!exportPath && !o.discardKey) {
       throw new UsageError('give --export FILE.csv|FILE.json to keep the derived key (the PD leaves install mode and only this key opens it), or --discard-key for a trial run');
@@ -78,7 +82,6 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
       bus, target: { address, baud: profile.baud, stepIndex: 0 }, options: stepOptionsOf(profile),
       key: { seed, sessionId }, random, onStage,
     });
-    if (!bus.canSetBaud && !o.json) io.out(`  note: ${bus.name} cannot change the remote port's baud; set the serial server to ${profile.baud} for production`);
   } catch (e) {
     await discard(file, exportPath);
     seed.fill(0);
@@ -180,6 +183,26 @@ async function writeNew(path: string, text: string): Promise<string> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw e;
     }
   }
+}
+
+/**
+ * A raw TCP bridge carries bytes at its own fixed port rate: COMSET to another baud would move the PD
+ * somewhere nothing on this bus can reach, leaving it unkeyed. So --baud must be that rate.
+ */
+function checkBus(url: string, baud: number): void {
+  let u: BusUrl;
+  try {
+    u = parseBusUrl(url);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (u.kind !== 'tcp') return;
+  const fixed = u.baud ?? DEFAULT_BRIDGE_BAUD;
+  if (fixed === baud) return;
+  throw new UsageError(
+    `tcp://${u.host}:${u.port} is a raw serial bridge: its port rate is fixed at ${fixed} baud (say ?baud=N if the server runs at another rate), ` +
+      `so a PD moved to ${baud} baud could not be reached again; use rfc2217://${u.host}:${u.port} (the baud follows COMSET) or --baud ${fixed}`,
+  );
 }
 
 function checkExportPath(p: string): string {
