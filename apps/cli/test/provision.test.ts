@@ -126,6 +126,18 @@ describe('osprio provision', () => {
     expect(opened).toEqual(['tcp://127.0.0.1:4001?baud=115200']);
   });
 
+  it('a ws:// device address as --bus points to osprio live --device, without echoing the token', async () => {
+    const { err, io } = rig();
+    for (const bus of ['ws://127.0.0.1:4711/device?token=s3cr3tt0ken', 'wss://127.0.0.1:4711/device?token=s3cr3tt0ken']) {
+      expect(await runProvision(base({ bus, discardKey: true }), io)).toBe(2);
+      const msg = err.pop()!;
+      expect(msg).toMatch(/provision drives a bus directly/);
+      expect(msg).toMatch(/osprio live --device/);
+      expect(msg).not.toMatch(/unknown bus URL parameter/);
+      expect(msg).not.toContain('s3cr3tt0ken');
+    }
+  });
+
   it('insists on --export or an explicit --discard-key, and validates like the profile form', async () => {
     const { err, io } = rig();
     expect(await runProvision(base(), io)).toBe(2);

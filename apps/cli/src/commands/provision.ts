@@ -190,6 +190,13 @@ async function writeNew(path: string, text: string): Promise<string> {
  * somewhere nothing on this bus can reach, leaving it unkeyed. So --baud must be that rate.
  */
 function checkBus(url: string, baud: number): void {
+  // A device's address (with its secret token, never echoed) is for the commands that talk to a device.
+  if (/^\s*wss?:/i.test(url)) {
+    throw new UsageError(
+      '--bus takes a bus (serial:, tcp://, rfc2217:// or sim:): provision drives a bus directly; ' +
+        'to run a quick-step through a provisioner device, use osprio live --device \'ws://…?token=…\'',
+    );
+  }
   let u: BusUrl;
   try {
     u = parseBusUrl(url);
