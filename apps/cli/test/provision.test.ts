@@ -138,6 +138,12 @@ describe('osprio provision', () => {
     }
   });
 
+  it('reports a step timeout under one second in milliseconds (--timeout 50 is 50 ms, not "0.1 s")', async () => {
+    const { out, io } = rig([{ kind: 'absent' }]);
+    expect(await runProvision(base({ timeout: '50', discardKey: true }), io)).toBe(1);
+    expect(out.at(-1)).toMatch(/^FAILED: timeout — step timeout \(50 ms of bus time\) ran out/);
+  });
+
   it('insists on --export or an explicit --discard-key, and validates like the profile form', async () => {
     const { err, io } = rig();
     expect(await runProvision(base(), io)).toBe(2);

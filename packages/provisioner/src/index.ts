@@ -1,4 +1,5 @@
 export * from './stages.ts';
+export * from './duration.ts';
 export * from './profile.ts';
 export * from './kdf.ts';
 export * from './uuid.ts';

@@ -16,6 +16,7 @@ import {
   onCapsRead, onCapsSession, onInstallDerived, onInstallScbkd, onKeyVerify, onKeyset, onRecover, onVerifyId, onVerifyScbkd,
 } from './keying.ts';
 import { stageText } from './text.ts';
+import { durationText } from '../duration.ts';
 
 export interface StepConfig {
   /** The step's assigned address A and baud B. */
@@ -107,8 +108,7 @@ export function nextStep(state: MachineState, input: MachineInput): Transition {
   // A result that proves the key wins over the deadline, and so does everything after it: the PD
   // holds this step's key, and ending `timeout` would lose track of a keyed PD (ctx.keyProven).
   if (input.now >= ctx.deadline && !ctx.keyProven && !provesKey(phase, input.result)) {
-    const secs = Math.round(ctx.timeoutMs / 100) / 10;
-    return fail(ctx, 'timeout', `step timeout (${secs} s of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`);
+    return fail(ctx, 'timeout', `step timeout (${durationText(ctx.timeoutMs)} of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`);
   }
   return TABLE[phase.name](ctx, phase, input.result);
 }
