@@ -36,8 +36,14 @@ export class PacedBus implements Bus {
     return this.inner.baud;
   }
 
+  /**
+   * The paced clock: never behind `speed × wall time`. After an idle spell the line has not yet run
+   * the idle time (the next operation catches it up), but a deadline taken now must already count
+   * it, or the idle spell would be spent from the next step's timeout or probe window.
+   */
   now(): number {
-    return this.inner.now();
+    const inner = this.inner.now();
+    return Number.isFinite(this.speed) ? Math.max(inner, this.target()) : inner;
   }
 
   async setBaud(baud: number): Promise<void> {
