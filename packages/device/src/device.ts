@@ -192,14 +192,19 @@ export class Device {
     return { ok: true };
   }
 
-  /** Stored edges after `seq`, or resync when they are no longer all kept. */
+  /**
+   * Stored edges after `seq`, or resync when they are no longer all kept. Seq 0 means "seen nothing
+   * of this plan": a slot index reused after delete streams its new plan from its first edge (seqs
+   * only grow, so 1..base belonged to a deleted plan and a host holding one of those re-reads).
+   */
   since(queue: QueueRef, seq: number): Result<SinceResult> {
     const q = this.queue(queue);
     if (!q.ok) return q;
-    const { floor, edges } = q.queue.edgeWindow();
+    const { floor, base, edges } = q.queue.edgeWindow();
     const last = q.queue.lastSeq();
-    if (!Number.isInteger(seq) || seq < floor || seq > last) return { ok: true, resync: true, oldestSeq: floor + 1, lastSeq: last };
-    return { ok: true, resync: false, edges: edges.filter((e) => e.seq > seq) };
+    const from = seq === 0 ? base : seq;
+    if (!Number.isInteger(seq) || from < floor || from > last) return { ok: true, resync: true, oldestSeq: floor + 1, lastSeq: last };
+    return { ok: true, resync: false, edges: edges.filter((e) => e.seq > from) };
   }
 
   /**

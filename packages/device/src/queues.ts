@@ -19,7 +19,8 @@ export interface Queue {
   lastSeq(): number;
   /** Persists (slot) or records (live) the change, then announces the edge. */
   commit(stepIndex: number, change: StepChange, edge: ProgressEdge): void;
-  edgeWindow(): { floor: number; edges: ProgressEdge[] };
+  /** Stored edges (all with seq > floor) and `base`, the seq before the queue's first edge. */
+  edgeWindow(): { floor: number; base: number; edges: ProgressEdge[] };
 }
 
 export interface QueueNotify {
@@ -37,7 +38,7 @@ export function slotQueue(j: SlotJournal, notify: QueueNotify): Queue {
     sessionId: () => j.slot.sessionId!,
     options: () => ({ timeoutMs: j.slot.header!.timeoutMs, autoVerify: j.slot.header!.autoVerify, expectedCapabilities: j.slot.header!.expectedCapabilities }),
     lastSeq: () => j.slot.lastSeq,
-    edgeWindow: () => ({ floor: j.slot.edgeFloor, edges: j.slot.edges }),
+    edgeWindow: () => ({ floor: j.slot.edgeFloor, base: j.slot.baseSeq, edges: j.slot.edges }),
     commit: (_i, change, edge) => {
       const before = slotState(j.slot);
       j.append({ t: 'edge', edge, completed: change.completed, seenAtBaud: change.seenAtBaud });
@@ -56,7 +57,7 @@ export function liveQueue(l: LiveSession, notify: QueueNotify): Queue {
     sessionId: () => l.sessionId,
     options: (i) => l.options[i]!,
     lastSeq: () => l.lastSeq,
-    edgeWindow: () => ({ floor: l.edgeFloor, edges: l.edges }),
+    edgeWindow: () => ({ floor: l.edgeFloor, base: 0, edges: l.edges }),
     commit: (i, change, edge) => {
       l.apply(i, change, edge);
       notify.edge(edge);

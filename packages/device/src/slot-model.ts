@@ -25,6 +25,11 @@ export interface SlotData {
   seed: Uint8Array | null;
   steps: StepRuntime[];
   lastSeq: number;
+  /**
+   * lastSeq when this plan was created: sequence numbers only grow across delete, so the plan's own
+   * edges are those after baseSeq (a host that has seen nothing of it streams from there).
+   */
+  baseSeq: number;
   /** Every edge with seq > edgeFloor is in `edges`; older ones were dropped (bounded store). */
   edgeFloor: number;
   edges: ProgressEdge[];
@@ -53,7 +58,7 @@ export class RecordError extends Error {
 }
 
 export function emptySlot(index: number): SlotData {
-  return { index, phase: 'empty', header: null, sessionId: null, seed: null, steps: [], lastSeq: 0, edgeFloor: 0, edges: [] };
+  return { index, phase: 'empty', header: null, sessionId: null, seed: null, steps: [], lastSeq: 0, baseSeq: 0, edgeFloor: 0, edges: [] };
 }
 
 export function newStep(t: StepTarget): StepRuntime {
@@ -74,7 +79,9 @@ export function applyRecord(slot: SlotData, rec: JournalRecord, edgeLimit: numbe
     case 'snapshot': {
       const s = rec.slot;
       if (s.index !== slot.index) throw new RecordError('snapshot of another slot');
-      Object.assign(slot, { ...s, seed: s.seed === null ? null : fromHex(s.seed), steps: s.steps.map((x) => ({ ...x })), edges: s.edges.slice() });
+      // A snapshot from before baseSeq existed: its floor is the conservative base (resync as before).
+      const baseSeq = typeof s.baseSeq === 'number' ? s.baseSeq : s.edgeFloor;
+      Object.assign(slot, { ...s, baseSeq, seed: s.seed === null ? null : fromHex(s.seed), steps: s.steps.map((x) => ({ ...x })), edges: s.edges.slice() });
       return;
     }
     case 'create':
@@ -84,6 +91,7 @@ export function applyRecord(slot: SlotData, rec: JournalRecord, edgeLimit: numbe
       slot.sessionId = rec.sessionId;
       slot.seed = fromHex(rec.seed);
       slot.steps = [];
+      slot.baseSeq = slot.lastSeq;
       return;
     case 'steps':
       if (slot.phase !== 'staging') throw new RecordError('steps outside staging');
@@ -97,7 +105,7 @@ export function applyRecord(slot: SlotData, rec: JournalRecord, edgeLimit: numbe
       return;
     case 'delete':
       if (slot.seed) wipe(slot.seed);
-      Object.assign(slot, { phase: 'empty', header: null, sessionId: null, seed: null, steps: [], edges: [], edgeFloor: slot.lastSeq });
+      Object.assign(slot, { phase: 'empty', header: null, sessionId: null, seed: null, steps: [], edges: [], edgeFloor: slot.lastSeq, baseSeq: slot.lastSeq });
       return;
     case 'edge': {
       const e = rec.edge;

@@ -60,6 +60,26 @@ describe('DeviceLinkHandler over the link', () => {
     expect(await client.deleteSlot(0)).toMatchObject({ state: 'empty' });
   });
 
+  it('subscribe(sinceSeq 0) on a new plan in a reused slot index streams it from the start', async () => {
+    const { client, edges } = await connect();
+    const plan = async () => {
+      await client.createSlot({ slot: 0, header: header(1), sessionId: SESSION, seed: SEED });
+      await client.uploadSteps({ slot: 0, steps: [{ index: 0, address: 1, baud: 115200 }] });
+      await client.sealSlot({ slot: 0, stepCount: 1 });
+    };
+    await plan();
+    for (let i = 0; i < 3; i++) {
+      await client.verb({ slot: 0, stepIndex: 0, verb: 'skip' });
+      await client.verb({ slot: 0, stepIndex: 0, verb: 'reset' });
+    }
+    await client.deleteSlot(0);
+    await plan();
+    expect(await client.subscribe({ slot: 0, sinceSeq: 0 })).toEqual({ status: 'streaming', lastSeq: 6 });
+    await client.verb({ slot: 0, stepIndex: 0, verb: 'skip' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(edges.map((e) => [e.seq, e.state])).toEqual([[7, 'skipped']]);
+  });
+
   it('serves live quick-steps and closes the live session when the link drops', async () => {
     const { d, m, client } = await connect();
     await client.openLive({ sessionId: SESSION2, seed: SEED });

@@ -141,6 +141,26 @@ describe('persistence', () => {
     expect(d.since({ slot: 0 }, 2)).toMatchObject({ resync: false, edges: [{ seq: 3, stepIndex: 0, state: 'skipped' }] });
   });
 
+  it('sinceSeq 0 on a re-created slot streams it from its first edge; a host that saw the deleted slot resyncs', async () => {
+    const dir = tmpDir();
+    const { d } = open(dir, { compactEvery: 3 });
+    readySlot(d, 0, 2);
+    d.verb({ slot: 0 }, 0, 'skip');
+    d.verb({ slot: 0 }, 1, 'skip');
+    d.deleteSlot(0);
+    readySlot(d, 0, 1);
+    // Nothing of the new slot yet: a host that has seen nothing simply streams (no seq leaks in).
+    expect(d.since({ slot: 0 }, 0)).toEqual({ ok: true, resync: false, edges: [] });
+    expect(d.subscribe({ slot: 0 }, 0, () => {})).toMatchObject({ ok: true, resync: false, edges: [] });
+    d.verb({ slot: 0 }, 0, 'skip');
+    expect(d.since({ slot: 0 }, 0)).toMatchObject({ ok: true, resync: false, edges: [{ seq: 3, stepIndex: 0, state: 'skipped' }] });
+    // seq 1 was the deleted slot's: that host's view is of another plan.
+    expect(d.since({ slot: 0 }, 1)).toMatchObject({ ok: true, resync: true });
+    await d.close();
+    const { d: d2 } = open(dir);
+    expect(d2.since({ slot: 0 }, 0)).toMatchObject({ ok: true, resync: false, edges: [{ seq: 3 }] });
+  });
+
   it('subscribe replays stored edges after sinceSeq, then streams that queue live, in order', async () => {
     const { d, m } = open(tmpDir());
     readySlot(d, 0, 2);
