@@ -22,7 +22,7 @@ import type { Queue, QueueNotify } from './queues.ts';
 import { BusScheduler } from './scheduler.ts';
 import type { StepJob } from './scheduler.ts';
 import { detail, slotState, summarize } from './slot-model.ts';
-import { checkBaud, checkAddress, checkHeader, checkOptions, checkSeed, checkSessionId, checkStepChunk } from './validate.ts';
+import { checkBaud, checkAddress, checkHeader, checkOptions, checkSeed, checkSeedStrength, checkSessionId, checkStepChunk, checkStepsFitHeader } from './validate.ts';
 import { fieldsAfterVerb, reject, VERBS, verbLegal } from './verbs.ts';
 import type { Result } from './verbs.ts';
 
@@ -134,6 +134,8 @@ export class Device {
     if (j.journal.slot.phase !== 'empty') return reject('slot_not_empty', `slot ${slot} is ${slotState(j.journal.slot)}, not empty`);
     const bad = checkHeader(header, this.status.maxStepsPerSlot) ?? checkSessionId(sessionId) ?? checkSeed(seed);
     if (bad) return reject('bad_request', bad);
+    const weak = checkSeedStrength(seed);
+    if (weak) return reject('invalid_params', weak);
     j.journal.append({ t: 'create', header: structuredClone(header), sessionId: sessionId.toLowerCase(), seed: toHex(seed) });
     this.emitSlot(slot);
     return { ok: true };
@@ -147,6 +149,8 @@ export class Device {
     // The header's deviceCount is the plan's size: "all steps uploaded" means exactly that many.
     const bad = checkStepChunk(steps, s.steps.map((x) => x.address), Math.min(this.status.maxStepsPerSlot, s.header!.deviceCount));
     if (bad) return reject('bad_request', bad);
+    const unfit = checkStepsFitHeader(steps, s.header!);
+    if (unfit) return reject('invalid_params', unfit);
     j.journal.append({ t: 'steps', steps: steps.map((t) => ({ index: t.index, address: t.address, baud: t.baud })) });
     this.emitSlot(slot);
     return { ok: true, uploaded: s.steps.length };
@@ -229,6 +233,8 @@ export class Device {
     if (!this.status.liveQuickStep) return reject('not_supported', 'this device has no live quick-step');
     const bad = checkSessionId(sessionId) ?? checkSeed(seed);
     if (bad) return reject('bad_request', bad);
+    const weak = checkSeedStrength(seed);
+    if (weak) return reject('invalid_params', weak);
     this.closeLive();
     this.live = new LiveSession(sessionId.toLowerCase(), seed, this.edgeLimit);
     this.emit({ type: 'live', sessionId: this.live.sessionId });

@@ -12,6 +12,7 @@ import type { RejectCode, Result } from './verbs.ts';
 const WIRE_CODE: Readonly<Record<RejectCode, ErrorCode>> = {
   not_supported: 'not_supported',
   bad_request: 'bad_request',
+  invalid_params: 'invalid_params',
   unknown_slot: 'not_found',
   no_live_session: 'not_found',
   slot_not_empty: 'illegal_state',

@@ -2,7 +2,8 @@
 
 import type { StepTarget } from '@osprio/link';
 import { OSDP_BAUDS } from '@osprio/osdp';
-import { formatProblems, isUuid, MAX_PD_ADDRESS, validateProfile, validateStepOptions } from '@osprio/provisioner';
+import { formatProblems, isUuid, MAX_PD_ADDRESS, stepMismatch, validateProfile, validateStepOptions } from '@osprio/provisioner';
+import type { Profile } from '@osprio/provisioner';
 
 export function checkSessionId(id: unknown): string | null {
   return isUuid(id) ? null : 'sessionId must be a UUID';
@@ -10,6 +11,11 @@ export function checkSessionId(id: unknown): string | null {
 
 export function checkSeed(seed: unknown): string | null {
   return seed instanceof Uint8Array && seed.length === 16 ? null : 'seed must be 16 bytes';
+}
+
+/** A seed that is plainly not random (a zeroed or erased buffer) would key every PD guessably. */
+export function checkSeedStrength(seed: Uint8Array): string | null {
+  return seed.every((b) => b === 0x00) || seed.every((b) => b === 0xff) ? 'seed must not be all 0x00 or all 0xFF (use a CSPRNG)' : null;
 }
 
 const isInt = (n: unknown, lo: number, hi: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= lo && n <= hi;
@@ -48,6 +54,15 @@ export function checkStepChunk(chunk: unknown, existing: readonly number[], max:
     if (a) return `step ${t.index}: ${a}`;
     if (seen.has(t.address)) return `step ${t.index}: address ${t.address} already used in this slot`;
     seen.add(t.address);
+  }
+  return null;
+}
+
+/** Each step of a well-formed chunk must be the slot header's expansion (the device is the source of truth). */
+export function checkStepsFitHeader(chunk: readonly StepTarget[], header: Profile): string | null {
+  for (const t of chunk) {
+    const why = stepMismatch(header, t);
+    if (why) return `step ${t.index}: ${why}`;
   }
   return null;
 }

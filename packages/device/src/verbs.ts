@@ -22,6 +22,7 @@ export function verbLegal(state: StepState, verb: Verb): boolean {
 export type RejectCode =
   | 'not_supported'
   | 'bad_request'
+  | 'invalid_params'
   | 'unknown_slot'
   | 'slot_not_empty'
   | 'slot_not_staging'

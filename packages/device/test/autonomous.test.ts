@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { modelConfig } from '../src/index.ts';
 import type { Device } from '../src/index.ts';
-import { header, manualExecutor, openDevice, readySlot, result, slotOf, tmpDir } from './helpers.ts';
+import { header, manualExecutor, openDevice, readySlot, result, SEED, slotOf, tmpDir } from './helpers.ts';
 
 /** A bus with at most one PD on it: the probe answers whether one is plugged in. */
 function fakeBus() {
@@ -32,7 +32,7 @@ function setup() {
   const { bus, probe } = fakeBus();
   d = openDevice(tmpDir(), m.exec, { probe, pollMs: POLL });
   readySlot(d, 0, 2);
-  d.createSlot(1, header(1), '2f8f1d2c-5b7a-4c1e-9d3e-2a6b8c4d1e0f', new Uint8Array(16)); // staging: not executable
+  d.createSlot(1, header(1), '2f8f1d2c-5b7a-4c1e-9d3e-2a6b8c4d1e0f', SEED); // staging: not executable
   readySlot(d, 2, 1);
   return { m, bus, dev: d };
 }

@@ -42,7 +42,7 @@ describe('DeviceLinkHandler over the link', () => {
     expect(await client.status()).toMatchObject({ slots: true, slotCount: 4 });
     expect(await client.createSlot({ slot: 0, header: header(2), sessionId: SESSION, seed: SEED })).toMatchObject({ index: 0, state: 'staging' });
     expect(await code(client.createSlot({ slot: 0, header: header(2), sessionId: SESSION, seed: SEED }))).toBe('illegal_state');
-    expect(await client.uploadSteps({ slot: 0, steps: [{ index: 0, address: 1, baud: 9600 }, { index: 1, address: 2, baud: 9600 }] })).toEqual({ uploaded: 2 });
+    expect(await client.uploadSteps({ slot: 0, steps: [{ index: 0, address: 1, baud: 115200 }, { index: 1, address: 2, baud: 115200 }] })).toEqual({ uploaded: 2 });
     expect(await client.sealSlot({ slot: 0, stepCount: 2 })).toMatchObject({ state: 'ready' });
     expect(await code(client.verb({ slot: 0, stepIndex: 0, verb: 'retry' }))).toBe('verb_illegal');
     expect(await code(client.verb({ slot: 0, stepIndex: 5, verb: 'try' }))).toBe('unknown_step');

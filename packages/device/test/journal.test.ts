@@ -30,7 +30,7 @@ async function openOn(bytes: Uint8Array) {
 type Op = (d: Device) => void;
 const OPS: [string, Op][] = [
   ['createSlot (carries the seed)', (d) => void d.createSlot(0, header(3), SESSION, SEED)],
-  ['uploadSteps (a chunk is all or nothing)', (d) => void d.uploadSteps(0, [0, 1, 2].map((i) => ({ index: i, address: 10 + i, baud: 38400 })))],
+  ['uploadSteps (a chunk is all or nothing)', (d) => void d.uploadSteps(0, [0, 1, 2].map((i) => ({ index: i, address: 1 + i, baud: 115200 })))],
   ['sealSlot', (d) => void d.sealSlot(0, 3)],
   ['skip (an edge)', (d) => void d.verb({ slot: 0 }, 1, 'skip')],
   ['try (a queued edge, recovered as interrupted)', (d) => void d.verb({ slot: 0 }, 0, 'try')],

@@ -20,13 +20,13 @@ describe('slot lifecycle', () => {
     expect(slotOf(d, 1)).toMatchObject({ state: 'staging', profileName: 'Lobby readers', sessionId: SESSION, steps: [] });
     expect(d.uploadSteps(1, [{ index: 0, address: 1, baud: 115200 }, { index: 1, address: 2, baud: 115200 }])).toEqual({ ok: true, uploaded: 2 });
     expect(d.sealSlot(1, 2)).toMatchObject({ ok: false, code: 'bad_request' }); // only 2 of the header's 3 steps uploaded
-    expect(d.uploadSteps(1, [{ index: 2, address: 3, baud: 9600 }])).toEqual({ ok: true, uploaded: 3 });
+    expect(d.uploadSteps(1, [{ index: 2, address: 3, baud: 115200 }])).toEqual({ ok: true, uploaded: 3 });
     expect(d.sealSlot(1, 3)).toEqual({ ok: true, state: 'ready' });
     const s = slotOf(d, 1);
     expect(s.state).toBe('ready');
     expect(s.seed).toEqual(SEED);
     expect(s.counters).toEqual({ total: 3, provisioned: 0, failed: 0, skipped: 0, pending: 3 });
-    expect(s.steps.map((x) => [x.index, x.address, x.baud, x.state, x.attempts])).toEqual([[0, 1, 115200, 'pending', 0], [1, 2, 115200, 'pending', 0], [2, 3, 9600, 'pending', 0]]);
+    expect(s.steps.map((x) => [x.index, x.address, x.baud, x.state, x.attempts])).toEqual([[0, 1, 115200, 'pending', 0], [1, 2, 115200, 'pending', 0], [2, 3, 115200, 'pending', 0]]);
   });
 
   it('creates only from empty', () => {
@@ -63,10 +63,10 @@ describe('slot lifecycle', () => {
     ];
     for (const chunk of bad) expect(d.uploadSteps(0, chunk)).toMatchObject({ ok: false, code: 'bad_request' });
     expect(slotOf(d, 0).steps).toHaveLength(0); // a rejected chunk leaves nothing behind
-    const all = Array.from({ length: 126 }, (_, i) => ({ index: i, address: i, baud: 9600 }));
+    const all = Array.from({ length: 126 }, (_, i) => ({ index: i, address: i + 1, baud: 115200 }));
     expect(d.uploadSteps(0, all.slice(0, 100)).ok).toBe(true);
     expect(d.uploadSteps(0, all.slice(100)).ok).toBe(true);
-    expect(d.uploadSteps(0, [{ index: 126, address: 126, baud: 9600 }])).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(d.uploadSteps(0, [{ index: 126, address: 127, baud: 115200 }])).toMatchObject({ ok: false, code: 'bad_request' });
     expect(d.sealSlot(0, 125)).toMatchObject({ ok: false, code: 'bad_request' });
     expect(d.sealSlot(0, 126)).toEqual({ ok: true, state: 'ready' });
     expect(d.sealSlot(0, 126)).toMatchObject({ ok: false, code: 'slot_not_staging' });
@@ -88,11 +88,11 @@ describe('slot lifecycle', () => {
     const dir = tmpDir();
     const d = openDevice(dir, manualExecutor().exec);
     d.createSlot(2, header(3), SESSION, SEED);
-    d.uploadSteps(2, [{ index: 0, address: 1, baud: 9600 }]);
+    d.uploadSteps(2, [{ index: 0, address: 1, baud: 115200 }]);
     await d.close();
     const d2 = dev(dir);
     expect(slotOf(d2, 2)).toMatchObject({ state: 'staging', steps: [{ index: 0, address: 1 }] });
-    expect(d2.uploadSteps(2, [{ index: 1, address: 2, baud: 9600 }]).ok).toBe(true);
+    expect(d2.uploadSteps(2, [{ index: 1, address: 2, baud: 115200 }]).ok).toBe(true);
     expect(d2.deleteSlot(2).ok).toBe(true);
     expect(slotOf(d2, 2).state).toBe('empty');
   });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Verb } from '@osprio/link';
 import type { StepState } from '@osprio/provisioner';
 import type { Device } from '../src/index.ts';
-import { edgesOf, flush, manualExecutor, openDevice, readySlot, result, slotOf, tmpDir } from './helpers.ts';
+import { edgesOf, flush, manualExecutor, openDevice, readySlot, result, SEED, slotOf, tmpDir } from './helpers.ts';
 
 const opened: Device[] = [];
 afterEach(async () => {
@@ -93,7 +93,7 @@ describe('verb legality (every state × verb at the facade)', () => {
     expect(d.verb({ slot: 1 }, 0.5, 'reset')).toMatchObject({ ok: false, code: 'unknown_step' });
     expect(d.verb({ slot: 7 }, 0, 'try')).toMatchObject({ ok: false, code: 'unknown_slot' });
     expect(d.verb({ slot: 1 }, 0, 'frobnicate' as Verb)).toMatchObject({ ok: false, code: 'bad_request' });
-    d.createSlot(2, { ...slotOf(d, 1).header! }, slotOf(d, 1).sessionId!, new Uint8Array(16));
+    expect(d.createSlot(2, { ...slotOf(d, 1).header! }, slotOf(d, 1).sessionId!, SEED)).toEqual({ ok: true });
     expect(d.verb({ slot: 2 }, 0, 'skip')).toMatchObject({ ok: false, code: 'slot_not_ready' });
   });
 

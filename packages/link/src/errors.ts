@@ -4,6 +4,7 @@
 /** Codes a device puts on the wire in an error reply. */
 export const ERROR_CODES = [
   'bad_request', // not a well-formed message, or params that fail the schema
+  'invalid_params', // well-formed params the device refuses on their meaning (steps not the slot header's expansion, a weak seed)
   'unknown_type', // a well-formed request of a type this device does not know
   'too_large', // frame over MAX_FRAME_BYTES (checked before parsing)
   'version_unsupported', // hello with a protocol version the device cannot serve

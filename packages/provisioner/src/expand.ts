@@ -56,6 +56,25 @@ function pickRandom(start: number, count: number, rng: Rng | undefined): number[
   return pool.slice(0, count).sort((a, b) => a - b);
 }
 
+/**
+ * Why `step` is not part of `profile`'s expansion, or null if it is: the profile baud, and the address
+ * the strategy gives that index (for `random`, any address in startAddress..126; distinctness is the
+ * caller's, who sees the whole plan). The device checks every uploaded step with this.
+ */
+export function stepMismatch(profile: Profile, step: { index: number; address: number; baud: number }): string | null {
+  const { index, address, baud } = step;
+  if (baud !== profile.baud) return `baud ${baud} is not the header’s ${profile.baud}`;
+  const wrong = (rule: string) => `address ${address} is not the header’s (${rule})`;
+  switch (profile.addressStrategy) {
+    case 'sequential':
+      return address === profile.startAddress + index ? null : wrong(`sequential from ${profile.startAddress}: expected ${profile.startAddress + index}`);
+    case 'manual':
+      return address === profile.manualAddresses[index] ? null : wrong(`manual list: expected ${String(profile.manualAddresses[index])}`);
+    case 'random':
+      return address >= profile.startAddress && address <= MAX_PD_ADDRESS ? null : wrong(`random in ${profile.startAddress}..${MAX_PD_ADDRESS}`);
+  }
+}
+
 /** What each step of this profile needs besides its address and baud. */
 export function stepOptionsOf(profile: Profile): StepOptions {
   return {
