@@ -48,6 +48,22 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * The mode given to openSync applies only to a file it creates: a journal that already existed keeps
+ * its mode. It will hold a seed, so it is made 0600 before anything is written (or refused clearly).
+ */
+function makePrivate(fd: number, file: string): void {
+  if (process.platform === 'win32') return; // no POSIX modes
+  const mode = fs.fstatSync(fd).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } catch {
+    const m = mode.toString(8).padStart(3, '0');
+    throw new Error(`slot journal ${file} is open to group/others (mode ${m}) and cannot be made private: run chmod 600 on it, or choose another state dir`);
+  }
+}
+
 export class SlotJournal {
   private fd: number;
   private size: number;
@@ -75,6 +91,12 @@ export class SlotJournal {
     fs.rmSync(`${file}.tmp`, { force: true }); // an unfinished compaction; the journal itself is intact
     const existed = fs.existsSync(file);
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    try {
+      makePrivate(fd, file);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
     if (!existed && opts.durable) fsyncDir(dir);
     const bytes = fs.readFileSync(fd);
     const { records, ends, validLength } = decodeRecords(bytes);

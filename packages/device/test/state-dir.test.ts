@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StateDirUnsafeError } from '../src/index.ts';
 import type { Device } from '../src/index.ts';
 import { defaultStateDir } from '../src/emulator/index.ts';
-import { manualExecutor, openDevice, tmpDir } from './helpers.ts';
+import { header, manualExecutor, openDevice, SEED, SESSION, tmpDir } from './helpers.ts';
 
 const opened: Device[] = [];
 afterEach(async () => {
@@ -27,6 +27,19 @@ describe('state dir safety', () => {
     expect(fs.readdirSync(dir)).toEqual([]); // nothing was read, locked or written
     fs.chmodSync(dir, 0o700);
     opened.push(openDevice(dir, manualExecutor().exec));
+  });
+
+  it.skipIf(uid === null)('a pre-existing journal with mode 0644 is made 0600 before the seed goes into it', () => {
+    const dir = tmpDir();
+    fs.chmodSync(dir, 0o700);
+    const journal = path.join(dir, 'slot-0.journal');
+    fs.writeFileSync(journal, '');
+    fs.chmodSync(journal, 0o644);
+    const d = openDevice(dir, manualExecutor().exec);
+    opened.push(d);
+    expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
+    expect(d.createSlot(0, header(1), SESSION, SEED)).toEqual({ ok: true });
+    expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
   });
 
   // Needs a uid that may chown (root, as in CI containers); an ordinary user cannot make a directory
