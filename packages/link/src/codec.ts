@@ -25,7 +25,7 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[], prefix: 
   const path = [prefix, ...(issue.path ?? []).map((p) => String(p.key).replace(/[^\w$-]/g, '?').slice(0, 32))].join('.');
   let what: string;
   if (issue.type === 'strict_object' && issue.expected === 'never') what = 'unknown key';
-  else if (issue.type === 'check' || issue.type === 'regex' || issue.type === 'uuid') what = issue.message;
+  else if (issue.type === 'check' || issue.type === 'custom' || issue.type === 'regex' || issue.type === 'uuid') what = issue.message;
   else what = `expected ${issue.expected ?? issue.type}`;
   return clip(`${path}: ${what}`);
 }

@@ -87,7 +87,8 @@ export const requestId = int(0, Number.MAX_SAFE_INTEGER);
 export const requestEnvelope = v.strictObject({
   id: requestId,
   type: v.pipe(v.string(), v.maxLength(32)),
-  params: v.optional(v.looseObject({})),
+  // valibot's object schemas accept an array (it is an object with no keys): params must be a plain object.
+  params: v.optional(v.pipe(v.custom<object>((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be an object'), v.looseObject({}))),
 });
 
 export const requestTypeSchema = v.picklist(REQUEST_TYPES);

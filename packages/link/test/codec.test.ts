@@ -255,12 +255,20 @@ describe('decode errors are stable codes with the id when it can be read', () =>
     ['lone surrogate', '{"id":10,"type":"hello","params":{"protocolVersion":1,"host":"\\ud800"}}', 10, 'bad_request'],
     ['nesting just past the limit', `{"id":9,"type":"status","params":{"a":${'['.repeat(16)}${']'.repeat(16)}}}`, null, 'bad_request'],
     ['extra envelope key', '{"id":11,"type":"status","params":{},"x":1}', 11, 'bad_request'],
+    ['params [] on status', '{"id":12,"type":"status","params":[]}', 12, 'bad_request'],
+    ['params [] on listSlots', '{"id":13,"type":"listSlots","params":[]}', 13, 'bad_request'],
+    ['params [] on closeLive', '{"id":14,"type":"closeLive","params":[]}', 14, 'bad_request'],
+    ['params [] on hello', '{"id":15,"type":"hello","params":[]}', 15, 'bad_request'],
   ];
   it.each(cases)('%s', (_name, frame, id, code) => {
     const d = decodeRequest(frame);
     expect(d).toMatchObject({ ok: false, id, error: { code } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     if (!d.ok) expect(d.error.message.length).toBeGreaterThan(0);
+  });
+
+  it('params that are an array are refused as "must be an object"', () => {
+    expect(decodeRequest('{"id":12,"type":"status","params":[]}')).toEqual({ ok: false, id: 12, error: { code: 'bad_request', message: 'request.params: must be an object' } });
   });
 
   it('brackets inside strings do not count as nesting', () => {
