@@ -110,6 +110,17 @@ describe('WebSocket device server', () => {
     expect(raw).toEqual({ status: 403, body: 'missing or wrong token' });
   });
 
+  it('refuses a token given more than once, even when the first one is right', async () => {
+    const { server } = await start();
+    const host = { Host: `127.0.0.1:${server.port}` };
+    for (const q of [`token=${server.token}&token=bad`, `token=bad&token=${server.token}`, `token=${server.token}&token=${server.token}`]) {
+      expect(await rawUpgrade(server.port, `/device?${q}`, host)).toEqual({ status: 403, body: 'token given more than once' });
+    }
+    const err = (await connectWebSocketNode(`${server.url}&token=bad`, { origin: ORIGIN }).catch((e: Error) => e)) as Error;
+    expect(err.message).toContain('403 token given more than once');
+    expect((await rawUpgrade(server.port, `/device?token=${server.token}`, host)).status).toBe(101);
+  });
+
   it('refuses a Host header that is not loopback (DNS rebinding) and unknown paths', async () => {
     const { server } = await start();
     const path = `/device?token=${server.token}`;

@@ -1,7 +1,7 @@
 // The device side of the WebSocket transport (emulator). Node only.
 //
 // Who may connect: the socket is on loopback only; the URL must carry the per-run token
-// (ws://127.0.0.1:<port>/device?token=…, compared in constant time); a browser must come from one
+// (ws://127.0.0.1:<port>/device?token=…, exactly once, compared in constant time); a browser must come from one
 // of the configured workspace origins (a client without an Origin header — the CLI — gets in on
 // the token alone); the Host header must name loopback (DNS-rebinding guard). Refusals are an
 // HTTP 403 with a one-line reason that never echoes the token. One host at a time is enforced by
@@ -116,6 +116,8 @@ export function createWsDeviceEndpoint(opts: WsDeviceOptions): WsDeviceEndpoint 
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(origin.toLowerCase())) return 'origin not allowed';
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // One token only: a URL carrying two is ambiguous (proxies and parsers disagree on which counts).
+    if (url.searchParams.getAll('token').length > 1) return 'token given more than once';
     if (!tokenMatches(url.searchParams.get('token'), token)) return 'missing or wrong token';
     return null;
   }
