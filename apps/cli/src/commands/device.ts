@@ -70,7 +70,10 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
   let port = 0;
   if (o.listen !== undefined) {
     try {
-      port = parseLoopbackListen(o.listen).port;
+      const l = parseLoopbackListen(o.listen);
+      port = l.port;
+      // The device URL and its Host check are IPv4 loopback: refuse rather than bind something else.
+      if (l.host === '::1') throw new Error(`--listen: the emulator serves on 127.0.0.1 only, not [::1]; use 127.0.0.1:${l.port}`);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -116,6 +116,13 @@ describe('osprio device flags and shutdown', () => {
     }
   });
 
+  it('--listen [::1]:PORT is refused (the emulator serves 127.0.0.1 only), not silently bound to 127.0.0.1', async () => {
+    const err: string[] = [];
+    const code = await runDevice({ sim: true, listen: '[::1]:4000' }, { out: () => {}, err: (l) => err.push(l), stopSignal: () => new Promise(() => {}) });
+    expect(code).toBe(2);
+    expect(err[0]).toBe('osprio device: --listen: the emulator serves on 127.0.0.1 only, not [::1]; use 127.0.0.1:4000');
+  });
+
   it('SIGTERM shuts the emulator down cleanly (exit 0)', async () => {
     const e = await spawnEmulator(['--speed', 'max', '--state-dir', tmpStateDir(), '--model', 'pro']);
     expect(e.stdout()).toMatch(/state dir \(the device's flash\): \S+/);
