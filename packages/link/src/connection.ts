@@ -34,6 +34,11 @@ export interface LinkConnection {
   onClose(listener: (info: CloseInfo) => void): () => void;
   close(code?: number, reason?: string): void;
   readonly closed: boolean;
+  /**
+   * True once either side has begun a clean close (a WebSocket close frame was sent or received)
+   * even if the transport has not finished closing: nothing more will be served on this link.
+   */
+  readonly closing?: boolean;
 }
 
 /** Shared plumbing for transports: listener sets, early-frame buffer, close-once. */

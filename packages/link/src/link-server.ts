@@ -28,7 +28,8 @@ export interface LinkServer {
   close(reason?: string): void;
 }
 
-const owners = new WeakMap<DeviceHandler, object>();
+/** Who holds each device: its link and how to let go of it at once. */
+const owners = new WeakMap<DeviceHandler, { conn: LinkConnection; release: () => void }>();
 let nextSessionId = 1;
 
 function queueKey(q: QueueRef): string {
@@ -41,12 +42,16 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
   const supported = options.supportedVersions ?? SUPPORTED_PROTOCOL_VERSIONS;
   const maxQueued = options.maxQueued ?? 64;
 
+  // A host that closed cleanly has let go, even while its transport is still winding down: a CLI
+  // reconnect or a tab reload right after a close must not meet device_in_use.
+  const holder = owners.get(handler);
+  if (holder?.conn.closing) holder.release();
   if (owners.has(handler)) {
     conn.send(encodeError(null, 'device_in_use', 'another host is connected to this device'));
     conn.close(CLOSE_CODES.deviceInUse, 'device in use');
     return { accepted: false, session: null, close: () => {} };
   }
-  const token = {};
+  const token = { conn, release: () => teardown() };
   owners.set(handler, token);
 
   let session: (HostSession & { alive: boolean }) | null = null;
@@ -223,7 +228,10 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
     void pump();
   }
 
+  let tornDown = false;
   function teardown(): void {
+    if (tornDown) return;
+    tornDown = true;
     clearTimeout(helloTimer);
     queue.length = 0;
     outbox = [];

@@ -143,6 +143,19 @@ describe('WebSocket device server', () => {
     await expect(third.hello()).resolves.toBeDefined();
   });
 
+  it('a clean close frees the device at once: re-attaching right after never meets device_in_use', async () => {
+    const { server, device } = await start();
+    for (let round = 1; round <= 8; round++) {
+      const c = new LinkClient(await connectWebSocketNode(server.url), { timeoutMs: 3000 });
+      await expect(c.hello(), `round ${round}`).resolves.toBeDefined();
+      await c.status();
+      c.close();
+    }
+    const last = await client(server.url);
+    await expect(last.hello()).resolves.toBeDefined();
+    expect(device.attaches).toBe(9);
+  });
+
   it('frees the device when the first host drops without closing', async () => {
     const { server, device } = await start();
     const raw = new WebSocket(server.url);

@@ -12,6 +12,20 @@ afterEach(async () => {
   emu = null;
 });
 
+describe('re-attach right after a clean close', () => {
+  it('never meets device_in_use, round after round', async () => {
+    emu = await startTestEmulator();
+    for (let round = 1; round <= 8; round++) {
+      const c = await connectHost(emu.url); // hello inside: rejects with device_in_use if still held
+      expect((await c.status()).slots, `round ${round}`).toBe(true);
+      c.close();
+    }
+    const last = await connectHost(emu.url);
+    expect(emu.hostAttached).toBe(true);
+    last.close();
+  });
+});
+
 describe('reconnect in the middle of a run', () => {
   it('replays from the last applied seq: the union of both sessions equals getSlot, no edge lost or doubled', async () => {
     emu = await startTestEmulator({ faults: '5:absent,9:keyed' });

@@ -53,6 +53,11 @@ export class WsServerConnection extends BaseConnection {
     ws.on('error', () => ws.terminate());
   }
 
+  /** CLOSING as soon as the host's close frame arrived (ws answers it at once), long before TCP ends. */
+  get closing(): boolean {
+    return this.closed || this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED;
+  }
+
   send(text: string): void {
     if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(text);
   }
