@@ -2,6 +2,7 @@
 // the offline-autonomous runner. A link server calls this facade; every reply is immediate and every
 // change is journaled (fsync'd) before it is acknowledged or streamed.
 
+import { queueKey } from '@osprio/link';
 import type { DeviceIdentity, ProgressEdge, ProvisionerStatus, QueueRef, SlotDetail, SlotSummary, StepRecord, StepTarget, Verb } from '@osprio/link';
 import { DEFAULT_STEP_TIMEOUT_MS } from '@osprio/provisioner';
 import type { Profile, StepOptions } from '@osprio/provisioner';
@@ -17,7 +18,7 @@ import { LiveSession } from './live.ts';
 import { lockStateDir } from './lock.ts';
 import { openStateDir } from './state-dir.ts';
 import type { DeviceEvent, DeviceOptions, SinceResult } from './options.ts';
-import { liveQueue, queueKey, slotQueue } from './queues.ts';
+import { liveQueue, slotQueue } from './queues.ts';
 import type { Queue, QueueNotify } from './queues.ts';
 import { BusScheduler } from './scheduler.ts';
 import type { StepJob } from './scheduler.ts';
@@ -172,7 +173,7 @@ export class Device {
   deleteSlot(slot: number): Result {
     const j = this.journal(slot);
     if (!j.ok) return j;
-    this.cancelQueue(`slot:${slot}#`);
+    this.cancelQueue(`${queueKey({ slot })}#`);
     j.journal.append({ t: 'delete' });
     this.emitSlot(slot);
     return { ok: true };
@@ -244,7 +245,7 @@ export class Device {
   /** Cancels the live queue's attempts and forgets its seed. */
   closeLive(): void {
     if (!this.live) return;
-    this.cancelQueue(`live:${this.live.sessionId}#`);
+    this.cancelQueue(`${queueKey({ live: this.live.sessionId })}#`);
     this.live.close();
     this.live = null;
     this.emit({ type: 'live', sessionId: null });

@@ -1,6 +1,7 @@
 // One queue — a slot or the live session — as the verb and attempt code sees it: its steps, what an
 // attempt needs, and where an edge goes (journal + listeners for a slot, memory + listeners for live).
 
+import { queueKey } from '@osprio/link';
 import type { ProgressEdge, QueueRef } from '@osprio/link';
 import type { StepOptions } from '@osprio/provisioner';
 import type { StepChange } from './attempts.ts';
@@ -32,7 +33,7 @@ export function slotQueue(j: SlotJournal, notify: QueueNotify): Queue {
   const index = j.slot.index;
   return {
     ref: { slot: index },
-    key: `slot:${index}`,
+    key: queueKey({ slot: index }),
     steps: () => j.slot.steps,
     seed: () => j.slot.seed!,
     sessionId: () => j.slot.sessionId!,
@@ -51,7 +52,7 @@ export function slotQueue(j: SlotJournal, notify: QueueNotify): Queue {
 export function liveQueue(l: LiveSession, notify: QueueNotify): Queue {
   return {
     ref: { live: l.sessionId },
-    key: `live:${l.sessionId}`,
+    key: queueKey({ live: l.sessionId }),
     steps: () => l.steps,
     seed: () => l.seed,
     sessionId: () => l.sessionId,
@@ -63,8 +64,4 @@ export function liveQueue(l: LiveSession, notify: QueueNotify): Queue {
       notify.edge(edge);
     },
   };
-}
-
-export function queueKey(q: QueueRef): string {
-  return 'slot' in q ? `slot:${q.slot}` : `live:${String(q.live).toLowerCase()}`;
 }

@@ -7,7 +7,7 @@ import { decodeRequest, encodeError, encodeEvent, encodeReply } from './codec.ts
 import { LinkError, isErrorCode, type ErrorCode } from './errors.ts';
 import type { DeviceHandler, HostSession } from './device-handler.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS, type Request, type RequestMap, type RequestType } from './messages.ts';
-import type { ProgressEdge, QueueRef } from './model.ts';
+import { queueKey, type ProgressEdge, type QueueRef } from './model.ts';
 
 export interface LinkServerOptions {
   /** Close a link that has not said hello within this time (it would hold the device). Default 10 s. */
@@ -31,10 +31,6 @@ export interface LinkServer {
 /** Who holds each device: its link and how to let go of it at once. */
 const owners = new WeakMap<DeviceHandler, { conn: LinkConnection; release: () => void }>();
 let nextSessionId = 1;
-
-function queueKey(q: QueueRef): string {
-  return 'slot' in q ? `slot:${q.slot}` : `live:${q.live}`;
-}
 
 type Reply<T extends RequestType> = RequestMap[T]['result'];
 

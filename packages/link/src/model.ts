@@ -87,6 +87,11 @@ export interface SlotDetail extends SlotSummary {
 /** Which queue an edge belongs to: a slot index, or the live quick-step queue (its sessionId, a UUID). */
 export type QueueRef = { slot: number } | { live: string };
 
+/** The one string key of a queue, "slot:2" or "live:<sessionId>"; a UUID's case does not make another queue. */
+export function queueKey(q: QueueRef): string {
+  return 'slot' in q ? `slot:${q.slot}` : `live:${String(q.live).toLowerCase()}`;
+}
+
 /** One change of a step's state, outcome or stage milestone. */
 export interface ProgressEdge extends StepProgress {
   queue: QueueRef;
