@@ -1,13 +1,19 @@
 // The device side of one link: decodes requests, serves them one at a time through a
 // DeviceHandler, and forwards the handler's progress edges to what the host subscribed to.
-// One host per device: a second link to the same handler is refused with device_in_use.
+// The pieces: link-session.ts (who holds the device, the HostSession), link-dispatch.ts (one
+// request → the handler → its reply), link-subscriptions.ts (which queues the host follows, up to
+// which seq), link-outbox.ts (edges made while a request is served wait for its reply).
 
 import { CLOSE_CODES, type LinkConnection } from './connection.ts';
 import { decodeRequest, encodeError, encodeEvent, encodeReply } from './codec.ts';
 import { LinkError, isErrorCode, type ErrorCode } from './errors.ts';
 import type { DeviceHandler, HostSession } from './device-handler.ts';
-import { SUPPORTED_PROTOCOL_VERSIONS, type Request, type RequestMap, type RequestType } from './messages.ts';
-import { queueKey, type ProgressEdge, type QueueRef } from './model.ts';
+import { SUPPORTED_PROTOCOL_VERSIONS, type Request, type RequestType, type ResultOf } from './messages.ts';
+import { dispatch } from './link-dispatch.ts';
+import type { ProgressEdge, QueueRef } from './model.ts';
+import { claimDevice, openSession, releaseDevice, type LinkSession } from './link-session.ts';
+import { Outbox } from './link-outbox.ts';
+import { Subscriptions } from './link-subscriptions.ts';
 
 export interface LinkServerOptions {
   /** Close a link that has not said hello within this time (it would hold the device). Default 10 s. */
@@ -28,59 +34,45 @@ export interface LinkServer {
   close(reason?: string): void;
 }
 
-/** Who holds each device: its link and how to let go of it at once. */
-const owners = new WeakMap<DeviceHandler, { conn: LinkConnection; release: () => void }>();
-let nextSessionId = 1;
-
-type Reply<T extends RequestType> = RequestMap[T]['result'];
 
 export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, options: LinkServerOptions = {}): LinkServer {
   const supported = options.supportedVersions ?? SUPPORTED_PROTOCOL_VERSIONS;
   const maxQueued = options.maxQueued ?? 64;
 
-  // A host that closed cleanly has let go, even while its transport is still winding down: a CLI
-  // reconnect or a tab reload right after a close must not meet device_in_use.
-  const holder = owners.get(handler);
-  if (holder?.conn.closing) holder.release();
-  if (owners.has(handler)) {
+  if (!claimDevice(handler, conn, () => teardown())) {
     conn.send(encodeError(null, 'device_in_use', 'another host is connected to this device'));
     conn.close(CLOSE_CODES.deviceInUse, 'device in use');
     return { accepted: false, session: null, close: () => {} };
   }
-  const token = { conn, release: () => teardown() };
-  owners.set(handler, token);
 
-  let session: (HostSession & { alive: boolean }) | null = null;
+  let session: LinkSession | null = null;
   const queue: Request[] = [];
   let serving = false;
-  /** Per subscribed queue, the last sequence number sent. */
-  const subs = new Map<string, number>();
-  /** Edges made while a request is being served wait here, so a reply precedes what it caused. */
-  let outbox: ProgressEdge[] = [];
-  let liveKey: string | null = null;
-
+  const subs = new Subscriptions();
+  const outbox = new Outbox(sendEdge);
   const helloTimer = setTimeout(() => {
     if (!session) conn.close(CLOSE_CODES.helloTimeout, 'no hello');
   }, options.helloTimeoutMs ?? 10_000);
 
+  // The device's own events; still, a malformed one must not break the link.
   function sendEdge(edge: ProgressEdge): void {
-    // The device's own edges; still, a malformed one must not break the link.
     try {
-      const key = queueKey(edge.queue);
-      const last = subs.get(key);
-      if (last === undefined || !(edge.seq > last)) return;
+      if (!subs.wants(edge)) return;
       const text = encodeEvent({ event: 'edge', edge });
-      subs.set(key, edge.seq);
+      subs.sent(edge); // only once it could be encoded
       conn.send(text);
     } catch (err) {
       options.onInternalError?.(err, 'subscribe');
     }
   }
 
-  function flushOutbox(): void {
-    const held = outbox;
-    outbox = [];
-    for (const e of held) sendEdge(e);
+  function sendResync(q: QueueRef, reason: string): void {
+    if (!subs.drop(q)) return;
+    try {
+      conn.send(encodeEvent({ event: 'resync', queue: q, reason }));
+    } catch (err) {
+      options.onInternalError?.(err, 'subscribe');
+    }
   }
 
   function fail(id: number | null, err: unknown, type: RequestType): void {
@@ -96,108 +88,38 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
     }
   }
 
-  function reply<T extends RequestType>(type: T, id: number, result: Reply<T>): void {
+  function reply<T extends RequestType>(type: T, id: number, result: ResultOf<T>): void {
     conn.send(encodeReply(type, id, result));
   }
 
-  function openSession(): HostSession & { alive: boolean } {
-    const s = {
-      id: nextSessionId++,
-      alive: true,
-      pushEdge(edge: ProgressEdge): void {
-        if (!s.alive) return;
-        if (serving) outbox.push(edge);
-        else sendEdge(edge);
-      },
-      pushResync(q: QueueRef, reason: string): void {
-        if (!s.alive || !subs.has(queueKey(q))) return;
-        subs.delete(queueKey(q));
-        try {
-          conn.send(encodeEvent({ event: 'resync', queue: q, reason }));
-        } catch (err) {
-          options.onInternalError?.(err, 'subscribe');
-        }
-      },
-    };
-    return s;
+  function hello(id: number, v: number): void {
+    if (!supported.includes(v)) {
+      throw new LinkError('version_unsupported', `protocol version ${v} is not served; this device speaks ${supported.join(', ')}`);
+    }
+    const ident = handler.identity();
+    if (!session) {
+      session = openSession({ edge: (e) => outbox.push(e), resync: sendResync });
+      clearTimeout(helloTimer);
+      try {
+        const r = handler.attach(session);
+        if (r instanceof Promise) r.catch((err: unknown) => options.onInternalError?.(err, 'hello'));
+      } catch (err) {
+        options.onInternalError?.(err, 'hello');
+      }
+    }
+    reply('hello', id, { ...ident, protocolVersion: v });
   }
 
   async function serve(req: Request): Promise<void> {
-    const { id } = req;
-    if (req.type === 'hello') {
-      const v = req.params.protocolVersion;
-      if (!supported.includes(v)) {
-        throw new LinkError('version_unsupported', `protocol version ${v} is not served; this device speaks ${supported.join(', ')}`);
-      }
-      const ident = handler.identity();
-      if (!session) {
-        session = openSession();
-        clearTimeout(helloTimer);
-        try {
-          const r = handler.attach(session);
-          if (r instanceof Promise) r.catch((err: unknown) => options.onInternalError?.(err, 'hello'));
-        } catch (err) {
-          options.onInternalError?.(err, 'hello');
-        }
-      }
-      reply('hello', id, { ...ident, protocolVersion: v });
-      return;
-    }
+    if (req.type === 'hello') return hello(req.id, req.params.protocolVersion);
     if (!session) throw new LinkError('hello_required', 'send hello first');
-    switch (req.type) {
-      case 'status':
-        return reply('status', id, await handler.status());
-      case 'listSlots':
-        return reply('listSlots', id, { slots: await handler.listSlots() });
-      case 'createSlot':
-        return reply('createSlot', id, await handler.createSlot(req.params));
-      case 'uploadSteps':
-        return reply('uploadSteps', id, await handler.uploadSteps(req.params));
-      case 'sealSlot':
-        return reply('sealSlot', id, await handler.sealSlot(req.params));
-      case 'getSlot':
-        return reply('getSlot', id, await handler.getSlot(req.params.slot));
-      case 'deleteSlot':
-        return reply('deleteSlot', id, await handler.deleteSlot(req.params.slot));
-      case 'verb':
-        await handler.verb(req.params);
-        return reply('verb', id, { accepted: true });
-      case 'subscribe': {
-        const ans = await handler.subscribe(req.params);
-        const key = queueKey({ slot: req.params.slot });
-        if (ans.status === 'resync') {
-          subs.delete(key);
-          return reply('subscribe', id, { status: 'resync', oldestSeq: ans.oldestSeq, lastSeq: ans.lastSeq });
-        }
-        reply('subscribe', id, { status: 'streaming', lastSeq: ans.lastSeq });
-        subs.set(key, req.params.sinceSeq);
-        for (const e of ans.replay) if (queueKey(e.queue) === key) sendEdge(e);
-        return;
-      }
-      case 'unsubscribe':
-        subs.delete(queueKey({ slot: req.params.slot }));
-        return reply('unsubscribe', id, {});
-      case 'openLive': {
-        await handler.openLive(req.params, session);
-        const queue = { live: req.params.sessionId };
-        if (liveKey) subs.delete(liveKey);
-        liveKey = queueKey(queue);
-        subs.set(liveKey, 0);
-        return reply('openLive', id, { queue });
-      }
-      case 'quickStep':
-        return reply('quickStep', id, await handler.quickStep(req.params));
-      case 'closeLive':
-        await handler.closeLive();
-        if (liveKey) subs.delete(liveKey);
-        liveKey = null;
-        return reply('closeLive', id, {});
-    }
+    return dispatch(req, { handler, session, subs, reply, sendEdge });
   }
 
   async function pump(): Promise<void> {
     if (serving) return;
     serving = true;
+    outbox.hold();
     while (queue.length > 0 && !conn.closed) {
       const req = queue.shift()!;
       try {
@@ -205,8 +127,9 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
       } catch (err) {
         if (!conn.closed) fail(req.id, err, req.type);
       }
-      if (!conn.closed) flushOutbox();
+      if (!conn.closed) outbox.flush();
     }
+    outbox.release();
     serving = false;
   }
 
@@ -230,14 +153,13 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
     tornDown = true;
     clearTimeout(helloTimer);
     queue.length = 0;
-    outbox = [];
+    outbox.clear();
     subs.clear();
-    if (owners.get(handler) === token) owners.delete(handler);
+    releaseDevice(handler, conn);
     if (session) {
       session.alive = false;
-      const s = session;
       try {
-        handler.detach(s);
+        handler.detach(session);
       } catch (err) {
         options.onInternalError?.(err, 'hello');
       }
