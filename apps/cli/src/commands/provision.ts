@@ -40,6 +40,35 @@ const DEFAULT_BRIDGE_BAUD = 9600;
 
 /** Runs one quick-step; returns the process exit code (0 only for `ok`). */
 export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promise<number> {
+  const p = await prepare(o, io);
+  if (typeof p === 'number') return p;
+  const random = io.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const key = { seed: random(16), sessionId: randomUUID() };
+  try {
+    const result = await run(o, io, p, key, random);
+    if (typeof result === 'number') return result;
+    const saved = await save(p, result, key);
+    report(o, io, p, result, saved, key.sessionId);
+    return result.outcome === 'ok' ? 0 : 1;
+  } finally {
+    key.seed.fill(0);
+  }
+}
+
+interface Prepared {
+  profile: Profile;
+  address: number;
+  /** Created (mode 0600, never overwriting) before the bus is touched; absent with --discard-key. */
+  export?: { path: string; file: FileHandle };
+}
+
+interface StepKey {
+  seed: Uint8Array;
+  sessionId: string;
+}
+
+/** Validates the flags and creates the export file; an exit code (2) when that fails. */
+async function prepare(o: ProvisionOptions, io: ProvisionIo): Promise<Prepared | number> {
   let profile: Profile;
   let exportPath: string | undefined;
   try {
@@ -53,24 +82,21 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
     io.err(`osprio provision: ${(e as Error).message}`);
     return 2;
   }
-
-  let file: FileHandle | undefined;
-  if (exportPath) {
-    try {
-      file = await open(exportPath, 'wx', 0o600);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`osprio provision: cannot create ${exportPath}: ${code === 'EEXIST' ? 'it already exists (choose a new file; exports are never overwritten)' : (e as Error).message}`);
-      return 2;
-    }
-  }
-
   const address = profile.manualAddresses[0]!;
-  const random = io.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
-  const seed = random(16);
-  const sessionId = randomUUID();
+  if (!exportPath) return { profile, address };
+  try {
+    return { profile, address, export: { path: exportPath, file: await open(exportPath, 'wx', 0o600) } };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.err(`osprio provision: cannot create ${exportPath}: ${code === 'EEXIST' ? 'it already exists (choose a new file; exports are never overwritten)' : (e as Error).message}`);
+    return 2;
+  }
+}
+
+/** Opens the bus and runs the step, printing each stage; an exit code (3) when the bus fails. */
+async function run(o: ProvisionOptions, io: ProvisionIo, p: Prepared, key: StepKey, random: (n: number) => Uint8Array): Promise<AttemptResult | number> {
+  const { profile, address } = p;
   let bus: Bus | undefined;
-  let result: AttemptResult;
   try {
     bus = await (io.openBus ?? openDefaultBus)(o.bus, profile.baud);
     if (!o.json) io.out(`provisioning PD → address ${address}, ${profile.baud} baud on ${bus.name}`);
@@ -78,63 +104,76 @@ export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promis
     const onStage = (e: StageEvent) => {
       if (!o.json) io.out(`  ${stageMark(e)} ${e.stage.replace('_', ' ').padEnd(16)} ${e.status.replace('_', ' ')}  (+${Math.round(bus!.now() - started)} ms)`);
     };
-    result = await runStep({
-      bus, target: { address, baud: profile.baud, stepIndex: 0 }, options: stepOptionsOf(profile),
-      key: { seed, sessionId }, random, onStage,
+    return await runStep({
+      bus, target: { address, baud: profile.baud, stepIndex: 0 }, options: stepOptionsOf(profile), key, random, onStage,
     });
   } catch (e) {
-    await discard(file, exportPath);
-    seed.fill(0);
+    await discard(p.export);
     io.err(`osprio provision: ${(e as Error).message}`);
     return 3;
   } finally {
     await bus?.close().catch(() => undefined);
   }
+}
 
-  // Once the PD acknowledged KEYSET it may hold this step's key and is out of install mode. This
-  // process is the only place that key exists, so it is never thrown away: a step that did not end
-  // `ok` after that point leaves an export marked unverified beside the requested file.
+interface Saved {
+  /** The PD took this step's key (ok, or KEYSET acknowledged). */
+  keyed: boolean;
+  /** Where the key export went, if anywhere. */
+  exported?: string;
+  /** False when the key was acknowledged but never proven by a handshake with it. */
+  verified: boolean;
+}
+
+/**
+ * Once the PD acknowledged KEYSET it may hold this step's key and is out of install mode. This
+ * process is the only place that key exists, so it is never thrown away: a step that did not end
+ * `ok` after that point leaves an export beside the requested file — marked UNVERIFIED, or, when
+ * key_verify proved the key (a fresh secure channel opened with it) and only a later check
+ * (auto-verify, capabilities) failed, named for that check.
+ */
+async function save(p: Prepared, result: AttemptResult, key: StepKey): Promise<Saved> {
   const keyed = result.outcome === 'ok' || result.completed.includes('keyset');
-  // key_verify done: a fresh secure channel opened with the new key, so the key is proven even if a
-  // later check (auto-verify, capabilities) failed. The file is named for that, not UNVERIFIED.
-  const proven = result.completed.includes('key_verify');
-  let exported: string | undefined;
-  let unverified = false;
-  if (keyed && file && exportPath) {
-    const ex = buildKeyExport(
-      { sessionId, seed, slotState: 'complete', steps: [{ index: 0, address, baud: profile.baud, state: 'success' }] },
-      deriveScbk,
-    );
-    const text = extname(exportPath).toLowerCase() === '.json' ? toJson(ex) : toCsv(ex);
-    if (result.outcome === 'ok') {
-      await file.writeFile(text);
-      await file.close();
-      exported = exportPath;
-    } else {
-      await discard(file, exportPath);
-      exported = await writeNew(markedPath(exportPath, proven ? result.outcome.toUpperCase().replace(/_/g, '-') : 'UNVERIFIED'), text);
-      unverified = !proven;
-    }
-  } else {
-    await discard(file, exportPath);
+  const verified = result.completed.includes('key_verify');
+  if (!keyed || !p.export) {
+    await discard(p.export);
+    return { keyed, verified };
   }
-  seed.fill(0);
+  const ex = buildKeyExport(
+    { sessionId: key.sessionId, seed: key.seed, slotState: 'complete', steps: [{ index: 0, address: p.address, baud: p.profile.baud, state: 'success' }] },
+    deriveScbk,
+  );
+  const { path, file } = p.export;
+  const text = extname(path).toLowerCase() === '.json' ? toJson(ex) : toCsv(ex);
+  if (result.outcome === 'ok') {
+    await file.writeFile(text);
+    await file.close();
+    return { keyed, verified: true, exported: path };
+  }
+  await discard(p.export);
+  const mark = verified ? result.outcome.toUpperCase().replace(/_/g, '-') : 'UNVERIFIED';
+  return { keyed, verified, exported: await writeNew(markedPath(path, mark), text) };
+}
 
+/** The result line(s): one JSON line with --json, else the outcome and where the key is. */
+function report(o: ProvisionOptions, io: ProvisionIo, p: Prepared, result: AttemptResult, saved: Saved, sessionId: string): void {
+  const { exported, verified, keyed } = saved;
   if (o.json) {
-    io.out(JSON.stringify({ outcome: result.outcome, detail: result.detail, stage: result.stage, stageStatus: result.stageStatus, completed: result.completed, address, baud: profile.baud, sessionId, export: exported ?? null, exportVerified: exported ? !unverified : null }));
-  } else {
-    io.out(`${result.outcome === 'ok' ? 'ok' : `FAILED: ${result.outcome}`} — ${result.detail}`);
-    if (exported && result.outcome === 'ok') io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
-    if (exported && !unverified && result.outcome !== 'ok') {
-      io.out(`the new key landed and was verified; ${laterCheck(result.outcome)}. The key is saved in ${exported} (sensitive: the PD now opens only with this key).`);
-    } else if (exported && unverified) {
-      io.out(`the PD acknowledged the new key but it was not proven; the key is saved in ${exported} (UNVERIFIED, sensitive).`);
-      io.out('  The PD has probably left install mode with this key: check it with that key, or put it back in install mode before provisioning it again.');
-    } else if (keyed && !exported && result.outcome !== 'ok') {
-      io.out('the PD acknowledged a key that was not kept (--discard-key): put it back in install mode before provisioning it again.');
-    }
+    io.out(JSON.stringify({ outcome: result.outcome, detail: result.detail, stage: result.stage, stageStatus: result.stageStatus, completed: result.completed, address: p.address, baud: p.profile.baud, sessionId, export: exported ?? null, exportVerified: exported ? verified : null }));
+    return;
   }
-  return result.outcome === 'ok' ? 0 : 1;
+  const ok = result.outcome === 'ok';
+  io.out(`${ok ? 'ok' : `FAILED: ${result.outcome}`} — ${result.detail}`);
+  if (exported && ok) {
+    io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
+  } else if (exported && verified) {
+    io.out(`the new key landed and was verified; ${laterCheck(result.outcome)}. The key is saved in ${exported} (sensitive: the PD now opens only with this key).`);
+  } else if (exported) {
+    io.out(`the PD acknowledged the new key but it was not proven; the key is saved in ${exported} (UNVERIFIED, sensitive).`);
+    io.out('  The PD has probably left install mode with this key: check it with that key, or put it back in install mode before provisioning it again.');
+  } else if (keyed && !ok) {
+    io.out('the PD acknowledged a key that was not kept (--discard-key): put it back in install mode before provisioning it again.');
+  }
 }
 
 /** `sim:` means a simulated line with one factory-fresh PD on it (address 0, 9600, install mode). */
@@ -150,10 +189,11 @@ function stageMark(e: StageEvent): string {
   return e.status === 'done' ? '✓' : e.status === 'stalled' ? '✗' : '…';
 }
 
-async function discard(file: FileHandle | undefined, path: string | undefined): Promise<void> {
-  if (!file || !path) return;
-  await file.close().catch(() => undefined);
-  await unlink(path).catch(() => undefined);
+/** Closes and removes the export file made by prepare (nothing is in it yet). */
+async function discard(exp: Prepared['export']): Promise<void> {
+  if (!exp) return;
+  await exp.file.close().catch(() => undefined);
+  await unlink(exp.path).catch(() => undefined);
 }
 
 /** keys.csv → keys.UNVERIFIED.csv, keys.CAPABILITY-MISMATCH.csv … */
