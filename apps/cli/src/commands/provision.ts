@@ -1,6 +1,7 @@
 // `osprio provision`: one live quick-step against whatever is on the bus — a USB-RS485 adapter, a
 // serial server, or a simulated line. The seed is made here with a CSPRNG and lives in memory only;
-// the derived SCBK leaves this process only through --export, and only after the step ended `ok`.
+// the derived SCBK leaves this process only through --export: after `ok`, or beside the requested
+// file when the PD took the key but the step then failed (the key is never thrown away).
 //
 // The export file is opened (created, mode 0600, never overwriting) BEFORE the bus is touched:
 // once a PD leaves install mode its key must not be lost because a path was wrong.
