@@ -186,6 +186,8 @@ describe('slot view', () => {
     const v = await s.openSlot(0);
     const applied: number[] = [];
     v.onChange((snap) => applied.push(snap.lastSeq));
+    const edges: number[] = [];
+    v.onEdge((e) => edges.push(e.seq));
     await v.verb(0, 'try');
     await flush();
     d.m.running()[0]!.finish('ok');
@@ -209,6 +211,7 @@ describe('slot view', () => {
     // every sequence number was applied once, in order
     const distinct = applied.filter((x, i) => x > 0 && x !== applied[i - 1]);
     expect(distinct).toEqual(Array.from({ length: read.slot.lastSeq }, (_, i) => i + 1));
+    expect(edges).toEqual(distinct); // onEdge: each applied edge once
     // and it keeps streaming on the new link
     await v.verb(3, 'skip');
     await flush();

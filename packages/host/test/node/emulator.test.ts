@@ -34,6 +34,8 @@ describe('DeviceSession on the emulator', () => {
   /** Every edge seq of slot 0 that came over any link, in arrival order. */
   const wireSeqs: number[] = [];
   let conn: LinkConnection | null = null;
+  /** Every edge the view applied (onEdge). */
+  const appliedSeqs: number[] = [];
 
   const connect = async (): Promise<LinkConnection> => {
     const c = await connectNode(emu.url);
@@ -68,6 +70,7 @@ describe('DeviceSession on the emulator', () => {
     expect(await session.createSlot(0, r.plan, { onUpload: (u) => progress.push(u) })).toMatchObject({ state: 'ready', counters: { total: N } });
     expect(progress).toEqual([N]);
     view = await session.openSlot(0);
+    view.onEdge((e) => appliedSeqs.push(e.seq));
     expect(findBytes(session, rnd.given.at(-1)!)).toEqual([]);
   });
 
@@ -141,5 +144,6 @@ describe('DeviceSession on the emulator', () => {
     expect(view.snapshot.lastSeq).toBe(fresh.lastSeq);
     // none lost, none doubled, across three links and a restart
     expect(wireSeqs).toEqual(Array.from({ length: fresh.lastSeq }, (_, i) => i + 1));
+    expect(appliedSeqs).toEqual(wireSeqs);
   });
 });
