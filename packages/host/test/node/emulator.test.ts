@@ -59,8 +59,13 @@ describe('DeviceSession on the emulator', () => {
     await emu?.close();
   });
 
-  it('attaches to the Pro and offers the mode picker', () => {
+  it('attaches to the Pro and offers the mode picker; a second host finds it in use', async () => {
     expect(session.state).toMatchObject({ kind: 'attached', identity: { model: 'osprio-pro' }, screen: 'mode-picker' });
+    const other = await DeviceSession.attach({ connect: () => connectNode(emu.url) });
+    expect(other.state).toEqual({ kind: 'in_use', message: 'another host is connected to this device' });
+    const wrongToken = await DeviceSession.attach({ connect: () => connectNode(emu.url.replace(/token=[^&]+/, 'token=nope')) });
+    expect(wrongToken.state).toMatchObject({ kind: 'unreachable', message: expect.stringMatching(/refused/) });
+    expect(session.state.kind).toBe('attached');
   });
 
   it('writes a plan; the seed is not in the session after seal', async () => {
