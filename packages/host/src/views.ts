@@ -156,6 +156,8 @@ export async function readSlot(link: LinkClient, slot: number): Promise<Omit<Slo
 }
 
 export class SlotViewImpl extends QueueViewBase implements SlotView {
+  private reading = false;
+
   constructor(
     host: ViewHost,
     readonly slot: number,
@@ -197,6 +199,17 @@ export class SlotViewImpl extends QueueViewBase implements SlotView {
   }
 
   linkLost(): void {}
+
+  override applyEdge(edge: ProgressEdge): void {
+    super.applyEdge(edge);
+    // An edge for a step this view does not list (the slot was re-planned): read it again.
+    if (this.snapshot.needsRead && !this.snapshot.stale && !this.reading) {
+      this.reading = true;
+      void this.refresh()
+        .catch(() => {})
+        .finally(() => (this.reading = false));
+    }
+  }
 
   override close(): void {
     if (this.closed_) return;

@@ -353,3 +353,30 @@ describe('reattachUntilAttached', () => {
     expect(await reattachUntilAttached(down, { intervalMs: 5, signal: ac.signal })).toMatchObject({ kind: 'unreachable' });
   });
 });
+
+describe('a slot re-planned under an open view', () => {
+  it('the view follows delete and create', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(2));
+    const v = await s.openSlot(0);
+    await s.deleteSlot(0);
+    expect(v.snapshot).toMatchObject({ slotState: 'empty', rows: [] });
+    await s.createSlot(0, planOf(3));
+    expect(v.snapshot).toMatchObject({ slotState: 'ready', counters: { total: 3 } });
+    await v.verb(2, 'skip');
+    await flush();
+    expect(v.snapshot.rows[2]!.state).toBe('skipped');
+  });
+
+  it('an edge for a step the view does not list makes it read the slot', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(3));
+    const v = await s.openSlot(0) as unknown as { applyEdge(e: unknown): void; snapshot: { rows: unknown[]; needsRead: boolean } };
+    v.applyEdge({ queue: { slot: 0 }, seq: 999, stepIndex: 7, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null, at: 0 });
+    await flush();
+    expect(v.snapshot).toMatchObject({ needsRead: false });
+    expect(v.snapshot.rows).toHaveLength(3);
+  });
+});
