@@ -94,3 +94,18 @@ test.describe('no device', () => {
     await shot(page, 'shell-state-no-device');
   });
 });
+
+test.describe('dark theme', () => {
+  test.use({ colorScheme: 'dark' });
+
+  test('pairing and a lost link read in the dark theme with AA contrast', async ({ page, workspace }) => {
+    await page.goto(workspace.url);
+    await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(17, 19, 22)');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
+    workspace.server.dropDevice('pro');
+    await expect(page.getByRole('alert')).toContainText('Connection lost');
+    await expectAccessible(page, 'dark pairing after a lost link');
+    await shot(page, 'shell-dark-lost');
+  });
+});

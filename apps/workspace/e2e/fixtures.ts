@@ -55,10 +55,12 @@ export async function startTestWorkspace(o: WorkspaceOptions): Promise<TestWorks
     speed: o.speed ?? 'max',
     durable: false,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
-    devices: o.devices.map((d) => {
+    devices: o.devices.map((d, i) => {
       const stateDir = join(root, d.id);
       mkdirSync(stateDir, { mode: 0o700 });
-      return { stateDir, ...d, ...(o.supportedVersions?.[d.id] ? { linkOptions: { supportedVersions: o.supportedVersions[d.id]! } } : {}) };
+      // Each device its own serial number (the page's Web Lock is per device).
+      const serialNumber = `${d.model === 'pro' ? 'OPP' : 'OPM'}-${String(i + 1).padStart(6, '0')}`;
+      return { stateDir, serialNumber, ...d, ...(o.supportedVersions?.[d.id] ? { linkOptions: { supportedVersions: o.supportedVersions[d.id]! } } : {}) };
     }),
   };
   let ws: RunningWorkspace;
