@@ -32,7 +32,7 @@ test('two Provisioner tabs contend for one device: the second is told it is in u
 
   // The first tab lets go of the Pro (closing the tab); the Pro is free at once.
   await page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' }).click();
-  await page.getByRole('button', { name: 'Close Provisioner 1: Osprio Pro' }).click();
+  await page.getByRole('button', { name: 'Close tab Provisioner 1: Osprio Pro' }).click();
   await expect(page.getByRole('tab', { name: /Provisioner 1/ })).toHaveCount(0);
   await expect.poll(() => workspace.emulator('pro').hostAttached).toBe(false);
   await page.getByRole('button', { name: 'Open a Provisioner tab' }).click();
