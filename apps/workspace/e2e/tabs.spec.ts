@@ -83,3 +83,30 @@ test('in another browser (no shared Web Locks) the device itself refuses a secon
   expect(workspace.emulator('pro').hostAttached).toBe(true);
   await expect(page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
 });
+
+test('the shell works from the keyboard: arrows move between tabs, and a device is picked and connected without a mouse', async ({ page, workspace }) => {
+  await page.goto(workspace.url);
+  await page.getByRole('button', { name: 'Open a Provisioner tab' }).press('Enter');
+  const tab1 = page.getByRole('tab', { name: 'Provisioner 1' });
+  const tab2 = page.getByRole('tab', { name: 'Provisioner 2' });
+  await expect(tab2).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await expect(tab1).toBeFocused();
+  await expect(tab1).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('End');
+  await expect(tab2).toHaveAttribute('aria-selected', 'true');
+
+  // In Provisioner 2: Tab into the device list, arrow to the Mini, Tab to Connect, Enter.
+  const panel2 = page.getByRole('tabpanel', { name: 'Provisioner 2' });
+  await panel2.getByRole('radio', { name: 'Osprio Pro', exact: true }).focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(panel2.getByRole('radio', { name: 'Osprio Mini', exact: true })).toBeChecked();
+  await page.keyboard.press('Tab');
+  await expect(panel2.getByRole('button', { name: 'Connect' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'Provisioner 2: Osprio Mini' })).toBeVisible();
+  // Closing the shown tab leaves the focus on the tab shown next, not on the page.
+  await panel2.getByRole('button', { name: 'Close tab Provisioner 2: Osprio Mini' }).press('Enter');
+  await expect(tab1).toBeFocused();
+  await expect.poll(() => workspace.emulator('mini').hostAttached).toBe(false);
+});

@@ -31,14 +31,20 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
     if (held) held.push(text);
     else console.log(text);
   };
+  const wsPort = port(o.port, '--port');
   const ws = await startWorkspace({
-    port: port(o.port, '--port'),
+    port: wsPort,
     speed,
     log,
     devices: [
       { id: 'pro', model: 'pro', faults: DEMO_FAULTS, port: port(o.proPort, '--pro-port') },
       { id: 'mini', model: 'mini', port: port(o.miniPort, '--mini-port') },
     ],
+  }).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'EADDRINUSE') {
+      throw new Error(`a port asked for is already in use on 127.0.0.1 (another npm start?): pick another with --port, --pro-port or --mini-port, or leave them out for free ports`);
+    }
+    throw e;
   });
   const stop = async () => {
     await ws.close();
