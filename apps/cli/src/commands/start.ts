@@ -3,6 +3,7 @@
 // few realistic faults. Until the browser workspace lands, the CLI is the host: the printed commands
 // drive the devices.
 import { startEmulator, type Emulator } from '@osprio/device/emulator';
+import { recordDevice } from '../runtime-file.ts';
 
 export interface StartOptions {
   proPort?: string;
@@ -21,7 +22,9 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
   };
   const log = (prefix: string) => (line: string) => console.log(`[${prefix}] ${line}`);
   const devices: Emulator[] = [];
+  const unrecord: (() => void)[] = [];
   const stop = async () => {
+    for (const u of unrecord) u();
     await Promise.allSettled(devices.map((d) => d.close()));
     process.exit(0);
   };
@@ -33,6 +36,11 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
   devices.push(pro);
   const mini = await startEmulator({ model: 'mini', port: port(o.miniPort, '--mini-port'), speed: speed === 'max' ? 'max' : Number(speed), log: log('mini') });
   devices.push(mini);
+  // `osprio devices` lists them; other commands find them without --device (removed on exit).
+  for (const d of devices) {
+    const { identity, status } = d.device;
+    unrecord.push(recordDevice({ url: d.url, model: identity.model, serialNumber: identity.serialNumber, slots: status.slots, liveQuickStep: status.liveQuickStep }, process.env, (l) => console.error(l)));
+  }
 
   console.log(`Osprio Provisioner — emulated devices on loopback (Ctrl-C to stop)
 
