@@ -43,8 +43,8 @@ export async function attach(device: string | undefined, need: DeviceNeed, env: 
   return { session, target };
 }
 
-const UNREACHABLE = new Set(['link_closed', 'timeout', 'bad_reply', 'lost', 'unreachable']);
-const USAGE = new Set(['unknown_slot', 'unknown_step', 'bad_request', 'invalid_params', 'file_exists', 'bad_recipient']);
+const UNREACHABLE = new Set(['link_closed', 'timeout', 'bad_reply', 'lost', 'unreachable', 'not_attached']);
+const USAGE = new Set(['unknown_slot', 'unknown_step', 'bad_request', 'invalid_params', 'file_exists', 'bad_recipient', 'bad_plan']);
 
 /** A refused or failed request as a CliError: the device's reason, the code it means. */
 export function requestFailure(e: unknown, what: string): CliError {

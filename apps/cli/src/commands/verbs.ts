@@ -61,9 +61,10 @@ export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: Ver
   const explicit = stepArgs(stepTexts);
   if (explicit.length === 0 && !o.allPending && !o.allFailed) throw usageError('name the steps (e.g. 3 7 12) or use --all-pending / --all-failed');
   const { session, target } = await attach(o.device, 'slots', io.env);
-  let view: SlotView | null = null;
+  let opened: SlotView | null = null;
   try {
-    view = await session.openSlot(slot).catch((e: unknown) => Promise.reject(requestFailure(e, `reading slot ${slot}`)));
+    const view: SlotView = await session.openSlot(slot).catch((e: unknown) => Promise.reject(requestFailure(e, `reading slot ${slot}`)));
+    opened = view;
     const steps = select(view.snapshot, explicit, o);
     if (steps.length === 0) {
       const which = [o.allPending ? 'pending' : '', o.allFailed ? 'failed' : ''].filter(Boolean).join(' or ');
@@ -110,7 +111,7 @@ export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: Ver
   } catch (e) {
     throw e instanceof CliError ? e : requestFailure(e, verb);
   } finally {
-    view?.close();
+    opened?.close();
     session.close();
   }
 }
