@@ -8,6 +8,7 @@ import { CliError, EXIT } from './exit-codes.ts';
 import { refind, resolveDevice, type DeviceNeed, type DeviceTarget } from './device-target.ts';
 
 export const HOST_NAME = 'osprio-cli/0.1';
+const IN_USE_RETRIES = 15;
 
 export interface Attached {
   session: DeviceSession;
@@ -35,6 +36,12 @@ export async function attach(device: string | undefined, need: DeviceNeed, env: 
   const target = resolveDevice(device, need, env);
   const { connectNode } = await import('@osprio/host/node');
   const session = await DeviceSession.attach({ connect: () => connectNode(refind(target, env)), hostName: HOST_NAME });
+  // A device may take a moment to free the session of a host that just closed (the previous
+  // command of a script): ask again for a short while before calling it in use.
+  for (let i = 0; i < IN_USE_RETRIES && session.state.kind === 'in_use'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    await session.reattach();
+  }
   if (session.state.kind !== 'attached') {
     const failure = stateFailure(session.state, target.where);
     session.close();

@@ -32,8 +32,9 @@ function select(s: QueueSnapshot, steps: number[], o: VerbOptions): number[] {
 const same = (a: Row | undefined, b: Row) => a !== undefined && JSON.stringify(rowJson(a)) === JSON.stringify(rowJson(b));
 
 /** Resolves once every step in `attempts` (index → attempts before the verb) has ended a newer attempt. */
-function waitForAttempts(view: SlotView, attempts: Map<number, number>, onRow: (r: Row) => void, lost: Promise<never>): Promise<Row[]> {
-  let prev = new Map(view.snapshot.rows.map((r) => [r.index, r]));
+function waitForAttempts(view: SlotView, initial: readonly Row[], attempts: Map<number, number>, onRow: (r: Row) => void, lost: Promise<never>): Promise<Row[]> {
+  // From the rows as they were before the verbs: an attempt may already have moved on meanwhile.
+  let prev = new Map(initial.map((r) => [r.index, r]));
   const done = (s: QueueSnapshot) =>
     [...attempts].every(([i, before]) => {
       const r = s.rows.find((x) => x.index === i);
@@ -72,7 +73,8 @@ export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: Ver
       else io.out(`slot ${slot} has no ${which} steps: nothing to ${verb}`);
       return EXIT.ok;
     }
-    const before = new Map(view.snapshot.rows.map((r) => [r.index, r.attempts]));
+    const initial = view.snapshot.rows;
+    const before = new Map(initial.map((r) => [r.index, r.attempts]));
     const accepted: number[] = [];
     const rejected: { step: number; code: string; reason: string }[] = [];
     for (const i of steps) {
@@ -102,7 +104,7 @@ export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: Ver
       });
       lost.catch(() => {}); // consumed by the race; a late rejection (our own close) is no news
       const waited = new Map(accepted.map((i) => [i, before.get(i) ?? 0]));
-      const ended = await waitForAttempts(v, waited, (r) => io.out(o.json ? JSON.stringify({ type: 'row', ...rowJson(r) }) : rowLine(r)), lost).finally(() => offState());
+      const ended = await waitForAttempts(v, initial, waited, (r) => io.out(o.json ? JSON.stringify({ type: 'row', ...rowJson(r) }) : rowLine(r)), lost).finally(() => offState());
       const bad = ended.filter((r) => r.state === 'failure');
       if (!o.json) io.out(`${ended.length - bad.length} of ${ended.length} attempts succeeded${bad.length ? `; failed: ${bad.map((r) => `${r.index} (${r.outcome ?? 'failure'})`).join(', ')}` : ''}`);
       failed ||= bad.length > 0;
