@@ -47,6 +47,12 @@ export async function attach(device: string | undefined, need: DeviceNeed, env: 
     session.close();
     throw failure;
   }
+  const status = session.state.status;
+  if ((need === 'slots' && !status.slots) || (need === 'live' && !status.liveQuickStep)) {
+    const model = session.state.identity.model;
+    session.close();
+    throw new CliError(EXIT.failed, `the device at ${target.where} (${model}) offers no ${need === 'slots' ? 'slots (quick-step only: use osprio live)' : 'live quick-step (slots only)'}`);
+  }
   return { session, target };
 }
 
