@@ -6,7 +6,8 @@
 
 import type { QueueSnapshot, Row, SlotView } from '@osprio/host';
 import type { CliIo } from '../io.ts';
-import { CliError, EXIT, usageError } from '../exit-codes.ts';
+import type { CliError} from '../exit-codes.ts';
+import { EXIT, usageError } from '../exit-codes.ts';
 import { slotArg } from '../args.ts';
 import { attach, requestFailure, stateFailure } from '../session.ts';
 import { countersText, rowJson, rowLine, rowsTable, snapshotHeader } from '../format/rows.ts';
