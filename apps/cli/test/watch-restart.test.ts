@@ -106,4 +106,23 @@ describe('osprio watch across a device restart', () => {
     // No step's final state appears twice.
     for (const [step, texts] of printed) expect(new Set(texts).size, `step ${step}`).toBe(texts.length);
   });
+
+  it('ends by itself at complete (exit 0), printing each stage as it happens', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osprio-watch-done-'));
+    const e = await startEmulator({ model: 'pro', speed: 5, stateDir: dir, pds: 4, faults: '0:slow:150,1:slow:150,2:slow:150,3:slow:150', technician: false, durable: false });
+    try {
+      const cli = (argv: string[]) => h.cli([...argv, '--device', e.url]);
+      expect((await cli(['slot', 'create', '1', '--name', 'Quick', '--count', '4', '--yes'])).code).toBe(0);
+      expect((await cli(['try', '1', '--all-pending'])).code).toBe(0);
+      const r = await cli(['watch', '1']);
+      expect(r.code, r.err).toBe(0);
+      expect(r.lines[0]).toMatch(/^slot 1 {2}ready {2}profile "Quick"/);
+      expect(r.out).toMatch(/^step +3 +address +4 @ 9600 +attempting +attempt 1 +key_verify …$/m);
+      expect(r.out).toMatch(/^step +3 +address +4 @ 9600 +success \(ok\) +attempt 1 — PD keyed/m);
+      expect(r.lines.at(-1)).toBe('slot 1 complete — 4 steps: 4 provisioned, 0 failed, 0 skipped, 0 pending; export it with: osprio export 1 --format csv --out FILE');
+    } finally {
+      await e.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -16,6 +16,13 @@ import { progress, type Progress } from '../progress.ts';
 
 const rowKey = (r: Row) => JSON.stringify(rowJson(r));
 
+/** The device's rule (a sealed slot is complete when every step succeeded or was skipped), applied
+ *  to the rows too: edges move the rows, while the snapshot's slotState changes only on a read. */
+export function isComplete(s: QueueSnapshot): boolean {
+  if (s.slotState === 'complete') return true;
+  return s.slotState === 'ready' && s.rows.length > 0 && s.rows.every((r) => r.state === 'success' || r.state === 'skipped');
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
@@ -84,8 +91,8 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
       }
       prev = new Map(s.rows.map((r) => [r.index, rowKey(r)]));
       bar?.update(doneCount(s), s.counters.total, s.counters.failed ? `(${s.counters.failed} failed)` : '');
-      if (s.slotState === 'complete') {
-        line({ type: 'complete', counters: s.counters, lastSeq: s.lastSeq }, `slot ${slot} complete — ${countersText(s.counters)}; export it with: osprio export ${slot} --format csv --out FILE`);
+      if (isComplete(s)) {
+        line({ type: 'complete', state: 'complete', counters: s.counters, lastSeq: s.lastSeq }, `slot ${slot} complete — ${countersText(s.counters)}; export it with: osprio export ${slot} --format csv --out FILE`);
         finish(EXIT.ok);
       }
     };
