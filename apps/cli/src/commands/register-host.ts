@@ -136,7 +136,7 @@ export function registerHostCommands(program: Command, ctx: CommandContext): voi
     .option('--age-recipient <recipient>', 'encrypt to this age recipient (age1…), repeatable', collect, [] as string[])
     .option('--device <url>', DEVICE_HELP)
     .option('--json', 'machine-readable output')
-    .addHelpText('after', helpFooter('osprio export 0 --format csv --age-recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --out keys.csv.age'))
+    .addHelpText('after', helpFooter(['osprio export 0 --format json --out keys.json', 'osprio export 0 --format csv --age-recipient "$(age-keygen -y key.txt)" --out keys.csv.age']))
     .action(async (n: string, opts: { format: string; out: string; ageRecipient: string[]; device?: string; json?: boolean }) => {
       const { runExport } = await import('./export.ts');
       await ctx.guard('export', () => runExport(n, opts, io));
