@@ -3,6 +3,7 @@
 // `complete` with try / retry / skip, then exported as CSV, JSON and age; every export is checked
 // against what each simulated reader actually holds. The seed appears in no output and no export.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,12 @@ describe('a full slot run from the CLI', () => {
     const d = new Decrypter();
     d.addIdentity(identity);
     expect(await d.decrypt(readFileSync(ageFile), 'text')).toBe(csv);
+    // …and Debian's own age command reads it the same.
+    const idFile = join(h.dir, 'identity.txt');
+    writeFileSync(idFile, `${identity}\n`, { mode: 0o600 });
+    const debianAge = spawnSync('age', ['-d', '-i', idFile, ageFile], { encoding: 'utf8' });
+    expect(debianAge.status, debianAge.stderr).toBe(0);
+    expect(debianAge.stdout).toBe(csv);
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe('pd_address,baudrate,scbk');
     const json = JSON.parse(readFileSync(jsonFile, 'utf8')) as { kind: string; session_id: string; scbks: { pdAddress: number; baudrate: number; scbkHex: string }[] };

@@ -2,6 +2,8 @@
 // (unknown option, missing value, missing required option, extra argument) exits 2 (issue 8 #11).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildProgram, type CommandContext } from '../src/run.ts';
 import { harness, type Harness } from './cli-harness.ts';
 
@@ -66,6 +68,8 @@ describe('osprio --help and usage errors', () => {
 
   it('bad values are usage errors too (exit 2) and name the fix, before any device is asked', async () => {
     h = harness();
+    const bad = join(h.dir, 'bad-profile.json');
+    writeFileSync(bad, JSON.stringify({ kind: 'osprio-profile', version: 1, profile: { name: 'Bad', deviceCount: 0, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false } }));
     const cases: [string[], RegExp][] = [
       [['slot', 'show', 'x'], /slot number must be a whole number/],
       [['try', '0'], /name the steps .* or use --all-pending/],
@@ -79,6 +83,8 @@ describe('osprio --help and usage errors', () => {
       [['slot', 'create', '0'], /give --profile FILE, or at least --name and --count/],
       [['slot', 'create', '0', '--name', 'x', '--count', '500'], /--count: /],
       [['slot', 'create', '0', '--profile', '/nonexistent/p.json'], /cannot read the profile file/],
+      [['slot', 'create', '0', '--profile', bad], /bad-profile\.json: .*deviceCount.*: [\s\S]*the profile is not valid \(\d problems? above\); nothing was written/],
+      [['slot', 'create', '0', '--profile', bad, '--name', 'x'], /give --profile FILE or the profile fields as flags, not both/],
     ];
     for (const [argv, msg] of cases) {
       const r = await h.cli(argv);
