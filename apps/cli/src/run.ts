@@ -4,22 +4,12 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
-import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import { helpFooter } from './help.ts';
 import type { CliIo } from './io.ts';
+import type { CommandContext } from './help.ts';
 
-export interface CommandContext {
-  io: CliIo;
-  /** The exit code the command set. */
-  code: number;
-  /** Runs a command body: a CliError becomes its line on stderr and its exit code. */
-  guard(name: string, body: () => Promise<number>): Promise<void>;
-}
-
-/** `--help` text after the options: the exit codes, then (last) an example. */
-export function helpFooter(example: string | string[], extra?: string): string {
-  const ex = (Array.isArray(example) ? example : [example]).map((l) => `  ${l}`).join('\n');
-  return `${extra ? `\n${extra}\n` : ''}\n${EXIT_CODES_HELP}\n\nExample:\n${ex}`;
-}
+export type { CommandContext };
 
 /** The whole command tree, its output going to `ctx.io`. */
 export function buildProgram(ctx: CommandContext): Command {

@@ -4,7 +4,7 @@ import type { ProvisionOptions } from './provision.ts';
 import type { SimPdCliOptions } from './sim-pd.ts';
 import type { DeviceCommandOptions } from './device.ts';
 import type { StatusOptions } from './status.ts';
-import { helpFooter, type CommandContext } from '../run.ts';
+import { helpFooter, type CommandContext } from '../help.ts';
 import { registerHostCommands } from './register-host.ts';
 
 const collect = (v: string, acc: string[]) => [...acc, v];

@@ -2,7 +2,7 @@
 // the verbs, watch, export and live. Each implementation is imported when its command runs.
 
 import type { Command } from 'commander';
-import { helpFooter, type CommandContext } from '../run.ts';
+import { helpFooter, type CommandContext } from '../help.ts';
 import type { VerbName } from './verbs.ts';
 import type { SlotCreateOptions } from './slot-create.ts';
 import type { LiveOptions } from './live.ts';
