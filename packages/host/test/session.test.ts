@@ -186,6 +186,8 @@ describe('slot view', () => {
     const v = await s.openSlot(0);
     const applied: number[] = [];
     v.onChange((snap) => applied.push(snap.lastSeq));
+    const edges: number[] = [];
+    v.onEdge((e) => edges.push(e.seq));
     await v.verb(0, 'try');
     await flush();
     d.m.running()[0]!.finish('ok');
@@ -209,6 +211,7 @@ describe('slot view', () => {
     // every sequence number was applied once, in order
     const distinct = applied.filter((x, i) => x > 0 && x !== applied[i - 1]);
     expect(distinct).toEqual(Array.from({ length: read.slot.lastSeq }, (_, i) => i + 1));
+    expect(edges).toEqual(distinct); // onEdge: each applied edge once
     // and it keeps streaming on the new link
     await v.verb(3, 'skip');
     await flush();
@@ -348,5 +351,32 @@ describe('reattachUntilAttached', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
     expect(await reattachUntilAttached(down, { intervalMs: 5, signal: ac.signal })).toMatchObject({ kind: 'unreachable' });
+  });
+});
+
+describe('a slot re-planned under an open view', () => {
+  it('the view follows delete and create', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(2));
+    const v = await s.openSlot(0);
+    await s.deleteSlot(0);
+    expect(v.snapshot).toMatchObject({ slotState: 'empty', rows: [] });
+    await s.createSlot(0, planOf(3));
+    expect(v.snapshot).toMatchObject({ slotState: 'ready', counters: { total: 3 } });
+    await v.verb(2, 'skip');
+    await flush();
+    expect(v.snapshot.rows[2]!.state).toBe('skipped');
+  });
+
+  it('an edge for a step the view does not list makes it read the slot', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(3));
+    const v = await s.openSlot(0) as unknown as { applyEdge(e: unknown): void; snapshot: { rows: unknown[]; needsRead: boolean } };
+    v.applyEdge({ queue: { slot: 0 }, seq: 999, stepIndex: 7, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null, at: 0 });
+    await flush();
+    expect(v.snapshot).toMatchObject({ needsRead: false });
+    expect(v.snapshot.rows).toHaveLength(3);
   });
 });

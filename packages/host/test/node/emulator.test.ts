@@ -34,6 +34,8 @@ describe('DeviceSession on the emulator', () => {
   /** Every edge seq of slot 0 that came over any link, in arrival order. */
   const wireSeqs: number[] = [];
   let conn: LinkConnection | null = null;
+  /** Every edge the view applied (onEdge). */
+  const appliedSeqs: number[] = [];
 
   const connect = async (): Promise<LinkConnection> => {
     const c = await connectNode(emu.url);
@@ -57,8 +59,13 @@ describe('DeviceSession on the emulator', () => {
     await emu?.close();
   });
 
-  it('attaches to the Pro and offers the mode picker', () => {
+  it('attaches to the Pro and offers the mode picker; a second host finds it in use', async () => {
     expect(session.state).toMatchObject({ kind: 'attached', identity: { model: 'osprio-pro' }, screen: 'mode-picker' });
+    const other = await DeviceSession.attach({ connect: () => connectNode(emu.url) });
+    expect(other.state).toEqual({ kind: 'in_use', message: 'another host is connected to this device' });
+    const wrongToken = await DeviceSession.attach({ connect: () => connectNode(emu.url.replace(/token=[^&]+/, 'token=nope')) });
+    expect(wrongToken.state).toMatchObject({ kind: 'unreachable', message: expect.stringMatching(/refused/) });
+    expect(session.state.kind).toBe('attached');
   });
 
   it('writes a plan; the seed is not in the session after seal', async () => {
@@ -68,6 +75,7 @@ describe('DeviceSession on the emulator', () => {
     expect(await session.createSlot(0, r.plan, { onUpload: (u) => progress.push(u) })).toMatchObject({ state: 'ready', counters: { total: N } });
     expect(progress).toEqual([N]);
     view = await session.openSlot(0);
+    view.onEdge((e) => appliedSeqs.push(e.seq));
     expect(findBytes(session, rnd.given.at(-1)!)).toEqual([]);
   });
 
@@ -141,5 +149,6 @@ describe('DeviceSession on the emulator', () => {
     expect(view.snapshot.lastSeq).toBe(fresh.lastSeq);
     // none lost, none doubled, across three links and a restart
     expect(wireSeqs).toEqual(Array.from({ length: fresh.lastSeq }, (_, i) => i + 1));
+    expect(appliedSeqs).toEqual(wireSeqs);
   });
 });
