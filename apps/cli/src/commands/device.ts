@@ -8,6 +8,7 @@ import type { Emulator, EmulatorModel } from '@osprio/device/emulator';
 import type { FaultPlan } from '@osprio/device/emulator';
 import { parseLoopbackListen } from '../listen.ts';
 import { recordDevice } from '../runtime-file.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface DeviceCommandOptions {
   sim?: boolean;
@@ -150,9 +151,15 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
     });
   } catch (e) {
     const code = (e as { code?: string }).code;
+    // The exit codes every command shares: its flash held by another emulator is "in use" (4);
+    // a taken port or any other failure to come up, "unreachable" (3).
+    if (e instanceof Error && e.name === 'StateDirInUseError') {
+      io.err(`osprio device: the state dir is in use by another emulator (${e.message}); stop it or pass another --state-dir`);
+      return EXIT.inUse;
+    }
     if (code === 'EADDRINUSE') io.err(`osprio device: port ${p.port} is already in use on 127.0.0.1`);
     else io.err(`osprio device: cannot start the emulator: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    return EXIT.unreachable;
   }
   const d = emu.device;
   // Lets `osprio devices` list it and other commands find it without --device; removed on exit.
