@@ -44,9 +44,10 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       } catch (e) {
-        if (!(e instanceof SimPdUsageError) && (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!(e instanceof SimPdUsageError) && !inUse) throw e;
         io.err(`osprio sim pd: ${(e as Error).message}`);
-        ctx.code = 2;
+        ctx.code = inUse ? 3 : 2; // the shared codes: a bus that cannot come up is unreachable
       }
     });
   program
