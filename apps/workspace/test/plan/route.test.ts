@@ -54,3 +54,15 @@ describe('routeReducer', () => {
     expect(routeReducer('slot-list', { kind: 'slot-list' }, { type: 'back' })).toEqual({ kind: 'slot-list' });
   });
 });
+
+describe('reviewSummary', () => {
+  it('states the plan in the form’s words, with the addresses as steps hold them', async () => {
+    const { reviewSummary } = await import('../../src/plan/review-summary.ts');
+    const profile = { name: 'Site', deviceCount: 3, addressStrategy: 'random', startAddress: 1, manualAddresses: [], baud: 19200, expectedCapabilities: [], timeoutMs: 0, autoVerify: true };
+    const steps = [5, 6, 7].map((address, index) => ({ index, address, baud: 19200 }));
+    const facts = Object.fromEntries(reviewSummary({ profile, steps } as unknown as Plan).map((f) => [f.label, f.value]));
+    expect(facts).toMatchObject({ 'Profile name': 'Site', 'Device count': '3', Addresses: '5-7', 'Baud rate': '19200', 'Expected capabilities': 'none (check skipped)', 'Provisioning timeout': 'firmware default', 'Auto-verify': 'on' });
+    const many = Array.from({ length: 20 }, (_, i) => ({ index: i, address: i * 3, baud: 9600 }));
+    expect(reviewSummary({ profile, steps: many } as unknown as Plan).find((f) => f.label === 'Addresses')?.value).toBe('0 to 57 (20 addresses)');
+  });
+});
