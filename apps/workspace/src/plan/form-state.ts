@@ -207,14 +207,14 @@ export function fieldOf(path: string): FieldKey | null {
   return head !== undefined && (FIELDS as readonly string[]).includes(head) ? (head as FieldKey) : null;
 }
 
-/** A profile rule's message, in the form's words: list positions as "Address 4", field names as labels. */
+/** A profile rule's message, in the form's words: list positions as "Entry 4", field names as labels. */
 export function formMessage(p: ProfileProblem): string {
   const path = p.path.replace(/^profile\.?/, '');
   let prefix = '';
   const item = /^(manualAddresses|expectedCapabilities)\[(\d+)\]/.exec(path);
-  if (item) prefix = `${item[1] === 'manualAddresses' ? 'Address' : 'Capability'} ${Number(item[2]) + 1} in the list: `;
+  if (item) prefix = `${item[1] === 'manualAddresses' ? 'Entry' : 'Capability'} ${Number(item[2]) + 1} in the list: `;
   const text = p.message
-    .replace(/manualAddresses\[(\d+)\]/g, (_, i: string) => `address ${Number(i) + 1}`)
+    .replace(/manualAddresses\[(\d+)\]/g, (_, i: string) => `entry ${Number(i) + 1}`)
     .replace(/expectedCapabilities\[(\d+)\]/g, (_, i: string) => `capability ${Number(i) + 1}`)
     .replace(/\(deviceCount\)/g, '(Device count)');
   return prefix + sentence(text);

@@ -29,7 +29,7 @@ export function stateNote(s: SlotSummary): string {
     case 'empty':
       return 'No profile written';
     case 'staging':
-      return `Unfinished upload (${s.counters.total} step${s.counters.total === 1 ? '' : 's'} so far); delete it to use the slot`;
+      return `Unfinished upload (${s.counters.total} step${s.counters.total === 1 ? '' : 's'} so far)`;
     case 'ready':
       return `Sealed; ${s.counters.pending} step${s.counters.pending === 1 ? '' : 's'} still to run`;
     case 'complete':

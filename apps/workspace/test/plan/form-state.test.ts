@@ -100,8 +100,8 @@ describe('checkForm', () => {
   it('manual list problems name the position in the list and the fix', () => {
     const c = checkForm(values({ addressStrategy: 'manual', deviceCount: '3', manualAddresses: '5 127 5' }));
     const m = c.problems.manualAddresses ?? [];
-    expect(m.some((x) => /^Address 2 in the list: 127 \(0x7F\) is the broadcast address/.test(x))).toBe(true);
-    expect(m.some((x) => /^Address 3 in the list: 5 is already used by address 1/.test(x))).toBe(true);
+    expect(m.some((x) => /^Entry 2 in the list: 127 \(0x7F\) is the broadcast address/.test(x))).toBe(true);
+    expect(m.some((x) => /^Entry 3 in the list: 5 is already used by entry 1/.test(x))).toBe(true);
   });
 
   it('a manual list of the wrong length says how many are needed, in the form’s words', () => {

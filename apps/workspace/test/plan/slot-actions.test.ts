@@ -26,7 +26,7 @@ describe('slotActions', () => {
 
 describe('plain words', () => {
   it('a staging slot reads as an unfinished upload', () => {
-    expect(stateNote(summary('staging', { total: 32 }))).toBe('Unfinished upload (32 steps so far); delete it to use the slot');
+    expect(stateNote(summary('staging', { total: 32 }))).toBe('Unfinished upload (32 steps so far)');
     expect(deleteQuestion(summary('staging')).body).toMatch(/unfinished upload is discarded/);
   });
   it('deleting a complete slot warns that its keys can no longer be exported', () => {
