@@ -1,3 +1,3 @@
-// The one place the shell gets its DeviceSession from (see temp-device-session.ts).
-export { DeviceSession, type SessionState, type DeviceSessionOptions } from './temp-device-session.ts';
+// The one place the shell gets its DeviceSession from.
+export { DeviceSession, type SessionState, type DeviceSessionOptions } from '@osprio/host';
 export type { OpeningScreen } from '@osprio/host';
