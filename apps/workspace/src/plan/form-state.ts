@@ -198,8 +198,18 @@ export function checkForm(values: FormValues): FormCheck {
     }
   }
   const ok = FIELDS.every((f) => problems[f] === undefined);
+  for (const f of FIELDS) {
+    const ms = problems[f];
+    if (ms && ms.length > MAX_SHOWN_PER_FIELD) {
+      const rest = ms.length - (MAX_SHOWN_PER_FIELD - 1);
+      problems[f] = [...ms.slice(0, MAX_SHOWN_PER_FIELD - 1), `…and ${rest} more problems in this field; fix these first.`];
+    }
+  }
   return { input, problems, ok };
 }
+
+/** A field shows at most this many lines of problems (a pasted list can have a hundred). */
+export const MAX_SHOWN_PER_FIELD = 4;
 
 /** The form field a problem path belongs to (`manualAddresses[3]` → manualAddresses); `profile.` of a file is stripped. */
 export function fieldOf(path: string): FieldKey | null {

@@ -158,3 +158,15 @@ describe('fieldOf / formMessage', () => {
     expect(formMessage({ path: 'profile.baud', message: '7 is not a supported baud rate' })).toBe('7 is not a supported baud rate.');
   });
 });
+
+describe('a long problem list', () => {
+  it('shows a few problems of a field and counts the rest', () => {
+    const list = Array.from({ length: 20 }, () => '5').join(' ');
+    const c = checkForm(values({ addressStrategy: 'manual', deviceCount: '20', manualAddresses: list }));
+    const m = c.problems.manualAddresses ?? [];
+    expect(m).toHaveLength(4);
+    expect(m[0]).toMatch(/^Entry 2 in the list: 5 is already used by entry 1/);
+    expect(m[3]).toBe('…and 16 more problems in this field; fix these first.');
+    expect(c.ok).toBe(false);
+  });
+});
