@@ -169,6 +169,10 @@ export function checkForm(values: FormValues): FormCheck {
       add('manualAddresses', `List one address per PD (0–${MAX_PD_ADDRESS}), separated by commas or spaces; ranges like 10-20 are fine.`);
     }
     input['manualAddresses'] = list.addresses;
+    // Ignored by this strategy and hidden: kept when it is a valid address (so an imported
+    // profile reads back unchanged), left out otherwise (a hidden field cannot show a problem).
+    const start = whole(values.startAddress, '', '');
+    if (start.ok && start.value >= 0 && start.value <= MAX_PD_ADDRESS) input['startAddress'] = start.value;
   } else {
     const start = whole(values.startAddress, `Enter the first address to assign, 0–${MAX_PD_ADDRESS}.`, `Enter the start address as a whole number, 0–${MAX_PD_ADDRESS}.`);
     if (start.ok) input['startAddress'] = start.value;

@@ -72,6 +72,9 @@ describe('checkForm', () => {
     expect(c.ok).toBe(true);
     expect(c.input).not.toHaveProperty('startAddress');
     expect(c.input['manualAddresses']).toEqual([5, 9, 7]);
+    // A valid hidden start address is kept, so a profile reads back unchanged.
+    expect(checkForm(values({ addressStrategy: 'manual', deviceCount: '1', startAddress: '40', manualAddresses: '5' })).input['startAddress']).toBe(40);
+    expect(checkForm(values({ addressStrategy: 'manual', deviceCount: '1', startAddress: '200', manualAddresses: '5' })).ok).toBe(true);
   });
 
   it('an empty form says what to enter in each required field, once each', () => {
