@@ -10,6 +10,7 @@ test.use({ workspaceOptions: { devices: [PLAN_PRO, NO_MODES] } });
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every planning screen passes axe and is captured (${scheme})`, async ({ page, workspace }) => {
+    test.slow(); // seven axe scans on a shared 2-core machine
     await page.emulateMedia({ colorScheme: scheme });
     const emu = workspace.emulator('pro');
     await makeStaging(emu, 1, profile({ name: 'Warehouse east (unfinished)', deviceCount: 60 }), 32);
