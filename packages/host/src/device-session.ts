@@ -9,7 +9,7 @@
 // seed again: openSlot/refresh zero it at once, exportSlot uses it for the export and zeroes it.
 // A live session's seed is held by its LiveView only, until that view is closed.
 
-import { LinkClient, LinkError, MAX_STEPS_PER_UPLOAD, PROTOCOL_VERSION } from '@osprio/link';
+import { CLOSE_CODES, LinkClient, LinkError, MAX_STEPS_PER_UPLOAD, PROTOCOL_VERSION } from '@osprio/link';
 import type { LinkConnection, LinkEvent, SlotSummary } from '@osprio/link';
 import { wipe } from '@osprio/osdp';
 import { HostError, toHostError } from './errors.ts';
@@ -246,6 +246,11 @@ export class DeviceSession implements ViewHost {
     }
     const client = new LinkClient(conn, { timeoutMs: this.opts.requestTimeoutMs ?? 10_000 });
     client.onEvent((ev) => this.onEvent(client, ev));
+    // A refusal (device in use) can close the link before hello is even sent; its close code says why.
+    let refused = false;
+    client.onClose((info, refusal) => {
+      refused ||= refusal?.code === 'device_in_use' || info.code === CLOSE_CODES.deviceInUse;
+    });
     try {
       const identity = await client.hello(this.opts.hostName);
       if (identity.protocolVersion !== PROTOCOL_VERSION) {
@@ -262,9 +267,10 @@ export class DeviceSession implements ViewHost {
       this.setState({ kind: 'attached', identity, status, screen: openingScreen(status) });
     } catch (e) {
       client.close();
+      await new Promise<void>((r) => setTimeout(r, 0)); // let a queued close report its code
       const message = linkMessage(e, 'the device did not answer hello');
       const code = e instanceof LinkError ? e.code : '';
-      if (code === 'device_in_use') return this.fail({ kind: 'in_use', message });
+      if (code === 'device_in_use' || refused) return this.fail({ kind: 'in_use', message: code === 'device_in_use' ? message : 'another host is connected to this device' });
       if (code === 'version_unsupported') return this.fail({ kind: 'incompatible', message });
       return this.fail({ kind: 'unreachable', message });
     }

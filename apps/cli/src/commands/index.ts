@@ -68,10 +68,11 @@ export function registerCommands(program: Command): void {
   program
     .command('start')
     .description('run an emulated Osprio Pro and Osprio Mini on loopback, each on a simulated bus of PDs')
+    .option('--port <port>', 'loopback port of the workspace page (default: any free port)')
     .option('--pro-port <port>', 'loopback port for the Pro (default: any free port)')
     .option('--mini-port <port>', 'loopback port for the Mini (default: any free port)')
     .option('--speed <x>', 'bus time per wall time: 1 = real time (default), 10, 100 or max')
-    .action(async (opts: { proPort?: string; miniPort?: string; speed?: string }) => {
+    .action(async (opts: { port?: string; proPort?: string; miniPort?: string; speed?: string }) => {
       const { startCommand } = await import('./start.ts');
       await startCommand(opts);
     });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DeviceModel, HostSession } from '@osprio/link';
+import type { DeviceHandler, DeviceModel, HostSession } from '@osprio/link';
 import { startWsDeviceServer } from '@osprio/link/node';
 import { runStep } from '@osprio/provisioner';
 import { Device } from '../device.ts';
@@ -66,6 +66,9 @@ export interface Emulator {
   readonly bench: Bench;
   /** Whether a host session is attached right now. */
   readonly hostAttached: boolean;
+  /** The device's link handler, to mount more endpoints (e.g. the workspace's same-origin ones);
+   *  every endpoint of one handler shares the one-host rule. */
+  readonly handler: DeviceHandler;
   /** Stops listening, drops the host, powers the device off (an attempt in flight reads as interrupted next time). */
   close(): Promise<void>;
 }
@@ -196,6 +199,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     stateDir,
     device: dev,
     bench,
+    handler,
     get hostAttached() {
       return hostAttached;
     },
