@@ -30,5 +30,4 @@ export function liveExportAvailability(c: SlotCounters): ExportAvailability {
   return { available: true, entries: c.provisioned };
 }
 
-export const KEY_MATERIAL_WARNING =
-  'The exported file is key material: it holds the secure-channel key of every provisioned PD. Keep it as you would keep the keys themselves.';
+export const KEY_MATERIAL_WARNING = "The exported file is key material: it holds every provisioned PD's secure-channel key.";
