@@ -3,6 +3,15 @@
 
 import type { SlotCounters, SlotState } from '@osprio/link';
 
+/**
+ * The slot's state as its rows stand: a read gives the device's word, but edges carry only steps,
+ * so ready ↔ complete follows the rows in between (complete = every step terminal, the device's rule).
+ */
+export function currentSlotState(read: SlotState, c: SlotCounters): SlotState {
+  if (read !== 'ready' && read !== 'complete') return read;
+  return c.total > 0 && c.pending === 0 && c.failed === 0 ? 'complete' : 'ready';
+}
+
 export type ExportAvailability = { available: true; entries: number } | { available: false; reason: string };
 
 function plural(n: number, one: string, many: string): string {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Verb } from '@osprio/link';
 import { STEP_STATES } from '@osprio/provisioner';
 import { confirmationFor, verbButtons } from '../../src/ops/verbs.ts';
-import { liveExportAvailability, slotExportAvailability } from '../../src/ops/export-view.ts';
+import { currentSlotState, liveExportAvailability, slotExportAvailability } from '../../src/ops/export-view.ts';
 import { saveKeyFile } from '../../src/ops/download.ts';
 
 const LEGAL: Record<string, Verb[]> = {
@@ -86,5 +86,17 @@ describe('saveKeyFile', () => {
     expect(() => saveKeyFile(f, env)).toThrow('blocked');
     expect(f.bytes.every((b) => b === 0)).toBe(true);
     expect(env.revokeObjectURL).toHaveBeenCalledWith('blob:y');
+  });
+});
+
+describe('currentSlotState', () => {
+  it('follows the rows between reads: complete once every step is terminal, ready again after a reset', () => {
+    expect(currentSlotState('ready', counters({ total: 3, provisioned: 2, skipped: 1 }))).toBe('complete');
+    expect(currentSlotState('complete', counters({ total: 3, provisioned: 2, pending: 1 }))).toBe('ready');
+    expect(currentSlotState('ready', counters({ total: 3, provisioned: 2, failed: 1 }))).toBe('ready');
+  });
+  it('keeps empty and staging as read', () => {
+    expect(currentSlotState('empty', counters({}))).toBe('empty');
+    expect(currentSlotState('staging', counters({ total: 3, provisioned: 3 }))).toBe('staging');
   });
 });
