@@ -121,3 +121,15 @@ export function readerKeys(emu: Emulator, sessionId: string): Map<number, { baud
   }
   return out;
 }
+
+/** A viewport screenshot (what a person sees at 1280×720) to test-results/screens/<name>.png. */
+export async function viewShot(page: Page, name: string): Promise<void> {
+  const { SCREENS_DIR } = await import('./fixtures.ts');
+  await page.screenshot({ path: `${SCREENS_DIR}/${name}.png` });
+}
+
+/** A screenshot of one element (e.g. a row) to test-results/screens/<name>.png. */
+export async function elementShot(target: Locator, name: string): Promise<void> {
+  const { SCREENS_DIR } = await import('./fixtures.ts');
+  await target.screenshot({ path: `${SCREENS_DIR}/${name}.png` });
+}
