@@ -81,5 +81,12 @@ for (const c of CASES) {
     });
     expect(held.counters).toMatchObject({ total: 126, pending: 126 });
     await shot(page, `plan-sealed-${c.strategy}`);
+
+    // The slot's operational view is open; Back leads to the slot list, which reads the new slot.
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    await expect(slotRow(page, c.slot)).toContainText('ready');
+    await expect(slotRow(page, c.slot)).toContainText(`Site ${c.strategy}`);
+    await expect(slotRow(page, c.slot).getByRole('cell').nth(2)).toHaveText('126');
+    await expect(slotRow(page, c.slot).getByRole('button', { name: 'Open' })).toBeEnabled();
   });
 }
