@@ -10,7 +10,7 @@ export interface Progress {
   stop(): void;
 }
 
-type Bars = { bar: { update(v: number, p?: object): void; setTotal(t: number): void }; multi: { log(s: string): void; stop(): void } };
+type Bars = { bar: { update(v: number, p?: object): void; setTotal(t: number): void }; multi: { log(s: string): void; update(): void; stop(): void } };
 
 export async function progress(io: CliIo, label: string, plainEvery: 'each' | 'changes' = 'changes'): Promise<Progress> {
   if (!io.isTTY || !io.stream) {
@@ -36,7 +36,11 @@ export async function progress(io: CliIo, label: string, plainEvery: 'each' | 'c
       bars.bar.setTotal(Math.max(1, total));
       bars.bar.update(done, { note: note ?? '' });
     },
-    log: (l) => bars.multi.log(`${l}\n`),
+    log(l) {
+      // Logged lines wait for the next redraw: redraw now, so none is lost when the bar stops.
+      bars.multi.log(`${l}\n`);
+      bars.multi.update();
+    },
     stop: () => bars.multi.stop(),
   };
 }

@@ -82,7 +82,7 @@ describe('slot administration', () => {
     const out = join(h.dir, 'live.json');
     const ok = await cli(['live', '--address', '7', '--baud', '38400', '--auto-verify', '--out', out]);
     expect(ok.code, ok.err).toBe(0);
-    expect(ok.out).toMatch(/step {3}0 {2}address {3}7 @ 38400\s+attempting {2}attempt 1 {2}discover …/);
+    expect(ok.out).toMatch(/step {3}0 {2}address {3}7 @ 38400\s+attempting {2}attempt 1 {2}(discover|comset|confirm|install_session|keyset) […✓]/); // stages as they come (at max speed the first may pass unseen)
     expect(ok.out).toMatch(/ok — PD at address 7 @ 38400 keyed; wrote 1 key to .*live\.json \(json; mode 0600\)/);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const file = JSON.parse(readFileSync(out, 'utf8')) as { session_id: string; scbks: { pdAddress: number; baudrate: number; scbkHex: string }[] };

@@ -10,13 +10,13 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '@osprio/devi
 import { recordDevice } from '../src/runtime-file.ts';
 import { harness, type Harness } from './cli-harness.ts';
 
-let h: Harness;
+const h: Harness = harness();
 let emu: Emulator | undefined;
 let stateDir: string;
 afterAll(async () => {
   await emu?.close();
   rmSync(stateDir, { recursive: true, force: true });
-  h?.cleanup();
+  h.cleanup();
 });
 
 // Every reader answers slowly (150 ms of bus time, within the spec's 200): a step takes long enough
@@ -35,7 +35,6 @@ type Event = { type: string; step?: number; state?: string; seq?: number; rows?:
 
 describe('osprio watch across a device restart', () => {
   it('re-attaches and backfills: its rows match the device, none lost or doubled', { timeout: 90_000 }, async () => {
-    h = harness();
     stateDir = mkdtempSync(join(tmpdir(), 'osprio-watch-state-'));
     const opts: EmulatorOptions = { model: 'pro', speed: 5, stateDir, pds: 20, faults: SLOW, technician: false, durable: true };
     emu = await startEmulator(opts);
@@ -114,12 +113,37 @@ describe('osprio watch across a device restart', () => {
       const cli = (argv: string[]) => h.cli([...argv, '--device', e.url]);
       expect((await cli(['slot', 'create', '1', '--name', 'Quick', '--count', '4', '--yes'])).code).toBe(0);
       expect((await cli(['try', '1', '--all-pending'])).code).toBe(0);
-      const r = await cli(['watch', '1']);
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 30_000);
+      const r = await h.cli(['watch', '1', '--device', e.url], { signal: abort.signal });
+      clearTimeout(timer);
+      expect(r.lines.at(-1), `${r.out}\n${r.err}`).not.toBe('stopped watching (Ctrl-C)');
       expect(r.code, r.err).toBe(0);
       expect(r.lines[0]).toMatch(/^slot 1 {2}ready {2}profile "Quick"/);
-      expect(r.out).toMatch(/^step +3 +address +4 @ 9600 +attempting +attempt 1 +key_verify …$/m);
+      expect(r.out).toMatch(/^step +3 +address +4 @ 9600 +attempting +attempt 1 +[a-z_]+ […✓]$/m);
       expect(r.out).toMatch(/^step +3 +address +4 @ 9600 +success \(ok\) +attempt 1 — PD keyed/m);
       expect(r.lines.at(-1)).toBe('slot 1 complete — 4 steps: 4 provisioned, 0 failed, 0 skipped, 0 pending; export it with: osprio export 1 --format csv --out FILE');
+    } finally {
+      await e.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends with exit 1 when it comes back to find the slot deleted', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osprio-watch-del-'));
+    const o: EmulatorOptions = { model: 'pro', speed: 'max', stateDir: dir, pds: 0, technician: false, durable: true };
+    let e = await startEmulator(o);
+    try {
+      expect((await h.cli(['slot', 'create', '3', '--name', 'Gone', '--count', '2', '--yes', '--device', e.url])).code).toBe(0);
+      const lines: string[] = [];
+      const watching = h.cli(['watch', '3', '--json', '--device', e.url], { onOut: (l) => lines.push(l) });
+      await until(() => lines.length > 0 && e.hostAttached, 'the watch to start');
+      await e.close();
+      e = await startEmulator({ ...o, port: e.port, token: e.token });
+      expect(e.device.deleteSlot(3).ok).toBe(true); // before the watch is back
+      const r = await watching;
+      expect(r.code).toBe(1);
+      expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'end', reason: 'deleted', state: 'empty' });
     } finally {
       await e.close();
       rmSync(dir, { recursive: true, force: true });

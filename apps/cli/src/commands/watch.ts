@@ -91,6 +91,12 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
       }
       prev = new Map(s.rows.map((r) => [r.index, rowKey(r)]));
       bar?.update(doneCount(s), s.counters.total, s.counters.failed ? `(${s.counters.failed} failed)` : '');
+      if (s.slotState === 'empty' || s.slotState === 'staging') {
+        // Deleted (and perhaps written anew) by another host while this watch was away.
+        line({ type: 'end', reason: 'deleted', state: s.slotState }, `slot ${slot} was deleted on the device${s.slotState === 'staging' ? ' and is being written anew' : ''}; nothing left to watch`);
+        finish(EXIT.failed);
+        return;
+      }
       if (isComplete(s)) {
         line({ type: 'complete', state: 'complete', counters: s.counters, lastSeq: s.lastSeq }, `slot ${slot} complete — ${countersText(s.counters)}; export it with: osprio export ${slot} --format csv --out FILE`);
         finish(EXIT.ok);
@@ -106,6 +112,10 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
         if (finished || signal.aborted) break;
         const st = await session.reattach();
         if (st.kind === 'attached') {
+          // The session re-subscribed from the last applied seq; a read on top catches what a
+          // sequence number cannot tell (the slot deleted and written anew while we were away).
+          await view.refresh().catch(() => {});
+          if (finished) break;
           line({ type: 'link', state: 'attached', lastSeq: view.snapshot.lastSeq }, `re-attached to the device at ${target.where}; caught up to seq ${view.snapshot.lastSeq}`);
           onSnapshot(view.snapshot);
           break;
