@@ -3,7 +3,7 @@
 // kept for the life of the process (a retry meets the reader the last attempt left behind). Only one
 // reader hangs on the line at a time, as on a technician's bench.
 
-import { buildFrame, osdp_POLL, BROADCAST, OSDP_BAUDS } from '@osprio/osdp';
+import { buildFrame, osdp_POLL, BROADCAST, OSDP_BAUDS, toHex } from '@osprio/osdp';
 import { SimBus, SimLine } from '@osprio/bus';
 import type { Port } from '@osprio/bus';
 import type { QueueRef } from '@osprio/link';
@@ -42,6 +42,24 @@ interface Held extends Reader {
 /** The reader identity of a job: a new plan (another sessionId) is another site. */
 export function readerKey(queue: QueueRef, sessionId: string, stepIndex: number): string {
   return `${'slot' in queue ? `slot${queue.slot}` : 'live'}:${sessionId}#${stepIndex}`;
+}
+
+function parseReaderKey(key: string): { queue: QueueRef; sessionId: string } | null {
+  const m = /^(?:slot(\d+)|live):(.+)#\d+$/.exec(key);
+  if (!m) return null;
+  return { queue: m[1] !== undefined ? { slot: Number(m[1]) } : { live: m[2]! }, sessionId: m[2]! };
+}
+
+/** What a simulated reader holds in its flash (test hook: key material inside, never log it). */
+export interface ReaderState {
+  stepIndex: number;
+  sessionId: string;
+  queue: QueueRef;
+  address: number;
+  baud: number;
+  /** The SCBK it was keyed with, lowercase hex; null = never keyed. */
+  scbkHex: string | null;
+  installMode: boolean;
 }
 
 export class Bench {
@@ -115,6 +133,21 @@ export class Bench {
     }
     return false;
   };
+
+  /**
+   * For tests only (never logged, never on the link): what every reader met so far holds, so a key
+   * export can be checked against the PDs themselves.
+   */
+  readerStates(): ReaderState[] {
+    const out: ReaderState[] = [];
+    for (const r of this.readers.values()) {
+      const id = parseReaderKey(r.key);
+      if (!r.pd || !id) continue;
+      const f = r.pd.stored;
+      out.push({ stepIndex: r.stepIndex, ...id, address: f.address, baud: f.baud, scbkHex: f.scbk ? toHex(f.scbk) : null, installMode: f.installMode });
+    }
+    return out;
+  }
 
   async close(): Promise<void> {
     this.unplug();
