@@ -1,11 +1,11 @@
 // 10 000 progress edges as the host receives them: the device's wire text through the link's decoder
-// (JSON guard + schema) into the host's queue reducer, over a 126-step slot.
+// (JSON guard + schema) into the host's rows reducer, over a 126-step slot.
 // Run: node --import tsx packages/host/bench/edges.bench.ts [edges]
 import { decodeDeviceMessage, encodeEvent } from '@osprio/link';
 import type { ProgressEdge, StepRecord } from '@osprio/link';
 import { STAGES } from '@osprio/provisioner';
-import { emptyQueue, queueReducer } from '../src/queue-state.ts';
-import type { QueueView } from '../src/queue-state.ts';
+import { emptySnapshot, rowsReducer, slotRead } from '../src/rows.ts';
+import type { QueueSnapshot } from '../src/rows.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
 const STEPS = 126;
@@ -29,13 +29,13 @@ for (let seq = 1; seq <= N; seq++) {
 }
 const bytes = wire.reduce((a, s) => a + s.length, 0);
 
-function run(): { ms: number; view: QueueView; decodeMs: number } {
-  let view: QueueView = queueReducer(emptyQueue, { type: 'read', slot: { steps, lastSeq: 0 } });
+function run(): { ms: number; view: QueueSnapshot; decodeMs: number } {
+  let view = rowsReducer(emptySnapshot({ slot: 0 }), { type: 'read', slot: slotRead({ steps, lastSeq: 0, state: 'ready', profileName: 'bench' }) });
   const t0 = performance.now();
   for (const text of wire) {
     const m = decodeDeviceMessage(text, () => undefined);
     if (m.kind !== 'event' || m.event.event !== 'edge') throw new Error(`not an edge: ${m.kind}`);
-    view = queueReducer(view, { type: 'edge', edge: m.event.edge });
+    view = rowsReducer(view, { type: 'edge', edge: m.event.edge });
   }
   const ms = performance.now() - t0;
   const t1 = performance.now();
@@ -48,6 +48,6 @@ const runs = Array.from({ length: 5 }, run).sort((a, b) => a.ms - b.ms);
 const r = runs[2]!;
 if (r.view.lastSeq !== N) throw new Error(`applied up to ${r.view.lastSeq}, expected ${N}`);
 console.log(
-  `${N} edges (${(bytes / 1024).toFixed(0)} KiB of wire JSON) link decode → host queueReducer over ${STEPS} steps: ${r.ms.toFixed(1)} ms ` +
+  `${N} edges (${(bytes / 1024).toFixed(0)} KiB of wire JSON) link decode → host rowsReducer over ${STEPS} steps: ${r.ms.toFixed(1)} ms ` +
     `(${Math.round(N / (r.ms / 1000)).toLocaleString('en')} edges/s; decode alone ${r.decodeMs.toFixed(1)} ms), median of 5`,
 );
