@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { wireTimeMs } from '@osprio/osdp';
 import { createSimBus } from '../../../bus/src/sim-bus.ts';
-import { attachSimPd } from '../../../bus/src/sim-pd.ts';
+import { attachSimPd, type SimPdFault } from '../../../bus/src/sim-pd.ts';
 import { runStep } from '../../src/commissioning/run-step.ts';
 import { PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS, SHORT_TURNAROUND_MS } from '../../src/commissioning/context.ts';
 import { deriveScbk } from '../../src/kdf.ts';
@@ -65,9 +65,9 @@ describe('on the simulated bus', () => {
   const SESSION = '0d9c7a7e-4c7b-4b6e-8f2f-1b1c2d3e4f50';
   const SCBK = deriveScbk(SEED, SESSION, 0, 9);
 
-  async function step(seed: number, faults: Parameters<typeof attachSimPd>[1]['faults']) {
+  async function step(seed: number, faults: SimPdFault[]) {
     const bus = createSimBus({ baud: 9600, seed, traceLimit: 1 });
-    const pd = attachSimPd(bus.line, { faults: faults ?? [] });
+    const pd = attachSimPd(bus.line, { faults });
     let c = seed;
     const result = await runStep({
       bus,
