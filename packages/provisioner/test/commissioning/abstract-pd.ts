@@ -93,12 +93,12 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
         if (want === 'scbk_d' && pd.key === 'derived' && (pd.scbkdSilent ?? 0) > 0) {
           pd.scbkdSilent = (pd.scbkdSilent ?? 0) - 1;
           silent();
-          r = { kind: 'handshake_failed', failure: 'no_reply' };
+          r = { kind: 'handshake_failed', failure: { kind: 'no_reply' } };
         } else if (pd.key === want || (want === 'scbk_d' && pd.stickyInstall)) {
           session = want;
           r = { kind: 'handshake_ok' };
         } else {
-          r = { kind: 'handshake_failed', failure: pd.refuse ?? 'cryptogram_mismatch' };
+          r = { kind: 'handshake_failed', failure: pd.refuse === 'nak_05' ? { kind: 'nak', code: 0x05 } : { kind: 'sc_cryptogram_mismatch' } };
         }
       } else {
         const c = awaited.command;
