@@ -1,10 +1,11 @@
 // discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
 import type { Op, OpResult } from './ops.ts';
 import {
-  BROADCAST, MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  command, enter, exchangePolicy, fail, go, learnTurnaround, newLink, pass, patientPolicy, probePolicy, shortProbePolicy,
+  BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
+  command, enter, exchangePolicy, fail, go, learnTurnaround, newLink, pass, patientPolicy, probePolicy, shortProbePolicy, spendRecovery,
   type ConfirmCause, type Ctx, type Phase, type Transition,
 } from './context.ts';
+import { NAK_CHECK } from '@osprio/osdp';
 import { addrText, nakText, where } from './text.ts';
 import { startInstall } from './keying.ts';
 
@@ -45,8 +46,8 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
   const baud = ph.order[ph.i]!;
   if (heard(r)) {
     learnTurnaround(ctx, r.turnaroundMs);
-    if (r.kind === 'nak' && r.code === 0x01) {
-      return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(1)}); it speaks checksum mode only, which commissioning does not use`);
+    if (r.kind === 'nak' && r.code === NAK_CHECK) {
+      return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(NAK_CHECK)}); it speaks checksum mode only, which commissioning does not use`);
     }
     ctx.found = { baud, from: r.from };
     if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
@@ -55,7 +56,7 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
     ctx.seenAtBaud = baud;
     const ops = pass(ctx);
     if (baud === ctx.baud && r.from === ctx.address) {
-      ctx.addressingPreset = true;
+      ctx.addressing = 'preset';
       return startConfirm(ctx, 'preset', ops);
     }
     return startComset(ctx, ops);
@@ -147,10 +148,7 @@ export function onConfirm(ctx: Ctx, ph: P<'confirm'>, r: OpResult): Transition {
   noteGarbled(ctx, r);
   if (ph.recheck) return answersOnlyBroadcast(ctx, ph.cause);
   // Garbage at A/B: the PD is probably there behind a noisy line. Ask again before searching.
-  if (r.kind === 'bad_reply' && ctx.recoveries < MAX_RECOVERIES) {
-    ctx.recoveries++;
-    return confirmProbe(ctx, ph.cause, []);
-  }
+  if (r.kind === 'bad_reply' && spendRecovery(ctx)) return confirmProbe(ctx, ph.cause, []);
   const found = ctx.found!;
   // Look for the PD: at B first (wrong address?), then where it was, then everywhere else.
   const bauds = [...new Set([ctx.baud, found.baud, ...ctx.candidates])];

@@ -4,7 +4,7 @@
 // and for the technician's detail note).
 import type { AttemptResult, Outcome, Stage } from '../stages.ts';
 import type { ExpectedCapability } from '../profile.ts';
-import type { CommandSpec, KeyRef, LinkPolicy, Op, PdIdentity } from './ops.ts';
+import type { CommandSpec, HandshakeFailure, KeyRef, LinkPolicy, Op, PdIdentity } from './ops.ts';
 import { wireTimeMs } from '@osprio/osdp';
 import { stageText } from './text.ts';
 
@@ -55,7 +55,7 @@ export type Phase =
   /** Looking for the PD after it failed to answer at A/B; `patient`: the last, slow look at B. */
   | { name: 'locate'; cause: ConfirmCause; bauds: number[]; i: number; patient: boolean }
   | { name: 'install_scbkd' }
-  | { name: 'install_derived'; scbkdFailure: string }
+  | { name: 'install_derived'; scbkdFailure: HandshakeFailure }
   | { name: 'keyset' }
   | { name: 'key_verify' }
   | { name: 'recover'; resume: Resume; lost: Stage }
@@ -66,6 +66,27 @@ export type Phase =
   | { name: 'caps_session'; retried: boolean }
   | { name: 'caps_read'; retried: boolean }
   | { name: 'done'; result: AttemptResult };
+
+/** What the attempt knows about the key on the PD. */
+export type KeyKnowledge =
+  /** Nothing yet: the PD may hold SCBK-D, another key or this step's key. */
+  | 'unknown'
+  /** osdp_KEYSET was acknowledged; no fresh handshake has proven the key yet. */
+  | 'acked'
+  /** This attempt keyed the PD and a handshake with this step's key succeeded on the wire. */
+  | 'proven'
+  /** The PD already held this step's key (an earlier attempt keyed it), proven by a handshake; KEYSET skipped. */
+  | 'held';
+
+/** How the PD came to answer at A/B. */
+export type Addressing =
+  /** osdp_COMSET in plaintext (the usual order). */
+  | 'comset'
+  /** The PD already answered as A at B; COMSET was skipped. */
+  | 'preset';
+
+/** The secure-channel session open on the link right now (any SQN-0 restart closes it). */
+export type LinkSession = 'none' | 'scbk_d' | 'derived';
 
 export interface Ctx {
   readonly address: number;
@@ -92,19 +113,29 @@ export interface Ctx {
   recoveries: number;
   /** KEYSETs refused with NAK 0x06 (session lost): one fresh session is worth a second try. */
   keysetNaks: number;
-  /** The PD already answered as A at B; COMSET was skipped. */
-  addressingPreset: boolean;
-  /** The PD already held this step's key (an earlier attempt keyed it); KEYSET was skipped. */
-  alreadyKeyed: boolean;
-  keysetAcked: boolean;
+  addressing: Addressing;
   /**
-   * A handshake with this step's key succeeded on the wire: the PD holds it. From here on the step
-   * deadline no longer ends the attempt (a `timeout` would hide a keyed PD); what is left is a
-   * verification tail bounded by its retry budgets (the runner allows one try per exchange past it).
+   * Once the key is on the PD ('proven' or 'held') the step deadline no longer ends the attempt (a
+   * `timeout` would hide a keyed PD); what is left is a verification tail bounded by its retry
+   * budgets (the runner allows one try per exchange past it).
    */
-  keyProven: boolean;
-  /** The key_verify session is still open (no SQN-0 restart since). */
-  sessionOpen: boolean;
+  key: KeyKnowledge;
+  session: LinkSession;
+}
+
+/** A handshake with this step's key succeeded on the wire: the PD holds it. */
+export function keyOnPd(ctx: Ctx): boolean {
+  return ctx.key === 'proven' || ctx.key === 'held';
+}
+
+/**
+ * Spends one lost-link recovery if the attempt has any left. Every retry rule of the machine draws
+ * on this one budget (MAX_RECOVERIES), so a bad line cannot make an attempt loop.
+ */
+export function spendRecovery(ctx: Ctx): boolean {
+  if (ctx.recoveries >= MAX_RECOVERIES) return false;
+  ctx.recoveries++;
+  return true;
 }
 
 export interface MachineState {
@@ -159,7 +190,7 @@ export function newLink(ctx: Ctx, baud: number): Op[] {
   const ops: Op[] = [];
   if (ctx.portBaud !== baud) ops.push({ op: 'set_baud', baud });
   ctx.portBaud = baud;
-  ctx.sessionOpen = false;
+  ctx.session = 'none';
   ops.push({ op: 'restart' });
   return ops;
 }

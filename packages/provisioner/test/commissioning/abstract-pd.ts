@@ -87,7 +87,7 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
     if (lateReply && (!reachable(awaited.address) || slow)) {
       lateReply = false;
       now += awaited.policy.replyTimeoutMs;
-      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: 'bad_reply' } : { kind: 'bad_reply', why: 'a late reply to the previous command' };
+      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } } : { kind: 'bad_reply', why: 'a late reply to the previous command' };
       if (slow && reachable(awaited.address)) lateReply = true;
     } else if (!reachable(awaited.address) || slow) {
       if (slow && reachable(awaited.address)) lateReply = true;
@@ -101,12 +101,12 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
         if (want === 'scbk_d' && pd.key === 'derived' && (pd.scbkdSilent ?? 0) > 0) {
           pd.scbkdSilent = (pd.scbkdSilent ?? 0) - 1;
           silent();
-          r = { kind: 'handshake_failed', failure: 'no_reply' };
+          r = { kind: 'handshake_failed', failure: { kind: 'no_reply' } };
         } else if (pd.key === want || (want === 'scbk_d' && pd.stickyInstall)) {
           session = want;
           r = { kind: 'handshake_ok' };
         } else {
-          r = { kind: 'handshake_failed', failure: pd.refuse ?? 'cryptogram_mismatch' };
+          r = { kind: 'handshake_failed', failure: pd.refuse === 'nak_05' ? { kind: 'nak', code: 0x05 } : { kind: 'sc_cryptogram_mismatch' } };
         }
       } else {
         const c = awaited.command;
