@@ -8,7 +8,6 @@ import type { OpResult } from './ops.ts';
 import { command, fail, go, newLink, probePolicy, type Ctx, type Phase, type Transition } from './context.ts';
 import { startInstall } from './keying.ts';
 import { confirmed } from './addressing.ts';
-import { where } from './text.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
 
