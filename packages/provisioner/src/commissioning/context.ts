@@ -93,6 +93,8 @@ export interface Ctx {
   readonly timeoutMs: number;
   readonly deadline: number;
   readonly candidates: readonly number[];
+  /** The baud this step last saw the PD at (an earlier attempt), if any. */
+  readonly lastSeenBaud?: number;
   /** The local port's baud as far as the machine knows (set_baud is emitted only on a change). */
   portBaud: number | undefined;
   stage: Stage;

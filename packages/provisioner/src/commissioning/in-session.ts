@@ -11,9 +11,13 @@ import { confirmed } from './addressing.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
 
-/** Cheapest likely order: at B the PD was probably moved to A by an earlier attempt; else factory 0, then A, then the rest. */
+/**
+ * Cheapest likely order: found at B where this step saw it before, an earlier attempt probably moved
+ * it to A; otherwise the factory address 0 (a fresh PD costs no timed-out probe), then A, then the rest.
+ */
 export function addressOrder(ctx: Ctx): number[] {
-  const first = ctx.found?.baud === ctx.baud ? [ctx.address, 0] : [0, ctx.address];
+  const movedBefore = ctx.found?.baud === ctx.baud && ctx.lastSeenBaud === ctx.baud;
+  const first = movedBefore ? [ctx.address, 0] : [0, ctx.address];
   const rest = Array.from({ length: MAX_PD_ADDRESS + 1 }, (_, a) => a);
   return [...new Set([...first, ...rest])];
 }

@@ -51,6 +51,7 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     timeoutMs,
     deadline: now + timeoutMs,
     candidates: cfg.fixedBaud !== undefined ? [cfg.fixedBaud] : discoveryOrder(cfg.lastSeenBaud, cfg.baud),
+    ...(cfg.lastSeenBaud !== undefined ? { lastSeenBaud: cfg.lastSeenBaud } : {}),
     portBaud: cfg.portBaud,
     stage: 'discover',
     completed: [],
