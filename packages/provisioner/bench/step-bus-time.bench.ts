@@ -38,6 +38,9 @@ for (const b of [9600, 115200]) {
 scenarios.push({ name: `fresh at 9600 → B, PD replies after 300 ms`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'slow', replyDelayMs: 300 }] });
 scenarios.push({ name: `fresh at 9600 → B, 1% byte errors`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'noisy', byteErrorRate: 0.01 }] });
 scenarios.push({ name: `fresh at 9600 → B, PD reboots at KEYSET`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'reboot', atReply: 6, applied: true }] });
+// Issue 13: plaintext COMSET refused (NAK 0x06), address found by osdp_ID, COMSET inside the install session.
+scenarios.push({ name: `enforce-secure PD at B (first candidate)`, baud: 115200, pd: { address: 0, baud: 115200 }, faults: [{ kind: 'enforce_secure' }] });
+scenarios.push({ name: `enforce-secure PD at 9600 → B`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'enforce_secure' }] });
 scenarios.push({ name: `absent (no_response)`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'absent' }] });
 
 interface Measure {

@@ -1,13 +1,14 @@
 // discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
+import { NAK_CHECK, NAK_SC_COND, NAK_SEQ_NUM } from '@osprio/osdp';
 import type { Op, OpResult } from './ops.ts';
 import {
   BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  command, enter, exchangePolicy, fail, go, learnTurnaround, newLink, pass, patientPolicy, probePolicy, shortProbePolicy, spendRecovery,
+  command, enter, exchangePolicy, fail, go, learnTurnaround, moveLink, newLink, pass, patientPolicy, probePolicy, shortProbePolicy, spendRecovery,
   type ConfirmCause, type Ctx, type Phase, type Transition,
 } from './context.ts';
-import { NAK_CHECK } from '@osprio/osdp';
 import { addrText, nakText, where } from './text.ts';
-import { startInstall } from './keying.ts';
+import { afterConfirm, startInstall } from './keying.ts';
+import { startFindAddress } from './in-session.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
 
@@ -86,25 +87,39 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
   return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud; check power and wiring, and that exactly one PD is on the port`);
 }
 
-function startComset(ctx: Ctx, pre: Op[]): Transition {
+export function startComset(ctx: Ctx, pre: Op[]): Transition {
   const found = ctx.found!;
+  // A PD that enforces the secure channel takes COMSET only inside a session: open it first.
+  if (ctx.addressing === 'in_session' && ctx.session === 'none') return startInstall(ctx, pre);
+  const secure = ctx.addressing === 'in_session';
   ctx.comsets++;
   const ops = [...pre, ...enter(ctx, 'comset')];
-  const to = found.from;
-  ops.push(command(to, { code: 'COMSET', address: ctx.address, baud: ctx.baud }, false, exchangePolicy(ctx)));
-  return go(ctx, { name: 'comset' }, ops);
+  ops.push(command(found.from, { code: 'COMSET', address: ctx.address, baud: ctx.baud }, secure, exchangePolicy(ctx)));
+  return go(ctx, { name: 'comset', secure }, ops);
 }
 
-export function onComset(ctx: Ctx, r: OpResult): Transition {
+export function onComset(ctx: Ctx, ph: P<'comset'>, r: OpResult): Transition {
   const found = ctx.found!;
   if (r.kind === 'reply' && r.reply.code === 'COM') {
     const { address: a, baud: b } = r.reply;
-    if (a === ctx.address && b === ctx.baud) return startConfirm(ctx, 'com', pass(ctx));
+    if (a === ctx.address && b === ctx.baud) return ph.secure ? secureConfirm(ctx, pass(ctx)) : startConfirm(ctx, 'com', pass(ctx));
     // Trust what osdp_COM reports (reference §3.5): the PD will use these settings.
     if (b !== ctx.baud) {
       return fail(ctx, 'baud_mismatch', `PD answered osdp_COMSET with ${b} baud (address ${a}), expected ${ctx.baud}; it will now answer at ${where(a, b)}`);
     }
     return fail(ctx, 'wrong_address', `PD answered osdp_COMSET with address ${a}, expected ${ctx.address}; it will now answer at ${where(a, b)}`);
+  }
+  if (r.kind === 'nak' && r.code === NAK_SC_COND && !ph.secure) {
+    // Refused for lack of a secure channel (reference §3.2): the PD enforces it. Open the install
+    // session at its old settings first; COMSET goes inside it.
+    ctx.comsetNak = r.code;
+    ctx.addressing = 'in_session';
+    return found.from === BROADCAST ? startFindAddress(ctx) : startInstall(ctx, []);
+  }
+  if (r.kind === 'nak' && (r.code === NAK_SEQ_NUM || (ph.secure && r.code === NAK_SC_COND)) && spendRecovery(ctx)) {
+    // The PD lost the sequence or the session (it restarted, SC timeout): a new link, then COMSET
+    // again (inside a fresh session if it needs one).
+    return startComset(ctx, newLink(ctx, found.baud));
   }
   if (r.kind === 'nak') {
     ctx.comsetNak = r.code;
@@ -122,6 +137,12 @@ function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Op[]): Transition {
   return confirmProbe(ctx, cause, ops);
 }
 
+/** After an in-session COMSET: the port follows the PD to B, and the same session asks at A (no restart). */
+function secureConfirm(ctx: Ctx, pre: Op[]): Transition {
+  const ops = [...pre, ...enter(ctx, 'confirm'), ...moveLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, true, exchangePolicy(ctx))];
+  return go(ctx, { name: 'confirm', cause: 'com', secure: true }, ops);
+}
+
 function confirmProbe(ctx: Ctx, cause: ConfirmCause, pre: Op[], recheck = false): Transition {
   const ops = [...pre, ...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx))];
   return go(ctx, recheck ? { name: 'confirm', cause, recheck } : { name: 'confirm', cause }, ops);
@@ -132,16 +153,18 @@ function answersOnlyBroadcast(ctx: Ctx, cause: ConfirmCause): Transition {
 }
 
 /** The PD answered at A/B: the comset stage (if still open) and confirm pass. */
-function confirmed(ctx: Ctx): Transition {
+export function confirmed(ctx: Ctx): Transition {
   const ops = [];
   if (ctx.stage === 'comset') ops.push(...pass(ctx), ...enter(ctx, 'confirm'));
   ops.push(...pass(ctx));
   ctx.seenAtBaud = ctx.baud;
-  return startInstall(ctx, ops);
+  return afterConfirm(ctx, ops);
 }
 
 export function onConfirm(ctx: Ctx, ph: P<'confirm'>, r: OpResult): Transition {
   if (heard(r) && r.from === ctx.address) return confirmed(ctx);
+  // The in-session ask at A/B drew nothing usable: the session may be gone. Ask in plaintext.
+  if (ph.secure && !heard(r)) return confirmProbe(ctx, ph.cause, []);
   if (heard(r)) {
     return fail(ctx, 'wrong_address', `PD answered an osdp_ID sent to address ${ctx.address} from ${addrText(r.from)}`);
   }
@@ -181,8 +204,10 @@ export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
     }
     const found = ctx.found!;
     if (ph.cause === 'unconfirmed' && baud === found.baud && ctx.comsets < MAX_COMSETS) {
-      // Still at its old settings: COMSET was lost on the way. Send it once more.
-      ctx.found = { ...found, from: r.from };
+      // Still at its old settings: COMSET was lost on the way. Send it once more (a PD that needs
+      // a session keeps the address it was found at: a session cannot run on the broadcast address).
+      const from = ctx.addressing === 'in_session' && r.from === BROADCAST ? found.from : r.from;
+      ctx.found = { ...found, from };
       return startComset(ctx, []);
     }
     const story = ph.cause === 'unconfirmed' ? 'osdp_COMSET had no effect' : comsetStory(ctx, ph.cause);

@@ -49,9 +49,15 @@ export type Phase =
    * 200 ms; then pass 2 patiently if something was heard, else pass 3 briefly once more.
    */
   | { name: 'discover'; pass: 0 | 1 | 2 | 3; i: number; order: readonly number[] }
-  | { name: 'comset' }
-  /** `recheck`: the PD just answered the broadcast at B, so this is the last ask at A. */
-  | { name: 'confirm'; cause: ConfirmCause; recheck?: boolean }
+  /** `secure`: COMSET went inside the install session (the PD enforces the secure channel). */
+  | { name: 'comset'; secure: boolean }
+  /** The PD needs a session but answered only as 0xFF: plaintext osdp_ID to `addrs[i]` at its baud. */
+  | { name: 'find_address'; addrs: readonly number[]; i: number }
+  /**
+   * `recheck`: the PD just answered the broadcast at B, so this is the last ask at A.
+   * `secure`: still inside the session COMSET went in (no SQN-0 restart since).
+   */
+  | { name: 'confirm'; cause: ConfirmCause; recheck?: boolean; secure?: boolean }
   /** Looking for the PD after it failed to answer at A/B; `patient`: the last, slow look at B. */
   | { name: 'locate'; cause: ConfirmCause; bauds: number[]; i: number; patient: boolean }
   | { name: 'install_scbkd' }
@@ -83,7 +89,12 @@ export type Addressing =
   /** osdp_COMSET in plaintext (the usual order). */
   | 'comset'
   /** The PD already answered as A at B; COMSET was skipped. */
-  | 'preset';
+  | 'preset'
+  /**
+   * The PD refused plaintext osdp_COMSET with NAK 0x06 (it enforces the secure channel): the install
+   * session is opened first at its old settings, and COMSET goes inside it (reference §3.5).
+   */
+  | 'in_session';
 
 /** The secure-channel session open on the link right now (any SQN-0 restart closes it). */
 export type LinkSession = 'none' | 'scbk_d' | 'derived';
@@ -96,6 +107,8 @@ export interface Ctx {
   readonly timeoutMs: number;
   readonly deadline: number;
   readonly candidates: readonly number[];
+  /** The baud this step last saw the PD at (an earlier attempt), if any. */
+  readonly lastSeenBaud?: number;
   /** The local port's baud as far as the machine knows (set_baud is emitted only on a change). */
   portBaud: number | undefined;
   stage: Stage;
@@ -121,6 +134,24 @@ export interface Ctx {
    */
   key: KeyKnowledge;
   session: LinkSession;
+}
+
+/** The PD enforces the secure channel and has not been confirmed at A/B yet: it is at its old settings. */
+export function comsetPending(ctx: Ctx): boolean {
+  return ctx.addressing === 'in_session' && !ctx.completed.includes('confirm');
+}
+
+/** Where the PD answers now: its old settings while an in-session COMSET is pending, else A/B. */
+export function reach(ctx: Ctx): { address: number; baud: number } {
+  const f = ctx.found;
+  return comsetPending(ctx) && f ? { address: f.from, baud: f.baud } : { address: ctx.address, baud: ctx.baud };
+}
+
+/** Ops that move the port to `baud` (if needed) and keep the link (and its session) as it is. */
+export function moveLink(ctx: Ctx, baud: number): Op[] {
+  if (ctx.portBaud === baud) return [];
+  ctx.portBaud = baud;
+  return [{ op: 'set_baud', baud }];
 }
 
 /** A handshake with this step's key succeeded on the wire: the PD holds it. */

@@ -3,9 +3,10 @@
 import { NAK_SC_COND, hex2 } from '@osprio/osdp';
 import type { HandshakeFailure, Op, OpResult } from './ops.ts';
 import {
-  command, enter, exchangePolicy, fail, go, handshake, newLink, pass, patientPolicy, spendRecovery, succeed,
+  command, comsetPending, enter, exchangePolicy, fail, go, handshake, newLink, pass, patientPolicy, reach, spendRecovery, succeed,
   type Ctx, type Phase, type Resume, type Transition,
 } from './context.ts';
+import { startComset } from './addressing.ts';
 import { firstUnmetCapability, nakText, scFailureText, scOutcome, stageText, where } from './text.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
@@ -15,13 +16,38 @@ function here(ctx: Ctx): string {
 }
 
 function applied(ctx: Ctx): string {
-  return ctx.addressing === 'preset' ? `address and baud were already set (${here(ctx)})` : `address and baud applied (${here(ctx)})`;
+  if (comsetPending(ctx)) {
+    const at = reach(ctx);
+    return `address and baud NOT applied: osdp_COMSET was refused for lack of a secure channel (NAK 0x06 in plaintext; the PD requires one) and it stays at ${where(at.address, at.baud)}`;
+  }
+  switch (ctx.addressing) {
+    case 'preset':
+      return `address and baud were already set (${here(ctx)})`;
+    case 'in_session':
+      return `address and baud applied inside the install session (${here(ctx)})`;
+    case 'comset':
+      return `address and baud applied (${here(ctx)})`;
+  }
 }
 
+/** The handshake with SCBK-D, on a new link, where the PD answers now (old settings while an in-session COMSET is pending). */
 export function startInstall(ctx: Ctx, pre: Op[]): Transition {
-  const ops = [...pre, ...enter(ctx, 'install_session'), ...newLink(ctx, ctx.baud)];
-  ops.push(handshake(ctx.address, 0, 'scbk_d', exchangePolicy(ctx)));
+  const at = reach(ctx);
+  const ops = [...pre, ...enter(ctx, 'install_session'), ...newLink(ctx, at.baud)];
+  ops.push(handshake(at.address, 0, 'scbk_d', exchangePolicy(ctx)));
   return go(ctx, { name: 'install_scbkd' }, ops);
+}
+
+/** Confirmed at A/B: go on in the session still open (in-session COMSET), or open one. */
+export function afterConfirm(ctx: Ctx, pre: Op[]): Transition {
+  switch (ctx.session) {
+    case 'scbk_d':
+      return startKeyset(ctx, pre);
+    case 'derived':
+      return startKeyVerify(ctx, pre);
+    case 'none':
+      return startInstall(ctx, pre);
+  }
 }
 
 /**
@@ -64,12 +90,13 @@ function retryStage(ctx: Ctx, failure: HandshakeFailure['kind'], resume: Resume)
 export function onInstallScbkd(ctx: Ctx, r: OpResult): Transition {
   if (r.kind === 'handshake_ok') {
     ctx.session = 'scbk_d';
-    return startKeyset(ctx, pass(ctx));
+    return comsetPending(ctx) ? startComset(ctx, pass(ctx)) : startKeyset(ctx, pass(ctx));
   }
   const why = failureOf(r);
   if (!isRefusal(why) && spendRecovery(ctx)) return retryStage(ctx, why.kind, 'install_session');
   // Refused: maybe an earlier attempt of this very step keyed it already (guarantee 3).
-  const ops = [...newLink(ctx, ctx.baud), handshake(ctx.address, 1, 'derived', exchangePolicy(ctx))];
+  const at = reach(ctx);
+  const ops = [...newLink(ctx, at.baud), handshake(at.address, 1, 'derived', exchangePolicy(ctx))];
   return go(ctx, { name: 'install_derived', scbkdFailure: why }, ops);
 }
 
@@ -77,7 +104,8 @@ export function onInstallDerived(ctx: Ctx, ph: P<'install_derived'>, r: OpResult
   if (r.kind === 'handshake_ok') {
     ctx.key = 'held';
     ctx.session = 'derived';
-    return startKeyVerify(ctx, pass(ctx));
+    // In-session COMSET still to do: it goes inside this session; key_verify follows the confirm.
+    return comsetPending(ctx) ? startComset(ctx, pass(ctx)) : startKeyVerify(ctx, pass(ctx));
   }
   const why = failureOf(r);
   if (!isRefusal(why) && spendRecovery(ctx)) return retryStage(ctx, why.kind, 'install_session');
@@ -140,14 +168,15 @@ export function onKeyVerify(ctx: Ctx, r: OpResult): Transition {
   return fail(ctx, scOutcome(why), `${before}: ${scFailureText(why)} — the key is not proven; retry the step`);
 }
 
-/** Looks for the PD at A/B after it went silent (recovery already spent). */
+/** Looks for the PD where it should answer after it went silent (recovery already spent). */
 function startRecover(ctx: Ctx, resume: Resume): Transition {
-  const ops = [...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, patientPolicy())];
+  const at = reach(ctx);
+  const ops = [...newLink(ctx, at.baud), command(at.address, { code: 'ID' }, false, patientPolicy())];
   return go(ctx, { name: 'recover', resume, lost: ctx.stage }, ops);
 }
 
 export function onRecover(ctx: Ctx, ph: P<'recover'>, r: OpResult): Transition {
-  if ((r.kind === 'reply' || r.kind === 'nak') && r.from === ctx.address) {
+  if ((r.kind === 'reply' || r.kind === 'nak') && r.from === reach(ctx).address) {
     return ph.resume === 'key_verify' ? startKeyVerify(ctx, []) : startInstall(ctx, []);
   }
   // Garbage means the PD is there behind a noisy line: ask again while the budget lasts.
@@ -257,6 +286,9 @@ function finish(ctx: Ctx, pre: Op[]): Transition {
   parts.push('install mode is off (SCBK-D refused)');
   if (ctx.expectedCapabilities.length) parts.push('capabilities met');
   if (ctx.addressing === 'preset') parts.push('address and baud were already set');
+  if (ctx.addressing === 'in_session') {
+    parts.push('the PD requires the secure channel (it refused plaintext osdp_COMSET with NAK 0x06), so the install session was opened first and address and baud were set inside it');
+  }
   if (ctx.key === 'held') parts.push('it already held this key from an earlier attempt, so it was not re-keyed');
   return succeed(ctx, parts.join('; '), pre);
 }

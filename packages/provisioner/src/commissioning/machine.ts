@@ -12,6 +12,7 @@ import {
   type Ctx, type MachineState, type Phase, type Transition,
 } from './context.ts';
 import { onComset, onConfirm, onDiscover, onLocate, startDiscover } from './addressing.ts';
+import { onFindAddress } from './in-session.ts';
 import {
   onCapsRead, onCapsSession, onInstallDerived, onInstallScbkd, onKeyVerify, onKeyset, onRecover, onVerifyId, onVerifyScbkd,
 } from './keying.ts';
@@ -50,6 +51,7 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     timeoutMs,
     deadline: now + timeoutMs,
     candidates: cfg.fixedBaud !== undefined ? [cfg.fixedBaud] : discoveryOrder(cfg.lastSeenBaud, cfg.baud),
+    ...(cfg.lastSeenBaud !== undefined ? { lastSeenBaud: cfg.lastSeenBaud } : {}),
     portBaud: cfg.portBaud,
     stage: 'discover',
     completed: [],
@@ -81,7 +83,8 @@ const on = <N extends Phase['name']>(f: (ctx: Ctx, phase: Extract<Phase, { name:
 /** The transition table: which handler consumes the result awaited in each phase. */
 const TABLE: Record<Exclude<Phase['name'], 'done'>, Handler> = {
   discover: on<'discover'>(onDiscover),
-  comset: (ctx, _p, r) => onComset(ctx, r),
+  comset: on<'comset'>(onComset),
+  find_address: on<'find_address'>(onFindAddress),
   confirm: on<'confirm'>(onConfirm),
   locate: on<'locate'>(onLocate),
   install_scbkd: (ctx, _p, r) => onInstallScbkd(ctx, r),

@@ -32,6 +32,10 @@ export interface AbstractPd {
   scbkdSilent?: number;
   /** The first `times` osdp_CAP requests draw this instead of a PDCAP. */
   capFails?: { kind: 'garbled' | 'silent' | 'nak'; times: number };
+  /** libosdp ENFORCE_SECURE: outside a session, COMSET (any command but ID/CAP) gets NAK 0x06. */
+  enforceSecure?: boolean;
+  /** Secure COMSET: the reply is lost this many times (the PD applies it each time). */
+  secureComsetLost?: number;
 }
 
 export interface Trace {
@@ -110,10 +114,16 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
         }
       } else {
         const c = awaited.command;
+        if (awaited.secure && session === null) {
+          // No session on the PD: the ACU link cannot verify a plaintext NAK as the reply it expects.
+          exchanges.push({ op: awaited, result: { kind: 'bad_reply', why: 'no secure-channel session' }, at: now });
+          t = nextStep(t.state, { type: 'result', result: { kind: 'bad_reply', why: 'no secure-channel session' }, now });
+          continue;
+        }
         switch (c.code) {
           case 'ID':
           case 'POLL':
-            r = { kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: awaited.secure };
+            r = { kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: awaited.secure, latencyMs: latency };
             break;
           case 'CAP':
             if (pd.capFails && pd.capFails.times > 0) {
@@ -126,6 +136,18 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
             break;
           case 'COMSET': {
             const mode = pd.comset ?? 'ok';
+            if (pd.enforceSecure && !awaited.secure) {
+              r = { kind: 'nak', from, code: 0x06, latencyMs: latency };
+              break;
+            }
+            if (awaited.secure && (pd.secureComsetLost ?? 0) > 0) {
+              // Applied, but the reply is lost (the line drops mid-COMSET); the session survives on the PD.
+              pd.secureComsetLost = (pd.secureComsetLost ?? 0) - 1;
+              pd.address = c.address;
+              pd.baud = c.baud;
+              r = silent();
+              break;
+            }
             let reported = { address: c.address, baud: c.baud };
             let applied = { address: c.address, baud: c.baud };
             if (mode === 'nak') {
@@ -141,7 +163,7 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
             if (mode === 'stays_at_old_baud') applied = { address: c.address, baud: pd.baud };
             if (mode === 'reports_other_baud') applied = reported = { address: c.address, baud: 19200 };
             if (mode === 'reports_other_address') applied = reported = { address: 42, baud: c.baud };
-            r = mode === 'lost_reply' ? { kind: 'bad_reply', why: 'bad CRC' } : { kind: 'reply', from, reply: { code: 'COM', ...reported }, secure: false };
+            r = mode === 'lost_reply' ? { kind: 'bad_reply', why: 'bad CRC' } : { kind: 'reply', from, reply: { code: 'COM', ...reported }, secure: awaited.secure };
             pd.address = applied.address;
             pd.baud = applied.baud;
             if (mode === 'silent_after') pd.absent = true;

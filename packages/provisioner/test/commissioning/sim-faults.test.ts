@@ -2,8 +2,8 @@
 // The real runner, the real ACU link, the real PD model, on the simulated RS-485 line.
 import { describe, expect, it } from 'vitest';
 import { SCBK_D, AcuDriver, toHex } from '@osprio/osdp';
-import { createSimBus } from '../../../bus/src/sim-bus.ts';
-import { attachSimPd, type SimPd, type SimPdFault, type SimPdFaultKind } from '../../../bus/src/sim-pd.ts';
+import { createSimBus } from '@osprio/bus';
+import { attachSimPd, type SimPd, type SimPdFault, type SimPdFaultKind } from '@osprio/bus';
 import { runStep } from '../../src/commissioning/run-step.ts';
 import { deriveScbk } from '../../src/kdf.ts';
 import type { Stage, StageEvent } from '../../src/stages.ts';
