@@ -15,6 +15,7 @@ import { DeviceLinkHandler } from '../handler.ts';
 import { modelConfig } from '../models.ts';
 import type { ModelOverrides } from '../models.ts';
 import { Bench } from './bench.ts';
+import type { ReaderFlashStore } from './bench.ts';
 import { NO_FAULTS, describePlan, parseFaultSpec } from './faults.ts';
 import type { FaultPlan } from './faults.ts';
 import { DEFAULT_TIMING, Technician } from './technician.ts';
@@ -53,6 +54,10 @@ export interface EmulatorOptions {
   /** Seeds the simulated line and the readers. Default 1. */
   seed?: number;
   modelOverrides?: ModelOverrides;
+  /** Reader flash that outlives the process (see Bench); for soak runs that SIGKILL the device. */
+  readerFlash?: ReaderFlashStore;
+  /** Noise of the whole simulated line: each byte corrupted with this probability. Default 0. */
+  lineByteErrorRate?: number;
 }
 
 export interface Emulator {
@@ -113,7 +118,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const config = modelConfig(model, { ...opts.modelOverrides, ...(opts.serialNumber ? { serialNumber: opts.serialNumber } : {}) });
   const stateDir = config.status.slots ? (opts.stateDir ?? defaultStateDir(short)) : null;
 
-  const bench = new Bench({ faults, pds, speed, seed: opts.seed ?? 1 });
+  const bench = new Bench({
+    faults, pds, speed, seed: opts.seed ?? 1,
+    ...(opts.readerFlash ? { readerFlash: opts.readerFlash } : {}),
+    ...(opts.lineByteErrorRate ? { lineByteErrorRate: opts.lineByteErrorRate } : {}),
+  });
   let hostAttached = false;
   let device: Device | null = null;
   const isAutonomous = () => !hostAttached && device?.autonomousPhase === 'running';
