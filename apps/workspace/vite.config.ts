@@ -20,6 +20,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     reportCompressedSize: false,
+    // On a busy two-core machine the Svelte compile is slow; that is not worth a warning on `npm ci`.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: { host: '127.0.0.1' },
 });

@@ -8,6 +8,7 @@
 //   test('…', async ({ page, workspace }) => { await page.goto(workspace.url); … await shot(page, 'name'); });
 
 import { test as base, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,10 +55,12 @@ export async function startTestWorkspace(o: WorkspaceOptions): Promise<TestWorks
     speed: o.speed ?? 'max',
     durable: false,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
-    devices: o.devices.map((d) => {
+    devices: o.devices.map((d, i) => {
       const stateDir = join(root, d.id);
       mkdirSync(stateDir, { mode: 0o700 });
-      return { stateDir, ...d, ...(o.supportedVersions?.[d.id] ? { linkOptions: { supportedVersions: o.supportedVersions[d.id]! } } : {}) };
+      // Each device its own serial number (the page's Web Lock is per device).
+      const serialNumber = `${d.model === 'pro' ? 'OPP' : 'OPM'}-${String(i + 1).padStart(6, '0')}`;
+      return { stateDir, serialNumber, ...d, ...(o.supportedVersions?.[d.id] ? { linkOptions: { supportedVersions: o.supportedVersions[d.id]! } } : {}) };
     }),
   };
   let ws: RunningWorkspace;
@@ -92,6 +95,13 @@ export async function startTestWorkspace(o: WorkspaceOptions): Promise<TestWorks
 /** Saves a screenshot to test-results/screens/<name>.png (look at them). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** No serious or critical axe violation on what the page shows now (WCAG 2.x A/AA rules). */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), `axe on ${what}`).toEqual([]);
 }
 
 export const test = base.extend<{ workspace: TestWorkspace; workspaceOptions: WorkspaceOptions }>({

@@ -35,7 +35,9 @@ export async function encryptKeyFile(file: KeyFile, recipients: readonly string[
       if (!p.ok) throw new HostError('bad_recipient', p.message);
       e.addRecipient(p.recipient);
     }
-    const bytes = await e.encrypt(file.bytes);
+    const bytes = await e.encrypt(file.bytes).catch(() => {
+      throw new HostError('encrypt_failed', 'age encryption failed');
+    });
     return keyFile(`${file.fileName}.age`, 'application/octet-stream', bytes, file.entries);
   } finally {
     file.wipe();

@@ -105,7 +105,9 @@ export class DeviceSession implements ViewHost {
 
   /** Legal in any state (a staging slot is an unfinished upload; deleting frees the slot). */
   async deleteSlot(slot: number): Promise<SlotSummary> {
-    return this.call(`deleting slot ${slot}`, (l) => l.deleteSlot(slot));
+    const r = await this.call(`deleting slot ${slot}`, (l) => l.deleteSlot(slot));
+    await this.refreshOpen(slot);
+    return r;
   }
 
   /**
@@ -134,10 +136,20 @@ export class DeviceSession implements ViewHost {
         uploaded = (await link.uploadSteps({ slot, steps: plan.steps.slice(i, i + MAX_STEPS_PER_UPLOAD) })).uploaded;
         opts.onUpload?.(uploaded, total);
       }
-      return await link.sealSlot({ slot, stepCount: total });
+      const sealed = await link.sealSlot({ slot, stepCount: total });
+      await this.refreshOpen(slot);
+      return sealed;
     } catch (e) {
       throw toHostError(e, `writing slot ${slot}`);
     }
+  }
+
+  /** An open view of a slot this session just changed as a whole reads it again. */
+  private async refreshOpen(slot: number): Promise<void> {
+    await this.slotViews
+      .get(slot)
+      ?.refresh()
+      .catch(() => {});
   }
 
   /** Follows a slot: reads it (the seed in the reply is zeroed at once) and subscribes from its

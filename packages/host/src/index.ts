@@ -10,3 +10,4 @@ export * from './key-file.ts';
 export * from './age.ts';
 export type { QueueView, SlotView, LiveView, VerbAllResult } from './views.ts';
 export * from './device-session.ts';
+export * from './reattach.ts';

@@ -20,6 +20,10 @@ export interface QueueView {
   readonly snapshot: QueueSnapshot;
   /** Called after every change, with the new snapshot. Returns an unsubscribe. */
   onChange(listener: (s: QueueSnapshot) => void): () => void;
+  /** Called once per edge the view applies (a replayed one is not applied again), after onChange;
+   *  e.g. for printing each stage as it happens. Edges a read covers (after a resync) are not seen
+   *  one by one. Returns an unsubscribe. */
+  onEdge(listener: (e: ProgressEdge) => void): () => void;
   /** Marks the row 'requested', sends the verb; rejects with HostError(device's code, device's reason). */
   verb(stepIndex: number, verb: Verb): Promise<void>;
   /** The verb on every row that is pending (or failed), one after another. */
@@ -55,6 +59,7 @@ export interface ViewHost {
 export abstract class QueueViewBase implements QueueView {
   private snap: QueueSnapshot;
   private readonly listeners = new Set<(s: QueueSnapshot) => void>();
+  private readonly edgeListeners = new Set<(e: ProgressEdge) => void>();
   protected closed_ = false;
 
   constructor(
@@ -77,6 +82,11 @@ export abstract class QueueViewBase implements QueueView {
     return () => this.listeners.delete(listener);
   }
 
+  onEdge(listener: (e: ProgressEdge) => void): () => void {
+    this.edgeListeners.add(listener);
+    return () => this.edgeListeners.delete(listener);
+  }
+
   dispatch(a: RowsAction): void {
     const next = rowsReducer(this.snap, a);
     if (next === this.snap) return;
@@ -86,7 +96,9 @@ export abstract class QueueViewBase implements QueueView {
 
   /** An edge of this queue from the link. */
   applyEdge(edge: ProgressEdge): void {
-    if (!this.closed_) this.dispatch({ type: 'edge', edge });
+    if (this.closed_ || edge.seq <= this.snap.lastSeq) return;
+    this.dispatch({ type: 'edge', edge });
+    for (const l of [...this.edgeListeners]) l(edge);
   }
 
   protected abstract verbTarget(): { slot: number } | { live: string };
@@ -130,6 +142,7 @@ export abstract class QueueViewBase implements QueueView {
     this.closed_ = true;
     this.host.forget(this);
     this.listeners.clear();
+    this.edgeListeners.clear();
   }
 }
 
@@ -143,6 +156,8 @@ export async function readSlot(link: LinkClient, slot: number): Promise<Omit<Slo
 }
 
 export class SlotViewImpl extends QueueViewBase implements SlotView {
+  private reading = false;
+
   constructor(
     host: ViewHost,
     readonly slot: number,
@@ -184,6 +199,17 @@ export class SlotViewImpl extends QueueViewBase implements SlotView {
   }
 
   linkLost(): void {}
+
+  override applyEdge(edge: ProgressEdge): void {
+    super.applyEdge(edge);
+    // An edge for a step this view does not list (the slot was re-planned): read it again.
+    if (this.snapshot.needsRead && !this.snapshot.stale && !this.reading) {
+      this.reading = true;
+      void this.refresh()
+        .catch(() => {})
+        .finally(() => (this.reading = false));
+    }
+  }
 
   override close(): void {
     if (this.closed_) return;

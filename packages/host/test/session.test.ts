@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkError } from '@osprio/link';
 import type { LinkConnection } from '@osprio/link';
-import { DeviceSession, HostError, isUnfinishedUpload, planFromProfile, stepRecords } from '../src/index.ts';
+import { DeviceSession, HostError, isUnfinishedUpload, planFromProfile, reattachUntilAttached, stepRecords } from '../src/index.ts';
 import type { SessionState } from '../src/index.ts';
 import { TestDevice, findBytes, flush, profile, recordingRandom } from './support.ts';
 
@@ -186,6 +186,8 @@ describe('slot view', () => {
     const v = await s.openSlot(0);
     const applied: number[] = [];
     v.onChange((snap) => applied.push(snap.lastSeq));
+    const edges: number[] = [];
+    v.onEdge((e) => edges.push(e.seq));
     await v.verb(0, 'try');
     await flush();
     d.m.running()[0]!.finish('ok');
@@ -209,6 +211,7 @@ describe('slot view', () => {
     // every sequence number was applied once, in order
     const distinct = applied.filter((x, i) => x > 0 && x !== applied[i - 1]);
     expect(distinct).toEqual(Array.from({ length: read.slot.lastSeq }, (_, i) => i + 1));
+    expect(edges).toEqual(distinct); // onEdge: each applied edge once
     // and it keeps streaming on the new link
     await v.verb(3, 'skip');
     await flush();
@@ -280,5 +283,100 @@ describe('live quick-step', () => {
     const s = await attach(testDevice());
     const live = await s.openLive();
     await expect(live.exportSuccessful('csv')).rejects.toMatchObject({ code: 'export_unavailable' });
+  });
+});
+
+describe('slot export', () => {
+  it('refuses before complete, naming what is still open', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(4));
+    const v = await s.openSlot(0);
+    await v.verb(0, 'try');
+    await flush();
+    d.m.running()[0]!.finish('no_response');
+    await v.verb(1, 'skip');
+    await flush();
+    await expect(s.exportSlot(0, 'csv')).rejects.toMatchObject({ code: 'export_unavailable', message: 'the slot is not complete: 2 pending and 1 failed; try, retry or skip them first' });
+    await expect(s.exportSlot(3, 'csv')).rejects.toMatchObject({ code: 'export_unavailable', message: expect.stringMatching(/slot is empty/) });
+  });
+
+  it('after complete: one entry per successful step, keys from the device’s seed; the re-read seed is zeroed', async () => {
+    const d = testDevice();
+    const rnd = recordingRandom(0x50);
+    const s = await attach(d, { randomBytes: rnd.randomBytes });
+    await s.createSlot(0, planOf(3));
+    const v = await s.openSlot(0);
+    for (const i of [0, 2]) {
+      await v.verb(i, 'try');
+      await flush();
+      d.m.running()[0]!.finish('ok');
+      await flush();
+    }
+    await v.verb(1, 'skip');
+    await flush();
+    const f = await s.exportSlot(0, 'json');
+    const doc = JSON.parse(new TextDecoder().decode(f.bytes)) as { session_id: string; scbks: { pdAddress: number; scbkHex: string }[] };
+    expect(doc.scbks.map((e) => e.pdAddress)).toEqual([1, 3]);
+    // the device derived and installed these very keys (the executor saw the seed and the session)
+    const jobs = d.m.calls.map((c) => c.job);
+    const { deriveScbk } = await import('@osprio/provisioner');
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    expect(doc.scbks.map((e) => e.scbkHex)).toEqual(jobs.map((j) => hex(deriveScbk(j.seed, j.sessionId, j.stepIndex, j.address))));
+    const seed = rnd.given[0]!;
+    expect(Buffer.from(f.bytes).toString('utf8')).not.toContain(hex(seed));
+    expect(findBytes(s, seed)).toEqual([]);
+    expect(findBytes(f, seed)).toEqual([]);
+  });
+});
+
+describe('reattachUntilAttached', () => {
+  it('retries through unreachable and in_use, stops at attached', async () => {
+    const d = testDevice();
+    let fails = 2;
+    const s = await DeviceSession.attach({
+      connect: () => (fails-- > 0 ? Promise.reject(new Error('down')) : d.connect()),
+    });
+    sessions.push(s);
+    expect(s.state.kind).toBe('unreachable');
+    const seen: string[] = [];
+    expect(await reattachUntilAttached(s, { intervalMs: 1, onAttempt: (st) => seen.push(st.kind) })).toMatchObject({ kind: 'attached' });
+    expect(seen).toEqual(['unreachable']);
+  });
+
+  it('gives up on an incompatible device and stops when aborted', async () => {
+    const s = await attach(testDevice(undefined, {}, { supportedVersions: [7] }));
+    expect(await reattachUntilAttached(s, { intervalMs: 1 })).toMatchObject({ kind: 'incompatible' });
+    const down = await DeviceSession.attach({ connect: () => Promise.reject(new Error('down')) });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 30);
+    expect(await reattachUntilAttached(down, { intervalMs: 5, signal: ac.signal })).toMatchObject({ kind: 'unreachable' });
+  });
+});
+
+describe('a slot re-planned under an open view', () => {
+  it('the view follows delete and create', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(2));
+    const v = await s.openSlot(0);
+    await s.deleteSlot(0);
+    expect(v.snapshot).toMatchObject({ slotState: 'empty', rows: [] });
+    await s.createSlot(0, planOf(3));
+    expect(v.snapshot).toMatchObject({ slotState: 'ready', counters: { total: 3 } });
+    await v.verb(2, 'skip');
+    await flush();
+    expect(v.snapshot.rows[2]!.state).toBe('skipped');
+  });
+
+  it('an edge for a step the view does not list makes it read the slot', async () => {
+    const d = testDevice();
+    const s = await attach(d);
+    await s.createSlot(0, planOf(3));
+    const v = await s.openSlot(0) as unknown as { applyEdge(e: unknown): void; snapshot: { rows: unknown[]; needsRead: boolean } };
+    v.applyEdge({ queue: { slot: 0 }, seq: 999, stepIndex: 7, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null, at: 0 });
+    await flush();
+    expect(v.snapshot).toMatchObject({ needsRead: false });
+    expect(v.snapshot.rows).toHaveLength(3);
   });
 });

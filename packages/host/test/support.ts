@@ -53,7 +53,9 @@ export async function flush(n = 40): Promise<void> {
 export class TestDevice {
   readonly m = manualExecutor();
   readonly device: Device;
-  readonly handler: DeviceLinkHandler & { session: HostSession | null };
+  readonly handler: DeviceLinkHandler;
+  /** The link session of the attached host (to push a resync as the device would). */
+  hostSession: HostSession | null = null;
   /** The host end of the current link. */
   link: MemoryConnectionEnd | null = null;
   connects = 0;
@@ -64,14 +66,13 @@ export class TestDevice {
     private readonly serverOptions: LinkServerOptions = {},
   ) {
     this.device = Device.open({ config: modelConfig('osprio-pro'), stateDir: dir, executor: this.m.exec, durable: false, ...extra });
-    const h = new (class extends DeviceLinkHandler {
-      session: HostSession | null = null;
+    const onAttach = (s: HostSession) => (this.hostSession = s);
+    this.handler = new (class extends DeviceLinkHandler {
       override attach(s: HostSession): void {
-        this.session = s;
+        onAttach(s);
         super.attach(s);
       }
     })(this.device);
-    this.handler = h;
   }
 
   /** A DeviceSession `connect`. */
@@ -89,7 +90,7 @@ export class TestDevice {
   }
 
   pushResync(q: QueueRef): void {
-    this.handler.session?.pushResync(q, 'test');
+    this.hostSession?.pushResync(q, 'test');
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 // factory-fresh PDs with a few realistic faults. The page finds the devices through the same
 // server; each device also keeps its own ws:// address for the CLI.
 import { startWorkspace } from '../serve/start-workspace.ts';
+import { recordDevice } from '../runtime-file.ts';
 
 export interface StartOptions {
   port?: string;
@@ -31,16 +32,24 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
     if (held) held.push(text);
     else console.log(text);
   };
+  const wsPort = port(o.port, '--port');
   const ws = await startWorkspace({
-    port: port(o.port, '--port'),
+    port: wsPort,
     speed,
     log,
     devices: [
       { id: 'pro', model: 'pro', faults: DEMO_FAULTS, port: port(o.proPort, '--pro-port') },
       { id: 'mini', model: 'mini', port: port(o.miniPort, '--mini-port') },
     ],
+  }).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'EADDRINUSE') {
+      throw new Error(`a port asked for is already in use on 127.0.0.1 (another npm start?): pick another with --port, --pro-port or --mini-port, or leave them out for free ports`);
+    }
+    throw e;
   });
+  const unrecord: (() => void)[] = [];
   const stop = async () => {
+    for (const u of unrecord) u();
     await ws.close();
     process.exit(0);
   };
@@ -62,6 +71,11 @@ Open that address in a browser, open a Provisioner tab, pick a device and Connec
 The ws:// addresses are for the CLI, e.g.:
   node apps/cli/bin/osprio.js status --device '${pro.url}'
 `);
+  // `osprio devices` lists them; other commands find them without --device (removed on exit).
+  for (const d of [pro, mini]) {
+    const { identity, status } = d.device;
+    unrecord.push(recordDevice({ url: d.url, model: identity.model, serialNumber: identity.serialNumber, slots: status.slots, liveQuickStep: status.liveQuickStep }, process.env, (l) => console.error(l)));
+  }
   for (const line of held) console.log(line);
   held = null;
   await new Promise<never>(() => {});

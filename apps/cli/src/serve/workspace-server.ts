@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -55,6 +56,8 @@ export interface WorkspaceServer {
   readonly listing: DeviceListing[];
   /** True when there is no built workspace to serve. */
   readonly distMissing: boolean;
+  /** Cuts every open link to that device, as pulling its cable would (tests: the lost state). */
+  dropDevice(id: string): void;
   close(): Promise<void>;
 }
 
@@ -89,7 +92,14 @@ export async function startWorkspaceServer(o: WorkspaceServerOptions): Promise<W
     if (o.distDir === null) return plain(res, 404, 'the workspace is not built here');
     void serveStatic(o.distDir, url.pathname, req, res);
   });
+  const sockets = new Map<string, Set<Duplex>>();
   server.on('upgrade', (req, socket, head) => {
+    const id = /^\/(?:device|stream)\/([a-z0-9-]+)(?:\?|$)/.exec(req.url ?? '')?.[1];
+    if (id !== undefined && o.devices.some((d) => d.id === id)) {
+      const set = sockets.get(id) ?? new Set<Duplex>();
+      sockets.set(id, set.add(socket));
+      socket.once('close', () => set.delete(socket));
+    }
     for (const e of endpoints) if (e.handleUpgrade(req, socket, head)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 14\r\n\r\nno such device');
   });
@@ -132,6 +142,9 @@ export async function startWorkspaceServer(o: WorkspaceServerOptions): Promise<W
     port,
     get listing() {
       return listing;
+    },
+    dropDevice(id) {
+      for (const s of sockets.get(id) ?? []) s.destroy();
     },
     distMissing: o.distDir === null || !existsSync(join(o.distDir, 'index.html')),
     close: () =>

@@ -169,6 +169,10 @@ export function checkForm(values: FormValues): FormCheck {
       add('manualAddresses', `List one address per PD (0–${MAX_PD_ADDRESS}), separated by commas or spaces; ranges like 10-20 are fine.`);
     }
     input['manualAddresses'] = list.addresses;
+    // Ignored by this strategy and hidden: kept when it is a valid address (so an imported
+    // profile reads back unchanged), left out otherwise (a hidden field cannot show a problem).
+    const start = whole(values.startAddress, '', '');
+    if (start.ok && start.value >= 0 && start.value <= MAX_PD_ADDRESS) input['startAddress'] = start.value;
   } else {
     const start = whole(values.startAddress, `Enter the first address to assign, 0–${MAX_PD_ADDRESS}.`, `Enter the start address as a whole number, 0–${MAX_PD_ADDRESS}.`);
     if (start.ok) input['startAddress'] = start.value;
@@ -198,8 +202,18 @@ export function checkForm(values: FormValues): FormCheck {
     }
   }
   const ok = FIELDS.every((f) => problems[f] === undefined);
+  for (const f of FIELDS) {
+    const ms = problems[f];
+    if (ms && ms.length > MAX_SHOWN_PER_FIELD) {
+      const rest = ms.length - (MAX_SHOWN_PER_FIELD - 1);
+      problems[f] = [...ms.slice(0, MAX_SHOWN_PER_FIELD - 1), `…and ${rest} more problems in this field; fix these first.`];
+    }
+  }
   return { input, problems, ok };
 }
+
+/** A field shows at most this many lines of problems (a pasted list can have a hundred). */
+export const MAX_SHOWN_PER_FIELD = 4;
 
 /** The form field a problem path belongs to (`manualAddresses[3]` → manualAddresses); `profile.` of a file is stripped. */
 export function fieldOf(path: string): FieldKey | null {

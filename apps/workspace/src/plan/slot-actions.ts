@@ -57,10 +57,15 @@ export function deleteQuestion(s: SlotSummary): { title: string; body: string } 
         body: `The plan and its progress are erased from the device and the slot becomes empty (${c.provisioned} provisioned, ${c.failed} failed, ${c.skipped} skipped, ${c.pending} still to run). PDs already provisioned keep their keys, but their keys can no longer be exported.`,
       };
     }
-    case 'complete':
-      return {
-        title,
-        body: `The plan and its results are erased from the device and the slot becomes empty. Export the keys of the ${s.counters.provisioned} provisioned PD${s.counters.provisioned === 1 ? '' : 's'} first if you still need them: after this they can no longer be exported.`,
-      };
+    case 'complete': {
+      const n = s.counters.provisioned;
+      const keep =
+        n === 0
+          ? 'No PD was provisioned, so there are no keys to export.'
+          : n === 1
+            ? 'Export the key of the 1 provisioned PD first if you still need it: after this it can no longer be exported.'
+            : `Export the keys of the ${n} provisioned PDs first if you still need them: after this they can no longer be exported.`;
+      return { title, body: `The plan and its results are erased from the device and the slot becomes empty. ${keep}` };
+    }
   }
 }

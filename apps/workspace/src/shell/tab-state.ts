@@ -60,6 +60,11 @@ export function tabReducer(s: TabState, a: TabAction): TabState {
   }
 }
 
+/** A session message without transport codes ("(1006 stream ended)"): a person can't act on them. */
+export function plainMessage(m: string): string {
+  return m.replace(/\s*\(\d{4}\b[^)]*\)/g, '').replace(/[.\s]+$/, '');
+}
+
 function fromSession(s: TabState, a: Extract<TabAction, { type: 'session' }>): TabState {
   const name = a.deviceName;
   const st = a.state;
@@ -76,13 +81,13 @@ function fromSession(s: TabState, a: Extract<TabAction, { type: 'session' }>): T
     case 'incompatible':
       return {
         kind: 'pairing',
-        notice: { kind: 'incompatible', message: `${name} runs firmware this workspace cannot talk to (${st.message}). Update the device's firmware, then Connect again.` },
+        notice: { kind: 'incompatible', message: `${name} runs firmware this workspace cannot talk to (${plainMessage(st.message)}). Update the device's firmware, then Connect again.` },
         held: null,
       };
     case 'unreachable':
-      return { kind: 'pairing', notice: { kind: 'unreachable', message: `Cannot reach ${name}: ${st.message}. Check that it is plugged in and running, then Connect again.` }, held: keep };
+      return { kind: 'pairing', notice: { kind: 'unreachable', message: `Cannot reach ${name}: ${plainMessage(st.message)}. Check that it is plugged in and running, then Connect again.` }, held: keep };
     case 'lost':
-      return { kind: 'pairing', notice: { kind: 'lost', message: `The connection to ${name} was lost: ${st.message}. Reconnect the device and Connect again.` }, held: keep };
+      return { kind: 'pairing', notice: { kind: 'lost', message: `The connection to ${name} was lost: ${plainMessage(st.message)}. Reconnect the device and Connect again.` }, held: keep };
     case 'closed':
       return { kind: 'pairing', notice: null, held: null };
   }

@@ -48,9 +48,15 @@ export function findVendorPipe(device: UsbDeviceLike): VendorPipe | null {
   return null;
 }
 
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+
+/** "USB 1209:05e1, serial …" — the ids a person can check against the device's label. */
+export function usbDetail(d: UsbDeviceLike): string {
+  return `USB ${hex4(d.vendorId)}:${hex4(d.productId)}${d.serialNumber ? `, serial ${d.serialNumber}` : ''}`;
+}
+
 export function describeUsbDevice(d: UsbDeviceLike): string {
-  const hex = (n: number) => n.toString(16).padStart(4, '0');
-  return `${d.productName || 'USB device'} (${hex(d.vendorId)}:${hex(d.productId)}${d.serialNumber ? `, serial ${d.serialNumber}` : ''})`;
+  return `${d.productName || 'USB device'} (${usbDetail(d)})`;
 }
 
 /** Opens the chooser; resolves with the chosen device, or null if the person cancelled. */

@@ -72,6 +72,9 @@ describe('checkForm', () => {
     expect(c.ok).toBe(true);
     expect(c.input).not.toHaveProperty('startAddress');
     expect(c.input['manualAddresses']).toEqual([5, 9, 7]);
+    // A valid hidden start address is kept, so a profile reads back unchanged.
+    expect(checkForm(values({ addressStrategy: 'manual', deviceCount: '1', startAddress: '40', manualAddresses: '5' })).input['startAddress']).toBe(40);
+    expect(checkForm(values({ addressStrategy: 'manual', deviceCount: '1', startAddress: '200', manualAddresses: '5' })).ok).toBe(true);
   });
 
   it('an empty form says what to enter in each required field, once each', () => {
@@ -156,5 +159,17 @@ describe('fieldOf / formMessage', () => {
   });
   it('turns a rule message into a sentence', () => {
     expect(formMessage({ path: 'profile.baud', message: '7 is not a supported baud rate' })).toBe('7 is not a supported baud rate.');
+  });
+});
+
+describe('a long problem list', () => {
+  it('shows a few problems of a field and counts the rest', () => {
+    const list = Array.from({ length: 20 }, () => '5').join(' ');
+    const c = checkForm(values({ addressStrategy: 'manual', deviceCount: '20', manualAddresses: list }));
+    const m = c.problems.manualAddresses ?? [];
+    expect(m).toHaveLength(4);
+    expect(m[0]).toMatch(/^Entry 2 in the list: 5 is already used by entry 1/);
+    expect(m[3]).toBe('…and 16 more problems in this field; fix these first.');
+    expect(c.ok).toBe(false);
   });
 });

@@ -32,7 +32,9 @@ describe('plain words', () => {
   it('deleting a complete slot warns that its keys can no longer be exported', () => {
     const q = deleteQuestion(summary('complete'));
     expect(q.title).toBe('Delete slot 2 (“Site A”)?');
-    expect(q.body).toMatch(/Export the keys of the 4 provisioned PDs first/);
+    expect(q.body).toMatch(/Export the keys of the 4 provisioned PDs first if you still need them/);
+    expect(deleteQuestion(summary('complete', { provisioned: 1 })).body).toMatch(/Export the key of the 1 provisioned PD first if you still need it/);
+    expect(deleteQuestion(summary('complete', { provisioned: 0 })).body).toMatch(/no keys to export/);
   });
   it('deleting a ready slot states its progress', () => {
     expect(deleteQuestion(summary('ready')).body).toMatch(/4 provisioned, 1 failed, 2 skipped, 3 still to run/);
