@@ -5,8 +5,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { buildKeyExport, deriveScbk, toCsv, toJson } from '@osprio/provisioner';
 import { toHex } from '@osprio/osdp';
-import { test, expect, shot, type DeviceSpec } from './fixtures.ts';
-import { connectAndOpenSlot, counter, createSlot, deviceRows, download, rowOf, slotSteps, uiRows } from './ops-helpers.ts';
+import { test, expect, type DeviceSpec } from './fixtures.ts';
+import { connectAndOpenSlot, counter, createSlot, deviceRows, download, rowOf, slotSteps, uiRows, viewShot } from './ops-helpers.ts';
 import { browserFootprint, findSecrets } from './ops-custody.ts';
 
 // Readers that fail whatever the host does (a retry meets the same reader), each a different outcome.
@@ -70,7 +70,9 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
   await rowOf(page, 10).locator('td.outcome button').focus();
   await expect(rowOf(page, 10).getByRole('tooltip')).toBeVisible();
   await expect(rowOf(page, 10).getByRole('tooltip')).toContainText('PD holds a different SCBK');
-  await shot(page, 'ops-slot-after-first-pass');
+  await viewShot(page, 'ops-slot-after-first-pass');
+  await rowOf(page, 10).scrollIntoViewIfNeeded();
+  await viewShot(page, 'ops-slot-outcome-note');
 
   // Retry every failure from its row: the device runs them one at a time; each fails again (same reader).
   for (const step of Object.keys(FAILING).map(Number)) {
@@ -96,7 +98,8 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
 
   // Export: available now, with the key-material warning; files exactly the host library's export.
   await expect(page.getByText('The exported file is key material')).toBeVisible();
-  await shot(page, 'ops-slot-complete');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await viewShot(page, 'ops-slot-complete');
   const detail = emu.device.getSlot(0);
   if (!detail.ok || !detail.slot.seed || !detail.slot.sessionId) throw new Error('slot unreadable');
   const { seed, sessionId } = detail.slot;

@@ -1,6 +1,7 @@
 // Verb legality in the UI for every step state: each row's try / retry / skip / reset buttons are
 // enabled exactly when the device's table allows the verb; reset of an attempting row asks first.
 // Real-time bus (speed 1) so an attempt lasts long enough to be seen. Screenshots of each row state.
+import type { Page } from '@playwright/test';
 import { test, expect, type DeviceSpec } from './fixtures.ts';
 import { connectAndOpenSlot, counter, createSlot, elementShot, rowOf, viewShot } from './ops-helpers.ts';
 
@@ -17,7 +18,7 @@ const LEGAL: Record<string, string[]> = {
 const PRO: DeviceSpec = { id: 'pro', model: 'pro', faults: '1:absent,3:absent', technician: false };
 test.use({ workspaceOptions: { devices: [PRO], speed: 1 } });
 
-async function expectLegal(page: import('@playwright/test').Page, step: number, state: string): Promise<void> {
+async function expectLegal(page: Page, step: number, state: string): Promise<void> {
   const row = rowOf(page, step);
   await expect(row).toHaveAttribute('data-state', state);
   await expect(row.locator('.chip')).toHaveText(new RegExp(`${state}$`));
@@ -60,6 +61,10 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
     await elementShot(rowOf(page, step), `ops-row-${state}`);
   }
   await viewShot(page, 'ops-row-states');
+  // The same rows in the dark theme (the OS setting decides).
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await viewShot(page, 'ops-row-states-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Reset of an attempting row: a question first, in plain words; Cancel leaves it as it is.
   await rowOf(page, 4).getByRole('button', { name: 'reset', exact: true }).click();
