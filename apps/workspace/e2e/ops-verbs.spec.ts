@@ -87,3 +87,32 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
   await expect(rowOf(page, 1).locator('td').nth(2)).toHaveText('0');
   await expect(counter(page, 'total')).toHaveText('6');
 });
+
+test('a clicked verb shows "requested…" until the device\'s edge arrives; the row shows the bus, not the click', async ({ page, workspace }) => {
+  test.setTimeout(120_000);
+  await createSlot(workspace.emulator('pro'), 0, { name: 'Requested', count: 3, baud: 9600 });
+  // Everything the device sends passes through here, so the test can hold it back.
+  let hold = false;
+  const held: (() => void)[] = [];
+  await page.routeWebSocket(/\/device\/pro/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => (hold ? held.push(() => ws.send(m)) : ws.send(m)));
+    ws.onMessage((m) => server.send(m));
+  });
+  await connectAndOpenSlot(page, workspace.url, 'Osprio Pro', 0);
+
+  hold = true;
+  await rowOf(page, 0).getByRole('button', { name: 'try', exact: true }).click();
+  await expect(rowOf(page, 0).locator('.requested')).toHaveText('requested…');
+  await expect(rowOf(page, 0)).toHaveAttribute('data-state', 'pending');
+  await expect(rowOf(page, 0)).toHaveAttribute('aria-busy', 'true');
+  for (const verb of ['try', 'retry', 'skip', 'reset']) await expect(rowOf(page, 0).getByRole('button', { name: verb, exact: true })).toBeDisabled();
+  await elementShot(rowOf(page, 0), 'ops-row-requested');
+
+  // The device's answer and edges arrive: the mark goes, the row follows the bus.
+  hold = false;
+  for (const send of held.splice(0)) send();
+  await expect(rowOf(page, 0).locator('.requested')).toHaveCount(0);
+  await expect(rowOf(page, 0)).toHaveAttribute('data-state', /attempting|success/);
+  await expect(rowOf(page, 0)).toHaveAttribute('data-state', 'success', { timeout: 60_000 });
+});
