@@ -44,20 +44,24 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
 
   // Layout shift while 126 rows go pending → attempting → success/failure.
   await page.evaluate(() => {
-    const w = window as unknown as { __shift: { all: number; count: number } };
-    w.__shift = { all: 0, count: 0 };
+    const w = window as unknown as { __shift: { all: number; count: number; sources: string[] } };
+    w.__shift = { all: 0, count: 0, sources: [] };
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries() as unknown as { value: number }[]) {
+      for (const e of list.getEntries() as unknown as { value: number; sources?: { node?: Node | null }[] }[]) {
         w.__shift.all += e.value;
         w.__shift.count++;
+        for (const src of e.sources ?? []) {
+          const el = src.node instanceof Element ? src.node : null;
+          w.__shift.sources.push(el ? `${el.tagName.toLowerCase()}.${el.className}` : String(src.node?.nodeName));
+        }
       }
     }).observe({ type: 'layout-shift' });
   });
   await page.getByRole('button', { name: 'Try all pending' }).click();
   await expect(counter(page, 'pending')).toHaveText('0', { timeout: 240_000 });
-  const shift = await page.evaluate(() => (window as unknown as { __shift: { all: number; count: number } }).__shift);
-  console.log(`[ops] layout shift while 126 rows updated: ${shift.all.toFixed(4)} (${shift.count} entries)`);
-  test.info().annotations.push({ type: 'layout-shift', description: `${shift.all.toFixed(4)} over ${shift.count} entries while 126 rows updated` });
+  const shift = await page.evaluate(() => (window as unknown as { __shift: { all: number; count: number; sources: string[] } }).__shift);
+  console.log(`[ops] layout shift while 126 rows updated: ${shift.all.toFixed(5)} (${shift.count} entries${shift.sources.length ? `; moved: ${[...new Set(shift.sources)].join(', ')}` : ''})`);
+  test.info().annotations.push({ type: 'layout-shift', description: `${shift.all.toFixed(5)} over ${shift.count} entries while 126 rows updated` });
   expect(shift.all).toBeLessThan(0.01);
 
   await expect(counter(page, 'failed')).toHaveText(String(Object.keys(FAILING).length));
