@@ -5,6 +5,7 @@
 // an edge twice and a resync followed by a read gives exactly the rows of a fresh read.
 
 import { countSteps, stepProgress } from '@osprio/link';
+import { isTerminal } from '@osprio/provisioner';
 import type { ProgressEdge, QueueRef, SlotCounters, SlotDetail, SlotState, StepRecord, StepTarget, Verb } from '@osprio/link';
 
 /** One row: the device's record of a step, plus a verb the host sent and whose edge has not come yet. */
@@ -14,7 +15,8 @@ export interface Row extends StepRecord {
 
 export interface QueueSnapshot {
   queue: QueueRef;
-  /** The slot's state as last read; a live queue is 'ready' while open. */
+  /** The slot's state: as read, and between reads a sealed slot follows its rows by the device's rule
+   *  (complete when every step is success or skipped); a live queue is 'ready' while open. */
   slotState: SlotState;
   profileName: string | null;
   /** Ordered by step index. */
@@ -84,6 +86,12 @@ function withRows(s: QueueSnapshot, rows: Row[], patch: Partial<QueueSnapshot> =
   return { ...s, rows, counters: countSteps(rows), ...patch };
 }
 
+/** A sealed slot is complete exactly when every step is terminal (the device's rule). */
+function sealedState(s: QueueSnapshot, rows: readonly Row[]): SlotState {
+  if (!('slot' in s.queue) || (s.slotState !== 'ready' && s.slotState !== 'complete')) return s.slotState;
+  return rows.every((r) => isTerminal(r.state)) ? 'complete' : 'ready';
+}
+
 function toRow(r: StepRecord): Row {
   return {
     index: r.index,
@@ -116,7 +124,7 @@ export function rowsReducer(s: QueueSnapshot, a: RowsAction): QueueSnapshot {
       if (i < 0) return { ...s, lastSeq: e.seq, needsRead: true, unplaced: [...s.unplaced, e] };
       const rows = s.rows.slice();
       rows[i] = { ...rows[i]!, ...stepProgress(e), requested: null };
-      return withRows(s, rows, { lastSeq: e.seq });
+      return withRows(s, rows, { lastSeq: e.seq, slotState: sealedState(s, rows) });
     }
     case 'add': {
       if (s.rows.some((r) => r.index === a.step.index)) return s;

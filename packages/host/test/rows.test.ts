@@ -30,7 +30,9 @@ const history = fc.array(fc.tuple(fc.nat(N - 1), progress), { maxLength: 30 }).m
   return { edges, recordsAt };
 });
 
-const read = (steps: StepRecord[], lastSeq: number): RowsAction => ({ type: 'read', slot: { steps, lastSeq, state: 'ready', profileName: 'P' } });
+// as the device reads it: a sealed slot is complete when every step is success or skipped
+const stateOf = (steps: StepRecord[]) => (steps.every((x) => x.state === 'success' || x.state === 'skipped') ? 'complete' : 'ready');
+const read = (steps: StepRecord[], lastSeq: number): RowsAction => ({ type: 'read', slot: { steps, lastSeq, state: stateOf(steps), profileName: 'P' } });
 const fresh = (steps: StepRecord[], lastSeq: number) => rowsReducer(emptySnapshot({ slot: 0 }), read(steps, lastSeq));
 const run = (s: QueueSnapshot, as: RowsAction[]) => as.reduce(rowsReducer, s);
 
@@ -58,6 +60,7 @@ describe('rows reducer', () => {
         const want = fresh(h.recordsAt(M), M);
         expect(s.rows).toEqual(want.rows);
         expect(s.counters).toEqual(want.counters);
+        expect(s.slotState).toBe(want.slotState);
         expect(s.lastSeq).toBe(M);
       }),
     );
@@ -124,6 +127,24 @@ describe('rows reducer', () => {
     expect(rowsReducer(s, { type: 'add', step: { index: 0, address: 9, baud: 19200 } })).toBe(s);
     s = run(s, [{ type: 'add', step: { index: 1, address: 10, baud: 9600 } }, e(3, 1, 'attempting')]);
     expect(s.rows.map((r) => [r.index, r.state])).toEqual([[0, 'success'], [1, 'attempting']]);
+  });
+});
+
+describe('slot state between reads', () => {
+  it('a sealed slot turns complete with its last terminal step and ready again on a reset; others follow reads only', () => {
+    const e = (seq: number, stepIndex: number, state: StepProgress['state']): RowsAction => ({ type: 'edge', edge: { queue: { slot: 0 }, seq, stepIndex, at: 0, state, attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null } });
+    let s = fresh([step(0), step(1)], 0);
+    expect(s.slotState).toBe('ready');
+    s = run(s, [e(1, 0, 'success'), e(2, 1, 'failure')]);
+    expect(s.slotState).toBe('ready');
+    s = rowsReducer(s, e(3, 1, 'skipped'));
+    expect(s.slotState).toBe('complete');
+    s = rowsReducer(s, e(4, 0, 'pending'));
+    expect(s.slotState).toBe('ready');
+    const staging = rowsReducer(emptySnapshot({ slot: 1 }), { type: 'read', slot: { steps: [step(0)], lastSeq: 0, state: 'staging' } });
+    expect(rowsReducer(staging, e(1, 0, 'skipped')).slotState).toBe('staging');
+    const live = run(emptySnapshot({ live: 'x' }), [{ type: 'add', step: { index: 0, address: 1, baud: 9600 } }, e(1, 0, 'success')]);
+    expect(live.slotState).toBe('ready');
   });
 });
 

@@ -41,6 +41,7 @@ describe('DeviceSession model', () => {
             if (!dev.ok) throw new Error('no slot');
             expect(stepRecords(v.snapshot)).toEqual(dev.slot.steps);
             expect(v.snapshot.lastSeq).toBe(dev.slot.lastSeq);
+            expect(v.snapshot.slotState).toBe(dev.slot.state);
           };
           for (const a of actions) {
             if (a.t === 'verb') await v.verb(a.step, a.verb).catch(() => {});
