@@ -86,6 +86,23 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
   await expect(rowOf(page, 1)).toHaveAttribute('data-state', 'pending');
   await expect(rowOf(page, 1).locator('td').nth(2)).toHaveText('0');
   await expect(counter(page, 'total')).toHaveText('6');
+
+  // Refresh re-reads the slot; Delete asks first, in plain words, then empties the slot.
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await expect(page.getByText('Refreshed from the device.')).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const del = page.getByRole('dialog', { name: 'Delete slot 0?' });
+  await expect(del).toContainText('returns the slot to empty');
+  await del.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('table', { name: 'Steps of slot 0' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await del.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.locator('tr[data-slot="0"]')).toHaveAttribute('data-state', 'empty');
+  expect(workspace.emulator('pro').device.getSlot(0)).toMatchObject({ ok: true, slot: { state: 'empty' } });
+
+  // Closing the tab needs no teardown: the device is free at once.
+  await page.close();
+  await expect.poll(() => workspace.emulator('pro').hostAttached).toBe(false);
 });
 
 test('a clicked verb shows "requested…" until the device\'s edge arrives; the row shows the bus, not the click', async ({ page, workspace }) => {
