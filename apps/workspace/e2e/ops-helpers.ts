@@ -112,6 +112,12 @@ export async function download(page: Page, button: string): Promise<{ name: stri
   return { name: dl.suggestedFilename(), text: await readFile(path, 'utf8') };
 }
 
+/** Like download, as bytes (an age-encrypted export is binary). */
+export async function downloadBytes(page: Page, button: string): Promise<{ name: string; bytes: Uint8Array }> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+  return { name: dl.suggestedFilename(), bytes: new Uint8Array(await readFile(await dl.path())) };
+}
+
 /** The SCBKs the simulated readers of a queue hold, by address (keyed and out of install mode only). */
 export function readerKeys(emu: Emulator, sessionId: string): Map<number, { baud: number; scbkHex: string }> {
   const out = new Map<number, { baud: number; scbkHex: string }>();

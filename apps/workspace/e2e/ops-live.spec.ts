@@ -2,7 +2,8 @@
 // the device, rows have the shape of slot rows, and the successful PDs export exactly as the
 // simulated readers were keyed.
 import { test, expect, type DeviceSpec } from './fixtures.ts';
-import { connect, counter, download, rowOf, viewShot } from './ops-helpers.ts';
+import { Decrypter, generateIdentity, identityToRecipient } from 'age-encryption';
+import { connect, counter, download, downloadBytes, rowOf, viewShot } from './ops-helpers.ts';
 
 const MINI: DeviceSpec = { id: 'mini', model: 'mini', faults: '1:absent' };
 test.use({ workspaceOptions: { devices: [MINI] } });
@@ -61,4 +62,20 @@ test('a live quick-step queue on the Mini: add targets, watch their rows, export
   const json = await download(page, 'Export JSON');
   const doc = JSON.parse(json.text) as { scbks: { pdAddress: number; baudrate: number; scbkHex: string }[] };
   expect(doc.scbks.map((e) => `${e.pdAddress},${e.baudrate},${e.scbkHex}`)).toEqual([line(0), line(2)]);
+
+  // Encrypted to an age recipient pasted for this one export: a secret key is refused, a public
+  // key encrypts the very same file, and the field is empty again afterwards (never kept).
+  const recipientField = page.getByLabel('age recipient (optional: encrypts the file)');
+  const identity = await generateIdentity();
+  await recipientField.fill(identity);
+  await page.getByRole('button', { name: 'Export CSV', exact: true }).click();
+  await expect(page.locator('.export .problem')).toContainText('that is an age identity (a secret key)');
+  await expect(recipientField).toHaveValue('');
+  await recipientField.fill(await identityToRecipient(identity));
+  const sealed = await downloadBytes(page, 'Export CSV');
+  expect(sealed.name).toMatch(/^osprio-scbks-[0-9a-f]{8}\.csv\.age$/);
+  const d = new Decrypter();
+  d.addIdentity(identity);
+  expect(await d.decrypt(sealed.bytes, 'text')).toBe(csv.text);
+  await expect(recipientField).toHaveValue('');
 });

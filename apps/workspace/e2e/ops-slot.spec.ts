@@ -5,8 +5,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { buildKeyExport, deriveScbk, toCsv, toJson } from '@osprio/provisioner';
 import { toHex } from '@osprio/osdp';
-import { test, expect, shot, type DeviceSpec } from './fixtures.ts';
-import { connectAndOpenSlot, counter, createSlot, deviceRows, download, rowOf, slotSteps, uiRows } from './ops-helpers.ts';
+import { test, expect, type DeviceSpec } from './fixtures.ts';
+import { connectAndOpenSlot, counter, createSlot, deviceRows, download, rowOf, slotSteps, uiRows, viewShot } from './ops-helpers.ts';
 import { browserFootprint, findSecrets } from './ops-custody.ts';
 
 // Readers that fail whatever the host does (a retry meets the same reader), each a different outcome.
@@ -44,20 +44,24 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
 
   // Layout shift while 126 rows go pending → attempting → success/failure.
   await page.evaluate(() => {
-    const w = window as unknown as { __shift: { all: number; count: number } };
-    w.__shift = { all: 0, count: 0 };
+    const w = window as unknown as { __shift: { all: number; count: number; sources: string[] } };
+    w.__shift = { all: 0, count: 0, sources: [] };
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries() as unknown as { value: number }[]) {
+      for (const e of list.getEntries() as unknown as { value: number; sources?: { node?: Node | null }[] }[]) {
         w.__shift.all += e.value;
         w.__shift.count++;
+        for (const src of e.sources ?? []) {
+          const el = src.node instanceof Element ? src.node : null;
+          w.__shift.sources.push(el ? `${el.tagName.toLowerCase()}.${el.className}` : String(src.node?.nodeName));
+        }
       }
     }).observe({ type: 'layout-shift' });
   });
   await page.getByRole('button', { name: 'Try all pending' }).click();
   await expect(counter(page, 'pending')).toHaveText('0', { timeout: 240_000 });
-  const shift = await page.evaluate(() => (window as unknown as { __shift: { all: number; count: number } }).__shift);
-  console.log(`[ops] layout shift while 126 rows updated: ${shift.all.toFixed(4)} (${shift.count} entries)`);
-  test.info().annotations.push({ type: 'layout-shift', description: `${shift.all.toFixed(4)} over ${shift.count} entries while 126 rows updated` });
+  const shift = await page.evaluate(() => (window as unknown as { __shift: { all: number; count: number; sources: string[] } }).__shift);
+  console.log(`[ops] layout shift while 126 rows updated: ${shift.all.toFixed(5)} (${shift.count} entries${shift.sources.length ? `; moved: ${[...new Set(shift.sources)].join(', ')}` : ''})`);
+  test.info().annotations.push({ type: 'layout-shift', description: `${shift.all.toFixed(5)} over ${shift.count} entries while 126 rows updated` });
   expect(shift.all).toBeLessThan(0.01);
 
   await expect(counter(page, 'failed')).toHaveText(String(Object.keys(FAILING).length));
@@ -70,7 +74,9 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
   await rowOf(page, 10).locator('td.outcome button').focus();
   await expect(rowOf(page, 10).getByRole('tooltip')).toBeVisible();
   await expect(rowOf(page, 10).getByRole('tooltip')).toContainText('PD holds a different SCBK');
-  await shot(page, 'ops-slot-after-first-pass');
+  await viewShot(page, 'ops-slot-after-first-pass');
+  await rowOf(page, 10).scrollIntoViewIfNeeded();
+  await viewShot(page, 'ops-slot-outcome-note');
 
   // Retry every failure from its row: the device runs them one at a time; each fails again (same reader).
   for (const step of Object.keys(FAILING).map(Number)) {
@@ -96,7 +102,8 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
 
   // Export: available now, with the key-material warning; files exactly the host library's export.
   await expect(page.getByText('The exported file is key material')).toBeVisible();
-  await shot(page, 'ops-slot-complete');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await viewShot(page, 'ops-slot-complete');
   const detail = emu.device.getSlot(0);
   if (!detail.ok || !detail.slot.seed || !detail.slot.sessionId) throw new Error('slot unreadable');
   const { seed, sessionId } = detail.slot;

@@ -1,6 +1,7 @@
 // Verb legality in the UI for every step state: each row's try / retry / skip / reset buttons are
 // enabled exactly when the device's table allows the verb; reset of an attempting row asks first.
 // Real-time bus (speed 1) so an attempt lasts long enough to be seen. Screenshots of each row state.
+import type { Page } from '@playwright/test';
 import { test, expect, type DeviceSpec } from './fixtures.ts';
 import { connectAndOpenSlot, counter, createSlot, elementShot, rowOf, viewShot } from './ops-helpers.ts';
 
@@ -17,7 +18,7 @@ const LEGAL: Record<string, string[]> = {
 const PRO: DeviceSpec = { id: 'pro', model: 'pro', faults: '1:absent,3:absent', technician: false };
 test.use({ workspaceOptions: { devices: [PRO], speed: 1 } });
 
-async function expectLegal(page: import('@playwright/test').Page, step: number, state: string): Promise<void> {
+async function expectLegal(page: Page, step: number, state: string): Promise<void> {
   const row = rowOf(page, step);
   await expect(row).toHaveAttribute('data-state', state);
   await expect(row.locator('.chip')).toHaveText(new RegExp(`${state}$`));
@@ -60,6 +61,10 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
     await elementShot(rowOf(page, step), `ops-row-${state}`);
   }
   await viewShot(page, 'ops-row-states');
+  // The same rows in the dark theme (the OS setting decides).
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await viewShot(page, 'ops-row-states-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Reset of an attempting row: a question first, in plain words; Cancel leaves it as it is.
   await rowOf(page, 4).getByRole('button', { name: 'reset', exact: true }).click();
@@ -81,4 +86,50 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
   await expect(rowOf(page, 1)).toHaveAttribute('data-state', 'pending');
   await expect(rowOf(page, 1).locator('td').nth(2)).toHaveText('0');
   await expect(counter(page, 'total')).toHaveText('6');
+
+  // Refresh re-reads the slot; Delete asks first, in plain words, then empties the slot.
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await expect(page.getByText('Refreshed from the device.')).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const del = page.getByRole('dialog', { name: 'Delete slot 0?' });
+  await expect(del).toContainText('returns the slot to empty');
+  await del.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('table', { name: 'Steps of slot 0' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await del.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.locator('tr[data-slot="0"]')).toHaveAttribute('data-state', 'empty');
+  expect(workspace.emulator('pro').device.getSlot(0)).toMatchObject({ ok: true, slot: { state: 'empty' } });
+
+  // Closing the tab needs no teardown: the device is free at once.
+  await page.close();
+  await expect.poll(() => workspace.emulator('pro').hostAttached).toBe(false);
+});
+
+test('a clicked verb shows "requested…" until the device\'s edge arrives; the row shows the bus, not the click', async ({ page, workspace }) => {
+  test.setTimeout(120_000);
+  await createSlot(workspace.emulator('pro'), 0, { name: 'Requested', count: 3, baud: 9600 });
+  // Everything the device sends passes through here, so the test can hold it back.
+  let hold = false;
+  const held: (() => void)[] = [];
+  await page.routeWebSocket(/\/device\/pro/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => (hold ? held.push(() => ws.send(m)) : ws.send(m)));
+    ws.onMessage((m) => server.send(m));
+  });
+  await connectAndOpenSlot(page, workspace.url, 'Osprio Pro', 0);
+
+  hold = true;
+  await rowOf(page, 0).getByRole('button', { name: 'try', exact: true }).click();
+  await expect(rowOf(page, 0).locator('.requested')).toHaveText('requested…');
+  await expect(rowOf(page, 0)).toHaveAttribute('data-state', 'pending');
+  await expect(rowOf(page, 0)).toHaveAttribute('aria-busy', 'true');
+  for (const verb of ['try', 'retry', 'skip', 'reset']) await expect(rowOf(page, 0).getByRole('button', { name: verb, exact: true })).toBeDisabled();
+  await elementShot(rowOf(page, 0), 'ops-row-requested');
+
+  // The device's answer and edges arrive: the mark goes, the row follows the bus.
+  hold = false;
+  for (const send of held.splice(0)) send();
+  await expect(rowOf(page, 0).locator('.requested')).toHaveCount(0);
+  await expect(rowOf(page, 0)).toHaveAttribute('data-state', /attempting|success/);
+  await expect(rowOf(page, 0)).toHaveAttribute('data-state', 'success', { timeout: 60_000 });
 });
