@@ -144,6 +144,13 @@ describe('osprio provision', () => {
     expect(out.at(-1)).toMatch(/^FAILED: timeout — step timeout \(50 ms of bus time\) ran out/);
   });
 
+  it('commissions an enforce-secure PD inside its install session (issue 13)', async () => {
+    const { pd, out, io } = rig([{ kind: 'enforce_secure' }]);
+    expect(await runProvision(base({ discardKey: true, autoVerify: true }), io)).toBe(0);
+    expect(pd.stored).toMatchObject({ address: 5, baud: 115200, installMode: false });
+    expect(out.join('\n')).toMatch(/^ok — .*requires the secure channel/m);
+  });
+
   it('insists on --export or an explicit --discard-key, and validates like the profile form', async () => {
     const { err, io } = rig();
     expect(await runProvision(base(), io)).toBe(2);

@@ -67,6 +67,20 @@ describe('osprio provision against osprio sim pd over TCP (real processes)', () 
     expect(r.stdout).toMatch(/FAILED: scbk_rejected/);
   });
 
+  it('commissions `osprio sim pd --fault enforce-secure` (COMSET inside the install session)', async () => {
+    const pd = await simPd(['--fault', 'enforce-secure']);
+    const r = provision(pd.port, ['--discard-key', '--auto-verify']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ok — .*requires the secure channel .*install session was opened first/m);
+    // Milestones in the order used: the install session passes before COMSET does.
+    expect(r.stdout.indexOf('✓ install session')).toBeLessThan(r.stdout.indexOf('✓ comset'));
+    await new Promise((res) => setTimeout(res, 200));
+    const logged = pd.stderr.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.find((e) => e.event === 'comset')).toMatchObject({ address: 5, baud: 9600 });
+    expect(logged.find((e) => e.event === 'keyset')).toMatchObject({ address: 5, installMode: false });
+  });
+
   it('rejects bad flags with a usage message and exit code 2', () => {
     for (const args of [['--listen', '0.0.0.0:4001'], ['--listen', 'nope'], ['--listen', '127.0.0.1:1', '--fault', 'bogus'], ['--listen', '127.0.0.1:1', '--scbk', '0011'], ['--listen', '127.0.0.1:1', '--address', '200'], ['--listen', '127.0.0.1:1', '--baud', '1234']]) {
       const r = spawnSync(process.execPath, [bin, 'sim', 'pd', ...args], { encoding: 'utf8' });

@@ -72,6 +72,7 @@ export const SIM_PD_FAULT_HELP: readonly [string, string][] = [
   ['reboot[:N][:applied][:DOWN_MS]', 'loses power instead of sending its N-th reply (default 3)'],
   ['slow[:MS]', 'answers after MS ms (default 250; the spec allows 200)'],
   ['noisy[:RATE]', 'each byte to or from it corrupted with probability RATE (default 0.01)'],
+  ['enforce-secure', 'requires the secure channel: plaintext takes only ID, CAP, CHLNG, SCRYPT (NAK 0x06 otherwise)'],
 ];
 
 export const SIM_PD_FAULT_NAMES = SIM_PD_FAULT_HELP.map(([f]) => f.split('[')[0]!);
@@ -99,6 +100,9 @@ export function parseSimPdFault(text: string): SimPdFaultSpec {
     case 'keyed':
       none();
       return { kind: 'keyed' };
+    case 'enforce-secure':
+      none();
+      return { kind: 'enforce_secure' };
     case 'other-address': {
       const address = args[0] === undefined || args[0] === 'requested' ? 126 : int(args[0], 0, 0x7e, 'other-address address');
       const flag = args[0] === 'requested' ? args[0] : args[1];

@@ -41,7 +41,9 @@ export type SimPdFault =
   /** Answers after `replyDelayMs` (beyond the spec's 200 ms when > 200). */
   | { kind: 'slow'; replyDelayMs: number }
   /** A noisy drop: each byte to or from this PD is corrupted with this probability. */
-  | { kind: 'noisy'; byteErrorRate: number };
+  | { kind: 'noisy'; byteErrorRate: number }
+  /** libosdp ENFORCE_SECURE: outside a session only ID, CAP, CHLNG and SCRYPT; anything else gets NAK 0x06. */
+  | { kind: 'enforce_secure' };
 
 export type SimPdFaultKind = SimPdFault['kind'];
 
@@ -141,6 +143,7 @@ export class SimPd implements LineNode {
       ...opts.config,
       ...(keyed ? { scbk: keyed.scbk.slice(), installMode: false } : {}),
       ...(plaintextAck ? { keysetAck: 'plaintext' as const } : {}),
+      ...(this.fault('enforce_secure') ? { enforceSecure: true } : {}),
     });
     this.model = pdInit(this.baseConfig);
     this.uart = this.baseConfig.baud;

@@ -24,6 +24,7 @@ describe('parseSimPdSpec', () => {
     ['fault=nak_keyset', { kind: 'nak_keyset' }],
     ['fault=nak_keyset:6', { kind: 'nak_keyset', code: 6 }],
     ['fault=plaintext_keyset_ack', { kind: 'plaintext_keyset_ack' }],
+    ['fault=enforce-secure', { kind: 'enforce_secure' }],
     ['fault=reboot:4', { kind: 'reboot', atReply: 4, applied: false }],
     ['fault=reboot:4:applied:250', { kind: 'reboot', atReply: 4, applied: true, downMs: 250 }],
   ])('%s', (spec, fault) => {

@@ -3,21 +3,11 @@
 // imported so the device core does not depend on where it lives; its argument shape is all we need.
 
 import type { Bus } from '@osprio/bus';
-import type { AttemptResult, StageEvent, StepOptions } from '@osprio/provisioner';
+import type { AttemptResult, RunStepArgs } from '@osprio/provisioner';
 import type { StepExecutor } from './scheduler.ts';
 
-export interface RunStepLike {
-  (args: {
-    bus: Bus;
-    target: { address: number; baud: number; stepIndex: number };
-    options: StepOptions;
-    key: { seed: Uint8Array; sessionId: string };
-    lastSeenBaud?: number;
-    random: (n: number) => Uint8Array;
-    signal?: AbortSignal;
-    onStage?: (e: StageEvent) => void;
-  }): Promise<AttemptResult>;
-}
+/** The engine's own signature (`runStep` of @osprio/provisioner), injected. */
+export type RunStepLike = (args: RunStepArgs) => Promise<AttemptResult>;
 
 /** Randomness for RND.A: the platform CSPRNG (the device side may use it; pure cores take it as input). */
 export function cryptoRandom(n: number): Uint8Array {

@@ -49,6 +49,12 @@ export interface PdConfig {
    * 1440. A command header addressed to this PD with a larger LEN is answered NAK 0x02.
    */
   maxLength?: number;
+  /**
+   * libosdp's ENFORCE_SECURE: outside a secure channel only osdp_ID, osdp_CAP, osdp_CHLNG and
+   * osdp_SCRYPT are taken; every other plaintext command gets NAK 0x06. Install mode (SCBK-D) still
+   * works, so such a PD is commissioned inside its install session. Default false.
+   */
+  enforceSecure?: boolean;
 }
 
 export const DEFAULT_BAUDS: readonly number[] = OSDP_BAUDS;

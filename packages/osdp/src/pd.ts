@@ -18,7 +18,9 @@ import {
   KEY_SCBK_D,
   SCS_11,
   SCS_13,
+  osdp_CAP,
   osdp_CHLNG,
+  osdp_ID,
   osdp_NAK,
   osdp_SCRYPT,
 } from './codes.ts';
@@ -40,6 +42,9 @@ import { type ScMessage, type ScSession, pdAnswerChlng, pdCheckScrypt, pdUnwrapC
 import { EMPTY_STREAM, FrameStreamParser } from './stream.ts';
 
 export * from './pd-types.ts';
+
+/** What an ENFORCE_SECURE PD still takes in plaintext (CHLNG/SCRYPT are routed before this check). */
+const PLAINTEXT_WHEN_ENFORCED: ReadonlySet<number> = new Set([osdp_ID, osdp_CAP]);
 
 export interface PdStepResult {
   state: PdState;
@@ -217,6 +222,8 @@ function onCommand(state: PdState, frame: Frame, at: number | undefined, ctx: Re
     data = r.data;
   } else if (scb) {
     // SCS_15..18 without a session (libosdp fixture: "SCS_16 while SC inactive → NAK 06").
+    return nak(s, ctx, NAK_SC_COND, out);
+  } else if (s.config.enforceSecure && !PLAINTEXT_WHEN_ENFORCED.has(code)) {
     return nak(s, ctx, NAK_SC_COND, out);
   }
 

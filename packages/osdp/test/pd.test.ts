@@ -390,3 +390,40 @@ describe('secure channel', () => {
     expect(a).not.toBe(b);
   });
 });
+
+describe('enforce-secure (libosdp ENFORCE_SECURE)', () => {
+  it('outside a session takes only ID, CAP, CHLNG, SCRYPT; anything else draws NAK 0x06 and changes nothing', () => {
+    const h = new Harness(config({ enforceSecure: true, scbk: null, installMode: true }));
+    expect(h.cmd(0, 0x61, Uint8Array.of(0))[0]?.code).toBe(0x45);
+    expect(h.cmd(1, 0x62, Uint8Array.of(0))[0]?.code).toBe(0x46);
+    expect(nakCode(h.cmd(2, 0x6e, Uint8Array.of(5, 0x00, 0xc2, 0x01, 0x00))[0])).toBe(0x06);
+    expect(h.outputs.some((o) => o.type === 'comset_applied')).toBe(false);
+    expect(h.state.address).toBe(1);
+    expect(nakCode(h.cmd(3, 0x60)[0])).toBe(0x06);
+    expect(nakCode(h.cmd(1, 0x64)[0])).toBe(0x06);
+    // broadcast ID is still answered (discovery works)
+    expect(h.cmd(2, 0x61, Uint8Array.of(0), { address: 0x7f })[0]).toMatchObject({ address: 0x7f, code: 0x45 });
+  });
+
+  it('without the flag the same PD takes plaintext COMSET', () => {
+    const h = new Harness(config({ scbk: null, installMode: true }));
+    expect(h.cmd(0, 0x6e, Uint8Array.of(5, 0x80, 0x25, 0x00, 0x00))[0]?.code).toBe(0x54);
+  });
+
+  it('in install mode runs an SCBK-D session, takes COMSET inside it, keeps the session across it, then KEYSET', () => {
+    const h = new Harness(config({ enforceSecure: true, scbk: null, installMode: true }));
+    const hs = handshake(h, 0, SCBK_D);
+    expect(hs.error).toBeUndefined();
+    const c = secure(h, hs.session!, 2, 0x6e, Uint8Array.of(5, 0x00, 0xc2, 0x01, 0x00));
+    expect(h.outputs).toContainEqual({ type: 'comset_applied', address: 5, baud: 115200 });
+    const com = cpUnwrapReply(c.session, c.frames[0]!);
+    expect(com.ok && com.code).toBe(0x54);
+    expect(h.state.sc.phase).toBe('active');
+    expect(h.state.address).toBe(5);
+    // The same session answers at the new address (SQN goes on, no restart).
+    const w = cpWrapCommand(com.ok ? com.session : hs.session!, { address: 5, sqn: 3, check: 'crc', code: 0x61, data: Uint8Array.of(0) });
+    const [id] = h.send(w.bytes);
+    const idr = cpUnwrapReply(w.session, id!);
+    expect(idr.ok && idr.code).toBe(0x45);
+  });
+});

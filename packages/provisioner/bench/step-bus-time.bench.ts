@@ -38,6 +38,9 @@ for (const b of [9600, 115200]) {
 scenarios.push({ name: `fresh at 9600 → B, PD replies after 300 ms`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'slow', replyDelayMs: 300 }] });
 scenarios.push({ name: `fresh at 9600 → B, 1% byte errors`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'noisy', byteErrorRate: 0.01 }] });
 scenarios.push({ name: `fresh at 9600 → B, PD reboots at KEYSET`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'reboot', atReply: 6, applied: true }] });
+// Issue 13: plaintext COMSET refused (NAK 0x06), address found by osdp_ID, COMSET inside the install session.
+scenarios.push({ name: `enforce-secure PD at B (first candidate)`, baud: 115200, pd: { address: 0, baud: 115200 }, faults: [{ kind: 'enforce_secure' }] });
+scenarios.push({ name: `enforce-secure PD at 9600 → B`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'enforce_secure' }] });
 scenarios.push({ name: `absent (no_response)`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'absent' }] });
 
 interface Measure {
@@ -101,3 +104,24 @@ for (const s of scenarios) {
     `${pad(label, 44)}${lpad(s.baud, 7)}  ${pad(m.outcome, 12)}${lpad(m.frames, 7)}${lpad(m.timedOut, 7)}${lpad(bus.toFixed(1), 10)}${lpad(floor.toFixed(1), 10)}${lpad((bus / floor).toFixed(2), 8)}${lpad(wall.toFixed(2), 9)}`,
   );
 }
+
+// What one wrong candidate baud costs: the profile says B, the PD sits elsewhere, so the first probe
+// (at B) goes unanswered; its cost is the bus time until the next probe starts.
+console.log(`\ncost of a wrong candidate baud (the first, silent probe at B; PD at another rate) — target ≤ 50 ms`);
+const rates = [9600, 19200, 38400, 57600, 115200, 230400];
+const costs: string[] = [];
+for (const b of rates) {
+  const bus = createSimBus({ baud: 9600, seed: 1, traceLimit: Infinity });
+  attachSimPd(bus.line, { config: { address: 0, baud: b === 9600 ? 115200 : 9600 } });
+  let c = 1;
+  await runStep({
+    bus,
+    target: { address: A, baud: b, stepIndex: STEP },
+    options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+    key: { seed: SEED, sessionId: SESSION },
+    random: (n) => Uint8Array.from({ length: n }, () => (c = (c * 1103515245 + 12345) >>> 0) >>> 24),
+  });
+  const t = bus.line.trace;
+  costs.push(`${b}: ${(t[1]!.start - t[0]!.start).toFixed(1)} ms`);
+}
+console.log(costs.join('   '));

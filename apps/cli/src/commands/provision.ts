@@ -10,7 +10,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { attachSimPd, openBus, parseBusUrl, SimLine, type Bus, type BusUrl } from '@osprio/bus';
 import {
-  buildKeyExport, deriveScbk, formatProblems, runStep, stepOptionsOf, toCsv, toJson, validateProfile,
+  buildKeyExport, deriveScbk, formatProblems, runStep, stageText, stepOptionsOf, toCsv, toJson, validateProfile,
   type AttemptResult, type ExpectedCapability, type Profile, type StageEvent,
 } from '@osprio/provisioner';
 
@@ -103,7 +103,7 @@ async function run(o: ProvisionOptions, io: ProvisionIo, p: Prepared, key: StepK
     if (!o.json) io.out(`provisioning PD → address ${address}, ${profile.baud} baud on ${bus.name}`);
     const started = bus.now();
     const onStage = (e: StageEvent) => {
-      if (!o.json) io.out(`  ${stageMark(e)} ${e.stage.replace('_', ' ').padEnd(16)} ${e.status.replace('_', ' ')}  (+${Math.round(bus!.now() - started)} ms)`);
+      if (!o.json) io.out(`  ${stageMark(e)} ${stageText(e.stage).padEnd(16)} ${e.status.replace('_', ' ')}  (+${Math.round(bus!.now() - started)} ms)`);
     };
     return await runStep({
       bus, target: { address, baud: profile.baud, stepIndex: 0 }, options: stepOptionsOf(profile), key, random, onStage,

@@ -71,6 +71,7 @@ describe('each fault against the real commissioning engine', () => {
     ['stays-at-old-baud', 'stays-at-old-baud', 'failure'],
     ['plaintext-keyset-ack', 'plaintext-keyset-ack', 'any'],
     ['reboot', 'reboot:4', 'any'],
+    ['enforce-secure', 'enforce-secure', 'ok'],
   ];
   let emu: Emulator;
   let c: LinkClient;

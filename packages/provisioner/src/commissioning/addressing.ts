@@ -1,12 +1,14 @@
 // discover → comset → confirm: find the one PD on the port and move it to address A, baud B.
+import { NAK_CHECK, NAK_SC_COND, NAK_SEQ_NUM } from '@osprio/osdp';
 import type { Op, OpResult } from './ops.ts';
 import {
-  BROADCAST, MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  command, enter, exchangePolicy, fail, go, newLink, pass, patientPolicy, probePolicy,
+  BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
+  command, enter, exchangePolicy, fail, go, learnTurnaround, moveLink, newLink, pass, patientPolicy, probePolicy, shortProbePolicy, spendRecovery,
   type ConfirmCause, type Ctx, type Phase, type Transition,
 } from './context.ts';
 import { addrText, nakText, where } from './text.ts';
-import { startInstall } from './keying.ts';
+import { afterConfirm, startInstall } from './keying.ts';
+import { startFindAddress } from './in-session.ts';
 
 type P<N extends Phase['name']> = Extract<Phase, { name: N }>;
 
@@ -20,42 +22,63 @@ function noteGarbled(ctx: Ctx, r: OpResult): void {
   if (r.kind === 'bad_reply' && b !== undefined && !ctx.garbledAt.includes(b)) ctx.garbledAt.push(b);
 }
 
+/** Where something was heard, each after the candidate probed before it: a late reply lands one probe later. */
+function heardOrder(ctx: Ctx): number[] {
+  const c = ctx.candidates;
+  return [...new Set(ctx.garbledAt.flatMap((b) => (c.indexOf(b) > 0 ? [c[c.indexOf(b) - 1]!, b] : [b])))];
+}
+
 function probe(ctx: Ctx, phase: Phase, baud: number, policy = probePolicy(ctx)): Transition {
   return go(ctx, phase, [...newLink(ctx, baud), command(BROADCAST, { code: 'ID' }, false, policy)]);
 }
 
+function discoverProbe(ctx: Ctx, ph: P<'discover'>): Transition {
+  const baud = ph.order[ph.i]!;
+  return probe(ctx, ph, baud, ph.pass === 0 || ph.pass === 3 ? shortProbePolicy(baud) : probePolicy(ctx));
+}
+
 export function startDiscover(ctx: Ctx): Transition {
   const ops = enter(ctx, 'discover');
-  const t = probe(ctx, { name: 'discover', pass: 0, i: 0, order: ctx.candidates }, ctx.candidates[0]!);
+  const t = discoverProbe(ctx, { name: 'discover', pass: 0, i: 0, order: ctx.candidates });
   return { state: t.state, ops: [...ops, ...t.ops] };
 }
 
 export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition {
   const baud = ph.order[ph.i]!;
   if (heard(r)) {
-    if (r.kind === 'nak' && r.code === 0x01) {
-      return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(1)}); it speaks checksum mode only, which commissioning does not use`);
+    learnTurnaround(ctx, r.turnaroundMs);
+    if (r.kind === 'nak' && r.code === NAK_CHECK) {
+      return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(NAK_CHECK)}); it speaks checksum mode only, which commissioning does not use`);
     }
     ctx.found = { baud, from: r.from };
     if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
     // Found by the patient pass: stay patient only if the PD really is slow (not just behind noise).
-    if (ph.pass === 1 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
+    if (ph.pass === 2 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
     ctx.seenAtBaud = baud;
     const ops = pass(ctx);
     if (baud === ctx.baud && r.from === ctx.address) {
-      ctx.addressingPreset = true;
+      ctx.addressing = 'preset';
       return startConfirm(ctx, 'preset', ops);
     }
     return startComset(ctx, ops);
   }
   noteGarbled(ctx, r);
-  if (ph.i + 1 < ph.order.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.order[ph.i + 1]!);
+  if (ph.i + 1 < ph.order.length) return discoverProbe(ctx, { ...ph, i: ph.i + 1 });
   if (ph.pass === 0) {
-    // Nobody answered within the spec's 200 ms; some PDs are slower (reference §7.12), some sit
-    // behind a noisy line. One patient pass, starting where something was heard.
+    // Nobody answered at once: the spec's 200 ms at every candidate.
+    return discoverProbe(ctx, { name: 'discover', pass: 1, i: 0, order: ctx.candidates });
+  }
+  if (ph.pass === 1 && ctx.garbledAt.length) {
+    // Some PDs are slower than the spec allows (reference §7.12), some sit behind a noisy line:
+    // one patient pass, only if something was heard — first where (a late reply lands a probe or
+    // more later), then the other candidates. Silence everywhere is an absent PD: no patient pass.
     ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
-    const order = [...new Set([...ctx.garbledAt, ...ctx.candidates])];
-    return probe(ctx, { name: 'discover', pass: 1, i: 0, order }, order[0]!);
+    return discoverProbe(ctx, { name: 'discover', pass: 2, i: 0, order: [...new Set([...heardOrder(ctx), ...ctx.candidates])] });
+  }
+  if (ph.pass === 1) {
+    // Silence everywhere: one last short look at every candidate, for a PD that was still booting
+    // (powered up, or restarting) during the first two passes. Then it is absent.
+    return discoverProbe(ctx, { name: 'discover', pass: 3, i: 0, order: ctx.candidates });
   }
   const tried = ctx.candidates.join(', ');
   if (ctx.garbledAt.length) {
@@ -64,25 +87,39 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
   return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud; check power and wiring, and that exactly one PD is on the port`);
 }
 
-function startComset(ctx: Ctx, pre: Op[]): Transition {
+export function startComset(ctx: Ctx, pre: Op[]): Transition {
   const found = ctx.found!;
+  // A PD that enforces the secure channel takes COMSET only inside a session: open it first.
+  if (ctx.addressing === 'in_session' && ctx.session === 'none') return startInstall(ctx, pre);
+  const secure = ctx.addressing === 'in_session';
   ctx.comsets++;
   const ops = [...pre, ...enter(ctx, 'comset')];
-  const to = found.from;
-  ops.push(command(to, { code: 'COMSET', address: ctx.address, baud: ctx.baud }, false, exchangePolicy(ctx)));
-  return go(ctx, { name: 'comset' }, ops);
+  ops.push(command(found.from, { code: 'COMSET', address: ctx.address, baud: ctx.baud }, secure, exchangePolicy(ctx)));
+  return go(ctx, { name: 'comset', secure }, ops);
 }
 
-export function onComset(ctx: Ctx, r: OpResult): Transition {
+export function onComset(ctx: Ctx, ph: P<'comset'>, r: OpResult): Transition {
   const found = ctx.found!;
   if (r.kind === 'reply' && r.reply.code === 'COM') {
     const { address: a, baud: b } = r.reply;
-    if (a === ctx.address && b === ctx.baud) return startConfirm(ctx, 'com', pass(ctx));
+    if (a === ctx.address && b === ctx.baud) return ph.secure ? secureConfirm(ctx, pass(ctx)) : startConfirm(ctx, 'com', pass(ctx));
     // Trust what osdp_COM reports (reference §3.5): the PD will use these settings.
     if (b !== ctx.baud) {
       return fail(ctx, 'baud_mismatch', `PD answered osdp_COMSET with ${b} baud (address ${a}), expected ${ctx.baud}; it will now answer at ${where(a, b)}`);
     }
     return fail(ctx, 'wrong_address', `PD answered osdp_COMSET with address ${a}, expected ${ctx.address}; it will now answer at ${where(a, b)}`);
+  }
+  if (r.kind === 'nak' && r.code === NAK_SC_COND && !ph.secure) {
+    // Refused for lack of a secure channel (reference §3.2): the PD enforces it. Open the install
+    // session at its old settings first; COMSET goes inside it.
+    ctx.comsetNak = r.code;
+    ctx.addressing = 'in_session';
+    return found.from === BROADCAST ? startFindAddress(ctx) : startInstall(ctx, []);
+  }
+  if (r.kind === 'nak' && (r.code === NAK_SEQ_NUM || (ph.secure && r.code === NAK_SC_COND)) && spendRecovery(ctx)) {
+    // The PD lost the sequence or the session (it restarted, SC timeout): a new link, then COMSET
+    // again (inside a fresh session if it needs one).
+    return startComset(ctx, newLink(ctx, found.baud));
   }
   if (r.kind === 'nak') {
     ctx.comsetNak = r.code;
@@ -100,6 +137,12 @@ function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Op[]): Transition {
   return confirmProbe(ctx, cause, ops);
 }
 
+/** After an in-session COMSET: the port follows the PD to B, and the same session asks at A (no restart). */
+function secureConfirm(ctx: Ctx, pre: Op[]): Transition {
+  const ops = [...pre, ...enter(ctx, 'confirm'), ...moveLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, true, exchangePolicy(ctx))];
+  return go(ctx, { name: 'confirm', cause: 'com', secure: true }, ops);
+}
+
 function confirmProbe(ctx: Ctx, cause: ConfirmCause, pre: Op[], recheck = false): Transition {
   const ops = [...pre, ...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx))];
   return go(ctx, recheck ? { name: 'confirm', cause, recheck } : { name: 'confirm', cause }, ops);
@@ -110,26 +153,25 @@ function answersOnlyBroadcast(ctx: Ctx, cause: ConfirmCause): Transition {
 }
 
 /** The PD answered at A/B: the comset stage (if still open) and confirm pass. */
-function confirmed(ctx: Ctx): Transition {
+export function confirmed(ctx: Ctx): Transition {
   const ops = [];
   if (ctx.stage === 'comset') ops.push(...pass(ctx), ...enter(ctx, 'confirm'));
   ops.push(...pass(ctx));
   ctx.seenAtBaud = ctx.baud;
-  return startInstall(ctx, ops);
+  return afterConfirm(ctx, ops);
 }
 
 export function onConfirm(ctx: Ctx, ph: P<'confirm'>, r: OpResult): Transition {
   if (heard(r) && r.from === ctx.address) return confirmed(ctx);
+  // The in-session ask at A/B drew nothing usable: the session may be gone. Ask in plaintext.
+  if (ph.secure && !heard(r)) return confirmProbe(ctx, ph.cause, []);
   if (heard(r)) {
     return fail(ctx, 'wrong_address', `PD answered an osdp_ID sent to address ${ctx.address} from ${addrText(r.from)}`);
   }
   noteGarbled(ctx, r);
   if (ph.recheck) return answersOnlyBroadcast(ctx, ph.cause);
   // Garbage at A/B: the PD is probably there behind a noisy line. Ask again before searching.
-  if (r.kind === 'bad_reply' && ctx.recoveries < MAX_RECOVERIES) {
-    ctx.recoveries++;
-    return confirmProbe(ctx, ph.cause, []);
-  }
+  if (r.kind === 'bad_reply' && spendRecovery(ctx)) return confirmProbe(ctx, ph.cause, []);
   const found = ctx.found!;
   // Look for the PD: at B first (wrong address?), then where it was, then everywhere else.
   const bauds = [...new Set([ctx.baud, found.baud, ...ctx.candidates])];
@@ -162,8 +204,10 @@ export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
     }
     const found = ctx.found!;
     if (ph.cause === 'unconfirmed' && baud === found.baud && ctx.comsets < MAX_COMSETS) {
-      // Still at its old settings: COMSET was lost on the way. Send it once more.
-      ctx.found = { ...found, from: r.from };
+      // Still at its old settings: COMSET was lost on the way. Send it once more (a PD that needs
+      // a session keeps the address it was found at: a session cannot run on the broadcast address).
+      const from = ctx.addressing === 'in_session' && r.from === BROADCAST ? found.from : r.from;
+      ctx.found = { ...found, from };
       return startComset(ctx, []);
     }
     const story = ph.cause === 'unconfirmed' ? 'osdp_COMSET had no effect' : comsetStory(ctx, ph.cause);

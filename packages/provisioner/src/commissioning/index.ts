@@ -7,4 +7,5 @@ export {
   DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS, PATIENT_REPLY_TIMEOUT_MS, MAX_RECOVERIES,
 } from './context.ts';
 export { createAcuStepLink, type StepLink } from './step-link.ts';
+export { stageText } from './text.ts';
 export { capToDeadline, redact } from './run-step.ts';

@@ -8,10 +8,11 @@ import { OSDP_BAUDS } from '@osprio/osdp';
 import type { MachineInput, OpResult } from './ops.ts';
 import {
   DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  completedText, fail, fork,
+  completedText, fail, fork, keyOnPd,
   type Ctx, type MachineState, type Phase, type Transition,
 } from './context.ts';
 import { onComset, onConfirm, onDiscover, onLocate, startDiscover } from './addressing.ts';
+import { onFindAddress } from './in-session.ts';
 import {
   onCapsRead, onCapsSession, onInstallDerived, onInstallScbkd, onKeyVerify, onKeyset, onRecover, onVerifyId, onVerifyScbkd,
 } from './keying.ts';
@@ -51,6 +52,7 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     timeoutMs,
     deadline: now + timeoutMs,
     candidates: cfg.fixedBaud !== undefined ? [cfg.fixedBaud] : discoveryOrder(cfg.lastSeenBaud, cfg.baud),
+    ...(cfg.lastSeenBaud !== undefined ? { lastSeenBaud: cfg.lastSeenBaud } : {}),
     portBaud: cfg.portBaud,
     stage: 'discover',
     completed: [],
@@ -59,11 +61,9 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     comsets: 0,
     recoveries: 0,
     keysetNaks: 0,
-    addressingPreset: false,
-    alreadyKeyed: false,
-    keysetAcked: false,
-    keyProven: false,
-    sessionOpen: false,
+    addressing: 'comset',
+    key: 'unknown',
+    session: 'none',
   };
   if (!Number.isInteger(cfg.address) || cfg.address < 0 || cfg.address > MAX_PD_ADDRESS) {
     return fail(ctx, 'internal_error', `invalid target address ${cfg.address} (must be 0–${MAX_PD_ADDRESS})`);
@@ -84,7 +84,8 @@ const on = <N extends Phase['name']>(f: (ctx: Ctx, phase: Extract<Phase, { name:
 /** The transition table: which handler consumes the result awaited in each phase. */
 const TABLE: Record<Exclude<Phase['name'], 'done'>, Handler> = {
   discover: on<'discover'>(onDiscover),
-  comset: (ctx, _p, r) => onComset(ctx, r),
+  comset: on<'comset'>(onComset),
+  find_address: on<'find_address'>(onFindAddress),
   confirm: on<'confirm'>(onConfirm),
   locate: on<'locate'>(onLocate),
   install_scbkd: (ctx, _p, r) => onInstallScbkd(ctx, r),
@@ -106,8 +107,8 @@ export function nextStep(state: MachineState, input: MachineInput): Transition {
     return fail(ctx, 'interrupted', `attempt interrupted during ${stageText(ctx.stage)} (${completedText(ctx)}); the PD may be partly programmed`);
   }
   // A result that proves the key wins over the deadline, and so does everything after it: the PD
-  // holds this step's key, and ending `timeout` would lose track of a keyed PD (ctx.keyProven).
-  if (input.now >= ctx.deadline && !ctx.keyProven && !provesKey(phase, input.result)) {
+  // holds this step's key, and ending `timeout` would lose track of a keyed PD (keyOnPd).
+  if (input.now >= ctx.deadline && !keyOnPd(ctx) && !provesKey(phase, input.result)) {
     return fail(ctx, 'timeout', `step timeout (${durationText(ctx.timeoutMs)} of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`);
   }
   return TABLE[phase.name](ctx, phase, input.result);

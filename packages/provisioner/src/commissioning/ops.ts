@@ -2,6 +2,7 @@
 // The machine emits operations and consumes their results; it never sees key bytes — an operation
 // names a key only symbolically ('derived' = this step's SCBK, 'scbk_d' = the default install key),
 // so every operation can be logged as is (guarantee 7). The runner holds the bytes.
+import type { ScError } from '@osprio/osdp';
 import type { AttemptResult, Stage, StageStatus } from '../stages.ts';
 
 /** 'derived': this step's SCBK (held by the runner). 'scbk_d': the OSDP default install-mode key. */
@@ -24,6 +25,8 @@ export interface LinkPolicy {
   replyTimeoutMs: number;
   tries: number;
   triesIfSilent: number;
+  /** A shorter window for every silent try but the last (the PD's learned turnaround; see @osprio/osdp RequestPolicy). */
+  earlyTimeoutMs?: number;
 }
 
 export type Op =
@@ -74,20 +77,34 @@ export type OpResult =
   /**
    * A valid reply. `from` is the address the reply came from (reply bit stripped); 0x7F when the PD
    * answered a broadcast as 0xFF. `secure`: it arrived under the secure channel (SCS_16/18).
-   * `latencyMs`: from the end of our last transmission to the end of the reply, when the link knows.
+   * `latencyMs`: from the end of our last transmission to the end of the reply, when the link knows;
+   * `turnaroundMs`: the part of it before the reply started (latency minus the reply's wire time).
    */
-  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean; latencyMs?: number }
-  | { kind: 'nak'; from: number; code: number; latencyMs?: number }
+  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean; latencyMs?: number; turnaroundMs?: number }
+  | { kind: 'nak'; from: number; code: number; latencyMs?: number; turnaroundMs?: number }
   /** Nothing at all came back, after every try. */
   | { kind: 'no_reply' }
   /** Bytes came back but never a valid reply to this command (noise, wrong baud, bad CRC, bad MAC). */
   | { kind: 'bad_reply'; why: string }
   | { kind: 'handshake_ok' }
-  /**
-   * The handshake failed. `failure` is the secure-channel reason in snake case, surfaced verbatim as
-   * `sc_<failure>`: e.g. 'cryptogram_mismatch', 'nak_05', 'no_reply', 'rmac_rejected', 'bad_reply'.
-   */
-  | { kind: 'handshake_failed'; failure: string };
+  /** The handshake failed, and why (typed: the refusal decision is a compiler-checked switch). */
+  | { kind: 'handshake_failed'; failure: HandshakeFailure };
+
+/**
+ * Why a handshake failed: the secure-channel error union of @osprio/osdp carried through as is,
+ * plus what the link itself saw. Surfaced verbatim as an `sc_…` outcome (text.ts failureCode).
+ * No variant carries key material.
+ */
+export type HandshakeFailure =
+  | ScError
+  /** Nothing came back, after every try. */
+  | { kind: 'no_reply' }
+  /** Bytes came back but never a valid reply (noise, wrong baud, bad CRC). */
+  | { kind: 'bad_reply' }
+  /** The PD kept answering osdp_BUSY. */
+  | { kind: 'busy' }
+  /** osdp_NAK to CHLNG or SCRYPT (e.g. 0x05: SCBK-D not allowed, server cryptogram refused). */
+  | { kind: 'nak'; code: number };
 
 export type MachineInput =
   | { type: 'result'; result: OpResult; now: number }

@@ -9,6 +9,7 @@ import { deriveScbk } from '../kdf.ts';
 import { deadlineOf, nextStep, startStep, type Transition } from './machine.ts';
 import { isAwaited, type AwaitedOp, type KeyRef, type Op, type OpResult } from './ops.ts';
 import { createAcuStepLink, type StepLink } from './step-link.ts';
+import { stageText } from './text.ts';
 
 export type StepKey =
   /** The slot's seed and session id: the SCBK is derived here (kdf.md). */
@@ -103,7 +104,7 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     args.onStage?.({ stage: progress.stage, status: 'stalled' });
-    return internal(`bus or link error during ${progress.stage.replace('_', ' ')}: ${redact(msg, secrets)}`, progress);
+    return internal(`bus or link error during ${stageText(progress.stage)}: ${redact(msg, secrets)}`, progress);
   } finally {
     link.restart();
     wipe(scbk);

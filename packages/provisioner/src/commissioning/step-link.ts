@@ -4,10 +4,11 @@
 // requests/results; key bytes pass through, never into a result.
 import type { Bus } from '@osprio/bus';
 import {
-  BROADCAST, hex2,
-  AcuDriver, toHex, wireTimeMs, type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply,
+  BROADCAST, KEYSET_TYPE_SCBK,
+  AcuDriver, encodeReply, toHex, wireTimeMs,
+  type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply, type RequestPolicy, type ScError,
 } from '@osprio/osdp';
-import type { AwaitedOp, KeyRef, OpResult, PdReply } from './ops.ts';
+import type { AwaitedOp, HandshakeFailure, KeyRef, LinkPolicy, OpResult, PdReply } from './ops.ts';
 
 export type CommandOp = Extract<AwaitedOp, { op: 'command' }>;
 export type HandshakeOp = Extract<AwaitedOp, { op: 'handshake' }>;
@@ -28,9 +29,13 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
   // Reply latency (end of our last frame → end of the reply): tells a slow PD from a noisy line.
   let txEnd = 0;
   let rxAt = 0;
+  let rxLen = 0;
   const watch = (e: AcuTraceEvent) => {
     if (e.dir === 'tx') txEnd = e.at + wireTimeMs(e.bytes.length, driver.state.baud);
-    else rxAt = e.at;
+    else {
+      rxAt = e.at;
+      rxLen = e.bytes.length;
+    }
     trace?.(e);
   };
   // The PD's address is unknown to the driver (0x7F); every request names its own address.
@@ -41,18 +46,23 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
     async command(op, keyFor) {
       const cmd = toCommand(op, keyFor);
       try {
-        const policy = { tries: op.policy.tries, triesIfSilent: op.policy.triesIfSilent, replyTimeoutMs: op.policy.replyTimeoutMs };
-        const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy }));
-        return r.kind === 'reply' || r.kind === 'nak' ? { ...r, latencyMs: Math.max(0, rxAt - txEnd) } : r;
+        const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy: requestPolicy(op.policy) }));
+        if (r.kind !== 'reply' && r.kind !== 'nak') return r;
+        const latencyMs = Math.max(0, rxAt - txEnd);
+        return { ...r, latencyMs, turnaroundMs: Math.max(0, latencyMs - wireTimeMs(rxLen, driver.state.baud)) };
       } finally {
         if (cmd.kind === 'KEYSET') cmd.key.fill(0);
       }
     },
     async handshake(op, key, rndA) {
-      const policy = { tries: op.policy.tries, triesIfSilent: op.policy.triesIfSilent, replyTimeoutMs: op.policy.replyTimeoutMs };
-      return handshakeResult(await driver.handshake(op.kk as KeyIndicator, key, rndA, { address: op.address, policy }));
+      return handshakeResult(await driver.handshake(op.kk as KeyIndicator, key, rndA, { address: op.address, policy: requestPolicy(op.policy) }));
     },
   };
+}
+
+function requestPolicy(p: LinkPolicy): RequestPolicy {
+  const base = { tries: p.tries, triesIfSilent: p.triesIfSilent, replyTimeoutMs: p.replyTimeoutMs };
+  return p.earlyTimeoutMs === undefined ? base : { ...base, earlyTimeoutMs: p.earlyTimeoutMs };
 }
 
 function toCommand(op: CommandOp, keyFor: (ref: KeyRef) => Uint8Array): Command {
@@ -68,7 +78,7 @@ function toCommand(op: CommandOp, keyFor: (ref: KeyRef) => Uint8Array): Command 
       return { kind: 'COMSET', address: c.address, baud: c.baud };
     case 'KEYSET':
       // A copy: the driver's frame is built from it, then it is wiped.
-      return { kind: 'KEYSET', keyType: 0x01, key: keyFor(c.key).slice() };
+      return { kind: 'KEYSET', keyType: KEYSET_TYPE_SCBK, key: keyFor(c.key).slice() };
   }
 }
 
@@ -106,25 +116,47 @@ export function commandResult(r: AcuResult): OpResult {
 }
 
 export function handshakeResult(r: AcuResult): OpResult {
-  if (r.ok) return { kind: 'handshake_ok' };
-  const e = r.error;
+  return r.ok ? { kind: 'handshake_ok' } : { kind: 'handshake_failed', failure: handshakeFailure(r.error) };
+}
+
+/** The driver's error as the machine's typed failure (the link's stage and frame are left behind). */
+export function handshakeFailure(e: AcuError): HandshakeFailure {
   switch (e.kind) {
     case 'timeout':
-      return { kind: 'handshake_failed', failure: 'no_reply' };
+      return { kind: 'no_reply' };
     case 'nak':
-      return { kind: 'handshake_failed', failure: `nak_${hex2(e.code)}` };
+      return { kind: 'nak', code: e.code };
     case 'bad_reply':
-      return { kind: 'handshake_failed', failure: 'bad_reply' };
+      return { kind: 'bad_reply' };
     case 'busy':
-      return { kind: 'handshake_failed', failure: 'busy' };
+      return { kind: 'busy' };
     case 'link_busy':
     case 'cancelled':
     case 'bad_request':
+    case 'sc_no_session':
       return linkFault(e);
-    case 'sc_rmac_status':
-      return { kind: 'handshake_failed', failure: 'rmac_rejected' };
     default:
-      return { kind: 'handshake_failed', failure: e.kind.replace(/^sc_/, '') };
+      return scError(e);
+  }
+}
+
+/** An ScError without the link's additions (stage, frame). */
+function scError(e: ScError): ScError {
+  switch (e.kind) {
+    case 'sc_bad_message':
+      return { kind: e.kind, reason: e.reason };
+    case 'sc_key_indicator_mismatch':
+      return { kind: e.kind, sent: e.sent, echoed: e.echoed };
+    case 'sc_rmac_status':
+      return { kind: e.kind, status: e.status };
+    case 'sc_key_refused':
+      return { kind: e.kind, kk: e.kk };
+    case 'sc_cryptogram_mismatch':
+    case 'sc_rmac_mismatch':
+    case 'sc_mac_mismatch':
+    case 'sc_bad_padding':
+    case 'sc_not_secured':
+      return { kind: e.kind };
   }
 }
 
@@ -144,8 +176,7 @@ export function toPdReply(r: Reply): PdReply {
     case 'unknown':
       return { code: 'OTHER', replyCode: r.code };
     default:
-      return { code: 'OTHER', replyCode: REPLY_CODES[r.kind] ?? 0 };
+      // The reply codec is the one source of reply codes.
+      return { code: 'OTHER', replyCode: encodeReply(r).code };
   }
 }
-
-const REPLY_CODES: Record<string, number> = { NAK: 0x41, LSTATR: 0x48, CCRYPT: 0x76, RMAC_I: 0x78, BUSY: 0x79 };

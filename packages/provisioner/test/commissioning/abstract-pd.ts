@@ -32,6 +32,10 @@ export interface AbstractPd {
   scbkdSilent?: number;
   /** The first `times` osdp_CAP requests draw this instead of a PDCAP. */
   capFails?: { kind: 'garbled' | 'silent' | 'nak'; times: number };
+  /** libosdp ENFORCE_SECURE: outside a session, COMSET (any command but ID/CAP) gets NAK 0x06. */
+  enforceSecure?: boolean;
+  /** Secure COMSET: the reply is lost this many times (the PD applies it each time). */
+  secureComsetLost?: number;
 }
 
 export interface Trace {
@@ -58,6 +62,8 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
   let session: KeyState | null = null;
   let silentProbes = 0;
   let comsetIgnored = false;
+  // A reply slower than the window is still sent: the next exchange hears it (as garbage at another baud).
+  let lateReply = false;
   for (let guard = 0; guard < (opts.maxOps ?? 500); guard++) {
     let awaited: AwaitedOp | undefined;
     for (const op of t.ops) {
@@ -82,7 +88,13 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
       now += awaited.policy.replyTimeoutMs * awaited.policy.triesIfSilent;
       return { kind: 'no_reply' };
     };
-    if (!reachable(awaited.address) || slow) {
+    if (lateReply && (!reachable(awaited.address) || slow)) {
+      lateReply = false;
+      now += awaited.policy.replyTimeoutMs;
+      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } } : { kind: 'bad_reply', why: 'a late reply to the previous command' };
+      if (slow && reachable(awaited.address)) lateReply = true;
+    } else if (!reachable(awaited.address) || slow) {
+      if (slow && reachable(awaited.address)) lateReply = true;
       r = silent();
     } else {
       now += latency + 10;
@@ -93,19 +105,25 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
         if (want === 'scbk_d' && pd.key === 'derived' && (pd.scbkdSilent ?? 0) > 0) {
           pd.scbkdSilent = (pd.scbkdSilent ?? 0) - 1;
           silent();
-          r = { kind: 'handshake_failed', failure: 'no_reply' };
+          r = { kind: 'handshake_failed', failure: { kind: 'no_reply' } };
         } else if (pd.key === want || (want === 'scbk_d' && pd.stickyInstall)) {
           session = want;
           r = { kind: 'handshake_ok' };
         } else {
-          r = { kind: 'handshake_failed', failure: pd.refuse ?? 'cryptogram_mismatch' };
+          r = { kind: 'handshake_failed', failure: pd.refuse === 'nak_05' ? { kind: 'nak', code: 0x05 } : { kind: 'sc_cryptogram_mismatch' } };
         }
       } else {
         const c = awaited.command;
+        if (awaited.secure && session === null) {
+          // No session on the PD: the ACU link cannot verify a plaintext NAK as the reply it expects.
+          exchanges.push({ op: awaited, result: { kind: 'bad_reply', why: 'no secure-channel session' }, at: now });
+          t = nextStep(t.state, { type: 'result', result: { kind: 'bad_reply', why: 'no secure-channel session' }, now });
+          continue;
+        }
         switch (c.code) {
           case 'ID':
           case 'POLL':
-            r = { kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: awaited.secure };
+            r = { kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: awaited.secure, latencyMs: latency };
             break;
           case 'CAP':
             if (pd.capFails && pd.capFails.times > 0) {
@@ -118,6 +136,18 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
             break;
           case 'COMSET': {
             const mode = pd.comset ?? 'ok';
+            if (pd.enforceSecure && !awaited.secure) {
+              r = { kind: 'nak', from, code: 0x06, latencyMs: latency };
+              break;
+            }
+            if (awaited.secure && (pd.secureComsetLost ?? 0) > 0) {
+              // Applied, but the reply is lost (the line drops mid-COMSET); the session survives on the PD.
+              pd.secureComsetLost = (pd.secureComsetLost ?? 0) - 1;
+              pd.address = c.address;
+              pd.baud = c.baud;
+              r = silent();
+              break;
+            }
             let reported = { address: c.address, baud: c.baud };
             let applied = { address: c.address, baud: c.baud };
             if (mode === 'nak') {
@@ -133,7 +163,7 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
             if (mode === 'stays_at_old_baud') applied = { address: c.address, baud: pd.baud };
             if (mode === 'reports_other_baud') applied = reported = { address: c.address, baud: 19200 };
             if (mode === 'reports_other_address') applied = reported = { address: 42, baud: c.baud };
-            r = mode === 'lost_reply' ? { kind: 'bad_reply', why: 'bad CRC' } : { kind: 'reply', from, reply: { code: 'COM', ...reported }, secure: false };
+            r = mode === 'lost_reply' ? { kind: 'bad_reply', why: 'bad CRC' } : { kind: 'reply', from, reply: { code: 'COM', ...reported }, secure: awaited.secure };
             pd.address = applied.address;
             pd.baud = applied.baud;
             if (mode === 'silent_after') pd.absent = true;

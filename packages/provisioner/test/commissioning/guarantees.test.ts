@@ -3,7 +3,7 @@
 // @osprio/osdp PD model, and checks what was actually on the wire.
 import { describe, expect, it } from 'vitest';
 import { AcuDriver, SCBK_D, toHex, type PdConfig } from '@osprio/osdp';
-import { createSimBus, type SimBus } from '../../../bus/src/sim-bus.ts';
+import { createSimBus, type SimBus } from '@osprio/bus';
 import { runStep, type RunStepArgs } from '../../src/commissioning/run-step.ts';
 import type { StepLink } from '../../src/commissioning/step-link.ts';
 import { deriveScbk } from '../../src/kdf.ts';

@@ -191,8 +191,12 @@ describe('commissioning machine: specifics', () => {
   it('a slow PD is found by the patient pass and later exchanges wait for it', () => {
     const t = drive(cfg(), fresh({ latencyMs: 400 }));
     expect(t.result.outcome).toBe('ok');
-    expect(t.silentProbes).toBe(7); // pass 0: six candidates; pass 1: 115200 first
-    const later = t.exchanges.slice(8);
+    // passes 0 (short) and 1 (200 ms): silent everywhere but at 19200, where the late reply to the
+    // 9600 probe is heard; the patient pass starts at 9600, the probe before it, and finds the PD
+    expect(t.silentProbes).toBe(10);
+    const patient = t.exchanges.filter((e) => e.op.policy.replyTimeoutMs >= 1000);
+    expect(patient[0]).toMatchObject({ result: { kind: 'reply' } });
+    const later = t.exchanges.slice(t.exchanges.indexOf(patient[0]!));
     expect(later.every((e) => e.op.policy.replyTimeoutMs >= 1000)).toBe(true);
   });
 
@@ -239,13 +243,13 @@ describe('commissioning machine: specifics', () => {
       expect(awaitedOf(t.ops)).toMatchObject({ op: 'handshake', kk: 0, key: 'scbk_d' });
       const sticky = nextStep(t.state, { type: 'result', result: { kind: 'handshake_ok' }, now: 900 });
       expect(sticky.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'verify_failed' } });
-      t = nextStep(t.state, { type: 'result', result: { kind: 'handshake_failed', failure: 'cryptogram_mismatch' }, now: 900 });
+      t = nextStep(t.state, { type: 'result', result: { kind: 'handshake_failed', failure: { kind: 'sc_cryptogram_mismatch' } }, now: 900 });
       expect(t.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'ok', stage: autoVerify ? 'verify' : 'key_verify', completed: expect.arrayContaining(['keyset', 'key_verify']) } });
     });
   }
 
   it('after the KEYSET ACK, a result at the deadline that does not prove the key still ends as timeout', () => {
-    const t = nextStep(toKeyVerify(false).state, { type: 'result', result: { kind: 'handshake_failed', failure: 'bad_reply' }, now: 500 });
+    const t = nextStep(toKeyVerify(false).state, { type: 'result', result: { kind: 'handshake_failed', failure: { kind: 'bad_reply' } }, now: 500 });
     expect(t.ops.at(-1)).toMatchObject({ op: 'done', result: { outcome: 'timeout', stage: 'key_verify', detail: expect.stringMatching(/completed: .*keyset/) } });
   });
 
@@ -269,11 +273,15 @@ describe('commissioning machine: specifics', () => {
 
 describe('secure-channel outcomes', () => {
   it('are surfaced verbatim as valid sc_ outcomes', () => {
-    expect(scOutcome('cryptogram_mismatch')).toBe('sc_cryptogram_mismatch');
-    expect(scOutcome('nak_05')).toBe('sc_nak_05');
-    expect(scOutcome('Weird Thing!!')).toBe('sc_weird_thing');
-    expect(isOutcome(scOutcome('x'.repeat(80)))).toBe(true);
-    expect(isOutcome(scOutcome(''))).toBe(true);
+    expect(scOutcome({ kind: 'sc_cryptogram_mismatch' })).toBe('sc_cryptogram_mismatch');
+    expect(scOutcome({ kind: 'nak', code: 0x05 })).toBe('sc_nak_05');
+    expect(scOutcome({ kind: 'sc_rmac_status', status: 0xff })).toBe('sc_rmac_rejected');
+    expect(scOutcome({ kind: 'sc_key_indicator_mismatch', sent: 1, echoed: 0 })).toBe('sc_key_indicator_mismatch');
+    expect(scOutcome({ kind: 'no_reply' })).toBe('sc_no_reply');
+    for (const kind of ['sc_mac_mismatch', 'sc_bad_padding', 'sc_not_secured', 'sc_rmac_mismatch', 'sc_cryptogram_mismatch', 'bad_reply', 'busy'] as const) {
+      expect(isOutcome(scOutcome({ kind }))).toBe(true);
+    }
+    expect(isOutcome(scOutcome({ kind: 'sc_bad_message', reason: 'Weird Thing!!' }))).toBe(true);
   });
 });
 

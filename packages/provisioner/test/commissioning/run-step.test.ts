@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createSimBus } from '../../../bus/src/sim-bus.ts';
+import { createSimBus } from '@osprio/bus';
 import { runStep } from '../../src/commissioning/run-step.ts';
 import { deriveScbk } from '../../src/kdf.ts';
 import { attachModelPd } from './support/model-node.ts';
-import { attachSimPd } from '../../../bus/src/sim-pd.ts';
+import { attachSimPd } from '@osprio/bus';
 import { capToDeadline } from '../../src/commissioning/run-step.ts';
 
 const SEED = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);

@@ -2,8 +2,8 @@
 // The real runner, the real ACU link, the real PD model, on the simulated RS-485 line.
 import { describe, expect, it } from 'vitest';
 import { SCBK_D, AcuDriver, toHex } from '@osprio/osdp';
-import { createSimBus } from '../../../bus/src/sim-bus.ts';
-import { attachSimPd, type SimPd, type SimPdFault, type SimPdFaultKind } from '../../../bus/src/sim-pd.ts';
+import { createSimBus } from '@osprio/bus';
+import { attachSimPd, type SimPd, type SimPdFault, type SimPdFaultKind } from '@osprio/bus';
 import { runStep } from '../../src/commissioning/run-step.ts';
 import { deriveScbk } from '../../src/kdf.ts';
 import type { Stage, StageEvent } from '../../src/stages.ts';
@@ -60,7 +60,7 @@ const ROWS: Row[] = [
     pd: (pd) => expect(pd.stored).toMatchObject({ address: A, baud: B, installMode: false }),
   },
   { name: 'NAKs KEYSET', faults: [{ kind: 'nak_keyset' }], outcome: 'keyset_failed', stage: 'keyset', detail: /refused osdp_KEYSET with NAK 0x09 \(unable to process command record\)/, pd: (pd) => expect(pd.stored.installMode).toBe(true) },
-  { name: 'NAKs KEYSET with 0x06', faults: [{ kind: 'nak_keyset', code: 0x06 }], outcome: 'keyset_failed', stage: 'keyset', detail: /NAK 0x06 \(security conditions not met\)/ },
+  { name: 'NAKs KEYSET with 0x06', faults: [{ kind: 'nak_keyset', code: 0x06 }], outcome: 'keyset_failed', stage: 'keyset', detail: /NAK 0x06 \(security conditions not met: secure channel required\)/ },
   { name: 'plaintext KEYSET ACK', faults: [{ kind: 'plaintext_keyset_ack' }], outcome: 'ok', stage: 'verify', detail: /verified/, pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true) },
   // A clean run has 10 PD replies: PDID, COM, PDID, CCRYPT, RMAC_I, ACK, CCRYPT, RMAC_I, PDID, CCRYPT.
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((n): Row[] =>

@@ -1,7 +1,7 @@
 // A small line node around @osprio/osdp's PD model, with the few knobs the guarantee tests need
 // (the fault catalogue proper lives in the bus package's simulated PDs).
 import { buildFrame, parseFrame, pdInit, pdStep, type PdConfig, type PdState } from '@osprio/osdp';
-import type { AttachOptions, LineNode, SimLine, Transmit } from '../../../../bus/src/sim-line.ts';
+import type { AttachOptions, LineNode, SimLine, Transmit } from '@osprio/bus';
 
 export interface ModelKnobs extends AttachOptions {
   /** ACK KEYSET but keep the old key (and install mode). */

@@ -1,6 +1,6 @@
 // Reading the simulated line's trace: what the provisioner (node "acu") really put on the wire.
 import { parseFrame, type Frame } from '@osprio/osdp';
-import type { TraceEntry } from '../../../../bus/src/sim-line.ts';
+import type { TraceEntry } from '@osprio/bus';
 
 export interface WireTx {
   entry: TraceEntry;
