@@ -16,7 +16,7 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list']],
+  reporter: [['list'], [`${repo}/test-support/playwright-summary.ts`]],
   use: {
     browserName: 'chromium',
     viewport: { width: 1280, height: 720 },
