@@ -9,6 +9,7 @@ import {
   type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply, type RequestPolicy, type ScError,
 } from '@osprio/osdp';
 import type { AwaitedOp, HandshakeFailure, KeyRef, LinkPolicy, OpResult, PdReply } from './ops.ts';
+import { PATIENT_REPLY_TIMEOUT_MS } from './context.ts';
 
 export type CommandOp = Extract<AwaitedOp, { op: 'command' }>;
 export type HandshakeOp = Extract<AwaitedOp, { op: 'handshake' }>;
@@ -60,7 +61,10 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
       try {
         const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy: requestPolicy(op.policy) }));
         if (r.kind !== 'reply' && r.kind !== 'nak') return r;
-        const latencyMs = Math.max(0, rxAt - Math.min(txEnd, silentSince.get(txKey) ?? txEnd));
+        // A copy older than the patient window is not one whose answer anything waits for.
+        const since = silentSince.get(txKey);
+        const from = since !== undefined && rxAt - since <= PATIENT_REPLY_TIMEOUT_MS ? since : txEnd;
+        const latencyMs = Math.max(0, rxAt - from);
         silentSince.delete(txKey);
         return { ...r, latencyMs, turnaroundMs: Math.max(0, latencyMs - wireTimeMs(rxLen, driver.state.baud)) };
       } finally {
