@@ -54,6 +54,9 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
     if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
     // Found by the patient pass: stay patient only if the PD really is slow (not just behind noise).
     if (ph.pass === 2 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
+    // Found earlier, but by a late answer to a probe of an earlier pass: slower than the spec's
+    // window, so every exchange would be resent and race the PD's late replies. Be patient.
+    if ((r.turnaroundMs ?? 0) >= REPLY_TIMEOUT_MS) ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
     ctx.seenAtBaud = baud;
     const ops = pass(ctx);
     if (baud === ctx.baud && r.from === ctx.address) {

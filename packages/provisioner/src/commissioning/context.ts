@@ -134,6 +134,8 @@ export interface Ctx {
    */
   key: KeyKnowledge;
   session: LinkSession;
+  /** The PD answered an osdp_CHLNG in this attempt (anything but silence): it speaks the secure channel. */
+  chlngAnswered?: true;
 }
 
 /** The PD enforces the secure channel and has not been confirmed at A/B yet: it is at its old settings. */

@@ -87,7 +87,13 @@ function retryStage(ctx: Ctx, failure: HandshakeFailure['kind'], resume: Resume)
   return resume === 'key_verify' ? startKeyVerify(ctx, []) : startInstall(ctx, []);
 }
 
+/** Remembers that the PD answered a CHLNG: later silence is the line's doing, not the PD's. */
+function noteChlngAnswered(ctx: Ctx, r: OpResult): void {
+  if (r.kind === 'handshake_ok' || (r.kind === 'handshake_failed' && r.failure.kind !== 'no_reply') || r.kind === 'bad_reply') ctx.chlngAnswered = true;
+}
+
 export function onInstallScbkd(ctx: Ctx, r: OpResult): Transition {
+  noteChlngAnswered(ctx, r);
   if (r.kind === 'handshake_ok') {
     ctx.session = 'scbk_d';
     return comsetPending(ctx) ? startComset(ctx, pass(ctx)) : startKeyset(ctx, pass(ctx));
@@ -101,6 +107,7 @@ export function onInstallScbkd(ctx: Ctx, r: OpResult): Transition {
 }
 
 export function onInstallDerived(ctx: Ctx, ph: P<'install_derived'>, r: OpResult): Transition {
+  noteChlngAnswered(ctx, r);
   if (r.kind === 'handshake_ok') {
     ctx.key = 'held';
     ctx.session = 'derived';
@@ -112,7 +119,9 @@ export function onInstallDerived(ctx: Ctx, ph: P<'install_derived'>, r: OpResult
   if (isRefusal(ph.scbkdFailure) && isRefusal(why)) {
     return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD holds a different SCBK (SCBK-D refused: ${scFailureText(ph.scbkdFailure)}) — put it in install mode and retry`);
   }
-  if (ph.scbkdFailure.kind === 'no_reply' && why.kind === 'no_reply') {
+  // Only if the PD never answered a CHLNG in this attempt: a retried stage on a noisy line can end
+  // in silence twice after the PD did answer (guarantee 3: never blame its key for the line).
+  if (ph.scbkdFailure.kind === 'no_reply' && why.kind === 'no_reply' && !ctx.chlngAnswered) {
     return fail(ctx, 'scbk_rejected', `${applied(ctx)}; PD answers osdp_ID but not osdp_CHLNG — it may not support the secure channel, or is not in install mode`);
   }
   // The line kept spoiling the handshake: say so rather than blame the key.

@@ -9,6 +9,7 @@ import {
   type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply, type RequestPolicy, type ScError,
 } from '@osprio/osdp';
 import type { AwaitedOp, HandshakeFailure, KeyRef, LinkPolicy, OpResult, PdReply } from './ops.ts';
+import { PATIENT_REPLY_TIMEOUT_MS } from './context.ts';
 
 export type CommandOp = Extract<AwaitedOp, { op: 'command' }>;
 export type HandshakeOp = Extract<AwaitedOp, { op: 'handshake' }>;
@@ -26,13 +27,25 @@ export interface StepLink {
 
 /** The default link: @osprio/osdp's AcuDriver over the bus. `trace` sees frames only (ciphertext under SC). */
 export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void): StepLink {
-  // Reply latency (end of our last frame → end of the reply): tells a slow PD from a noisy line.
+  // Reply latency (end of our frame → end of the reply): tells a slow PD from a noisy line. A
+  // frame that drew nothing may still be answered later, and an identical frame (discovery's
+  // broadcast osdp_ID at SQN 0, again at the same baud in the next pass) cannot tell that late
+  // answer from its own: measure from the earliest such silent copy, or a PD slower than the
+  // window passes for a fast one and every later exchange races its late replies.
   let txEnd = 0;
+  let txKey = '';
+  let heard = true;
   let rxAt = 0;
   let rxLen = 0;
+  const silentSince = new Map<string, number>();
   const watch = (e: AcuTraceEvent) => {
-    if (e.dir === 'tx') txEnd = e.at + wireTimeMs(e.bytes.length, driver.state.baud);
-    else {
+    if (e.dir === 'tx') {
+      if (!heard && !silentSince.has(txKey)) silentSince.set(txKey, txEnd);
+      txEnd = e.at + wireTimeMs(e.bytes.length, driver.state.baud);
+      txKey = `${driver.state.baud}:${toHex(e.bytes)}`;
+      heard = false;
+    } else {
+      heard = true;
       rxAt = e.at;
       rxLen = e.bytes.length;
     }
@@ -48,7 +61,11 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
       try {
         const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy: requestPolicy(op.policy) }));
         if (r.kind !== 'reply' && r.kind !== 'nak') return r;
-        const latencyMs = Math.max(0, rxAt - txEnd);
+        // A copy older than the patient window is not one whose answer anything waits for.
+        const since = silentSince.get(txKey);
+        const from = since !== undefined && rxAt - since <= PATIENT_REPLY_TIMEOUT_MS ? since : txEnd;
+        const latencyMs = Math.max(0, rxAt - from);
+        silentSince.delete(txKey);
         return { ...r, latencyMs, turnaroundMs: Math.max(0, latencyMs - wireTimeMs(rxLen, driver.state.baud)) };
       } finally {
         if (cmd.kind === 'KEYSET') cmd.key.fill(0);
