@@ -101,6 +101,21 @@ export abstract class QueueViewBase implements QueueView {
     for (const l of [...this.edgeListeners]) l(edge);
   }
 
+  /** A batch of this queue's edges (a replay): one snapshot and one onChange for all of them, then
+   *  onEdge for each edge applied, in order. */
+  applyEdges(edges: readonly ProgressEdge[]): void {
+    if (this.closed_) return;
+    const from = this.snap.lastSeq;
+    this.dispatch({ type: 'edges', edges });
+    if (this.edgeListeners.size === 0) return;
+    let last = from;
+    for (const e of edges) {
+      if (e.seq <= last) continue;
+      last = e.seq;
+      for (const l of [...this.edgeListeners]) l(e);
+    }
+  }
+
   protected abstract verbTarget(): { slot: number } | { live: string };
 
   async verb(stepIndex: number, verb: Verb): Promise<void> {
@@ -202,6 +217,15 @@ export class SlotViewImpl extends QueueViewBase implements SlotView {
 
   override applyEdge(edge: ProgressEdge): void {
     super.applyEdge(edge);
+    this.readIfUnplaced();
+  }
+
+  override applyEdges(edges: readonly ProgressEdge[]): void {
+    super.applyEdges(edges);
+    this.readIfUnplaced();
+  }
+
+  private readIfUnplaced(): void {
     // An edge for a step this view does not list (the slot was re-planned): read it again.
     if (this.snapshot.needsRead && !this.snapshot.stale && !this.reading) {
       this.reading = true;

@@ -6,6 +6,7 @@
 
 import { CLOSE_CODES, type LinkConnection } from './connection.ts';
 import { decodeRequest, encodeError, encodeEvent, encodeReply } from './codec.ts';
+import { encodeEdgeBatches } from './edge-batch.ts';
 import { LinkError, isErrorCode, type ErrorCode } from './errors.ts';
 import type { DeviceHandler, HostSession } from './device-handler.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS, type Request, type RequestType, type ResultOf } from './messages.ts';
@@ -66,6 +67,17 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
     }
   }
 
+  // The replay after subscribe: the edges the host still wants, in as few frames as fit.
+  function sendEdges(q: QueueRef, edges: readonly ProgressEdge[]): void {
+    const fresh = subs.unsent(q, edges);
+    const batches = encodeEdgeBatches(q, fresh, (message) => options.onInternalError?.(new LinkError('internal', message), 'subscribe'));
+    for (const b of batches) {
+      if (conn.closed) return;
+      subs.sent(b.last);
+      conn.send(b.text);
+    }
+  }
+
   function sendResync(q: QueueRef, reason: string): void {
     if (!subs.drop(q)) return;
     try {
@@ -113,7 +125,7 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
   async function serve(req: Request): Promise<void> {
     if (req.type === 'hello') return hello(req.id, req.params.protocolVersion);
     if (!session) throw new LinkError('hello_required', 'send hello first');
-    return dispatch(req, { handler, session, subs, reply, sendEdge });
+    return dispatch(req, { handler, session, subs, reply, sendEdges });
   }
 
   async function pump(): Promise<void> {
