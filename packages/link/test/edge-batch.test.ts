@@ -10,6 +10,7 @@ import {
   encodeEdgeBatches,
   encodeEvent,
   eventEdges,
+  guardJson,
   type DeviceMessage,
   type ProgressEdge,
 } from '../src/index.ts';
@@ -137,6 +138,17 @@ describe('edges event: malformed batches are refused whole, with a reason', () =
       expect(invalid(m)).not.toMatch(/\n/);
     });
   }
+
+  it('a forbidden key spelled with \\u escapes is still refused (the guard’s fast path does not skip it)', () => {
+    for (const key of ['\\u005f_proto__', 'constru\\u0063tor', 'prototyp\\u0065', '__proto__']) {
+      const text = batch([{ ...good[0] }]).replace('"seq"', `"${key}":{"x":1},"seq"`);
+      expect(guardJson(text)).toMatchObject({ ok: false, code: 'bad_request', message: expect.stringMatching(/^forbidden key/) });
+      expect(invalid(decode(text))).toMatch(/^forbidden key/);
+    }
+    // and a frame without any such text parses on the fast path to the same value
+    const plain = batch(good);
+    expect(guardJson(plain)).toEqual({ ok: true, value: JSON.parse(plain) });
+  });
 
   it('never echoes the peer’s values in a reason', () => {
     const m = decode(batch([{ ...good[0], state: 'SECRET-VALUE' }], { slot: 1 }));
