@@ -60,7 +60,10 @@ function runBatched(): { ms: number; view: QueueSnapshot; decodeMs: number } {
   }
   const ms = performance.now() - t0;
   const t1 = performance.now();
-  for (const text of batches) eventEdges((decodeDeviceMessage(text, () => undefined) as { event: never }).event);
+  for (const text of batches) {
+    const m = decodeDeviceMessage(text, () => undefined);
+    if (m.kind === 'event') eventEdges(m.event);
+  }
   return { ms, view, decodeMs: performance.now() - t1 };
 }
 
