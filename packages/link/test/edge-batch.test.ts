@@ -150,6 +150,32 @@ describe('edges event: malformed batches are refused whole, with a reason', () =
     expect(guardJson(plain)).toEqual({ ok: true, value: JSON.parse(plain) });
   });
 
+  it('hostile batches (any JSON where the queue, the list or an edge goes) never throw: decoded legal, or refused in one line', () => {
+    const good0 = wireEdge(edge(1, 1));
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(3), fc.nat(4), (junk, where, at) => {
+        const list: unknown[] = [good0, { ...good0, seq: 2 }, { ...good0, seq: 3 }];
+        const msg: Record<string, unknown> = { event: 'edges', queue: { slot: 1 }, edges: list };
+        if (where === 0) msg.queue = junk;
+        else if (where === 1) msg.edges = junk;
+        else if (where === 2) list.splice(Math.min(at, list.length), 0, junk);
+        else list[at % list.length] = { ...good0, ...(typeof junk === 'object' && junk !== null && !Array.isArray(junk) ? junk : { detail: junk }) };
+        const m = decode(JSON.stringify(msg));
+        if (m.kind === 'event') {
+          const es = eventEdges(m.event);
+          for (let i = 0; i < es.length; i++) {
+            expect(checkEdge(es[i]).ok).toBe(true);
+            if (i > 0) expect(es[i]!.seq).toBeGreaterThan(es[i - 1]!.seq);
+          }
+        } else {
+          expect(m.kind).toBe('invalid');
+          expect(invalid(m)).toMatch(/^[^\n]{1,200}$/);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('never echoes the peer’s values in a reason', () => {
     const m = decode(batch([{ ...good[0], state: 'SECRET-VALUE' }], { slot: 1 }));
     expect(invalid(m)).not.toContain('SECRET');
