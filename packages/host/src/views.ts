@@ -18,9 +18,11 @@ export interface VerbAllResult {
 
 export interface QueueView {
   readonly snapshot: QueueSnapshot;
-  /** Called after every change, with the new snapshot. Returns an unsubscribe. */
+  /** Called after every change, with the new snapshot; a replay batch (thousands of backfilled edges
+   *  after a reconnect) is one change. Returns an unsubscribe. */
   onChange(listener: (s: QueueSnapshot) => void): () => void;
-  /** Called once per edge the view applies (a replayed one is not applied again), after onChange;
+  /** Called once per edge the view applies (a replayed one is not applied again), in seq order, after
+   *  the onChange that includes it;
    *  e.g. for printing each stage as it happens. Edges a read covers (after a resync) are not seen
    *  one by one. Returns an unsubscribe. */
   onEdge(listener: (e: ProgressEdge) => void): () => void;
