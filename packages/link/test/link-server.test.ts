@@ -7,6 +7,7 @@ import {
   createMemoryPair,
   encodeRequest,
   MAX_FRAME_BYTES,
+  REPLAY_BATCH_BYTES,
   eventEdges,
   type LinkEvent,
   type ProgressEdge,
@@ -217,10 +218,30 @@ describe('progress edges', () => {
     expect(kinds.slice(-2)).toEqual(['edge', 'edge']);
     const batches = frames.slice(1, -2);
     expect(batches.length).toBeGreaterThan(1); // 2,990 long edges do not fit one frame
-    expect(batches.every((f) => f.kind === 'edges' && f.bytes <= MAX_FRAME_BYTES)).toBe(true);
+    expect(batches.every((f) => f.kind === 'edges' && f.bytes <= REPLAY_BATCH_BYTES)).toBe(true);
     expect(batches.reduce((a, f) => a + f.n, 0)).toBe(2990);
     expect(edges(events).map((e) => e.seq)).toEqual(Array.from({ length: 2992 }, (_, i) => i + 11));
     expect(edges(events).every((e, i) => 'slot' in e.queue && e.queue.slot === 2 && (i >= 2990 || e.detail === detail))).toBe(true);
+  });
+
+  it('replayBatchBytes sets the replay frame size, never above MAX_FRAME_BYTES', async () => {
+    for (const [replayBatchBytes, limit] of [
+      [2048, 2048],
+      [10 * MAX_FRAME_BYTES, MAX_FRAME_BYTES],
+    ] as const) {
+      const device = new FakeDevice();
+      const { client, events, hostEnd } = connect(device, { replayBatchBytes });
+      await client.hello();
+      await readySlot(client, 0);
+      for (let i = 0; i < 1500; i++) device.emit(0, { detail: 'y'.repeat(150) });
+      const sizes: number[] = [];
+      hostEnd.onMessage((d) => String(d).startsWith('{"event":"edges"') && sizes.push(new TextEncoder().encode(String(d)).length));
+      await client.subscribe({ slot: 0, sinceSeq: 0 });
+      await tick();
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(limit);
+      expect(Math.max(...sizes)).toBeGreaterThan(limit / 2); // frames are filled, not one edge each
+      expect(edges(events).map((e) => e.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+    }
   });
 
   it('a replay repeating or reordering edges still sends each seq once, in order', async () => {
