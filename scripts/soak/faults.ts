@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Prng } from '@osprio/bus';
 import { faultsFor, parseFaultSpec, readerKey } from '@osprio/device/emulator';
-import { LinkClient, LinkError } from '@osprio/link';
+import { LinkClient, LinkError, eventEdges } from '@osprio/link';
 import type { LinkEvent, ProgressEdge, SlotDetail, Verb } from '@osprio/link';
 import { connectWebSocketNode } from '@osprio/link/node';
 import { DeviceSession } from '@osprio/host';
@@ -77,12 +77,13 @@ class HostEdges {
       this.findings.push(`resync from the device: ${ev.reason}`);
       return;
     }
-    const e = ev.edge;
-    if (!('slot' in e.queue) || e.queue.slot !== 0) return;
-    if (this.bySeq.has(e.seq)) this.findings.push(`edge ${e.seq} seen twice at the host`);
-    else if (e.seq !== this.last + 1) this.findings.push(`edge ${e.seq} after ${this.last}: ${e.seq - this.last - 1} lost`);
-    this.bySeq.set(e.seq, e);
-    this.last = Math.max(this.last, e.seq);
+    for (const e of eventEdges(ev)) {
+      if (!('slot' in e.queue) || e.queue.slot !== 0) continue;
+      if (this.bySeq.has(e.seq)) this.findings.push(`edge ${e.seq} seen twice at the host`);
+      else if (e.seq !== this.last + 1) this.findings.push(`edge ${e.seq} after ${this.last}: ${e.seq - this.last - 1} lost`);
+      this.bySeq.set(e.seq, e);
+      this.last = Math.max(this.last, e.seq);
+    }
   }
 }
 

@@ -1,22 +1,10 @@
-// The verb legality table of device-protocol.md and what an accepted verb does to a step, as data.
+// What an accepted verb does to a step, as data. Which verbs are legal from which state is the
+// link's one table (VERB_LEGAL_FROM in @osprio/link), shared with the host.
 
 import type { Verb } from '@osprio/link';
-import { STEP_STATES } from '@osprio/provisioner';
-import type { StepState } from '@osprio/provisioner';
 import type { StepFields } from './slot-model.ts';
 
-export const VERBS: readonly Verb[] = ['try', 'retry', 'skip', 'reset'];
-
-export const VERB_LEGAL_FROM: Readonly<Record<Verb, readonly StepState[]>> = {
-  try: ['pending'],
-  retry: ['failure'],
-  skip: ['pending', 'failure'],
-  reset: STEP_STATES,
-};
-
-export function verbLegal(state: StepState, verb: Verb): boolean {
-  return VERB_LEGAL_FROM[verb].includes(state);
-}
+export { VERBS, VERB_LEGAL_FROM, verbLegal } from '@osprio/link';
 
 /** Stable codes for a refused request; the link maps them onto its error codes. */
 export type RejectCode =

@@ -1,7 +1,7 @@
 // The Device served over the real link (memory transport): requests, wire error codes, and edges.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLinkServer, createMemoryPair, LinkClient, LinkError } from '@osprio/link';
+import { createLinkServer, createMemoryPair, LinkClient, LinkError, eventEdges } from '@osprio/link';
 import type { ProgressEdge } from '@osprio/link';
 import type { Device } from '../src/index.ts';
 import { DeviceLinkHandler } from '../src/index.ts';
@@ -21,7 +21,7 @@ async function connect() {
   const client = new LinkClient(hostEnd);
   const edges: ProgressEdge[] = [];
   client.onEvent((ev) => {
-    if ('event' in ev && ev.event === 'edge') edges.push(ev.edge);
+    edges.push(...eventEdges(ev));
   });
   await client.hello();
   return { d, m, client, edges };

@@ -315,13 +315,10 @@ export class DeviceSession implements ViewHost {
   private onEvent(client: LinkClient, ev: LinkEvent): void {
     if (client !== this.client && this.client !== null) return;
     const q = ev.event === 'edge' ? ev.edge.queue : ev.queue;
-    if ('slot' in q) {
-      const v = this.slotViews.get(q.slot);
-      if (!v) return;
-      if (ev.event === 'edge') v.applyEdge(ev.edge);
-      else void v.onResync().catch(() => {});
-    } else if (this.live && this.live.sessionId === q.live.toLowerCase() && ev.event === 'edge') {
-      this.live.applyEdge(ev.edge);
-    }
+    const view = 'slot' in q ? this.slotViews.get(q.slot) : this.live && this.live.sessionId === q.live.toLowerCase() ? this.live : undefined;
+    if (!view) return;
+    if (ev.event === 'edge') view.applyEdge(ev.edge);
+    else if (ev.event === 'edges') view.applyEdges(ev.edges);
+    else if (view instanceof SlotViewImpl) void view.onResync().catch(() => {});
   }
 }

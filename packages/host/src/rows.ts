@@ -45,23 +45,17 @@ export interface QueueRead {
 export type RowsAction =
   | { type: 'read'; slot: QueueRead }
   | { type: 'edge'; edge: ProgressEdge }
+  /** Edges in seq order (a replay batch): exactly the same as an 'edge' action for each, in one pass. */
+  | { type: 'edges'; edges: readonly ProgressEdge[] }
   | { type: 'resync' }
   /** A live quick-step the device accepted: its row, before or after its first edges. */
   | { type: 'add'; step: StepTarget }
   | { type: 'requested'; stepIndex: number; verb: Verb }
   | { type: 'request_failed'; stepIndex: number };
 
-/** The device's verb table (device-protocol.md "Steps and verbs"), for enabling buttons. */
-export const VERB_LEGAL_FROM: Readonly<Record<Verb, readonly StepRecord['state'][]>> = {
-  try: ['pending'],
-  retry: ['failure'],
-  skip: ['pending', 'failure'],
-  reset: ['pending', 'attempting', 'success', 'failure', 'skipped'],
-};
-
-export function verbLegal(state: StepRecord['state'], verb: Verb): boolean {
-  return VERB_LEGAL_FROM[verb]?.includes(state) ?? false;
-}
+/** The device's verb table (device-protocol.md "Steps and verbs"), for enabling buttons: the link's
+ *  one copy, which the device enforces. */
+export { VERB_LEGAL_FROM, verbLegal } from '@osprio/link';
 
 export function emptySnapshot(queue: QueueRef): QueueSnapshot {
   return {
@@ -126,6 +120,8 @@ export function rowsReducer(s: QueueSnapshot, a: RowsAction): QueueSnapshot {
       rows[i] = { ...rows[i]!, ...stepProgress(e), requested: null };
       return withRows(s, rows, { lastSeq: e.seq, slotState: sealedState(s, rows) });
     }
+    case 'edges':
+      return applyEdges(s, a.edges);
     case 'add': {
       if (s.rows.some((r) => r.index === a.step.index)) return s;
       let row: Row = toRow({ ...a.step, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null });
@@ -146,6 +142,42 @@ export function rowsReducer(s: QueueSnapshot, a: RowsAction): QueueSnapshot {
       return { ...s, rows };
     }
   }
+}
+
+/** Many edges in one pass: the rows array and each touched row are copied once, counters and the
+ *  slot state computed once at the end (they depend on the final rows only). */
+function applyEdges(s: QueueSnapshot, edges: readonly ProgressEdge[]): QueueSnapshot {
+  let lastSeq = s.lastSeq;
+  let rows: Row[] | null = null;
+  let unplaced: ProgressEdge[] | null = null;
+  let where: Map<number, number> | null = null;
+  const copied = new Set<number>();
+  for (const e of edges) {
+    if (e.seq <= lastSeq) continue;
+    lastSeq = e.seq;
+    if (!where) {
+      where = new Map();
+      s.rows.forEach((r, i) => {
+        if (!where!.has(r.index)) where!.set(r.index, i);
+      });
+    }
+    const i = where.get(e.stepIndex);
+    if (i === undefined) {
+      (unplaced ??= [...s.unplaced]).push(e);
+      continue;
+    }
+    rows ??= s.rows.slice();
+    if (!copied.has(i)) {
+      copied.add(i);
+      rows[i] = { ...rows[i]! };
+    }
+    Object.assign(rows[i]!, stepProgress(e), { requested: null });
+  }
+  if (lastSeq === s.lastSeq) return s;
+  const patch: Partial<QueueSnapshot> = { lastSeq };
+  if (unplaced) Object.assign(patch, { unplaced, needsRead: true });
+  if (!rows) return { ...s, ...patch };
+  return withRows(s, rows, { ...patch, slotState: sealedState(s, rows) });
 }
 
 /** A slot read as the reducer takes it: never the seed. */

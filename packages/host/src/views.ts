@@ -18,9 +18,11 @@ export interface VerbAllResult {
 
 export interface QueueView {
   readonly snapshot: QueueSnapshot;
-  /** Called after every change, with the new snapshot. Returns an unsubscribe. */
+  /** Called after every change, with the new snapshot; a replay batch (thousands of backfilled edges
+   *  after a reconnect) is one change. Returns an unsubscribe. */
   onChange(listener: (s: QueueSnapshot) => void): () => void;
-  /** Called once per edge the view applies (a replayed one is not applied again), after onChange;
+  /** Called once per edge the view applies (a replayed one is not applied again), in seq order, after
+   *  the onChange that includes it;
    *  e.g. for printing each stage as it happens. Edges a read covers (after a resync) are not seen
    *  one by one. Returns an unsubscribe. */
   onEdge(listener: (e: ProgressEdge) => void): () => void;
@@ -99,6 +101,21 @@ export abstract class QueueViewBase implements QueueView {
     if (this.closed_ || edge.seq <= this.snap.lastSeq) return;
     this.dispatch({ type: 'edge', edge });
     for (const l of [...this.edgeListeners]) l(edge);
+  }
+
+  /** A batch of this queue's edges (a replay): one snapshot and one onChange for all of them, then
+   *  onEdge for each edge applied, in order. */
+  applyEdges(edges: readonly ProgressEdge[]): void {
+    if (this.closed_) return;
+    const from = this.snap.lastSeq;
+    this.dispatch({ type: 'edges', edges });
+    if (this.edgeListeners.size === 0) return;
+    let last = from;
+    for (const e of edges) {
+      if (e.seq <= last) continue;
+      last = e.seq;
+      for (const l of [...this.edgeListeners]) l(e);
+    }
   }
 
   protected abstract verbTarget(): { slot: number } | { live: string };
@@ -202,6 +219,15 @@ export class SlotViewImpl extends QueueViewBase implements SlotView {
 
   override applyEdge(edge: ProgressEdge): void {
     super.applyEdge(edge);
+    this.readIfUnplaced();
+  }
+
+  override applyEdges(edges: readonly ProgressEdge[]): void {
+    super.applyEdges(edges);
+    this.readIfUnplaced();
+  }
+
+  private readIfUnplaced(): void {
     // An edge for a step this view does not list (the slot was re-planned): read it again.
     if (this.snapshot.needsRead && !this.snapshot.stale && !this.reading) {
       this.reading = true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ProgressEdge, StepProgress, StepRecord, Verb } from '@osprio/link';
-import { VERB_LEGAL_FROM as DEVICE_TABLE } from '@osprio/device';
+import { VERB_LEGAL_FROM as DEVICE_TABLE, verbLegal as deviceVerbLegal } from '@osprio/device';
 import { VERB_LEGAL_FROM, emptySnapshot, rowsReducer, stepRecords, verbLegal } from '../src/index.ts';
 import type { QueueSnapshot, RowsAction } from '../src/index.ts';
 
@@ -148,13 +148,55 @@ describe('slot state between reads', () => {
   });
 });
 
+describe('edges action (a replay batch)', () => {
+  it('equals applying its edges one by one: same snapshot, in one pass', () => {
+    const start = fc.oneof(
+      fc.constant(null),
+      fc.tuple(fc.nat(30), fc.array(fc.tuple(fc.nat(N + 1), fc.constantFrom<Verb | null>(null, 'try', 'skip')), { maxLength: 4 })),
+    );
+    fc.assert(
+      fc.property(history, start, fc.nat(30), fc.array(fc.nat(40), { maxLength: 6 }), (h, st, readAt, junkSeqs) => {
+        // a base state: empty, or a read at some point of the history with some rows marked requested
+        let s: QueueSnapshot = emptySnapshot({ slot: 0 });
+        if (st) {
+          const k = Math.min(st[0], readAt, h.edges.length);
+          s = fresh(h.recordsAt(k).slice(0, st[1].length % 2 === 0 ? N : N - 1), k);
+          for (const [i, verb] of st[1]) if (verb) s = rowsReducer(s, { type: 'requested', stepIndex: i, verb });
+        }
+        // the batch: the history with replays of old seqs mixed in, and an edge for a step not listed
+        const extra = junkSeqs.map((q, j): ProgressEdge => ({ ...h.edges[0] ?? { queue: { slot: 0 }, at: 0, stepIndex: 0, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null }, seq: q, stepIndex: j % 2 === 0 ? 0 : N + 3 }));
+        const batch = [...h.edges.slice(0, 3), ...extra, ...h.edges.slice(3)];
+        const oneByOne = run(s, batch.map((edge) => ({ type: 'edge', edge })));
+        const batched = rowsReducer(s, { type: 'edges', edges: batch });
+        expect(batched).toEqual(oneByOne);
+        if (oneByOne === s) expect(batched).toBe(s); // nothing new: the same snapshot, no change to notify
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not touch the snapshot it was given (pure)', () => {
+    const s = fresh([step(0), step(1)], 0);
+    const before = structuredClone(s);
+    const next = rowsReducer(s, { type: 'edges', edges: [1, 2, 3].map((seq) => ({ queue: { slot: 0 }, seq, stepIndex: seq % 2, at: seq, state: 'success', attempts: seq, outcome: 'ok', detail: '', stage: 'keyset', stageStatus: 'done' }) as ProgressEdge) });
+    expect(s).toEqual(before);
+    expect(next.rows.map((r) => r.attempts)).toEqual([2, 3]);
+    expect(next.slotState).toBe('complete');
+  });
+});
+
 describe('verb table', () => {
-  it('is the device’s table', () => {
-    expect(VERB_LEGAL_FROM).toEqual(DEVICE_TABLE);
-    expect(verbLegal('pending', 'try')).toBe(true);
-    expect(verbLegal('failure', 'try')).toBe(false);
-    expect(verbLegal('attempting', 'reset')).toBe(true);
-    expect(verbLegal('success', 'skip')).toBe(false);
+  it('is the protocol’s table (device-protocol.md "Steps and verbs"), the one copy the device also enforces', () => {
+    // every verb × state, written out from the spec's table
+    const spec: Record<Verb, string> = { try: 'pending', retry: 'failure', skip: 'pending failure', reset: 'pending attempting success failure skipped' };
+    for (const verb of ['try', 'retry', 'skip', 'reset'] as const) {
+      for (const state of ['pending', 'attempting', 'success', 'failure', 'skipped'] as const) {
+        expect(verbLegal(state, verb), `${verb} from ${state}`).toBe(spec[verb].split(' ').includes(state));
+      }
+    }
+    expect(DEVICE_TABLE).toBe(VERB_LEGAL_FROM); // not a copy: one table
+    expect(deviceVerbLegal).toBe(verbLegal);
     expect(verbLegal('pending', 'explode' as Verb)).toBe(false);
+    expect(verbLegal('pending', 'toString' as Verb)).toBe(false);
   });
 });

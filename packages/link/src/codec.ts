@@ -9,6 +9,7 @@ import { guardJson } from './json-guard.ts';
 import type { LinkEvent, ParamsOf, Request, RequestType, ResultOf } from './messages.ts';
 import { deviceEnvelope, paramsSchemas, requestEnvelope, requestTypeSchema, resultSchemas } from './schema.ts';
 import { progressEdge, queueRef, text } from './schema-model.ts';
+import { checkEdge, checkEdgesEvent, encodeEdgeBatches } from './edge-batch.ts';
 
 /** The three messages that carry a seed, and where. */
 const SEED_IN_PARAMS: ReadonlySet<RequestType> = new Set(['createSlot', 'openLive']);
@@ -86,6 +87,15 @@ const eventSchema = v.variant('event', [
 ]);
 
 export function encodeEvent(ev: LinkEvent): string {
+  if (ev.event === 'edges') {
+    // One frame or an error: a caller that wants chunks uses encodeEdgeBatches.
+    const problems: string[] = [];
+    const batches = encodeEdgeBatches(ev.queue, ev.edges, (m) => problems.push(m));
+    if (problems.length > 0 || batches.length !== 1) {
+      throw new LinkError('internal', `invalid edges event: ${problems[0] ?? `${batches.length} frames`}`);
+    }
+    return batches[0]!.text;
+  }
   const r = v.safeParse(eventSchema, ev);
   if (!r.success) throw new LinkError('internal', `invalid ${ev.event} event: ${describeIssues(r.issues, 'event')}`);
   return JSON.stringify(r.output);
@@ -114,6 +124,16 @@ export function decodeDeviceMessage(data: string | Uint8Array, pendingType: (id:
   const raw = g.value as { id?: unknown } | null;
   const id = typeof raw === 'object' && raw !== null && typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : null;
   if (!g.ok) return { kind: 'invalid', id, message: g.message };
+  // Edges are most of the traffic (thousands after a reconnect): checked by hand, same rules.
+  const ev = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { event?: unknown }).event : undefined;
+  if (ev === 'edges') {
+    const c = checkEdgesEvent(raw as Record<string, unknown>);
+    return c.ok ? { kind: 'event', event: c.event } : { kind: 'invalid', id, message: clip(c.message) };
+  }
+  if (ev === 'edge') {
+    const c = checkEdge((raw as { edge?: unknown }).edge, 'message.edge');
+    return c.ok ? { kind: 'event', event: { event: 'edge', edge: c.edge } } : { kind: 'invalid', id, message: clip(c.message) };
+  }
   const env = v.safeParse(deviceEnvelope, raw);
   if (!env.success) return { kind: 'invalid', id, message: describeIssues(env.issues, 'message') };
   const m = env.output;

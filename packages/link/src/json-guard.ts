@@ -10,6 +10,7 @@ export type Guarded =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAYBE_FORBIDDEN = /__proto__|constructor|prototype|\\u/;
 
 /** UTF-8 length of a string without allocating (lone surrogates count as the 3-byte U+FFFD). */
 export function utf8Length(s: string): number {
@@ -63,6 +64,15 @@ export function guardJson(data: string | Uint8Array, maxBytes = MAX_FRAME_BYTES)
     }
   }
   if (jsonDepth(s, MAX_DEPTH) > MAX_DEPTH) return { ok: false, code: 'bad_request', message: `nesting deeper than ${MAX_DEPTH}` };
+  // A key can only be a forbidden one if its letters (or a \u escape) are in the text: without
+  // them, skip the reviver, which costs a call per value (most of the decode time of a big batch).
+  if (!MAYBE_FORBIDDEN.test(s)) {
+    try {
+      return { ok: true, value: JSON.parse(s) as unknown };
+    } catch {
+      return { ok: false, code: 'bad_request', message: 'not valid JSON' };
+    }
+  }
   let forbidden = false;
   let value: unknown;
   try {

@@ -3,7 +3,7 @@
 
 import type { DeviceHandler, HostSession } from './device-handler.ts';
 import type { Request, RequestType, ResultOf } from './messages.ts';
-import { queueKey, type ProgressEdge } from './model.ts';
+import { queueKey, type ProgressEdge, type QueueRef } from './model.ts';
 import type { Subscriptions } from './link-subscriptions.ts';
 
 export interface DispatchContext {
@@ -11,7 +11,8 @@ export interface DispatchContext {
   session: HostSession;
   subs: Subscriptions;
   reply<T extends RequestType>(type: T, id: number, result: ResultOf<T>): void;
-  sendEdge(edge: ProgressEdge): void;
+  /** Sends the edges of `queue` the host still wants, batched (`edges` events). */
+  sendEdges(queue: QueueRef, edges: readonly ProgressEdge[]): void;
 }
 
 /** Serves every request but hello (the link server opens the session with that). */
@@ -43,10 +44,11 @@ export async function dispatch(req: Exclude<Request, { type: 'hello' }>, ctx: Di
         subs.drop(q);
         return reply('subscribe', id, { status: 'resync', oldestSeq: ans.oldestSeq, lastSeq: ans.lastSeq });
       }
-      // The reply first, then the replay, then live edges (the outbox holds those until we return).
+      // The reply first, then the replay (batched), then live edges (the outbox holds those until we return).
       reply('subscribe', id, { status: 'streaming', lastSeq: ans.lastSeq });
       subs.follow(q, req.params.sinceSeq);
-      for (const e of ans.replay) if (queueKey(e.queue) === queueKey(q)) ctx.sendEdge(e);
+      const key = queueKey(q);
+      ctx.sendEdges(q, ans.replay.filter((e) => queueKey(e.queue) === key));
       return;
     }
     case 'unsubscribe':

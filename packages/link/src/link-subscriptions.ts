@@ -36,6 +36,21 @@ export class Subscriptions {
     return last !== undefined && edge.seq > last;
   }
 
+  /** Of `edges` (all of `queue`), those past the last one sent, each above the one before: what a
+   *  replay may send without repeating or reordering anything. */
+  unsent(queue: QueueRef, edges: readonly ProgressEdge[]): ProgressEdge[] {
+    let last = this.last.get(queueKey(queue));
+    if (last === undefined) return [];
+    const out: ProgressEdge[] = [];
+    for (const e of edges) {
+      if (e.seq > last) {
+        out.push(e);
+        last = e.seq;
+      }
+    }
+    return out;
+  }
+
   /** `edge` went out: nothing at or before its seq is sent again. */
   sent(edge: ProgressEdge): void {
     this.last.set(queueKey(edge.queue), edge.seq);

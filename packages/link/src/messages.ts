@@ -77,7 +77,7 @@ export interface SubscribeParams {
   sinceSeq: number;
 }
 
-/** `streaming`: stored edges after sinceSeq follow as `edge` events, then live ones.
+/** `streaming`: stored edges after sinceSeq follow as `edges` events (batches), then live ones.
  *  `resync`: sinceSeq is older than the device keeps; nothing streams — re-read with getSlot and
  *  subscribe again from its lastSeq. */
 export type SubscribeResult =
@@ -152,9 +152,17 @@ export type Reply =
   | { id: number; type: RequestType; ok: true; result: unknown }
   | { id: number | null; ok: false; error: WireError };
 
-/** Device → host, unasked. */
+/** Device → host, unasked. `eventEdges` lists the edges of any of them. */
 export type LinkEvent =
   | { event: 'edge'; edge: ProgressEdge }
+  /** Several edges of one queue in seq order, as one frame (the replay after `subscribe`): the
+   *  same as that many `edge` events. Every edge carries the batch's queue. */
+  | { event: 'edges'; queue: QueueRef; edges: ProgressEdge[] }
   /** The device could not deliver every edge of this queue (e.g. its store dropped some); re-read
    *  with getSlot and subscribe again from its lastSeq. */
   | { event: 'resync'; queue: QueueRef; reason: string };
+
+/** The edges an event carries, in order (none for a resync). */
+export function eventEdges(ev: LinkEvent): readonly ProgressEdge[] {
+  return ev.event === 'edge' ? [ev.edge] : ev.event === 'edges' ? ev.edges : [];
+}

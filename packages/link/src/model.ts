@@ -104,4 +104,20 @@ export interface ProgressEdge extends StepProgress {
 
 export type Verb = 'try' | 'retry' | 'skip' | 'reset';
 
+export const VERBS: readonly Verb[] = ['try', 'retry', 'skip', 'reset'];
+
+/** The verb legality table of device-protocol.md ("Steps and verbs"): the one copy, which the
+ *  device enforces and the host uses to enable its buttons. */
+export const VERB_LEGAL_FROM: Readonly<Record<Verb, readonly StepState[]>> = {
+  try: ['pending'],
+  retry: ['failure'],
+  skip: ['pending', 'failure'],
+  reset: ['pending', 'attempting', 'success', 'failure', 'skipped'],
+};
+
+/** Whether `verb` is legal on a step in `state` (false for anything that is not a verb). */
+export function verbLegal(state: StepState, verb: Verb): boolean {
+  return Object.hasOwn(VERB_LEGAL_FROM, verb) && VERB_LEGAL_FROM[verb].includes(state);
+}
+
 export type { StepOptions };

@@ -6,6 +6,9 @@ import {
   createLinkServer,
   createMemoryPair,
   encodeRequest,
+  MAX_FRAME_BYTES,
+  REPLAY_BATCH_BYTES,
+  eventEdges,
   type LinkEvent,
   type ProgressEdge,
 } from '../src/index.ts';
@@ -26,7 +29,7 @@ async function readySlot(client: LinkClient, slot = 1, n = 3) {
   return client.sealSlot({ slot, stepCount: n });
 }
 
-const edges = (evs: LinkEvent[]) => evs.filter((e): e is Extract<LinkEvent, { event: 'edge' }> => e.event === 'edge').map((e) => e.edge);
+const edges = (evs: LinkEvent[]) => evs.flatMap((e) => eventEdges(e));
 
 describe('session', () => {
   it('hello answers with the device identity and the version', async () => {
@@ -187,6 +190,88 @@ describe('progress edges', () => {
     device.emit(2);
     await tick();
     expect(edges(events).map((e) => e.seq)).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('the replay after subscribe comes batched (edges events under MAX_FRAME_BYTES), in order, after the reply and before live edges', async () => {
+    const device = new FakeDevice();
+    const { client, events, hostEnd } = connect(device);
+    await client.hello();
+    await readySlot(client, 2);
+    const detail = 'x'.repeat(200);
+    for (let i = 0; i < 3000; i++) device.emit(2, { detail }); // seq 1..3000 made while unsubscribed
+    const frames: { kind: string; bytes: number; n: number }[] = [];
+    hostEnd.onMessage((d) => {
+      const m = JSON.parse(String(d)) as { event?: string; edges?: unknown[] };
+      frames.push({ kind: m.event ?? 'reply', bytes: new TextEncoder().encode(String(d)).length, n: m.edges?.length ?? 1 });
+    });
+    const orig = device.subscribe.bind(device);
+    device.subscribe = async (p) => {
+      const ans = await orig(p);
+      device.emit(2); // seq 3001, made while the subscribe is served: after the replay
+      return ans;
+    };
+    expect(await client.subscribe({ slot: 2, sinceSeq: 10 })).toEqual({ status: 'streaming', lastSeq: 3000 });
+    device.emit(2); // seq 3002, live
+    await tick();
+    const kinds = frames.map((f) => f.kind);
+    expect(kinds[0]).toBe('reply');
+    expect(kinds.slice(-2)).toEqual(['edge', 'edge']);
+    const batches = frames.slice(1, -2);
+    expect(batches.length).toBeGreaterThan(1); // 2,990 long edges do not fit one frame
+    expect(batches.every((f) => f.kind === 'edges' && f.bytes <= REPLAY_BATCH_BYTES)).toBe(true);
+    expect(batches.reduce((a, f) => a + f.n, 0)).toBe(2990);
+    expect(edges(events).map((e) => e.seq)).toEqual(Array.from({ length: 2992 }, (_, i) => i + 11));
+    expect(edges(events).every((e, i) => 'slot' in e.queue && e.queue.slot === 2 && (i >= 2990 || e.detail === detail))).toBe(true);
+  });
+
+  it('replayBatchBytes sets the replay frame size, never above MAX_FRAME_BYTES', async () => {
+    for (const [replayBatchBytes, limit] of [
+      [2048, 2048],
+      [10 * MAX_FRAME_BYTES, MAX_FRAME_BYTES],
+    ] as const) {
+      const device = new FakeDevice();
+      const { client, events, hostEnd } = connect(device, { replayBatchBytes });
+      await client.hello();
+      await readySlot(client, 0);
+      for (let i = 0; i < 1500; i++) device.emit(0, { detail: 'y'.repeat(150) });
+      const sizes: number[] = [];
+      hostEnd.onMessage((d) => String(d).startsWith('{"event":"edges"') && sizes.push(new TextEncoder().encode(String(d)).length));
+      await client.subscribe({ slot: 0, sinceSeq: 0 });
+      await tick();
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(limit);
+      expect(Math.max(...sizes)).toBeGreaterThan(limit / 2); // frames are filled, not one edge each
+      expect(edges(events).map((e) => e.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+    }
+  });
+
+  it('a replay repeating or reordering edges still sends each seq once, in order', async () => {
+    const device = new FakeDevice();
+    const { client, events } = connect(device);
+    await client.hello();
+    await readySlot(client, 1);
+    for (let i = 0; i < 4; i++) device.emit(1);
+    const [e1, e2, e3, e4] = device.slots[1]!.edges;
+    device.subscribe = async () => ({ status: 'streaming', replay: [e1!, e3!, e2!, e3!, e4!, edge(0, 9)], lastSeq: 4 });
+    await client.subscribe({ slot: 1, sinceSeq: 0 });
+    await tick();
+    expect(edges(events).map((e) => e.seq)).toEqual([1, 3, 4]);
+    expect(events.map((e) => e.event)).toEqual(['edges']);
+  });
+
+  it('an edge the device cannot encode is left out of the replay and reported, the rest still go', async () => {
+    const device = new FakeDevice();
+    const internal = vi.fn();
+    const { client, events } = connect(device, { onInternalError: internal });
+    await client.hello();
+    await readySlot(client, 1);
+    device.emit(1);
+    device.emit(1, { detail: 'bad\nline' });
+    device.emit(1);
+    await client.subscribe({ slot: 1, sinceSeq: 0 });
+    await tick();
+    expect(edges(events).map((e) => e.seq)).toEqual([1, 3]);
+    expect(internal).toHaveBeenCalledTimes(1);
+    expect(String((internal.mock.calls[0]![0] as Error).message)).toMatch(/detail: no control characters/);
   });
 
   it('the verb reply comes before the edge it caused, even if the device made the edge first', async () => {

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { LinkClient, LinkError } from '@osprio/link';
+import { LinkClient, LinkError, eventEdges } from '@osprio/link';
 import type { ProgressEdge, SlotDetail, StepTarget } from '@osprio/link';
 import { connectWebSocketNode } from '@osprio/link/node';
 import type { Profile } from '@osprio/provisioner';
@@ -84,13 +84,16 @@ export class EdgeLog {
 
   attach(c: LinkClient): void {
     c.onEvent((ev) => {
-      if (ev.event !== 'edge' || !('slot' in ev.edge.queue)) return;
-      const list = this.edges.get(ev.edge.queue.slot) ?? [];
-      const last = list.at(-1)?.seq ?? 0;
-      // none lost, none twice: seq continues the last one applied exactly
-      if (ev.edge.seq !== last + 1) throw new Error(`slot ${ev.edge.queue.slot}: edge ${ev.edge.seq} after ${last}`);
-      list.push(ev.edge);
-      this.edges.set(ev.edge.queue.slot, list);
+      // A replay comes as one `edges` batch, live edges one by one: the same checks for both.
+      for (const e of eventEdges(ev)) {
+        if (!('slot' in e.queue)) continue;
+        const list = this.edges.get(e.queue.slot) ?? [];
+        const last = list.at(-1)?.seq ?? 0;
+        // none lost, none twice: seq continues the last one applied exactly
+        if (e.seq !== last + 1) throw new Error(`slot ${e.queue.slot}: edge ${e.seq} after ${last}`);
+        list.push(e);
+        this.edges.set(e.queue.slot, list);
+      }
       for (const w of this.waiters.splice(0)) w();
     });
   }

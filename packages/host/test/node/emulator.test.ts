@@ -40,8 +40,15 @@ describe('DeviceSession on the emulator', () => {
   const connect = async (): Promise<LinkConnection> => {
     const c = await connectNode(emu.url);
     c.onMessage((data) => {
-      const m = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as { event?: string; edge?: { queue: { slot?: number }; seq: number } };
+      const m = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as {
+        event?: string;
+        edge?: { queue: { slot?: number }; seq: number };
+        queue?: { slot?: number };
+        edges?: { seq: number }[];
+      };
       if (m.event === 'edge' && m.edge?.queue.slot === 0) wireSeqs.push(m.edge.seq);
+      // the replay after subscribe: one batch per frame, the queue named once
+      if (m.event === 'edges' && m.queue?.slot === 0) wireSeqs.push(...m.edges!.map((e) => e.seq));
     });
     conn = c;
     return c;
