@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LinkClient } from '@osprio/link';
+import { LinkClient, eventEdges } from '@osprio/link';
 import { connectWebSocketNode } from '@osprio/link/node';
 
 const N = Number(process.argv[2] ?? 126);
@@ -48,7 +48,7 @@ try {
   const done = new Promise<void>((resolve) => {
     let left = N;
     c.onEvent((ev) => {
-      if (ev.event === 'edge' && (ev.edge.state === 'success' || ev.edge.state === 'failure') && --left === 0) resolve();
+      for (const e of eventEdges(ev)) if ((e.state === 'success' || e.state === 'failure') && --left === 0) resolve();
     });
   });
   await c.subscribe({ slot: 0, sinceSeq: 0 });
