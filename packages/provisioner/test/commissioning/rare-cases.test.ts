@@ -1,0 +1,187 @@
+// The commissioning machine's rare-case rules, each pinned by a test that fails when the rule is
+// mutated (issue 14: the survivors of a mutation run). Scripted results where the rule needs an exact
+// reply; the abstract PD where a behaviour is enough.
+import { describe, expect, it } from 'vitest';
+import { NAK_CHECK, NAK_CMD_LEN, NAK_SC_COND, SCS_15, SCS_16, SCS_18, SCBK_D, cpUnwrapReply, deriveSessionKeys, pdUnwrapCommand, type Frame, type ScSession } from '@osprio/osdp';
+import { drive, fresh, OPTS, type Trace } from './abstract-pd.ts';
+import { nextStep, startStep, type StepConfig, type Transition } from '../../src/commissioning/machine.ts';
+import { isAwaited, type AwaitedOp, type HandshakeFailure, type Op, type OpResult } from '../../src/commissioning/ops.ts';
+import { MAX_COMSETS, MAX_RECOVERIES, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS } from '../../src/commissioning/context.ts';
+import { isRefusal } from '../../src/commissioning/keying.ts';
+
+const A = 5;
+const B = 115200;
+const cfg = (over: Partial<StepConfig> = {}): StepConfig => ({ address: A, baud: B, options: { ...OPTS }, ...over });
+const ID = { vendor: '00068e', model: 1, version: 1, serial: 7, firmware: '1.0.0' };
+const pdid = (from: number, latencyMs?: number): OpResult => ({ kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: false, ...(latencyMs === undefined ? {} : { latencyMs }) });
+const com = (address: number, baud: number): OpResult => ({ kind: 'reply', from: 0x7f, reply: { code: 'COM', address, baud }, secure: false });
+const nak = (code: number, from = 0x7f): OpResult => ({ kind: 'nak', from, code });
+const NONE: OpResult = { kind: 'no_reply' };
+const GARBLED: OpResult = { kind: 'bad_reply', why: 'bad CRC' };
+
+/** Feeds results in order; returns every op emitted and the last transition. */
+function script(c: StepConfig, results: OpResult[]): { ops: Op[]; t: Transition } {
+  let t = startStep(c, 0);
+  const ops = [...t.ops];
+  results.forEach((result, i) => {
+    t = nextStep(t.state, { type: 'result', result, now: 10 * (i + 1) });
+    ops.push(...t.ops);
+  });
+  return { ops, t };
+}
+const awaited = (t: Transition): AwaitedOp | undefined => t.ops.filter(isAwaited).at(-1);
+const done = (t: Transition) => t.ops.find((o): o is Extract<Op, { op: 'done' }> => o.op === 'done')?.result;
+const stages = (ops: Op[]) => ops.filter((o): o is Extract<Op, { op: 'stage' }> => o.op === 'stage').map((o) => `${o.stage}:${o.status}`);
+const count = (t: Trace, code: string) => t.exchanges.filter((e) => e.op.op === 'command' && e.op.command.code === code).length;
+
+// Target A at 9600 so the first broadcast probe finds the PD (candidates: 9600 first).
+const AT_9600 = cfg({ baud: 9600 });
+
+describe('discovery', () => {
+  it('NAK 0x01 to the CRC probe: the PD speaks checksum only → internal_error, nothing sent after', () => {
+    const { t } = script(AT_9600, [nak(NAK_CHECK)]);
+    expect(done(t)).toMatchObject({ outcome: 'internal_error', stage: 'discover' });
+    expect(done(t)!.detail).toMatch(/rejects CRC-16 frames \(NAK 0x01 .*checksum mode only/);
+  });
+
+  it('any other NAK proves a PD is there: it is found and COMSET follows', () => {
+    const { t } = script(AT_9600, [nak(NAK_CMD_LEN)]);
+    expect(done(t)).toBeUndefined();
+    expect(awaited(t)).toMatchObject({ op: 'command', address: 0x7f, command: { code: 'COMSET', address: A, baud: 9600 } });
+  });
+
+  it('the patient pass starts where garbage was heard, then follows the candidate order', () => {
+    // Pass 0 at 115200, 9600, 19200, 38400, 57600, 230400: garbage only at 38400.
+    const pass0 = [NONE, NONE, NONE, GARBLED, NONE, NONE];
+    const { ops } = script(cfg(), pass0);
+    const after = ops.slice(ops.findLastIndex((o) => o.op === 'command' && o.policy.replyTimeoutMs === REPLY_TIMEOUT_MS) + 1);
+    const probe = after.find((o): o is Extract<Op, { op: 'command' }> => o.op === 'command')!;
+    expect(probe.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
+    expect(after.find((o) => o.op === 'set_baud')).toEqual({ op: 'set_baud', baud: 38400 });
+    const rest = script(cfg(), [...pass0, NONE]).t;
+    expect(rest.ops).toContainEqual({ op: 'set_baud', baud: B });
+  });
+
+  it('found by the patient pass: stays patient only if the PD really is slow (its reply latency)', () => {
+    const pass0 = [NONE, NONE, NONE, NONE, NONE, NONE];
+    const fast = awaited(script(cfg(), [...pass0, pdid(0x7f, 20)]).t)!;
+    expect(fast.policy.replyTimeoutMs).toBe(REPLY_TIMEOUT_MS);
+    const slow = awaited(script(cfg(), [...pass0, pdid(0x7f, 400)]).t)!;
+    expect(slow.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
+    const unknown = awaited(script(cfg(), [...pass0, pdid(0x7f)]).t)!;
+    expect(unknown.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
+  });
+
+  it('the abstract PD reports its latency: a fast PD behind noise goes back to the spec timeout', () => {
+    // Pass 0 hears only garbage at 9600; the patient pass finds the PD there, fast.
+    const t = drive(cfg(), fresh({ noisyUntilOp: 6 }));
+    expect(t.result.outcome, t.result.detail).toBe('ok');
+    const firstOk = t.exchanges.findIndex((e) => e.result.kind === 'reply');
+    expect(t.exchanges[firstOk]!.op.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
+    expect(t.exchanges.slice(firstOk + 1).every((e) => e.op.policy.replyTimeoutMs === REPLY_TIMEOUT_MS)).toBe(true);
+    const slow = drive(cfg(), fresh({ noisyUntilOp: 6, latencyMs: 300 }));
+    expect(slow.exchanges.slice(8).every((e) => e.op.policy.replyTimeoutMs === PATIENT_REPLY_TIMEOUT_MS)).toBe(true);
+  });
+});
+
+describe('comset and confirm', () => {
+  it('a reply from another address is not a confirmation', () => {
+    const { t } = script(AT_9600, [pdid(0x7f), com(A, 9600), pdid(7)]);
+    expect(done(t)).toMatchObject({ outcome: 'wrong_address', stage: 'confirm' });
+    expect(done(t)!.detail).toBe(`PD answered an osdp_ID sent to address ${A} from address 7`);
+  });
+
+  it(`garbage at A/B is asked again exactly MAX_RECOVERIES (${MAX_RECOVERIES}) times, then the PD is searched for`, () => {
+    const { ops, t } = script(AT_9600, [pdid(0x7f), com(A, 9600), ...Array<OpResult>(MAX_RECOVERIES + 1).fill(GARBLED)]);
+    const idAtA = ops.filter((o) => o.op === 'command' && o.command.code === 'ID' && o.address === A);
+    expect(idAtA).toHaveLength(1 + MAX_RECOVERIES);
+    expect(awaited(t)).toMatchObject({ op: 'command', address: 0x7f, command: { code: 'ID' } });
+  });
+
+  it(`COMSET that never takes goes out exactly MAX_COMSETS (${MAX_COMSETS}) times, then baud_mismatch`, () => {
+    const t = drive(cfg(), fresh({ comset: 'ignored' }));
+    expect(count(t, 'COMSET')).toBe(MAX_COMSETS);
+    expect(t.result.outcome).toBe('baud_mismatch');
+    expect(t.result.detail).toMatch(/PD replied at 9600, expected 115200 \(osdp_COMSET had no effect\)/);
+  });
+
+  it('COMSET NAKed by a PD already at A/B: comset passes, then confirm (milestones in order)', () => {
+    const t = drive(cfg(), fresh({ address: A, baud: B, comset: 'nak' }));
+    expect(t.result.outcome, t.result.detail).toBe('ok');
+    const ev = t.ops.filter((o): o is Extract<Op, { op: 'stage' }> => o.op === 'stage').map((o) => `${o.stage}:${o.status}`);
+    expect(ev.slice(0, 7)).toEqual(['discover:in_flight', 'discover:done', 'comset:in_flight', 'comset:done', 'confirm:in_flight', 'confirm:done', 'install_session:in_flight']);
+  });
+
+  it('COMSET NAKed (not 0x06) by a PD already at A/B, but it is not at A: wrong_address names the NAK', () => {
+    const { ops, t } = script(cfg(), [pdid(0x7f), nak(0x03), NONE, pdid(0x7f), NONE]);
+    expect(stages(ops)).not.toContain('confirm:in_flight');
+    expect(done(t)).toMatchObject({ outcome: 'wrong_address', stage: 'comset' });
+    expect(done(t)!.detail).toMatch(/it refused osdp_COMSET with NAK 0x03/);
+  });
+});
+
+describe('keying', () => {
+  const REFUSALS: HandshakeFailure[] = [
+    { kind: 'sc_cryptogram_mismatch' }, { kind: 'nak', code: 0x05 }, { kind: 'sc_rmac_status', status: 0xff },
+    { kind: 'sc_rmac_mismatch' }, { kind: 'sc_key_indicator_mismatch', sent: 0, echoed: 1 }, { kind: 'sc_key_refused', kk: 0 },
+  ];
+  const LINE: HandshakeFailure[] = [
+    { kind: 'no_reply' }, { kind: 'bad_reply' }, { kind: 'busy' }, { kind: 'sc_bad_message', reason: 'x' },
+    { kind: 'sc_mac_mismatch' }, { kind: 'sc_bad_padding' }, { kind: 'sc_not_secured' },
+  ];
+  const TO_INSTALL = [pdid(0x7f), com(A, 9600), pdid(A)];
+
+  it.each(REFUSALS)('SCBK-D refused with %o: the next handshake tries this step’s key (no retry of SCBK-D)', (failure) => {
+    expect(isRefusal(failure)).toBe(true);
+    const { t } = script(AT_9600, [...TO_INSTALL, { kind: 'handshake_failed', failure }]);
+    expect(awaited(t)).toMatchObject({ op: 'handshake', kk: 1, key: 'derived' });
+    const both = script(AT_9600, [...TO_INSTALL, { kind: 'handshake_failed', failure }, { kind: 'handshake_failed', failure }]).t;
+    expect(done(both)).toMatchObject({ outcome: 'scbk_rejected' });
+  });
+
+  it.each(LINE)('SCBK-D handshake spoilt by the line (%o): SCBK-D is tried again, not the derived key', (failure) => {
+    expect(isRefusal(failure)).toBe(false);
+    const { t } = script(AT_9600, [...TO_INSTALL, { kind: 'handshake_failed', failure }]);
+    const next = awaited(t)!;
+    if (failure.kind === 'no_reply') expect(next).toMatchObject({ op: 'command', address: A, command: { code: 'ID' } });
+    else expect(next).toMatchObject({ op: 'handshake', kk: 0, key: 'scbk_d' });
+  });
+
+  it('KEYSET NAK 0x06 gets one fresh install session; a second NAK 0x06 ends keyset_failed', () => {
+    const t = drive(cfg(), fresh({ keyset: 'nak', keysetNak: NAK_SC_COND }));
+    expect(count(t, 'KEYSET')).toBe(2);
+    expect(t.result).toMatchObject({ outcome: 'keyset_failed', stage: 'keyset' });
+    expect(t.result.detail).toMatch(/NAK 0x06/);
+  });
+
+  it('KEYSET NAK other than 0x06 is not retried', () => {
+    const t = drive(cfg(), fresh({ keyset: 'nak', keysetNak: 0x09 }));
+    expect(count(t, 'KEYSET')).toBe(1);
+  });
+});
+
+describe('secure channel: SCS_15–18 blocks carry no data byte', () => {
+  const keys = deriveSessionKeys(SCBK_D, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+  const session: ScSession = { keys, cMac: new Uint8Array(16), rMac: new Uint8Array(16) };
+  const frame = (type: number, scbData: number[]): Frame => ({
+    address: 1, reply: type === SCS_16 || type === SCS_18, sqn: 1, check: 'crc', mark: false,
+    scb: { type, data: Uint8Array.from(scbData) }, code: 0x40, data: new Uint8Array(0), mac: new Uint8Array(4), bytes: new Uint8Array(0),
+  } as unknown as Frame);
+
+  it('a reply block with one data byte is a bad message (not merely a MAC mismatch)', () => {
+    const r = cpUnwrapReply(session, frame(SCS_16, [0x00]));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toEqual({ kind: 'sc_bad_message', reason: 'SCS_15..18 block carries no data byte' });
+    const empty = cpUnwrapReply(session, frame(SCS_16, []));
+    expect(!empty.ok && empty.error.kind).toBe('sc_mac_mismatch');
+  });
+
+  it('so is a command block with one data byte (PD side answers NAK 0x06)', () => {
+    const r = pdUnwrapCommand(session, frame(SCS_15, [0x01]));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.kind).toBe('sc_bad_message');
+      expect(r.nak).toBe(NAK_SC_COND);
+    }
+  });
+});
