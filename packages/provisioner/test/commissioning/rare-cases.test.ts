@@ -120,6 +120,71 @@ describe('comset and confirm', () => {
   });
 });
 
+describe('addressing details a technician reads', () => {
+  it('silence at every baud is "no PD answered", not a noisy line', () => {
+    const { t } = script(AT_9600, Array<OpResult>(12).fill(NONE));
+    expect(done(t)!.detail).toMatch(/^no PD answered osdp_ID/);
+  });
+
+  it('garbage at one baud in both passes says a PD seems to be behind a noisy line', () => {
+    const { t } = script(AT_9600, [GARBLED, NONE, NONE, NONE, NONE, NONE, GARBLED, NONE, NONE, NONE, NONE, NONE]);
+    expect(done(t)).toMatchObject({ outcome: 'no_response', stage: 'discover' });
+    expect(done(t)!.detail).toMatch(/garbled replies at 9600 baud: a PD seems to be there behind a noisy line/);
+  });
+
+  it('a reply other than osdp_COM to COMSET is treated as a missing osdp_COM: probe A/B', () => {
+    const ack: OpResult = { kind: 'reply', from: 0x7f, reply: { code: 'ACK' }, secure: false };
+    const { ops, t } = script(AT_9600, [pdid(0x7f), ack]);
+    expect(done(t)).toBeUndefined();
+    expect(awaited(t)).toMatchObject({ op: 'command', address: A, command: { code: 'ID' }, secure: false });
+    expect(ops.every((o) => typeof o === 'object' && 'op' in o)).toBe(true);
+    expect(stages(ops)).not.toContain('confirm:in_flight');
+  });
+
+  it('the happy path enters confirm once', () => {
+    const t = drive(AT_9600, fresh());
+    expect(t.ops.filter((o) => o.op === 'stage' && o.stage === 'confirm' && o.status === 'in_flight')).toHaveLength(1);
+  });
+
+  it('the PD heard at B from another address after COMSET: wrong_address names it', () => {
+    const { t } = script(AT_9600, [pdid(0x7f), com(A, 9600), NONE, pdid(7)]);
+    expect(done(t)).toMatchObject({ outcome: 'wrong_address' });
+    expect(done(t)!.detail).toMatch(/not at address 5 \(it answers as address 7\); although osdp_COM reported address 5 at 9600 baud/);
+  });
+
+  it('a preset PD that then answers only the broadcast: the detail says it had answered as A', () => {
+    const { t } = script(AT_9600, [pdid(A), NONE, pdid(0x7f), NONE]);
+    expect(done(t)).toMatchObject({ outcome: 'wrong_address', stage: 'confirm' });
+    expect(done(t)!.detail).toMatch(/answers only the broadcast address there\); it had answered the broadcast as that address/);
+  });
+
+  it('osdp_COM confirmed B, but the PD is found at its old baud: baud_mismatch, no second COMSET', () => {
+    const { ops, t } = script(cfg(), [NONE, pdid(0x7f), com(A, B), NONE, NONE, pdid(0x7f)]);
+    expect(ops.filter((o) => o.op === 'command' && o.command.code === 'COMSET')).toHaveLength(1);
+    expect(done(t)).toMatchObject({ outcome: 'baud_mismatch' });
+    expect(done(t)!.detail).toBe('PD replied at 9600, expected 115200 (although osdp_COM reported address 5 at 115200 baud)');
+  });
+
+  it('gone silent after COMSET with garbage on the line: the detail says so', () => {
+    const { t } = script(AT_9600, [pdid(0x7f), GARBLED, GARBLED, GARBLED, GARBLED, GARBLED, ...Array<OpResult>(7).fill(NONE)]);
+    expect(done(t)).toMatchObject({ outcome: 'no_response' });
+    expect(done(t)!.detail).toMatch(/^PD answered at 9600 baud before osdp_COMSET\(5, 9600\), then only garbled replies came back \(at 9600 baud\)/);
+  });
+
+  it('discovery records the PDID: another serial at verify means more than one PD', () => {
+    const other = { ...ID, serial: 8 };
+    const { t } = script(AT_9600, [pdid(0x7f), com(A, 9600), pdid(A), { kind: 'handshake_ok' }, { kind: 'reply', from: A, reply: { code: 'ACK' }, secure: true }, { kind: 'handshake_ok' }, { kind: 'reply', from: A, reply: { code: 'PDID', id: other }, secure: true }]);
+    expect(done(t)).toMatchObject({ outcome: 'verify_failed' });
+    expect(done(t)!.detail).toMatch(/serial 8, but discovery found vendor 00068e serial 7 — is more than one PD on the port\?/);
+  });
+
+  it('in-session confirm drew nothing: ask again in plaintext on a new link', () => {
+    const { t } = script(AT_9600, [pdid(0x7f), nak(NAK_SC_COND), pdid(0), { kind: 'handshake_ok' }, { kind: 'reply', from: 0, reply: { code: 'COM', address: A, baud: 9600 }, secure: true }, NONE]);
+    expect(t.ops.at(-2)).toEqual({ op: 'restart' });
+    expect(awaited(t)).toMatchObject({ op: 'command', address: A, command: { code: 'ID' }, secure: false });
+  });
+});
+
 describe('keying', () => {
   const REFUSALS: HandshakeFailure[] = [
     { kind: 'sc_cryptogram_mismatch' }, { kind: 'nak', code: 0x05 }, { kind: 'sc_rmac_status', status: 0xff },
