@@ -225,6 +225,88 @@ describe('keying', () => {
   });
 });
 
+describe('keying details a technician reads', () => {
+  const TO_INSTALL = [pdid(0x7f), com(A, 9600), pdid(A)];
+  const hs = (failure: HandshakeFailure): OpResult => ({ kind: 'handshake_failed', failure });
+  const OK: OpResult = { kind: 'handshake_ok' };
+  const ACK: OpResult = { kind: 'reply', from: A, reply: { code: 'ACK' }, secure: true };
+  const TO_VERIFY = [...TO_INSTALL, OK, ACK, OK];
+  const NR = hs({ kind: 'no_reply' });
+  const BAD = hs({ kind: 'bad_reply' });
+
+  it('silent to every CHLNG: it may not support the secure channel', () => {
+    const { t } = script(AT_9600, [...TO_INSTALL, NR, pdid(A), NR, pdid(A), NR, pdid(A), NR, NR]);
+    expect(done(t)).toMatchObject({ outcome: 'scbk_rejected', stage: 'install_session' });
+    expect(done(t)!.detail).toBe('address and baud applied (address 5 at 9600 baud); PD answers osdp_ID but not osdp_CHLNG — it may not support the secure channel, or is not in install mode');
+  });
+
+  it('handshakes spoilt by the line: the line is blamed, not the key', () => {
+    const { t } = script(AT_9600, [...TO_INSTALL, BAD, BAD, BAD, BAD, BAD]);
+    expect(done(t)).toMatchObject({ outcome: 'sc_bad_reply', stage: 'install_session' });
+    expect(done(t)!.detail).toBe('address and baud applied (address 5 at 9600 baud); the secure-channel handshake kept failing (its replies arrived garbled) — check termination, cabling and noise, then retry');
+    const refused = hs({ kind: 'sc_cryptogram_mismatch' });
+    const refusedThenBad = script(AT_9600, [...TO_INSTALL, refused, BAD, BAD, BAD, refused, BAD]).t;
+    expect(done(refusedThenBad)).toMatchObject({ outcome: 'sc_bad_reply' });
+  });
+
+  it('KEYSET answered by another reply: keyset_failed names it', () => {
+    const pdidReply: OpResult = { kind: 'reply', from: A, reply: { code: 'PDID', id: ID }, secure: true };
+    expect(done(script(AT_9600, [...TO_INSTALL, OK, pdidReply]).t)!.detail).toMatch(/PD answered osdp_KEYSET with osdp_PDID instead of osdp_ACK — key not set$/);
+    const other: OpResult = { kind: 'reply', from: A, reply: { code: 'OTHER', replyCode: 0x48 }, secure: true };
+    expect(done(script(AT_9600, [...TO_INSTALL, OK, other]).t)!.detail).toMatch(/PD answered osdp_KEYSET with 0x48 instead of osdp_ACK/);
+  });
+
+  it('KEYSET never answered, recovery budget spent: keyset_failed says what came back', () => {
+    const silent = script(AT_9600, [...TO_INSTALL, OK, NONE, pdid(A), OK, NONE, pdid(A), OK, NONE, pdid(A), OK, NONE]).t;
+    expect(done(silent)).toMatchObject({ outcome: 'keyset_failed', stage: 'keyset' });
+    expect(done(silent)!.detail).toMatch(/no valid reply to osdp_KEYSET \(silence\) — retry the step$/);
+    const garbled = script(AT_9600, [...TO_INSTALL, OK, GARBLED, pdid(A), OK, GARBLED, pdid(A), OK, GARBLED, pdid(A), OK, GARBLED]).t;
+    expect(done(garbled)!.detail).toMatch(/no valid reply to osdp_KEYSET \(bad CRC\)/);
+  });
+
+  it('lost after KEYSET: garbage only, then the detail says so and that a retry will not re-key', () => {
+    const { t } = script(AT_9600, [...TO_INSTALL, OK, ACK, NR, GARBLED, GARBLED, GARBLED]);
+    expect(done(t)).toMatchObject({ outcome: 'no_response', stage: 'key_verify' });
+    expect(done(t)!.detail).toBe('PD at address 5 at 9600 baud answers only with garbled replies since key verify — check termination, cabling and noise; osdp_KEYSET was acknowledged, so a retry of this step (same slot) verifies the key without re-keying');
+  });
+
+  it('recover resumes where it was lost: key_verify again, not a new install session', () => {
+    const { t } = script(AT_9600, [...TO_INSTALL, OK, ACK, NR, pdid(A)]);
+    expect(awaited(t)).toMatchObject({ op: 'handshake', kk: 1, key: 'derived' });
+    const fromOther = script(AT_9600, [...TO_INSTALL, OK, ACK, NR, pdid(7)]).t;
+    expect(done(fromOther)).toMatchObject({ outcome: 'no_response' });
+  });
+
+  it.each([
+    [nak(0x03, A), 'NAK 0x03 (unknown command code)'],
+    [{ kind: 'reply', from: A, reply: { code: 'ACK' }, secure: true } as OpResult, 'reply osdp_ACK'],
+  ])('verify: osdp_ID inside the new session drew %o → verify_failed', (r, got) => {
+    const { t } = script(AT_9600, [...TO_VERIFY, r]);
+    expect(done(t)).toMatchObject({ outcome: 'verify_failed', stage: 'verify' });
+    expect(done(t)!.detail).toBe(`key verified, but osdp_ID to address 5 at 9600 baud inside the new session drew ${got}`);
+  });
+
+  it('verify: a PDID from another address is not the PD at A', () => {
+    const { t } = script(AT_9600, [...TO_VERIFY, { kind: 'reply', from: 6, reply: { code: 'PDID', id: ID }, secure: true }]);
+    expect(done(t)).toMatchObject({ outcome: 'verify_failed' });
+  });
+
+  it('the SCBK-D check garbled past the budget: install mode not confirmed off', () => {
+    const pdidA: OpResult = { kind: 'reply', from: A, reply: { code: 'PDID', id: ID }, secure: true };
+    const { t } = script(AT_9600, [...TO_VERIFY, pdidA, BAD, BAD, BAD, BAD]);
+    expect(done(t)).toMatchObject({ outcome: 'verify_failed', stage: 'verify' });
+    expect(done(t)!.detail).toBe('key set and proven, but could not confirm install mode is off: the SCBK-D handshake kept failing (its replies arrived garbled)');
+  });
+
+  it('capabilities: the session cannot be reopened → the secure-channel outcome', () => {
+    const c = cfg({ baud: 9600, options: { ...OPTS, autoVerify: false, expectedCapabilities: [{ functionCode: 9, minCompliance: 1, minCount: 0 }] } });
+    // key_verify ok, SCBK-D refused, CAP garbled, then the reopened session is refused.
+    const { t } = script(c, [...TO_VERIFY, hs({ kind: 'sc_cryptogram_mismatch' }), GARBLED, hs({ kind: 'nak', code: 0x05 })]);
+    expect(done(t)).toMatchObject({ outcome: 'sc_nak_05', stage: 'capabilities' });
+    expect(done(t)!.detail).toBe('key verified, but reopening the session to read osdp_CAP failed: the PD answered NAK 0x05 (secure channel not supported, or SCBK-D refused outside install mode)');
+  });
+});
+
 describe('secure channel: SCS_15–18 blocks carry no data byte', () => {
   const keys = deriveSessionKeys(SCBK_D, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
   const session: ScSession = { keys, cMac: new Uint8Array(16), rMac: new Uint8Array(16) };
