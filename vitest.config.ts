@@ -9,6 +9,8 @@ export default defineConfig({
   server: { fs: { allow: ['.', sharedDir] } },
   test: {
     reporters: ['default', './test-support/summary-reporter.ts'],
+    // The `osprio` launcher runs the TypeScript sources, never a (possibly stale) apps/cli/dist bundle.
+    env: { OSPRIO_CLI_FROM_SOURCE: '1' },
     projects: [
       {
         extends: true,

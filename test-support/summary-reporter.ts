@@ -14,7 +14,10 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++; // a file that failed to load
+      // A file that failed to load, or whose hook failed (its tests then read as skipped), is a failure
+      // of its own: the closing line must never say "0 failed" on a red run.
+      const fileFailed = m.state() === 'failed' || m.errors().length > 0;
+      if (fileFailed && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) failed++;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }

@@ -19,7 +19,7 @@ describe('osprio start (npm start)', () => {
   it('runs an Osprio Pro and an Osprio Mini on loopback and stops cleanly on SIGTERM', async () => {
     home = mkdtempSync(join(tmpdir(), 'osprio-start-'));
     // The emulators' flash goes under XDG_STATE_HOME: keep it out of the real home directory.
-    const env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state') };
+    const env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state'), OSPRIO_RUNTIME_DIR: join(home, 'run') };
     const proc = spawn(process.execPath, [bin, 'start', '--speed', 'max'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let out = '';
@@ -39,8 +39,12 @@ describe('osprio start (npm start)', () => {
     expect(pro.status).toMatchObject({ liveQuickStep: true, slots: true, offlineAutonomous: true });
     expect(mini.identity.model).toBe('osprio-mini');
     expect(mini.status).toMatchObject({ liveQuickStep: true, slots: false });
+    // Both are in the runtime file, so `osprio devices` lists them (and slot commands find the Pro).
+    const devices = () => JSON.parse(spawnSync(process.execPath, [bin, 'devices', '--json'], { encoding: 'utf8', env, timeout: 30_000 }).stdout) as { devices: { url: string; model: string }[] };
+    expect(devices().devices.map((d) => [d.model, d.url]).sort()).toEqual([['osprio-mini', urls[1]], ['osprio-pro', urls[0]]]);
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(devices().devices).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openingScreen, queueReducer, emptyQueue } from '@osprio/host';
+import { openingScreen, rowsReducer, emptySnapshot, stepRecords } from '@osprio/host';
 import type { ProgressEdge } from '@osprio/link';
 import { Device, modelConfig } from '../src/index.ts';
 import { flush, manualExecutor, OPTIONS, openDevice, readySlot, recordEvents, result, SEED, SESSION, SESSION2, slotOf, tmpDir } from './helpers.ts';
@@ -49,13 +49,13 @@ describe('live quick-step queue', () => {
     const live = d.getLive();
     expect(live).toMatchObject({ ok: true, sessionId: SESSION2, lastSeq: 6, steps: [{ state: 'success' }, { state: 'attempting', attempts: 2 }] });
     expect(JSON.stringify(live)).not.toContain('seed');
-    let view = emptyQueue;
+    let view = emptySnapshot({ live: SESSION2 });
     const since = d.since({ live: SESSION2 }, 0) as { edges: ProgressEdge[] };
-    view = queueReducer(view, { type: 'read', slot: { steps: [], lastSeq: 0 } });
-    for (const e of since.edges) view = queueReducer(view, { type: 'edge', edge: e });
+    view = rowsReducer(view, { type: 'read', slot: { steps: [], lastSeq: 0 } });
+    for (const e of since.edges) view = rowsReducer(view, { type: 'edge', edge: e });
     expect(view.needsRead).toBe(true); // rows appear with their first edge; the host then reads
-    if (live.ok) view = queueReducer(view, { type: 'read', slot: live });
-    expect(view.steps).toEqual(live.ok ? live.steps : []);
+    if (live.ok) view = rowsReducer(view, { type: 'read', slot: live });
+    expect(stepRecords(view)).toEqual(live.ok ? live.steps : []);
   });
 
   it('shares the one bus with slots, FIFO', async () => {

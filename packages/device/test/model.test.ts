@@ -4,8 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { emptyQueue, queueReducer } from '@osprio/host';
-import type { QueueView } from '@osprio/host';
+import { emptySnapshot, rowsReducer, stepRecords } from '@osprio/host';
+import type { QueueSnapshot } from '@osprio/host';
 import type { Verb } from '@osprio/link';
 import type { Device } from '../src/index.ts';
 import { flush, manualExecutor, openDevice, readySlot, result, slotOf, tmpDir } from './helpers.ts';
@@ -31,9 +31,9 @@ describe('device ⇄ host reducer model', () => {
         let m = manualExecutor();
         let d: Device = openDevice(dir, m.exec, { durable: false });
         readySlot(d, 0, 4);
-        let view: QueueView = queueReducer(emptyQueue, { type: 'read', slot: slotOf(d, 0) });
+        let view: QueueSnapshot = rowsReducer(emptySnapshot({ slot: 0 }), { type: 'read', slot: slotOf(d, 0) });
         let unsub = d.onEvent((ev) => {
-          if (ev.type === 'edge') view = queueReducer(view, { type: 'edge', edge: ev.edge });
+          if (ev.type === 'edge') view = rowsReducer(view, { type: 'edge', edge: ev.edge });
         });
         let lastSeq = 0;
         try {
@@ -50,14 +50,14 @@ describe('device ⇄ host reducer model', () => {
               // the host reconnects: replay what it missed (here: the recovery edges)
               const since = d.since({ slot: 0 }, view.lastSeq);
               expect(since.ok && !since.resync).toBe(true);
-              if (since.ok && !since.resync) for (const e of since.edges) view = queueReducer(view, { type: 'edge', edge: e });
+              if (since.ok && !since.resync) for (const e of since.edges) view = rowsReducer(view, { type: 'edge', edge: e });
               unsub = d.onEvent((ev) => {
-                if (ev.type === 'edge') view = queueReducer(view, { type: 'edge', edge: ev.edge });
+                if (ev.type === 'edge') view = rowsReducer(view, { type: 'edge', edge: ev.edge });
               });
             }
             await flush();
             const s = slotOf(d, 0);
-            expect(view.steps).toEqual(s.steps);
+            expect(stepRecords(view)).toEqual(s.steps);
             expect(view.lastSeq).toBe(s.lastSeq);
             expect(s.lastSeq).toBeGreaterThanOrEqual(lastSeq);
             lastSeq = s.lastSeq;

@@ -18,9 +18,9 @@ import type { Payload } from './payload.ts';
 import { BROADCAST, buildFrame, type FrameFields } from './frame.ts';
 import { osdp_KEYSET } from './codes.ts';
 import { cpChallenge, cpWrapCommand } from './secure-channel.ts';
-import { FrameStreamParser, type StreamEvent } from './stream.ts';
+import { FrameStreamParser, type DropReason, type StreamEvent } from './stream.ts';
 import { classifyReply, onHeldCcrypt, replyMatches } from './acu-reply.ts';
-import { EMPTY_RX, fail, lost, newTx, transmit, waitThenResend, withWake } from './acu-tx.ts';
+import { EMPTY_RX, fail, lost, maxTries, newTx, transmit, waitThenResend, withWake } from './acu-tx.ts';
 import {
   DEFAULT_ACU_CONFIG,
   type AcuAction,
@@ -104,10 +104,15 @@ function busyLink(s: AcuState): AcuTransition {
 }
 
 function resolvePolicy(c: AcuConfig, p?: RequestPolicy): ResolvedPolicy {
+  const replyTimeoutMs = p?.replyTimeoutMs ?? c.replyTimeoutMs;
+  const early = p?.earlyTimeoutMs;
+  const useEarly = early !== undefined && early >= 0 && early < replyTimeoutMs;
   return {
     tries: Math.max(1, p?.tries ?? c.tries),
     triesIfSilent: Math.max(1, p?.triesIfSilent ?? c.triesIfSilent),
-    replyTimeoutMs: p?.replyTimeoutMs ?? c.replyTimeoutMs,
+    replyTimeoutMs,
+    ...(useEarly ? { earlyTimeoutMs: early } : {}),
+    earlyTries: useEarly ? Math.max(0, Math.floor(p?.earlyTries ?? 2)) : 0,
   };
 }
 
@@ -224,7 +229,7 @@ function onRetryTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): A
  */
 function failedTry(s: AcuState, tx: Tx, at: number, delay: number): AcuTransition {
   const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0, held: undefined, extended: false, mismatch: undefined };
-  if (t.tries >= t.policy.tries || t.silentTries >= t.policy.triesIfSilent) {
+  if (t.tries >= maxTries(t.policy) || t.silentTries >= t.policy.triesIfSilent + t.policy.earlyTries) {
     const stage = t.purpose.stage;
     const error: AcuError = t.heardAny
       ? { kind: 'bad_reply', stage, reason: 'no valid reply (garbled, wrong baud or wrong check)', tries: t.tries }
@@ -268,6 +273,20 @@ function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransit
 }
 
 /**
+ * A reply that failed its check is answered at once with the same bytes and SQN (reference §2.6:
+ * a PD that did answer resends its cached reply), rather than waiting out the reply window: the
+ * deadline moves to the end of the damaged frame — or, for bytes without a frame's shape, to the
+ * inter-character timeout after them, so a reply still on the wire is not talked over. A damaged
+ * CCRYPT counts as the answer to its CHLNG copy, so the copy resent for it is the last awaited.
+ * Not while a CCRYPT is held or mismatched: that logic needs its window.
+ */
+function resendSoon(s: AcuState, tx: Tx, reason: DropReason, at: number, deadline: number): number {
+  if (tx.held || tx.mismatch) return deadline;
+  const complete = reason === 'bad_check' || reason === 'bad_scb';
+  return Math.min(deadline, complete ? at : at + s.config.interCharTimeoutMs);
+}
+
+/**
  * Received frames and drops, in order. Returns the transition if the request finished or moved on
  * to another frame (the rest is then stale), else the state to keep waiting in.
  */
@@ -280,10 +299,10 @@ function onEvents(s: AcuState, events: readonly StreamEvent[], at: number): AcuT
     if (ev.type === 'dropped') {
       // Frames without the reply bit (another master, or our own echo) are not an answer.
       if (ev.reason === 'wrong_direction') continue;
-      // A damaged frame may be a stale reply to an earlier exchange, so it does not end the wait:
-      // our reply may still follow. It does void a held CCRYPT: the PD has said something newer.
+      // A damaged frame voids a held CCRYPT: the PD has said something newer.
       if (ev.reason !== 'garbage') tx = { ...tx, held: undefined };
-      state = { ...state, phase: { ...ph, tx } };
+      if (tx.purpose.stage === 'chlng' && !tx.mismatch && (ev.reason === 'bad_check' || ev.reason === 'bad_scb')) tx = { ...tx, answers: (tx.answers ?? 0) + 1 };
+      state = { ...state, phase: { ...ph, tx, deadline: resendSoon(state, tx, ev.reason, at, ph.deadline) } };
       continue;
     }
     state = { ...state, phase: { ...ph, tx } };

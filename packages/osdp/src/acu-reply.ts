@@ -26,7 +26,7 @@ import { BROADCAST, MARK, buildFrame, type Frame } from './frame.ts';
 import { decodeReply } from './replies.ts';
 import { cpCheckCcrypt, cpCheckRmacI, cpUnwrapReply, type ScSession } from './secure-channel.ts';
 import type { AcuState, AcuTransition, Tx, TxPurpose } from './acu-types.ts';
-import { fail, finish, newTx, nextSqn, transmit, waitThenResend, withWake } from './acu-tx.ts';
+import { fail, finish, maxTries, newTx, nextSqn, transmit, waitThenResend, withWake } from './acu-tx.ts';
 
 /**
  * Does `frame` (already known to carry the reply bit) answer `tx`? The address must be the one we
@@ -91,7 +91,7 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
   const p = tx.purpose;
   switch (p.stage) {
     case 'command':
-      return onCommandReply(s, tx, p, frame);
+      return onCommandReply(s, tx, p, frame, at);
     case 'chlng': {
       if (s.phase.name !== 'awaiting_reply') return onHeldCcrypt(s, tx, frame, at);
       const risky = tx.copies > 1 || s.unsettled;
@@ -140,7 +140,7 @@ const MIN_PD_RX = 128;
  */
 function damagedHeader(tx: Tx, frame: Frame): boolean {
   const len = tx.bytes.length - (tx.bytes[0] === MARK ? 1 : 0);
-  return frame.data[0] === NAK_CMD_LEN && len <= MIN_PD_RX && tx.tries < tx.policy.tries;
+  return frame.data[0] === NAK_CMD_LEN && len <= MIN_PD_RX && tx.tries < maxTries(tx.policy);
 }
 
 /** Checks a CCRYPT (the last one heard, see `Tx.held`) and sends SCRYPT. */
@@ -176,7 +176,7 @@ function onNak(s: AcuState, tx: Tx, frame: Frame, data: Bytes, secured: ScSessio
   });
 }
 
-function onCommandReply(s: AcuState, tx: Tx, p: Extract<TxPurpose, { stage: 'command' }>, frame: Frame): AcuTransition {
+function onCommandReply(s: AcuState, tx: Tx, p: Extract<TxPurpose, { stage: 'command' }>, frame: Frame, at: number): AcuTransition {
   const stage = 'command';
   const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
   const ok = (state: AcuState, code: number, data: Bytes, secure: boolean, sessionDropped: boolean): AcuTransition => {
@@ -195,6 +195,13 @@ function onCommandReply(s: AcuState, tx: Tx, p: Extract<TxPurpose, { stage: 'com
     return fail({ ...adv, session: null }, { kind: 'sc_not_secured', stage, frame });
   }
   const u = cpUnwrapReply(p.session!, frame);
+  // A MAC that fails on a frame whose CRC held is rare on a line, but then the cure is the same as
+  // for a bad CRC: resend the identical bytes at once (same SQN; the PD answers with its cached,
+  // correctly MAC'd reply). Our session is untouched: nothing was chained on the failed reply. A
+  // real key or chain mismatch fails every try and ends as before.
+  if (!u.ok && u.error.kind === 'sc_mac_mismatch' && tx.tries < maxTries(tx.policy)) {
+    return transmit(s, { ...tx, heardAny: true, busy: 0 }, at, true);
+  }
   if (!u.ok) return fail({ ...adv, session: null }, { ...u.error, stage, frame });
   if (u.code === osdp_NAK) return onNak(s, tx, frame, u.data, u.session);
   // After acknowledging KEYSET the PD drops the session; the new key is proven by a fresh handshake.

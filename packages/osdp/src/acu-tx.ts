@@ -51,9 +51,20 @@ export function newTx(purpose: TxPurpose, bytes: Uint8Array, sqn: Sqn, address: 
  */
 export function transmit(s: AcuState, tx: Tx, at: number, retransmission: boolean, countTry = true): AcuTransition {
   const sent: Tx = { ...tx, tries: tx.tries + (countTry ? 1 : 0), copies: tx.copies + 1, heard: false };
-  const deadline = at + wireTimeMs(tx.bytes.length, s.baud) + tx.policy.replyTimeoutMs;
+  const deadline = at + wireTimeMs(tx.bytes.length, s.baud) + replyWindow(sent);
   const state: AcuState = { ...s, phase: { name: 'awaiting_reply', tx: sent, deadline }, rx: EMPTY_RX, unsettled: s.unsettled || retransmission };
   return withWake(state, [{ type: 'send', bytes: tx.bytes, retransmission }]);
+}
+
+/** The reply window of a transmission: the early one while early silent tries are left. */
+export function replyWindow(tx: Tx): number {
+  const p = tx.policy;
+  return p.earlyTimeoutMs !== undefined && tx.silentTries < p.earlyTries ? p.earlyTimeoutMs : p.replyTimeoutMs;
+}
+
+/** Transmissions a request may make: `tries`, plus the early ones. */
+export function maxTries(p: ResolvedPolicy): number {
+  return p.tries + p.earlyTries;
 }
 
 /** Waits until `resendAt`, then resends `tx` verbatim. */

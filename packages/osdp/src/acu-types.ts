@@ -47,6 +47,16 @@ export interface RequestPolicy {
   readonly tries?: number;
   readonly triesIfSilent?: number;
   readonly replyTimeoutMs?: number;
+  /**
+   * Once the PD's turnaround is known: the first `earlyTries` silent transmissions get this shorter
+   * reply window, on top of `tries`/`triesIfSilent`, which keep the full one. A command lost to line
+   * noise draws no reply, and a quick resend (same bytes, same SQN; a PD that did answer resends its
+   * cached reply) beats waiting out the spec's 200 ms — while a PD that really went quiet (a
+   * restart) still gets every full window it got before. Ignored unless below `replyTimeoutMs`.
+   */
+  readonly earlyTimeoutMs?: number;
+  /** Default 2 when `earlyTimeoutMs` is set. */
+  readonly earlyTries?: number;
 }
 
 export type AcuInput =
@@ -153,6 +163,9 @@ export interface ResolvedPolicy {
   readonly tries: number;
   readonly triesIfSilent: number;
   readonly replyTimeoutMs: number;
+  readonly earlyTimeoutMs?: number;
+  /** 0 unless earlyTimeoutMs is set. */
+  readonly earlyTries: number;
 }
 
 /** One frame in flight, retransmitted verbatim until it draws a valid reply. */

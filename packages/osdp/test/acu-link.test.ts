@@ -110,13 +110,16 @@ describe('acuStep: a reply buffered behind a false SOM (reference §2.1 resync, 
     expect(results(r.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'PDID' } } }]);
   });
 
-  it('a stale partial frame with nothing behind it still fails at the deadline', () => {
+  it('a stale partial frame with nothing behind it ends the try once the line stayed quiet, not at the deadline', () => {
     const t0 = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), { type: 'send', command: { kind: 'ID', reportType: 0 }, at: 0 });
+    const deadline = t0.actions.flatMap((a) => (a.type === 'wake' ? [a.at] : []))[0]!;
     const t1 = acuStep(t0.state, { type: 'rx', bytes: FALSE_SOM, at: 20 });
     const t2 = acuStep(t1.state, { type: 'tick', at: 40 });
     expect(results(t2.actions)).toEqual([]);
-    expect(wakes(t2.actions)).toEqual([t0.actions.flatMap((a) => (a.type === 'wake' ? [a.at] : []))[0]]);
-    const t3 = acuStep(t2.state, { type: 'tick', at: 300 });
+    // dropped at 40 (20 ms of silence); one more inter-character timeout for a reply still on the wire
+    expect(wakes(t2.actions)).toEqual([60]);
+    expect(60).toBeLessThan(deadline);
+    const t3 = acuStep(t2.state, { type: 'tick', at: 60 });
     expect(results(t3.actions)).toMatchObject([{ result: { ok: false, error: { kind: 'bad_reply', stage: 'command' } } }]);
   });
 });

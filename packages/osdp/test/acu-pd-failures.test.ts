@@ -77,12 +77,25 @@ describe('secure-channel failures (reference §5.8, §7)', () => {
     ok(await link.handshake(0, SCBK_D, RND_A1)); // still in install mode: re-handshake works
   });
 
-  it('bad MAC on a reply: sc_mac_mismatch, session dropped', async () => {
+  it('bad MAC on every reply: sc_mac_mismatch once the tries are spent, session dropped', async () => {
     const { line, link } = setup();
     ok(await link.handshake(0, SCBK_D, RND_A1));
-    line.fault = (n) => (n === 2 ? { reply: (r) => r.map(flipMac) } : undefined);
+    line.fault = (n) => (n >= 2 ? { reply: (r) => r.map(flipMac) } : undefined);
     expect(err(await link.send({ kind: 'POLL' }, { secure: true }))).toMatchObject({ kind: 'sc_mac_mismatch', stage: 'command' });
     expect(link.hasSession).toBe(false);
+  });
+
+  it('bad MAC on one reply: the identical bytes go out again at once, the PD resends its cached reply, the session lives', async () => {
+    const { line, link } = setup();
+    ok(await link.handshake(0, SCBK_D, RND_A1));
+    const before = line.log.filter((e) => e.dir === 'tx').length;
+    line.fault = (n) => (n === 2 ? { reply: (r) => r.map(flipMac) } : undefined);
+    expect(ok(await link.send({ kind: 'POLL' }, { secure: true })).tries).toBe(2);
+    const sent = line.log.filter((e) => e.dir === 'tx').slice(before);
+    expect(sent).toHaveLength(2);
+    expect(HEX(sent[1]!.bytes)).toBe(HEX(sent[0]!.bytes));
+    expect(link.hasSession).toBe(true);
+    ok(await link.send({ kind: 'POLL' }, { secure: true })); // the MAC chain is intact
   });
 
   it('a plaintext command during the session: the PD NAKs 0x06 and drops it', async () => {

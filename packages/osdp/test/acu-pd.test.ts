@@ -130,10 +130,15 @@ describe('SQN and retransmission', () => {
     expect(HEX(t[1]!.bytes)).toBe(HEX(t[0]!.bytes));
   });
 
-  it('a damaged frame does not end the wait: the valid reply after it is taken without a retry', async () => {
+  it('a damaged reply is answered at once with the identical bytes (no waiting out the window); a valid reply is then taken', async () => {
     const { line, link } = setup();
-    line.fault = () => ({ reply: (r) => [corrupt(r[0]!), ...r] });
-    expect(ok(await link.send({ kind: 'ID', reportType: 0 })).tries).toBe(1);
+    line.fault = (n) => (n === 0 ? { reply: (r) => [corrupt(r[0]!)] } : undefined);
+    const r = ok(await link.send({ kind: 'ID', reportType: 0 }));
+    expect(r.tries).toBe(2);
+    const sent = line.log.filter((e) => e.dir === 'tx');
+    expect(sent.map((e) => HEX(e.bytes))).toEqual([HEX(sent[0]!.bytes), HEX(sent[0]!.bytes)]);
+    const damagedAt = line.log.find((e) => e.dir === 'rx')!.at;
+    expect(sent[1]!.at - damagedAt).toBeLessThan(1); // right after the damaged frame ended
   });
 
   it('a stale reply with our SQN but a code that cannot answer the command is ignored', async () => {

@@ -104,3 +104,24 @@ for (const s of scenarios) {
     `${pad(label, 44)}${lpad(s.baud, 7)}  ${pad(m.outcome, 12)}${lpad(m.frames, 7)}${lpad(m.timedOut, 7)}${lpad(bus.toFixed(1), 10)}${lpad(floor.toFixed(1), 10)}${lpad((bus / floor).toFixed(2), 8)}${lpad(wall.toFixed(2), 9)}`,
   );
 }
+
+// What one wrong candidate baud costs: the profile says B, the PD sits elsewhere, so the first probe
+// (at B) goes unanswered; its cost is the bus time until the next probe starts.
+console.log(`\ncost of a wrong candidate baud (the first, silent probe at B; PD at another rate) — target ≤ 50 ms`);
+const rates = [9600, 19200, 38400, 57600, 115200, 230400];
+const costs: string[] = [];
+for (const b of rates) {
+  const bus = createSimBus({ baud: 9600, seed: 1, traceLimit: Infinity });
+  attachSimPd(bus.line, { config: { address: 0, baud: b === 9600 ? 115200 : 9600 } });
+  let c = 1;
+  await runStep({
+    bus,
+    target: { address: A, baud: b, stepIndex: STEP },
+    options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+    key: { seed: SEED, sessionId: SESSION },
+    random: (n) => Uint8Array.from({ length: n }, () => (c = (c * 1103515245 + 12345) >>> 0) >>> 24),
+  });
+  const t = bus.line.trace;
+  costs.push(`${b}: ${(t[1]!.start - t[0]!.start).toFixed(1)} ms`);
+}
+console.log(costs.join('   '));

@@ -7,6 +7,8 @@ import { FAULT_SPEC_HELP, FaultSpecError, defaultStateDir, parseFaultSpec, parse
 import type { Emulator, EmulatorModel } from '@osprio/device/emulator';
 import type { FaultPlan } from '@osprio/device/emulator';
 import { parseLoopbackListen } from '../listen.ts';
+import { recordDevice } from '../runtime-file.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface DeviceCommandOptions {
   sim?: boolean;
@@ -30,6 +32,8 @@ export interface DeviceIo {
   err: (line: string) => void;
   /** Resolves when the process should stop (default: SIGINT or SIGTERM). */
   stopSignal?: () => Promise<string>;
+  /** Where the runtime file is (OSPRIO_RUNTIME_DIR, XDG_RUNTIME_DIR); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export const DEVICE_USAGE =
@@ -147,11 +151,23 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
     });
   } catch (e) {
     const code = (e as { code?: string }).code;
+    // The exit codes every command shares: its flash held by another emulator is "in use" (4);
+    // a taken port or any other failure to come up, "unreachable" (3).
+    if (e instanceof Error && e.name === 'StateDirInUseError') {
+      io.err(`osprio device: the state dir is in use by another emulator (${e.message}); stop it or pass another --state-dir`);
+      return EXIT.inUse;
+    }
     if (code === 'EADDRINUSE') io.err(`osprio device: port ${p.port} is already in use on 127.0.0.1`);
     else io.err(`osprio device: cannot start the emulator: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    return EXIT.unreachable;
   }
   const d = emu.device;
+  // Lets `osprio devices` list it and other commands find it without --device; removed on exit.
+  const unrecord = recordDevice(
+    { url: emu.url, model: d.identity.model, serialNumber: d.identity.serialNumber, slots: d.status.slots, liveQuickStep: d.status.liveQuickStep },
+    io.env ?? process.env,
+    (l) => io.err(`osprio device: ${l}`),
+  );
   io.out(`${d.identity.model} emulator — serial ${d.identity.serialNumber}, firmware ${d.identity.firmwareVersion}, protocol ${d.identity.protocolVersion}`);
   io.out(emu.stateDir ? `state dir (the device's flash): ${emu.stateDir}` : 'no slots on this model: nothing is kept across restarts');
   io.out(`speed: ${Number.isFinite(p.speed) ? `${p.speed}x real time` : 'max'}; readers on the bus: ${p.pds}; faults: ${p.faultText || 'none'}`);
@@ -160,6 +176,7 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
   io.out('(the token in that address is this run’s secret; Ctrl-C stops the device)');
   const signal = await stop;
   io.out(`${signal}: shutting down`);
+  unrecord();
   await emu.close();
   return 0;
 }

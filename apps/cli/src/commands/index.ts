@@ -4,11 +4,19 @@ import type { ProvisionOptions } from './provision.ts';
 import type { SimPdCliOptions } from './sim-pd.ts';
 import type { DeviceCommandOptions } from './device.ts';
 import type { StatusOptions } from './status.ts';
+import { helpFooter, type CommandContext } from '../help.ts';
+import { registerHostCommands } from './register-host.ts';
+
+const collect = (v: string, acc: string[]) => [...acc, v];
 
 /** Registers every subcommand; implementations are imported lazily inside each action. */
 // eslint-disable-next-line max-lines-per-function -- the command table: one flat commander registration per command, read top to bottom
-export function registerCommands(program: Command): void {
-  const sim = program.command('sim').description('simulated hardware for trying the tool without readers');
+export function registerCommands(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  const sim = program
+    .command('sim')
+    .description('simulated hardware for trying the tool without readers')
+    .addHelpText('after', helpFooter('osprio sim pd --listen 127.0.0.1:4001 --fault slow'));
   sim
     .command('pd')
     .description('serve one simulated PD over a TCP serial bridge (ser2net-style) on loopback')
@@ -17,23 +25,30 @@ export function registerCommands(program: Command): void {
     .option('--baud <n>', 'the PD baud (default 9600)')
     .option('--install-mode', 'in install mode even with --scbk (a PD without a key always is)')
     .option('--scbk <hex>', 'start already keyed with this SCBK (16 bytes)')
-    .option('--fault <name>', 'a fault, repeatable (list below)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--fault <name>', 'a fault, repeatable (list below)', collect, [] as string[])
     .option('--rfc2217', 'speak RFC 2217 so a client can change the baud (default: raw TCP)')
     .option('--seed <n>', 'seed for the PD randoms and line noise (default 1)')
     .option('--reveal-keys', 'include key bytes in the KEYSET log line')
-    .addHelpText('after', () => `\nFaults:\n${SIM_PD_FAULT_HELP.map(([f, h]) => `  ${f.padEnd(32)}${h}`).join('\n')}\n(keyed: a key derived from --seed; give --scbk for a chosen key)`)
+    .addHelpText(
+      'after',
+      helpFooter(
+        'osprio sim pd --listen 127.0.0.1:4001 --address 3 --fault noisy:0.01',
+        `Faults:\n${SIM_PD_FAULT_HELP.map(([f, h]) => `  ${f.padEnd(32)}${h}`).join('\n')}\n(keyed: a key derived from --seed; give --scbk for a chosen key)`,
+      ),
+    )
     .action(async (opts: SimPdCliOptions) => {
       const { startSimPd, SimPdUsageError } = await import('./sim-pd.ts');
       try {
-        const server = await startSimPd(opts, (l) => process.stderr.write(`${l}\n`), (l) => process.stderr.write(`# ${l}\n`));
-        console.log(`simulated PD listening on ${server.url}`);
+        const server = await startSimPd(opts, (l) => io.err(l), (l) => io.err(`# ${l}`));
+        io.out(`simulated PD listening on ${server.url}`);
         const stop = () => void server.close().then(() => process.exit(0));
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       } catch (e) {
-        if (!(e instanceof SimPdUsageError) && (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-        console.error(`osprio sim pd: ${(e as Error).message}`);
-        process.exitCode = 2;
+        const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!(e instanceof SimPdUsageError) && !inUse) throw e;
+        io.err(`osprio sim pd: ${(e as Error).message}`);
+        ctx.code = inUse ? 3 : 2; // the shared codes: a bus that cannot come up is unreachable
       }
     });
   program
@@ -44,13 +59,14 @@ export function registerCommands(program: Command): void {
     .requiredOption('--baud <n>', 'the baud to assign (9600, 19200, 38400, 57600, 115200, 230400)')
     .option('--timeout <ms>', 'provisioning timeout for the step (0 = default)')
     .option('--auto-verify', 're-read the PD after programming: address, baud, install mode off')
-    .option('--expect-cap <fc:level:count>', 'expected capability (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--expect-cap <fc:level:count>', 'expected capability (repeatable)', collect, [] as string[])
     .option('--export <file>', 'write the key export (.csv or .json) after a successful step')
     .option('--discard-key', 'run without keeping the derived key (trial runs only: the PD stays locked to it)')
     .option('--json', 'print the result as one JSON line')
+    .addHelpText('after', helpFooter('osprio provision --bus serial:/dev/ttyUSB0 --address 5 --baud 115200 --auto-verify --export keys.csv'))
     .action(async (opts: ProvisionOptions) => {
       const { runProvision } = await import('./provision.ts');
-      process.exitCode = await runProvision(opts, { out: (l) => console.log(l), err: (l) => console.error(l) });
+      ctx.code = await runProvision(opts, { out: (l) => io.out(l), err: (l) => io.err(l) });
     });
   program
     .command('decode')
@@ -59,28 +75,26 @@ export function registerCommands(program: Command): void {
     .option('--scbk <hex>', "the PD's SCBK (16 bytes), to follow kk=0x01 secure-channel sessions")
     .option('--reveal-keys', 'show key bytes carried by osdp_KEYSET (hidden by default)')
     .option('--json', 'machine-readable output')
+    .addHelpText('after', helpFooter("osprio decode '53 00 08 00 04 60 ad 1f'"))
     .action(async (hex: string[], opts: { scbk?: string; json?: boolean; revealKeys?: boolean }) => {
       const { runDecode } = await import('./decode.ts');
       const r = runDecode(hex, opts);
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      process.exitCode = r.code;
+      if (r.stdout) io.out(r.stdout.replace(/\n$/, ''));
+      if (r.stderr) io.err(r.stderr.replace(/\n$/, ''));
+      ctx.code = r.code;
     });
   program
     .command('start')
-    .description('run an emulated Osprio Pro and Osprio Mini on loopback, each on a simulated bus of PDs')
+    .description('serve the Provisioner Workspace on loopback (the URL is printed first) with an emulated Osprio Pro and Osprio Mini, each on a simulated bus of PDs')
+    .option('--port <port>', 'loopback port of the workspace page (default: any free port)')
     .option('--pro-port <port>', 'loopback port for the Pro (default: any free port)')
     .option('--mini-port <port>', 'loopback port for the Mini (default: any free port)')
     .option('--speed <x>', 'bus time per wall time: 1 = real time (default), 10, 100 or max')
-    .action(async (opts: { proPort?: string; miniPort?: string; speed?: string }) => {
+    .addHelpText('after', helpFooter('osprio start --speed 10'))
+    .action(async (opts: { port?: string; proPort?: string; miniPort?: string; speed?: string }) => {
       const { startCommand } = await import('./start.ts');
       await startCommand(opts);
     });
-  // osprio device / osprio status (emulator and device status). Bad flags exit 2.
-  const usageExit2 = (err: { exitCode: number }) => {
-    if (err.exitCode !== 0) err.exitCode = 2;
-    throw err;
-  };
   program
     .command('device')
     .description('run a provisioner device emulator (--sim): real commissioning engine on a simulated bus of readers')
@@ -92,25 +106,26 @@ export function registerCommands(program: Command): void {
     .option('--pds <n>', 'readers on the simulated site (steps with a higher index find none)', '126')
     .option('--faults <spec>', 'misbehaving readers, e.g. 3:absent,5:keyed,7:slow:400 or random:0.2 (see --faults help)')
     .option('--speed <x>', 'bus time per wall time: 1 = real time, 10, 100, or max', '1')
-    .option('--origin <url>', 'a workspace origin allowed to connect (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--origin <url>', 'a workspace origin allowed to connect (repeatable)', collect, [] as string[])
     .option('--seed <n>', 'seed of the simulated line and readers')
     .option('--no-technician', 'no technician walks the site: offline autonomous mode waits for readers that never come')
     .option('--quiet', 'print only the banner')
-    .exitOverride(usageExit2)
+    .addHelpText('after', helpFooter('osprio device --sim --model pro --faults 3:absent,5:keyed --speed 10'))
     .action(async (opts: DeviceCommandOptions) => {
       const { runDevice } = await import('./device.ts');
-      process.exitCode = await runDevice(opts, { out: (l) => console.log(l), err: (l) => console.error(l) });
+      ctx.code = await runDevice(opts, { out: (l) => io.out(l), err: (l) => io.err(l) });
     });
   program
     .command('status')
     .description("print a device's identity, provisioner status (and the screen the workspace opens on) and slot summaries")
-    .option('--device <url>', 'the ws:// address the device (emulator) printed, with its token')
+    .option('--device <url>', 'the ws:// address the device (emulator) printed, with its token (default: the one device running here)')
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'give up after this long (default 5000)')
     .option('--origin <url>', 'send this Origin header (as a browser would)')
-    .exitOverride(usageExit2)
+    .addHelpText('after', helpFooter("osprio status --device 'ws://127.0.0.1:40123/device?token=…'"))
     .action(async (opts: StatusOptions) => {
       const { runStatus } = await import('./status.ts');
-      process.exitCode = await runStatus(opts, { out: (l) => console.log(l), err: (l) => console.error(l) });
+      ctx.code = await runStatus(opts, { out: (l) => io.out(l), err: (l) => io.err(l), env: io.env });
     });
+  registerHostCommands(program, ctx);
 }

@@ -1,10 +1,13 @@
-// `npm start`: one local process with an emulated Osprio Pro (quick-step + slots, offline-autonomous)
-// and an emulated Osprio Mini (quick-step only), each on a simulated bus of factory-fresh PDs with a
-// few realistic faults. Until the browser workspace lands, the CLI is the host: the printed commands
-// drive the devices.
-import { startEmulator, type Emulator } from '@osprio/device/emulator';
+// `npm start`: one local process serving the Provisioner Workspace on http://127.0.0.1:<port>/ (the
+// URL is the first line printed) together with an emulated Osprio Pro (quick-step + slots,
+// offline-autonomous) and an emulated Osprio Mini (quick-step only), each on a simulated bus of
+// factory-fresh PDs with a few realistic faults. The page finds the devices through the same
+// server; each device also keeps its own ws:// address for the CLI.
+import { startWorkspace } from '../serve/start-workspace.ts';
+import { recordDevice } from '../runtime-file.ts';
 
 export interface StartOptions {
+  port?: string;
   proPort?: string;
   miniPort?: string;
   speed?: string;
@@ -19,22 +22,45 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
     if (!/^\d+$/.test(s) || Number(s) > 65535) throw new Error(`${name} must be a TCP port 0..65535 (got "${s}")`);
     return Number(s);
   };
-  const log = (prefix: string) => (line: string) => console.log(`[${prefix}] ${line}`);
-  const devices: Emulator[] = [];
+  const speedText = o.speed ?? '1';
+  const speed = speedText === 'max' ? 'max' : Number(speedText);
+  if (speed !== 'max' && !(speed > 0)) throw new Error(`--speed must be a positive number or "max" (got "${speedText}")`);
+  // Device log lines wait until the URL has been printed: it must be the first line.
+  let held: string[] | null = [];
+  const log = (id: string, line: string) => {
+    const text = `[${id}] ${line}`;
+    if (held) held.push(text);
+    else console.log(text);
+  };
+  const wsPort = port(o.port, '--port');
+  const ws = await startWorkspace({
+    port: wsPort,
+    speed,
+    log,
+    devices: [
+      { id: 'pro', model: 'pro', faults: DEMO_FAULTS, port: port(o.proPort, '--pro-port') },
+      { id: 'mini', model: 'mini', port: port(o.miniPort, '--mini-port') },
+    ],
+  }).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'EADDRINUSE') {
+      throw new Error(`a port asked for is already in use on 127.0.0.1 (another npm start?): pick another with --port, --pro-port or --mini-port, or leave them out for free ports`);
+    }
+    throw e;
+  });
+  const unrecord: (() => void)[] = [];
   const stop = async () => {
-    await Promise.allSettled(devices.map((d) => d.close()));
+    for (const u of unrecord) u();
+    await ws.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 
-  const speed = o.speed ?? '1';
-  const pro = await startEmulator({ model: 'pro', port: port(o.proPort, '--pro-port'), faults: DEMO_FAULTS, speed: speed === 'max' ? 'max' : Number(speed), log: log('pro') });
-  devices.push(pro);
-  const mini = await startEmulator({ model: 'mini', port: port(o.miniPort, '--mini-port'), speed: speed === 'max' ? 'max' : Number(speed), log: log('mini') });
-  devices.push(mini);
-
-  console.log(`Osprio Provisioner — emulated devices on loopback (Ctrl-C to stop)
+  const pro = ws.emulators.get('pro')!;
+  const mini = ws.emulators.get('mini')!;
+  console.log(`Provisioner Workspace: ${ws.url}`);
+  console.log(`${ws.server.distMissing ? '\n  (the workspace is not built: run `npm run build:workspace`, then reload)\n' : ''}
+Open that address in a browser, open a Provisioner tab, pick a device and Connect (Ctrl-C to stop).
 
   Osprio Pro   ${pro.url}
                quick-step + slots, offline-autonomous; flash in ${pro.stateDir}
@@ -42,11 +68,15 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
   Osprio Mini  ${mini.url}
                quick-step only
 
-Try:
+The ws:// addresses are for the CLI, e.g.:
   node apps/cli/bin/osprio.js status --device '${pro.url}'
-  node apps/cli/bin/osprio.js status --device '${mini.url}'
-  node apps/cli/bin/osprio.js sim pd --listen 127.0.0.1:4001 &   # a stand-in reader over TCP
-  node apps/cli/bin/osprio.js provision --bus tcp://127.0.0.1:4001 --address 5 --baud 9600 --export keys.csv
 `);
+  // `osprio devices` lists them; other commands find them without --device (removed on exit).
+  for (const d of [pro, mini]) {
+    const { identity, status } = d.device;
+    unrecord.push(recordDevice({ url: d.url, model: identity.model, serialNumber: identity.serialNumber, slots: status.slots, liveQuickStep: status.liveQuickStep }, process.env, (l) => console.error(l)));
+  }
+  for (const line of held) console.log(line);
+  held = null;
   await new Promise<never>(() => {});
 }

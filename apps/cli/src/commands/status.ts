@@ -7,6 +7,10 @@ import type { DeviceIdentity, ProvisionerStatus, SlotSummary } from '@osprio/lin
 import { connectWebSocketNode } from '@osprio/link/node';
 import { openingScreen } from '@osprio/host';
 import type { OpeningScreen } from '@osprio/host';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { resolveDevice } from '../device-target.ts';
+import { slotStateText, stagingHint } from '../format/rows.ts';
+import { table } from '../format/table.ts';
 
 export interface StatusOptions {
   device?: string;
@@ -18,6 +22,8 @@ export interface StatusOptions {
 export interface StatusIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** For finding the one running device when --device is left out (the runtime file). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface StatusReport {
@@ -27,7 +33,7 @@ export interface StatusReport {
   slots: SlotSummary[];
 }
 
-export const STATUS_USAGE = 'usage: osprio status --device ws://127.0.0.1:<port>/device?token=<token> [--json] [--timeout MS]';
+export const STATUS_USAGE = 'usage: osprio status [--device ws://127.0.0.1:<port>/device?token=<token>] [--json] [--timeout MS]';
 
 const SCREEN_TEXT: Record<OpeningScreen, string> = {
   'mode-picker': 'mode picker (live quick-step or slots)',
@@ -82,10 +88,13 @@ export function formatStatus(r: StatusReport): string[] {
   const rows = [['slot', 'state', 'profile', 'sessionId', 'total', 'prov', 'failed', 'skipped', 'pending', 'lastSeq']];
   for (const s of r.slots) {
     const c = s.counters;
-    rows.push([String(s.index), s.state, s.profileName ?? '-', s.sessionId ?? '-', String(c.total), String(c.provisioned), String(c.failed), String(c.skipped), String(c.pending), String(s.lastSeq)]);
+    rows.push([String(s.index), slotStateText(s), s.profileName ?? '-', s.sessionId ?? '-', String(c.total), String(c.provisioned), String(c.failed), String(c.skipped), String(c.pending), String(s.lastSeq)]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+  lines.push(...table(rows[0]!, rows.slice(1), { indent: '  ' }));
+  for (const slot of r.slots) {
+    const hint = stagingHint(slot);
+    if (hint) lines.push(`note: ${hint}`);
+  }
   return lines;
 }
 
@@ -100,14 +109,15 @@ export async function runStatus(o: StatusOptions, io: StatusIo): Promise<number>
     io.err(STATUS_USAGE);
     return 2;
   };
-  if (!o.device) return usage('--device <ws-url> is required');
   let url: URL;
   try {
-    url = new URL(o.device);
-  } catch {
-    return usage('--device is not a URL');
+    url = new URL(resolveDevice(o.device, 'any', io.env ?? process.env).url);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    if (e.code === EXIT.usage) return usage(e.message);
+    io.err(`osprio status: ${e.message}`);
+    return e.code;
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return usage('--device must be a ws:// address such as the one `osprio device --sim` prints');
   let timeoutMs = 5000;
   if (o.timeout !== undefined) {
     if (!/^\d{1,6}$/.test(o.timeout) || Number(o.timeout) < 1) return usage('--timeout must be a number of milliseconds');
@@ -118,7 +128,7 @@ export async function runStatus(o: StatusOptions, io: StatusIo): Promise<number>
     report = await fetchStatus(url.href, { ...(o.origin ? { origin: o.origin } : {}), timeoutMs });
   } catch (e) {
     io.err(`osprio status: ${explain(e, redactUrl(url))}`);
-    return 1;
+    return e instanceof LinkError && e.code === 'device_in_use' ? EXIT.inUse : EXIT.unreachable;
   }
   if (o.json) io.out(JSON.stringify(report, null, 2));
   else for (const l of formatStatus(report)) io.out(l);

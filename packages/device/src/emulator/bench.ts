@@ -3,9 +3,9 @@
 // kept for the life of the process (a retry meets the reader the last attempt left behind). Only one
 // reader hangs on the line at a time, as on a technician's bench.
 
-import { buildFrame, osdp_POLL, BROADCAST, OSDP_BAUDS } from '@osprio/osdp';
+import { buildFrame, osdp_POLL, BROADCAST, OSDP_BAUDS, toHex } from '@osprio/osdp';
 import { SimBus, SimLine } from '@osprio/bus';
-import type { Port } from '@osprio/bus';
+import type { PdFlash, Port } from '@osprio/bus';
 import type { QueueRef } from '@osprio/link';
 import { SimPd, factoryPdConfig } from '@osprio/bus';
 import type { PresenceProbe } from '../autonomous.ts';
@@ -25,6 +25,20 @@ export interface BenchOptions {
   speed: number;
   /** Seeds the line (garbage, noise) and the readers' nonces. */
   seed?: number;
+  /**
+   * Where the readers keep their flash when it must outlive this process (the soak SIGKILLs the
+   * device): readers are separate hardware, so a device restart does not make them factory-fresh.
+   * Default: in memory, for the life of the process.
+   */
+  readerFlash?: ReaderFlashStore;
+  /** Noise of the whole line (each byte corrupted with this probability), on top of a reader's own. */
+  lineByteErrorRate?: number;
+}
+
+export interface ReaderFlashStore {
+  load(key: string): Readonly<PdFlash> | undefined;
+  /** Called synchronously whenever a reader's flash changes (COMSET or KEYSET applied). */
+  save(key: string, flash: Readonly<PdFlash>): void;
 }
 
 export interface Reader {
@@ -42,6 +56,24 @@ interface Held extends Reader {
 /** The reader identity of a job: a new plan (another sessionId) is another site. */
 export function readerKey(queue: QueueRef, sessionId: string, stepIndex: number): string {
   return `${'slot' in queue ? `slot${queue.slot}` : 'live'}:${sessionId}#${stepIndex}`;
+}
+
+function parseReaderKey(key: string): { queue: QueueRef; sessionId: string } | null {
+  const m = /^(?:slot(\d+)|live):(.+)#\d+$/.exec(key);
+  if (!m) return null;
+  return { queue: m[1] !== undefined ? { slot: Number(m[1]) } : { live: m[2]! }, sessionId: m[2]! };
+}
+
+/** What a simulated reader holds in its flash (test hook: key material inside, never log it). */
+export interface ReaderState {
+  stepIndex: number;
+  sessionId: string;
+  queue: QueueRef;
+  address: number;
+  baud: number;
+  /** The SCBK it was keyed with, lowercase hex; null = never keyed. */
+  scbkHex: string | null;
+  installMode: boolean;
 }
 
 export class Bench {
@@ -65,14 +97,15 @@ export class Bench {
   plugIn(key: string, stepIndex: number): Reader {
     let r = this.readers.get(key);
     if (!r) {
-      const made = stepIndex < this.opts.pds ? this.makePd(stepIndex) : null;
+      const made = stepIndex < this.opts.pds ? this.makePd(stepIndex, key) : null;
       r = { key, stepIndex, pd: made?.pd ?? null, port: null, byteErrorRate: made?.byteErrorRate ?? 0 };
       this.readers.set(key, r);
       if (this.readers.size > 4096) this.forgetOldest();
     }
     if (this.onLine === r) return r;
     this.unplug();
-    if (r.pd) r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, byteErrorRate: r.byteErrorRate });
+    const noise = 1 - (1 - r.byteErrorRate) * (1 - (this.opts.lineByteErrorRate ?? 0));
+    if (r.pd) r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, byteErrorRate: noise });
     this.onLine = r;
     return r;
   }
@@ -116,22 +149,41 @@ export class Bench {
     return false;
   };
 
+  /**
+   * For tests only (never logged, never on the link): what every reader met so far holds, so a key
+   * export can be checked against the PDs themselves.
+   */
+  readerStates(): ReaderState[] {
+    const out: ReaderState[] = [];
+    for (const r of this.readers.values()) {
+      const id = parseReaderKey(r.key);
+      if (!r.pd || !id) continue;
+      const f = r.pd.stored;
+      out.push({ stepIndex: r.stepIndex, ...id, address: f.address, baud: f.baud, scbkHex: f.scbk ? toHex(f.scbk) : null, installMode: f.installMode });
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     this.unplug();
     await this.bus.close();
   }
 
-  private makePd(stepIndex: number): { pd: SimPd; byteErrorRate: number } {
+  private makePd(stepIndex: number, key: string): { pd: SimPd; byteErrorRate: number } {
     const setup = readerSetup(faultsFor(this.opts.faults, stepIndex));
     const noisy = setup.faults.find((f) => f.kind === 'noisy');
-    const pd = new SimPd({
+    const store = this.opts.readerFlash;
+    const saved = store?.load(key);
+    const pd: SimPd = new SimPd({
       name: `reader-${this.nextName++}`,
       faults: setup.faults,
       config: factoryPdConfig({
         ...(setup.address !== undefined ? { address: setup.address } : {}),
         ...(setup.baud !== undefined ? { baud: setup.baud } : {}),
+        ...(saved ? { address: saved.address, baud: saved.baud, scbk: saved.scbk?.slice() ?? null, installMode: saved.installMode } : {}),
         random: { seed: (this.opts.seed ?? 1) * 1000 + stepIndex },
       }),
+      ...(store ? { onEvent: (e) => (e.type === 'comset_applied' || e.type === 'keyset_applied' ? store.save(key, pd.stored) : undefined) } : {}),
     });
     return { pd, byteErrorRate: noisy?.kind === 'noisy' ? noisy.byteErrorRate : 0 };
   }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DeviceModel, HostSession } from '@osprio/link';
+import type { DeviceHandler, DeviceModel, HostSession } from '@osprio/link';
 import { startWsDeviceServer } from '@osprio/link/node';
 import { runStep } from '@osprio/provisioner';
 import { Device } from '../device.ts';
@@ -15,6 +15,7 @@ import { DeviceLinkHandler } from '../handler.ts';
 import { modelConfig } from '../models.ts';
 import type { ModelOverrides } from '../models.ts';
 import { Bench } from './bench.ts';
+import type { ReaderFlashStore } from './bench.ts';
 import { NO_FAULTS, describePlan, parseFaultSpec } from './faults.ts';
 import type { FaultPlan } from './faults.ts';
 import { DEFAULT_TIMING, Technician } from './technician.ts';
@@ -53,6 +54,10 @@ export interface EmulatorOptions {
   /** Seeds the simulated line and the readers. Default 1. */
   seed?: number;
   modelOverrides?: ModelOverrides;
+  /** Reader flash that outlives the process (see Bench); for soak runs that SIGKILL the device. */
+  readerFlash?: ReaderFlashStore;
+  /** Noise of the whole simulated line: each byte corrupted with this probability. Default 0. */
+  lineByteErrorRate?: number;
 }
 
 export interface Emulator {
@@ -66,6 +71,9 @@ export interface Emulator {
   readonly bench: Bench;
   /** Whether a host session is attached right now. */
   readonly hostAttached: boolean;
+  /** The device's link handler, to mount more endpoints (e.g. the workspace's same-origin ones);
+   *  every endpoint of one handler shares the one-host rule. */
+  readonly handler: DeviceHandler;
   /** Stops listening, drops the host, powers the device off (an attempt in flight reads as interrupted next time). */
   close(): Promise<void>;
 }
@@ -111,7 +119,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const config = modelConfig(model, { ...opts.modelOverrides, ...(opts.serialNumber ? { serialNumber: opts.serialNumber } : {}) });
   const stateDir = config.status.slots ? (opts.stateDir ?? defaultStateDir(short)) : null;
 
-  const bench = new Bench({ faults, pds, speed, seed: opts.seed ?? 1 });
+  const bench = new Bench({
+    faults, pds, speed, seed: opts.seed ?? 1,
+    ...(opts.readerFlash ? { readerFlash: opts.readerFlash } : {}),
+    ...(opts.lineByteErrorRate ? { lineByteErrorRate: opts.lineByteErrorRate } : {}),
+  });
   let hostAttached = false;
   let device: Device | null = null;
   const isAutonomous = () => !hostAttached && device?.autonomousPhase === 'running';
@@ -197,6 +209,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     stateDir,
     device: dev,
     bench,
+    handler,
     get hostAttached() {
       return hostAttached;
     },

@@ -50,23 +50,25 @@ describe('osprio device --sim and osprio status (child processes)', () => {
     expect(r.stdout.toLowerCase()).not.toContain(toHex(SEED));
   });
 
-  it('status explains refusals and failures in one line (exit 1), bad usage exits 2', async () => {
+  it('status explains refusals and failures in one line (exit 3 unreachable), bad usage exits 2', async () => {
     const base = emu.url.replace(/\?.*$/, '');
     const wrong = await runCli(['status', '--device', `${base}?token=nope`]);
-    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringMatching(/refused the connection: missing or wrong token/)]);
+    expect([wrong.code, wrong.stderr]).toEqual([3, expect.stringMatching(/refused the connection: missing or wrong token/)]);
     expect(wrong.stderr).not.toContain('nope');
     // The same code in-process (a spawn costs a second of start-up each).
     const run = async (o: StatusOptions) => {
       const err: string[] = [];
-      const code = await runStatus(o, { out: () => {}, err: (l) => err.push(l) });
+      // No device in the (empty) runtime file: --device is needed.
+      const code = await runStatus(o, { out: () => {}, err: (l) => err.push(l), env: { OSPRIO_RUNTIME_DIR: tmpStateDir() } });
       return { code, err: err.join('\n') };
     };
     const origin = await run({ device: emu.url, origin: 'https://evil.example' });
-    expect(origin).toEqual({ code: 1, err: expect.stringMatching(/origin not allowed/) });
+    expect(origin).toEqual({ code: 3, err: expect.stringMatching(/origin not allowed/) });
     expect(origin.err).not.toContain(emu.url.split('token=')[1]!);
     const down = await run({ device: 'ws://127.0.0.1:9/device?token=x' });
-    expect(down).toEqual({ code: 1, err: expect.stringMatching(/cannot reach a device at ws:\/\/127\.0\.0\.1:9\/device/) });
-    for (const bad of [{}, { device: 'not a url' }, { device: 'http://127.0.0.1:1/' }, { device: emu.url, timeout: 'soon' }]) {
+    expect(down).toEqual({ code: 3, err: expect.stringMatching(/cannot reach a device at ws:\/\/127\.0\.0\.1:9\/device/) });
+    expect(await run({})).toEqual({ code: 3, err: expect.stringMatching(/no device runs on this computer/) });
+    for (const bad of [{ device: 'not a url' }, { device: 'http://127.0.0.1:1/' }, { device: emu.url, timeout: 'soon' }]) {
       const r = await run(bad);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/usage: osprio status/);
@@ -86,7 +88,7 @@ describe('osprio device --sim and osprio status (child processes)', () => {
     const c = await connectHost(emu.url);
     const r = await runCli(['status', '--device', emu.url]);
     c.close();
-    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/is in use: another host/)]);
+    expect([r.code, r.stderr]).toEqual([4, expect.stringMatching(/is in use: another host/)]);
   });
 });
 

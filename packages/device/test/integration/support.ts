@@ -148,10 +148,13 @@ export interface EmulatorChild {
   exited: Promise<number | string>;
 }
 
+/** Children record themselves in the per-user runtime file: keep that in a temp dir of this run. */
+const CHILD_ENV = { ...process.env, OSPRIO_RUNTIME_DIR: path.join(os.tmpdir(), `osprio-test-run-${process.pid}`) };
+
 /** Runs `osprio device --sim …` and resolves once it printed its address. */
 export function spawnEmulator(args: string[]): Promise<EmulatorChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OSPRIO_BIN, 'device', '--sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OSPRIO_BIN, 'device', '--sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
     let out = '';
     let err = '';
     const exited = new Promise<number | string>((r) => child.on('exit', (code, signal) => r(code ?? signal ?? -1)));
@@ -168,7 +171,7 @@ export function spawnEmulator(args: string[]): Promise<EmulatorChild> {
 /** Runs the CLI to completion. */
 export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OSPRIO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OSPRIO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -3,7 +3,7 @@ import { NAK_CHECK, NAK_SC_COND, NAK_SEQ_NUM } from '@osprio/osdp';
 import type { Op, OpResult } from './ops.ts';
 import {
   BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  command, enter, exchangePolicy, fail, go, moveLink, newLink, pass, patientPolicy, probePolicy, spendRecovery,
+  command, enter, exchangePolicy, fail, go, learnTurnaround, moveLink, newLink, pass, patientPolicy, probePolicy, shortProbePolicy, spendRecovery,
   type ConfirmCause, type Ctx, type Phase, type Transition,
 } from './context.ts';
 import { addrText, nakText, where } from './text.ts';
@@ -22,26 +22,38 @@ function noteGarbled(ctx: Ctx, r: OpResult): void {
   if (r.kind === 'bad_reply' && b !== undefined && !ctx.garbledAt.includes(b)) ctx.garbledAt.push(b);
 }
 
+/** Where something was heard, each after the candidate probed before it: a late reply lands one probe later. */
+function heardOrder(ctx: Ctx): number[] {
+  const c = ctx.candidates;
+  return [...new Set(ctx.garbledAt.flatMap((b) => (c.indexOf(b) > 0 ? [c[c.indexOf(b) - 1]!, b] : [b])))];
+}
+
 function probe(ctx: Ctx, phase: Phase, baud: number, policy = probePolicy(ctx)): Transition {
   return go(ctx, phase, [...newLink(ctx, baud), command(BROADCAST, { code: 'ID' }, false, policy)]);
 }
 
+function discoverProbe(ctx: Ctx, ph: P<'discover'>): Transition {
+  const baud = ph.order[ph.i]!;
+  return probe(ctx, ph, baud, ph.pass === 0 || ph.pass === 3 ? shortProbePolicy(baud) : probePolicy(ctx));
+}
+
 export function startDiscover(ctx: Ctx): Transition {
   const ops = enter(ctx, 'discover');
-  const t = probe(ctx, { name: 'discover', pass: 0, i: 0, order: ctx.candidates }, ctx.candidates[0]!);
+  const t = discoverProbe(ctx, { name: 'discover', pass: 0, i: 0, order: ctx.candidates });
   return { state: t.state, ops: [...ops, ...t.ops] };
 }
 
 export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition {
   const baud = ph.order[ph.i]!;
   if (heard(r)) {
+    learnTurnaround(ctx, r.turnaroundMs);
     if (r.kind === 'nak' && r.code === NAK_CHECK) {
       return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(NAK_CHECK)}); it speaks checksum mode only, which commissioning does not use`);
     }
     ctx.found = { baud, from: r.from };
     if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
     // Found by the patient pass: stay patient only if the PD really is slow (not just behind noise).
-    if (ph.pass === 1 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
+    if (ph.pass === 2 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
     ctx.seenAtBaud = baud;
     const ops = pass(ctx);
     if (baud === ctx.baud && r.from === ctx.address) {
@@ -51,13 +63,22 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
     return startComset(ctx, ops);
   }
   noteGarbled(ctx, r);
-  if (ph.i + 1 < ph.order.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.order[ph.i + 1]!);
+  if (ph.i + 1 < ph.order.length) return discoverProbe(ctx, { ...ph, i: ph.i + 1 });
   if (ph.pass === 0) {
-    // Nobody answered within the spec's 200 ms; some PDs are slower (reference §7.12), some sit
-    // behind a noisy line. One patient pass, starting where something was heard.
+    // Nobody answered at once: the spec's 200 ms at every candidate.
+    return discoverProbe(ctx, { name: 'discover', pass: 1, i: 0, order: ctx.candidates });
+  }
+  if (ph.pass === 1 && ctx.garbledAt.length) {
+    // Some PDs are slower than the spec allows (reference §7.12), some sit behind a noisy line:
+    // one patient pass, only if something was heard — first where (a late reply lands a probe or
+    // more later), then the other candidates. Silence everywhere is an absent PD: no patient pass.
     ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
-    const order = [...new Set([...ctx.garbledAt, ...ctx.candidates])];
-    return probe(ctx, { name: 'discover', pass: 1, i: 0, order }, order[0]!);
+    return discoverProbe(ctx, { name: 'discover', pass: 2, i: 0, order: [...new Set([...heardOrder(ctx), ...ctx.candidates])] });
+  }
+  if (ph.pass === 1) {
+    // Silence everywhere: one last short look at every candidate, for a PD that was still booting
+    // (powered up, or restarting) during the first two passes. Then it is absent.
+    return discoverProbe(ctx, { name: 'discover', pass: 3, i: 0, order: ctx.candidates });
   }
   const tried = ctx.candidates.join(', ');
   if (ctx.garbledAt.length) {

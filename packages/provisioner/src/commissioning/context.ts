@@ -5,6 +5,7 @@
 import type { AttemptResult, Outcome, Stage } from '../stages.ts';
 import type { ExpectedCapability } from '../profile.ts';
 import type { CommandSpec, HandshakeFailure, KeyRef, LinkPolicy, Op, PdIdentity } from './ops.ts';
+import { wireTimeMs } from '@osprio/osdp';
 import { stageText } from './text.ts';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -13,6 +14,16 @@ export const REPLY_TIMEOUT_MS = 200;
 /** Used once a PD proved slower than the spec allows, and while waiting for a PD to come back. */
 export const PATIENT_REPLY_TIMEOUT_MS = 1_000;
 export { BROADCAST } from '@osprio/osdp';
+/**
+ * Discovery's first pass listens this long past a PDID's own wire time: real PDs turn around in a
+ * few ms (reference §1), so a wrong candidate baud costs ≤ 50 ms at any rate, not a 200 ms window.
+ * It is the floor for what is learned once the PD answered (see earlyWindowMs).
+ */
+export const SHORT_TURNAROUND_MS = 15;
+/** Bytes of an osdp_PDID reply with a MARK: what the short probe window must let arrive. */
+const PDID_REPLY_BYTES = 21;
+/** The longest reply a step reads (PDCAP, CCRYPT under a MARK): an early window lets it arrive whole. */
+const LONGEST_REPLY_BYTES = 64;
 /** Lost-link recoveries (re-find the PD at A/B, resume) allowed per attempt. */
 export const MAX_RECOVERIES = 3;
 /** COMSET transmissions per attempt when the PD neither answered nor moved. */
@@ -33,8 +44,11 @@ export type ConfirmCause =
 export type Resume = 'install_session' | 'key_verify';
 
 export type Phase =
-  /** Broadcast osdp_ID at `order[i]`; pass 1 waits longer, starting where garbage was heard. */
-  | { name: 'discover'; pass: 0 | 1; i: number; order: readonly number[] }
+  /**
+   * Broadcast osdp_ID at `order[i]`. Pass 0 listens briefly at every candidate, pass 1 the spec's
+   * 200 ms; then pass 2 patiently if something was heard, else pass 3 briefly once more.
+   */
+  | { name: 'discover'; pass: 0 | 1 | 2 | 3; i: number; order: readonly number[] }
   /** `secure`: COMSET went inside the install session (the PD enforces the secure channel). */
   | { name: 'comset'; secure: boolean }
   /** The PD needs a session but answered only as 0xFF: plaintext osdp_ID to `addrs[i]` at its baud. */
@@ -103,6 +117,8 @@ export interface Ctx {
   found?: { baud: number; from: number; id?: PdIdentity };
   seenAtBaud?: number;
   replyTimeoutMs: number;
+  /** Slowest turnaround the PD has shown (reply start after our frame), once it answered at all. */
+  turnaroundMs?: number;
   /** Bauds at which something was heard that never made a valid reply (noise, wiring). */
   garbledAt: number[];
   comsets: number;
@@ -169,9 +185,31 @@ export function probePolicy(ctx: Ctx): LinkPolicy {
   return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 3, triesIfSilent: 1 };
 }
 
+/** Discovery's first pass: one short look per candidate (a PDID's wire time + SHORT_TURNAROUND_MS). */
+export function shortProbePolicy(baud: number): LinkPolicy {
+  return { replyTimeoutMs: wireTimeMs(PDID_REPLY_BYTES, baud) + SHORT_TURNAROUND_MS, tries: 3, triesIfSilent: 1 };
+}
+
+/**
+ * The reply window for every silent try but the last, learned from the PD's turnaround (bounded
+ * below by SHORT_TURNAROUND_MS) plus the wire time of the longest reply: a command that line noise
+ * destroyed draws no reply, and a resend (same bytes, same SQN) beats waiting out 200 ms.
+ */
+export function earlyWindowMs(ctx: Ctx, baud: number): number | undefined {
+  if (ctx.turnaroundMs === undefined) return undefined;
+  return Math.max(SHORT_TURNAROUND_MS, 4 * ctx.turnaroundMs) + wireTimeMs(LONGEST_REPLY_BYTES, baud);
+}
+
+/** Records the turnaround a reply showed (the slowest one seen counts). */
+export function learnTurnaround(ctx: Ctx, turnaroundMs: number | undefined): void {
+  if (turnaroundMs === undefined || !Number.isFinite(turnaroundMs) || turnaroundMs < 0) return;
+  ctx.turnaroundMs = Math.max(ctx.turnaroundMs ?? 0, turnaroundMs);
+}
+
 export function exchangePolicy(ctx: Ctx): LinkPolicy {
   // Once the PD is known to be there, garbage is worth several retransmissions (noisy drops).
-  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 6, triesIfSilent: 3 };
+  const early = ctx.portBaud === undefined ? undefined : earlyWindowMs(ctx, ctx.portBaud);
+  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 6, triesIfSilent: 3, ...(early !== undefined && early < ctx.replyTimeoutMs ? { earlyTimeoutMs: early } : {}) };
 }
 
 export function patientPolicy(): LinkPolicy {

@@ -25,6 +25,8 @@ export interface LinkPolicy {
   replyTimeoutMs: number;
   tries: number;
   triesIfSilent: number;
+  /** A shorter window for every silent try but the last (the PD's learned turnaround; see @osprio/osdp RequestPolicy). */
+  earlyTimeoutMs?: number;
 }
 
 export type Op =
@@ -75,10 +77,11 @@ export type OpResult =
   /**
    * A valid reply. `from` is the address the reply came from (reply bit stripped); 0x7F when the PD
    * answered a broadcast as 0xFF. `secure`: it arrived under the secure channel (SCS_16/18).
-   * `latencyMs`: from the end of our last transmission to the end of the reply, when the link knows.
+   * `latencyMs`: from the end of our last transmission to the end of the reply, when the link knows;
+   * `turnaroundMs`: the part of it before the reply started (latency minus the reply's wire time).
    */
-  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean; latencyMs?: number }
-  | { kind: 'nak'; from: number; code: number; latencyMs?: number }
+  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean; latencyMs?: number; turnaroundMs?: number }
+  | { kind: 'nak'; from: number; code: number; latencyMs?: number; turnaroundMs?: number }
   /** Nothing at all came back, after every try. */
   | { kind: 'no_reply' }
   /** Bytes came back but never a valid reply to this command (noise, wrong baud, bad CRC, bad MAC). */

@@ -6,9 +6,9 @@ import type { Bus } from '@osprio/bus';
 import {
   BROADCAST, KEYSET_TYPE_SCBK,
   AcuDriver, encodeReply, toHex, wireTimeMs,
-  type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply, type ScError,
+  type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply, type RequestPolicy, type ScError,
 } from '@osprio/osdp';
-import type { AwaitedOp, HandshakeFailure, KeyRef, OpResult, PdReply } from './ops.ts';
+import type { AwaitedOp, HandshakeFailure, KeyRef, LinkPolicy, OpResult, PdReply } from './ops.ts';
 
 export type CommandOp = Extract<AwaitedOp, { op: 'command' }>;
 export type HandshakeOp = Extract<AwaitedOp, { op: 'handshake' }>;
@@ -29,9 +29,13 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
   // Reply latency (end of our last frame → end of the reply): tells a slow PD from a noisy line.
   let txEnd = 0;
   let rxAt = 0;
+  let rxLen = 0;
   const watch = (e: AcuTraceEvent) => {
     if (e.dir === 'tx') txEnd = e.at + wireTimeMs(e.bytes.length, driver.state.baud);
-    else rxAt = e.at;
+    else {
+      rxAt = e.at;
+      rxLen = e.bytes.length;
+    }
     trace?.(e);
   };
   // The PD's address is unknown to the driver (0x7F); every request names its own address.
@@ -42,18 +46,23 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
     async command(op, keyFor) {
       const cmd = toCommand(op, keyFor);
       try {
-        const policy = { tries: op.policy.tries, triesIfSilent: op.policy.triesIfSilent, replyTimeoutMs: op.policy.replyTimeoutMs };
-        const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy }));
-        return r.kind === 'reply' || r.kind === 'nak' ? { ...r, latencyMs: Math.max(0, rxAt - txEnd) } : r;
+        const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy: requestPolicy(op.policy) }));
+        if (r.kind !== 'reply' && r.kind !== 'nak') return r;
+        const latencyMs = Math.max(0, rxAt - txEnd);
+        return { ...r, latencyMs, turnaroundMs: Math.max(0, latencyMs - wireTimeMs(rxLen, driver.state.baud)) };
       } finally {
         if (cmd.kind === 'KEYSET') cmd.key.fill(0);
       }
     },
     async handshake(op, key, rndA) {
-      const policy = { tries: op.policy.tries, triesIfSilent: op.policy.triesIfSilent, replyTimeoutMs: op.policy.replyTimeoutMs };
-      return handshakeResult(await driver.handshake(op.kk as KeyIndicator, key, rndA, { address: op.address, policy }));
+      return handshakeResult(await driver.handshake(op.kk as KeyIndicator, key, rndA, { address: op.address, policy: requestPolicy(op.policy) }));
     },
   };
+}
+
+function requestPolicy(p: LinkPolicy): RequestPolicy {
+  const base = { tries: p.tries, triesIfSilent: p.triesIfSilent, replyTimeoutMs: p.replyTimeoutMs };
+  return p.earlyTimeoutMs === undefined ? base : { ...base, earlyTimeoutMs: p.earlyTimeoutMs };
 }
 
 function toCommand(op: CommandOp, keyFor: (ref: KeyRef) => Uint8Array): Command {

@@ -64,6 +64,8 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
   let session: KeyState | null = null;
   let silentProbes = 0;
   let comsetIgnored = false;
+  // A reply slower than the window is still sent: the next exchange hears it (as garbage at another baud).
+  let lateReply = false;
   for (let guard = 0; guard < (opts.maxOps ?? 500); guard++) {
     let awaited: AwaitedOp | undefined;
     for (const op of t.ops) {
@@ -88,7 +90,13 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
       now += awaited.policy.replyTimeoutMs * awaited.policy.triesIfSilent;
       return { kind: 'no_reply' };
     };
-    if (!reachable(awaited.address) || slow) {
+    if (lateReply && (!reachable(awaited.address) || slow)) {
+      lateReply = false;
+      now += awaited.policy.replyTimeoutMs;
+      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } } : { kind: 'bad_reply', why: 'a late reply to the previous command' };
+      if (slow && reachable(awaited.address)) lateReply = true;
+    } else if (!reachable(awaited.address) || slow) {
+      if (slow && reachable(awaited.address)) lateReply = true;
       r = silent();
     } else if (exchanges.length < (pd.noisyUntilOp ?? 0)) {
       now += latency + awaited.policy.replyTimeoutMs;

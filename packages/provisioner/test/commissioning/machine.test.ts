@@ -191,8 +191,12 @@ describe('commissioning machine: specifics', () => {
   it('a slow PD is found by the patient pass and later exchanges wait for it', () => {
     const t = drive(cfg(), fresh({ latencyMs: 400 }));
     expect(t.result.outcome).toBe('ok');
-    expect(t.silentProbes).toBe(7); // pass 0: six candidates; pass 1: 115200 first
-    const later = t.exchanges.slice(8);
+    // passes 0 (short) and 1 (200 ms): silent everywhere but at 19200, where the late reply to the
+    // 9600 probe is heard; the patient pass starts at 9600, the probe before it, and finds the PD
+    expect(t.silentProbes).toBe(10);
+    const patient = t.exchanges.filter((e) => e.op.policy.replyTimeoutMs >= 1000);
+    expect(patient[0]).toMatchObject({ result: { kind: 'reply' } });
+    const later = t.exchanges.slice(t.exchanges.indexOf(patient[0]!));
     expect(later.every((e) => e.op.policy.replyTimeoutMs >= 1000)).toBe(true);
   });
 

@@ -1,0 +1,58 @@
+// CLI start-up: `osprio --help` and `osprio status` (against a live emulator in this process) as
+// wall time to exit, median of RUNS spawns, beside a bare `node -e 0` on the same machine; the bundle
+// (apps/cli/dist, built by `npm run build:cli`) and the TypeScript sources through tsx side by side.
+// Run: node --import tsx apps/cli/bench/startup.bench.ts [runs]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from '@osprio/device/emulator';
+
+const RUNS = Number(process.argv[2] ?? 15);
+const bin = fileURLToPath(new URL('../bin/osprio.js', import.meta.url));
+const bundled = existsSync(fileURLToPath(new URL('../dist/inputs.json', import.meta.url)));
+
+function once(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${args.join(' ')} exited ${code}: ${err.trim()}`))));
+  });
+}
+
+/** Median and fastest of RUNS spawns (the fastest shows the cost on a quiet machine). */
+async function median(args: string[], env: NodeJS.ProcessEnv): Promise<{ med: number; min: number }> {
+  await once(args, env); // warm the file cache
+  const xs: number[] = [];
+  for (let i = 0; i < RUNS; i++) xs.push(await once(args, env));
+  xs.sort((a, b) => a - b);
+  return { med: xs[Math.floor(xs.length / 2)]!, min: xs[0]! };
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'osprio-bench-startup-'));
+const emu = await startEmulator({ model: 'pro', stateDir, pds: 4, speed: 'max', technician: false, durable: false });
+try {
+  const plain = { ...process.env };
+  delete plain.OSPRIO_CLI_FROM_SOURCE;
+  const source = { ...plain, OSPRIO_CLI_FROM_SOURCE: '1' };
+  const base = await median(['-e', '0'], plain);
+  console.log(`CLI start-up, median (fastest) of ${RUNS} spawns; bare \`node -e 0\`: ${base.med.toFixed(0)} (${base.min.toFixed(0)}) ms${bundled ? '' : ' (no bundle: run `npm run build:cli` for the bundled column)'}`);
+  console.log(`${'command'.padEnd(16)}${'bundle ms'.padStart(14)}${'ratio'.padStart(13)}${'sources ms'.padStart(14)}${'ratio'.padStart(13)}   target ratio ≤ 1.60`);
+  for (const [label, args] of [
+    ['osprio --help', ['--help']],
+    ['osprio status', ['status', '--device', emu.url]],
+  ] as const) {
+    const b = bundled ? await median([bin, ...args], plain) : null;
+    const s = await median([bin, ...args], source);
+    const cell = (m: { med: number; min: number } | null) =>
+      m === null ? '-'.padStart(14) + '-'.padStart(13) : `${m.med.toFixed(0)} (${m.min.toFixed(0)})`.padStart(14) + `${(m.med / base.med).toFixed(2)} (${(m.min / base.min).toFixed(2)})`.padStart(13);
+    console.log(`${label.padEnd(16)}${cell(b)}${cell(s)}`);
+  }
+} finally {
+  await emu.close();
+  rmSync(stateDir, { recursive: true, force: true });
+}

@@ -1,0 +1,31 @@
+// End-to-end tests of the workspace in Debian's Chromium (never a downloaded browser). Each test
+// file's fixture starts the same server `npm start` runs, in process, on temp state dirs
+// (e2e/fixtures.ts); the page is the built workspace (npm run build:workspace first).
+import { defineConfig } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: `${repo}/test-results/e2e`,
+  // Two CPU cores are shared: one worker keeps timings sane.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 720 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+    trace: 'off',
+    screenshot: 'off',
+  },
+});
