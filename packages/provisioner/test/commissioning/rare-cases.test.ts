@@ -50,37 +50,46 @@ describe('discovery', () => {
     expect(awaited(t)).toMatchObject({ op: 'command', address: 0x7f, command: { code: 'COMSET', address: A, baud: 9600 } });
   });
 
-  it('the patient pass starts where garbage was heard, then follows the candidate order', () => {
-    // Pass 0 at 115200, 9600, 19200, 38400, 57600, 230400: garbage only at 38400.
+  // Discovery passes: 0 short, 1 at the spec's 200 ms, 2 patient (only if something was heard), 3 a last short sweep.
+  const SIX_NONE = Array<OpResult>(6).fill(NONE);
+
+  it('the patient pass starts where garbage was heard (and the probe before it), then follows the candidate order', () => {
+    // Candidates 115200, 9600, 19200, 38400, 57600, 230400: garbage only at 38400, in pass 0.
     const pass0 = [NONE, NONE, NONE, GARBLED, NONE, NONE];
-    const { ops } = script(cfg(), pass0);
-    const after = ops.slice(ops.findLastIndex((o) => o.op === 'command' && o.policy.replyTimeoutMs === REPLY_TIMEOUT_MS) + 1);
-    const probe = after.find((o): o is Extract<Op, { op: 'command' }> => o.op === 'command')!;
+    const { t } = script(cfg(), [...pass0, ...SIX_NONE]);
+    const probe = awaited(t)!;
+    expect(probe).toMatchObject({ op: 'command', address: 0x7f, command: { code: 'ID' } });
     expect(probe.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
-    expect(after.find((o) => o.op === 'set_baud')).toEqual({ op: 'set_baud', baud: 38400 });
-    const rest = script(cfg(), [...pass0, NONE]).t;
-    expect(rest.ops).toContainEqual({ op: 'set_baud', baud: B });
+    expect(t.ops).toContainEqual({ op: 'set_baud', baud: 19200 });
+    const next = script(cfg(), [...pass0, ...SIX_NONE, NONE]).t;
+    expect(next.ops).toContainEqual({ op: 'set_baud', baud: 38400 });
+    const third = script(cfg(), [...pass0, ...SIX_NONE, NONE, NONE]).t;
+    expect(third.ops).toContainEqual({ op: 'set_baud', baud: B });
   });
 
   it('found by the patient pass: stays patient only if the PD really is slow (its reply latency)', () => {
-    const pass0 = [NONE, NONE, NONE, NONE, NONE, NONE];
-    const fast = awaited(script(cfg(), [...pass0, pdid(0x7f, 20)]).t)!;
+    // Garbage at 9600 in pass 0: the patient pass starts at 115200 (the probe before it).
+    const before = [NONE, GARBLED, NONE, NONE, NONE, NONE, ...SIX_NONE];
+    const fast = awaited(script(cfg(), [...before, pdid(0x7f, 20)]).t)!;
+    expect(fast).toMatchObject({ command: { code: 'COMSET' } });
     expect(fast.policy.replyTimeoutMs).toBe(REPLY_TIMEOUT_MS);
-    const slow = awaited(script(cfg(), [...pass0, pdid(0x7f, 400)]).t)!;
+    const slow = awaited(script(cfg(), [...before, pdid(0x7f, 400)]).t)!;
     expect(slow.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
-    const unknown = awaited(script(cfg(), [...pass0, pdid(0x7f)]).t)!;
+    const unknown = awaited(script(cfg(), [...before, pdid(0x7f)]).t)!;
     expect(unknown.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
+    // Found in pass 1 (spec timeout): the reply latency changes nothing.
+    const inPass1 = awaited(script(cfg(), [...SIX_NONE, pdid(0x7f, 20)]).t)!;
+    expect(inPass1.policy.replyTimeoutMs).toBe(REPLY_TIMEOUT_MS);
   });
 
   it('the abstract PD reports its latency: a fast PD behind noise goes back to the spec timeout', () => {
-    // Pass 0 hears only garbage at 9600; the patient pass finds the PD there, fast.
-    const t = drive(cfg(), fresh({ noisyUntilOp: 6 }));
+    // Passes 0 and 1 hear only garbage at 9600; the patient pass finds the PD there, fast.
+    const t = drive(cfg(), fresh({ noisyUntilOp: 12 }));
     expect(t.result.outcome, t.result.detail).toBe('ok');
     const firstOk = t.exchanges.findIndex((e) => e.result.kind === 'reply');
     expect(t.exchanges[firstOk]!.op.policy.replyTimeoutMs).toBe(PATIENT_REPLY_TIMEOUT_MS);
+    expect(t.exchanges[firstOk]!.result).toMatchObject({ latencyMs: 2 });
     expect(t.exchanges.slice(firstOk + 1).every((e) => e.op.policy.replyTimeoutMs === REPLY_TIMEOUT_MS)).toBe(true);
-    const slow = drive(cfg(), fresh({ noisyUntilOp: 6, latencyMs: 300 }));
-    expect(slow.exchanges.slice(8).every((e) => e.op.policy.replyTimeoutMs === PATIENT_REPLY_TIMEOUT_MS)).toBe(true);
   });
 });
 
@@ -122,12 +131,12 @@ describe('comset and confirm', () => {
 
 describe('addressing details a technician reads', () => {
   it('silence at every baud is "no PD answered", not a noisy line', () => {
-    const { t } = script(AT_9600, Array<OpResult>(12).fill(NONE));
+    const { t } = script(AT_9600, Array<OpResult>(18).fill(NONE));
     expect(done(t)!.detail).toMatch(/^no PD answered osdp_ID/);
   });
 
   it('garbage at one baud in both passes says a PD seems to be behind a noisy line', () => {
-    const { t } = script(AT_9600, [GARBLED, NONE, NONE, NONE, NONE, NONE, GARBLED, NONE, NONE, NONE, NONE, NONE]);
+    const { t } = script(AT_9600, [GARBLED, NONE, NONE, NONE, NONE, NONE, GARBLED, ...Array<OpResult>(11).fill(NONE)]);
     expect(done(t)).toMatchObject({ outcome: 'no_response', stage: 'discover' });
     expect(done(t)!.detail).toMatch(/garbled replies at 9600 baud: a PD seems to be there behind a noisy line/);
   });
