@@ -70,6 +70,8 @@ describe('each fault against the real commissioning engine', () => {
     ['stays-at-old-baud', 'stays-at-old-baud', 'failure'],
     ['plaintext-keyset-ack', 'plaintext-keyset-ack', 'any'],
     ['reboot', 'reboot:4', 'any'],
+    // issue 13: plaintext COMSET refused (NAK 0x06); commissioned inside its install session
+    ['enforce-secure', 'enforce-secure', 'ok'],
   ];
   let emu: Emulator;
   let c: LinkClient;
