@@ -1,7 +1,7 @@
 // The wall clock the real transports share: waits are measured on the bus clock, not trusted to
 // Node's timers (which count from the event loop's cached time and can fire early after a long
 // synchronous stretch — the drain before a baud change relies on never waking early).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sleepUntil, wallNow } from '../src/rx-queue.ts';
 
 describe('sleepUntil (bus clock of the serial and TCP transports)', () => {
@@ -21,9 +21,24 @@ describe('sleepUntil (bus clock of the serial and TCP transports)', () => {
     expect(early).toEqual([]);
   });
 
-  it('returns at once for a time already past', async () => {
-    const t = wallNow();
-    await sleepUntil(t - 100);
-    expect(wallNow() - t).toBeLessThan(100);
+  it('returns at once for a time already past: no timer is set', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    try {
+      let done = false;
+      void sleepUntil(wallNow() - 100).then(() => (done = true));
+      // Microtasks only: a pending setTimeout would keep it from resolving (fake timers never fire on their own).
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(done).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+      // A time in the future does set a timer, and resolves only once the clock reaches it.
+      let later = false;
+      void sleepUntil(wallNow() + 50).then(() => (later = true));
+      await vi.advanceTimersByTimeAsync(49);
+      expect(later).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(later).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -13,6 +13,15 @@ export class HexError extends Error {
   override name = 'HexError';
 }
 
+/**
+ * Asserts a public input is a Uint8Array (of `len` bytes when given), the way noble-ciphers checks
+ * its inputs: a programming error throws a RangeError naming the input, never echoing its bytes.
+ */
+export function abytes(name: string, value: unknown, len?: number): asserts value is Bytes {
+  if (!(value instanceof Uint8Array)) throw new RangeError(`${name} must be a Uint8Array`);
+  if (len !== undefined && value.length !== len) throw new RangeError(`${name} must be ${len} bytes, got ${value.length}`);
+}
+
 /** One byte as two lowercase hex digits (no prefix), for messages and displays. */
 export function hex2(n: number): string {
   return (n & 0xff).toString(16).padStart(2, '0');

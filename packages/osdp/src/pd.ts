@@ -6,7 +6,7 @@
 // Order of checks for each received command frame (as libosdp): address → SQN → security block →
 // payload → command. Frames with a bad check character never get here (the stream drops them).
 
-import { type Bytes, equalBytes } from './bytes.ts';
+import { type Bytes, abytes, equalBytes } from './bytes.ts';
 import {
   NAK_CHECK,
   NAK_CMD_LEN,
@@ -55,6 +55,9 @@ export function pdInit(config: PdConfig): PdState {
   if (!Number.isInteger(config.address) || config.address < 0 || config.address > 0x7e) {
     throw new RangeError(`PD address must be 0x00..0x7E, got ${config.address}`);
   }
+  if (!Number.isInteger(config.baud) || config.baud <= 0) throw new RangeError(`PD baud must be a positive integer, got ${config.baud}`);
+  if (config.scbk !== null) abytes('PD SCBK', config.scbk, 16);
+  if (config.cUid !== undefined) abytes('PD cUID', config.cUid, 8);
   return {
     config,
     address: config.address,

@@ -3,7 +3,7 @@
 // session layer (secure-channel.ts) owns the MAC chain. Never log or stringify what goes in here.
 
 import { cbc, ecb } from '@noble/ciphers/aes.js';
-import { concat, equalCt, type Bytes } from './bytes.ts';
+import { abytes, concat, equalCt, type Bytes } from './bytes.ts';
 
 export const AES_BLOCK = 16;
 
@@ -33,7 +33,7 @@ export type MacKeys = Pick<SessionKeys, 'sMac1' | 'sMac2'>;
 // Local programming errors (wrong lengths) throw a RangeError without echoing any bytes; data from
 // a peer is length-checked by the session layer before it reaches these functions.
 function need(name: string, b: Bytes, len: number): void {
-  if (b.length !== len) throw new RangeError(`${name} must be ${len} bytes, got ${b.length}`);
+  abytes(name, b, len);
 }
 
 /** One AES-128 block encryption (the spec's "ECB"). */
@@ -99,6 +99,7 @@ export function osdpMac(keys: MacKeys, iv: Bytes, message: Bytes): Bytes {
   need('S-MAC1', keys.sMac1, 16);
   need('S-MAC2', keys.sMac2, 16);
   need('MAC IV', iv, 16);
+  abytes('MAC input', message);
   const aligned = message.length > 0 && message.length % AES_BLOCK === 0;
   const padded = aligned ? message : pad80(message);
   const head = padded.subarray(0, padded.length - AES_BLOCK);
@@ -113,6 +114,7 @@ export function osdpMac(keys: MacKeys, iv: Bytes, message: Bytes): Bytes {
 
 /** Appends 0x80 then 0x00s up to the next multiple of 16 (always at least one byte of padding). */
 export function pad80(data: Bytes): Bytes {
+  abytes('data', data);
   const n = (Math.floor(data.length / AES_BLOCK) + 1) * AES_BLOCK;
   const out = new Uint8Array(n);
   out.set(data);
@@ -153,6 +155,8 @@ export function decryptData(sEnc: Bytes, lastMacFromPeer: Bytes, ciphertext: Byt
 
 /** Constant-time check of the 4 MAC bytes on the wire against a locally computed 16-byte MAC. */
 export function macMatches(wireMac: Bytes, fullMac: Bytes): boolean {
+  need('wire MAC', wireMac, 4);
+  need('MAC', fullMac, 16);
   return equalCt(wireMac, fullMac.subarray(0, 4));
 }
 

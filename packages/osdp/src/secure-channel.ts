@@ -10,7 +10,7 @@
 // Address, SQN, check mode and MARK are the link's business; the handshake functions return only
 // the SC-specific parts of a frame (ScMessage). Key material never appears in an error.
 
-import { concat, equalCt, hex2, type Bytes } from './bytes.ts';
+import { abytes, concat, equalCt, hex2, type Bytes } from './bytes.ts';
 import {
   type KEY_SCBK,
   type KEY_SCBK_D,
@@ -115,6 +115,9 @@ export interface CpScryptState {
  * caller. Session keys are derived now so the CCRYPT check is a single comparison.
  */
 export function cpChallenge(kk: KeyIndicator, scbk: Bytes, rndA: Bytes): { state: CpChallengeState; chlng: ScMessage } {
+  if (kk !== 0 && kk !== 1) throw new RangeError(`key indicator must be 0x00 or 0x01, got ${String(kk)}`);
+  abytes('SCBK', scbk, 16);
+  abytes('RND.A', rndA, 8);
   const keys = deriveSessionKeys(scbk, rndA);
   const a = rndA.slice();
   return { state: { kk, rndA: a, keys }, chlng: { scb: scbOf(SCS_11, kk), code: osdp_CHLNG, data: a } };
@@ -253,6 +256,10 @@ export function pdAnswerChlng(
   cmd: ScFrameView,
   opts: PdChallengeOptions,
 ): { ok: true; state: PdChallengeState; ccrypt: ScMessage } | { ok: false; error: ScError; nak: number } {
+  // The caller's inputs (not the peer's): a wrong length is a programming error, e.g. a 7-byte cUID
+  // would silently make a 31-byte CCRYPT.
+  abytes('RND.B', opts.rndB, 8);
+  abytes('cUID', opts.cUid, 8);
   if (cmd.code !== osdp_CHLNG || !cmd.scb || cmd.scb.type !== SCS_11 || cmd.scb.data.length !== 1) {
     return { ...bad('CHLNG without an SCS_11 block'), nak: NAK_SC_COND };
   }

@@ -23,13 +23,16 @@ describe('deriveScbk weak-key guard', () => {
     ['all zeros', () => new Uint8Array(16)],
   ])('treats a derived key equal to %s as an internal error', (_n, make) => {
     forced.value = make();
-    expect(() => deriveScbk(new Uint8Array(16), SID, 0, 1)).toThrow(KdfError);
+    let err: unknown;
     try {
       deriveScbk(new Uint8Array(16), SID, 0, 1);
     } catch (e) {
-      expect((e as InstanceType<typeof KdfError>).code).toBe('weak_key');
-      expect((e as Error).message).toMatch(/internal error/);
+      err = e;
     }
+    // Asserted outside the catch: if nothing throws, err is undefined and this fails.
+    expect(err).toBeInstanceOf(KdfError);
+    expect((err as InstanceType<typeof KdfError>).code).toBe('weak_key');
+    expect((err as Error).message).toMatch(/internal error/);
   });
   it('passes an ordinary key through', () => {
     forced.value = Uint8Array.from({ length: 16 }, (_, i) => i + 1);

@@ -35,6 +35,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- one watch loop (attach, print, re-attach on a dropped link, end on complete); h-cli to split if it grows
 export async function runWatch(n: string, o: { device?: string; json?: boolean }, io: CliIo): Promise<number> {
   const slot = slotArg(n);
   const signal = io.signal;

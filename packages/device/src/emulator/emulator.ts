@@ -106,6 +106,7 @@ export function parseSpeed(v: string | number): number {
   return n;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the emulator wiring (bus, readers, device, link, lock) in start order; each part is its own module
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const short = opts.model ?? 'pro';
   if (short !== 'pro' && short !== 'mini') throw new RangeError('model must be "pro" or "mini"');

@@ -5,9 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimBus } from '@osprio/bus';
 import type { LinkClient } from '@osprio/link';
-import { FAULT_NAMES, FaultSpecError, PacedBus, faultsFor, parseFaultSpec } from '../../src/emulator/index.ts';
+import { FAULT_NAMES, FaultSpecError, faultsFor, parseFaultSpec } from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 import { connectHost, startTestEmulator, tmpStateDir, until } from './support.ts';
 
@@ -71,6 +70,7 @@ describe('each fault against the real commissioning engine', () => {
     ['stays-at-old-baud', 'stays-at-old-baud', 'failure'],
     ['plaintext-keyset-ack', 'plaintext-keyset-ack', 'any'],
     ['reboot', 'reboot:4', 'any'],
+    // issue 13: plaintext COMSET refused (NAK 0x06); commissioned inside its install session
     ['enforce-secure', 'enforce-secure', 'ok'],
   ];
   let emu: Emulator;
@@ -110,28 +110,6 @@ describe('each fault against the real commissioning engine', () => {
     const s = (await c.getSlot(0)).steps[2]!;
     expect([s.state, s.outcome], s.detail).toEqual(['success', 'ok']);
     expect(s.detail).toMatch(/already held this key from an earlier attempt/);
-  });
-});
-
-describe('pacing of the simulated bus', () => {
-  it('at speed 10, 500 ms of bus time take about 50 ms of wall time; idle wall time is caught up', async () => {
-    const bus = new PacedBus(createSimBus(), 10);
-    const t0 = performance.now();
-    await bus.sleep(bus.now() + 500);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
-    const before = bus.inner.now();
-    await new Promise((r) => setTimeout(r, 60));
-    expect(bus.now() - before).toBeGreaterThanOrEqual(500); // the paced clock counts ≥ 60 ms idle × 10 at once
-    await bus.write(Uint8Array.of(0xff));
-    expect(bus.inner.now() - before).toBeGreaterThanOrEqual(500); // and the line ran it before the write
-  });
-
-  it('at max speed bus time runs ahead of the wall', async () => {
-    const bus = new PacedBus(createSimBus(), Infinity);
-    const t0 = performance.now();
-    await bus.sleep(bus.now() + 60_000);
-    expect(bus.now()).toBeGreaterThanOrEqual(60_000);
-    expect(performance.now() - t0).toBeLessThan(60_000);
   });
 });
 

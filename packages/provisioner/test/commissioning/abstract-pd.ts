@@ -18,7 +18,7 @@ export interface AbstractPd {
   /** Reply latency in ms (a reply slower than the policy's timeout is missed). */
   latencyMs?: number;
   /** COMSET: what the PD does. */
-  comset?: 'ok' | 'silent_after' | 'different_address' | 'stays_at_old_baud' | 'reports_other_baud' | 'reports_other_address' | 'lost_reply' | 'nak' | 'ignored_once';
+  comset?: 'ok' | 'ignored' | 'silent_after' | 'different_address' | 'stays_at_old_baud' | 'reports_other_baud' | 'reports_other_address' | 'lost_reply' | 'nak' | 'ignored_once';
   keyset?: 'ack' | 'plain_ack' | 'nak' | 'lost_ack' | 'not_stored' | 'stays_in_install_mode' | 'dies_after_ack' | 'silent';
   keysetNak?: number;
   /** Handshake refusal style when a key does not match. */
@@ -32,6 +32,8 @@ export interface AbstractPd {
   scbkdSilent?: number;
   /** The first `times` osdp_CAP requests draw this instead of a PDCAP. */
   capFails?: { kind: 'garbled' | 'silent' | 'nak'; times: number };
+  /** Replies to exchanges before this index arrive garbled (a noisy line that later clears). */
+  noisyUntilOp?: number;
   /** libosdp ENFORCE_SECURE: outside a session, COMSET (any command but ID/CAP) gets NAK 0x06. */
   enforceSecure?: boolean;
   /** Secure COMSET: the reply is lost this many times (the PD applies it each time). */
@@ -96,6 +98,9 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
     } else if (!reachable(awaited.address) || slow) {
       if (slow && reachable(awaited.address)) lateReply = true;
       r = silent();
+    } else if (exchanges.length < (pd.noisyUntilOp ?? 0)) {
+      now += latency + awaited.policy.replyTimeoutMs;
+      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } } : { kind: 'bad_reply', why: 'bad CRC' };
     } else {
       now += latency + 10;
       const from = awaited.address === 0x7f && !pd.answersBroadcastAsOwn ? 0x7f : pd.address;
@@ -154,7 +159,7 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
               r = { kind: 'nak', from, code: 0x03 };
               break;
             }
-            if (mode === 'ignored_once' && !comsetIgnored) {
+            if (mode === 'ignored' || (mode === 'ignored_once' && !comsetIgnored)) {
               comsetIgnored = true;
               r = silent();
               break;

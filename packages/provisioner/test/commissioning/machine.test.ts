@@ -297,6 +297,8 @@ describe('commissioning machine: properties', () => {
     keyset: fc.constantFrom('ack' as const, 'plain_ack' as const, 'nak' as const, 'lost_ack' as const, 'not_stored' as const, 'stays_in_install_mode' as const, 'dies_after_ack' as const, 'silent' as const),
     refuse: fc.constantFrom('cryptogram_mismatch' as const, 'nak_05' as const),
     dieAtOp: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
+    enforceSecure: fc.boolean(),
+    secureComsetLost: fc.constantFrom(0, 1, 2),
   });
   const cfgArb = fc.record({
     address: fc.integer({ min: 0, max: 126 }),

@@ -62,6 +62,11 @@ const ROWS: Row[] = [
   { name: 'NAKs KEYSET', faults: [{ kind: 'nak_keyset' }], outcome: 'keyset_failed', stage: 'keyset', detail: /refused osdp_KEYSET with NAK 0x09 \(unable to process command record\)/, pd: (pd) => expect(pd.stored.installMode).toBe(true) },
   { name: 'NAKs KEYSET with 0x06', faults: [{ kind: 'nak_keyset', code: 0x06 }], outcome: 'keyset_failed', stage: 'keyset', detail: /NAK 0x06 \(security conditions not met: secure channel required\)/ },
   { name: 'plaintext KEYSET ACK', faults: [{ kind: 'plaintext_keyset_ack' }], outcome: 'ok', stage: 'verify', detail: /verified/, pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true) },
+  {
+    name: 'enforces the secure channel (COMSET inside the install session)', faults: [{ kind: 'enforce_secure' }], outcome: 'ok', stage: 'verify',
+    detail: /verified at address 9 at 115200 baud; install mode is off .*requires the secure channel/,
+    pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true),
+  },
   // A clean run has 10 PD replies: PDID, COM, PDID, CCRYPT, RMAC_I, ACK, CCRYPT, RMAC_I, PDID, CCRYPT.
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((n): Row[] =>
     [false, true].map((applied) => ({
@@ -83,7 +88,7 @@ const ROWS: Row[] = [
 
 describe('simulated PD faults → outcome, stage, detail', () => {
   it('covers every fault kind of the simulated PD', () => {
-    const kinds: SimPdFaultKind[] = ['absent', 'silent_after_comset', 'other_address', 'stays_at_old_baud', 'keyed', 'nak_keyset', 'plaintext_keyset_ack', 'reboot', 'slow', 'noisy'];
+    const kinds: SimPdFaultKind[] = ['absent', 'silent_after_comset', 'other_address', 'stays_at_old_baud', 'keyed', 'nak_keyset', 'plaintext_keyset_ack', 'reboot', 'slow', 'noisy', 'enforce_secure'];
     for (const k of kinds) expect(ROWS.some((r) => r.faults.some((f) => f.kind === k)), k).toBe(true);
   });
 
