@@ -11,12 +11,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // --outdir DIR builds elsewhere (the bundle test); the launcher only ever looks in apps/cli/dist.
 const at = process.argv.indexOf('--outdir');
-const outdir = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'apps/cli/dist');
+const outdir =
+  at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'apps/cli/dist');
 
 // Node-only modules that the sources import through a run-time URL (so browser bundlers leave them
 // out): `import(/* @vite-ignore */ nodeOnly('./x.ts'))` or `import(/* @vite-ignore */ new URL('./x.ts',
 // import.meta.url).href)`. In the CLI bundle they become plain lazy imports, chunked like the rest.
-const RUNTIME_URL_IMPORT = /import\(\s*\/\*\s*@vite-ignore\s*\*\/\s*(?:nodeOnly\(\s*('[^']+\.ts')\s*\)|new URL\(\s*('[^']+\.ts')\s*,\s*import\.meta\.url\s*\)\.href)\s*\)/g;
+const RUNTIME_URL_IMPORT =
+  /import\(\s*\/\*\s*@vite-ignore\s*\*\/\s*(?:nodeOnly\(\s*('[^']+\.ts')\s*\)|new URL\(\s*('[^']+\.ts')\s*,\s*import\.meta\.url\s*\)\.href)\s*\)/g;
 
 /** @type {import('esbuild').Plugin} */
 const runtimeUrlImports = {
@@ -25,7 +27,10 @@ const runtimeUrlImports = {
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('@vite-ignore')) return undefined;
-      return { contents: text.replace(RUNTIME_URL_IMPORT, (_m, a, b2) => `import(${a ?? b2})`), loader: 'ts' };
+      return {
+        contents: text.replace(RUNTIME_URL_IMPORT, (_m, a, b2) => `import(${a ?? b2})`),
+        loader: 'ts',
+      };
     });
   },
 };
@@ -44,7 +49,9 @@ const result = await build({
   // serialport loads native bindings at run time; ws probes optional native add-ons in try/catch.
   external: ['serialport', '@serialport/*', 'bufferutil', 'utf-8-validate'],
   // CommonJS dependencies (commander, ws) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __osprioCreateRequire } from 'node:module'; const require = __osprioCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __osprioCreateRequire } from 'node:module'; const require = __osprioCreateRequire(import.meta.url);",
+  },
   plugins: [runtimeUrlImports],
   metafile: true,
   legalComments: 'none',
@@ -56,14 +63,24 @@ for (const f of readdirSync(outdir, { recursive: true })) {
   const p = join(outdir, String(f));
   if (!p.endsWith('.js')) continue;
   const text = readFileSync(p, 'utf8');
-  if (/new URL\(\s*["'][^"']+\.ts["']\s*,\s*import\.meta\.url/.test(text) || /nodeOnly\(\s*["'][^"']+\.ts["']/.test(text)) {
-    throw new Error(`build:cli: ${relative(root, p)} still imports a .ts file by URL; teach scripts/build-cli.mjs that pattern`);
+  if (
+    /new URL\(\s*["'][^"']+\.ts["']\s*,\s*import\.meta\.url/.test(text) ||
+    /nodeOnly\(\s*["'][^"']+\.ts["']/.test(text)
+  ) {
+    throw new Error(
+      `build:cli: ${relative(root, p)} still imports a .ts file by URL; teach scripts/build-cli.mjs that pattern`,
+    );
   }
 }
 
 // Every workspace source the bundle was built from: the launcher falls back to the sources when one
 // is newer than the bundle (an edit or a checkout without a rebuild).
-const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/')).sort();
+const inputs = Object.keys(result.metafile.inputs)
+  .filter((p) => !p.includes('node_modules/'))
+  .sort();
 const builtAt = Math.max(...inputs.map((p) => statSync(join(root, p)).mtimeMs));
-writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ builtAt: Math.max(builtAt, Date.now()), inputs }) + '\n');
+writeFileSync(
+  join(outdir, 'inputs.json'),
+  JSON.stringify({ builtAt: Math.max(builtAt, Date.now()), inputs }) + '\n',
+);
 console.log(`build:cli: ${relative(root, outdir)} (${inputs.length} sources)`);

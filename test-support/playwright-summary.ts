@@ -21,6 +21,8 @@ export default class PlaywrightSummary implements Reporter {
     }
     // A run that died outside any test (global setup, a crashed worker) is a failure too.
     if (result.status !== 'passed' && failed === 0) failed++;
-    process.stdout.write(`\ne2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    process.stdout.write(
+      `\ne2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+    );
   }
 }

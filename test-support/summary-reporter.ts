@@ -17,8 +17,11 @@ export default class SummaryReporter implements Reporter {
       // A file that failed to load, or whose hook failed (its tests then read as skipped), is a failure
       // of its own: the closing line must never say "0 failed" on a red run.
       const fileFailed = m.state() === 'failed' || m.errors().length > 0;
-      if (fileFailed && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) failed++;
+      if (fileFailed && ![...m.children.allTests()].some((t) => t.result().state === 'failed'))
+        failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    process.stdout.write(
+      `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+    );
   }
 }

@@ -14,14 +14,21 @@ function forms(hex: string): string[] {
   return [hex.toLowerCase(), hex.toUpperCase(), b.toString('base64'), b.toString('base64url')];
 }
 
-export function scanCustody(opts: { files: string[]; exportFile: string | null; seedHex: string; scbkHex: string[] }): CustodyReport {
+export function scanCustody(opts: {
+  files: string[];
+  exportFile: string | null;
+  seedHex: string;
+  scbkHex: string[];
+}): CustodyReport {
   const findings: string[] = [];
   for (const f of opts.files) {
     const text = readFileSync(f, 'latin1');
-    for (const s of forms(opts.seedHex)) if (text.includes(s)) findings.push(`${f}: holds the seed`);
+    for (const s of forms(opts.seedHex))
+      if (text.includes(s)) findings.push(`${f}: holds the seed`);
     if (f === opts.exportFile) continue;
     opts.scbkHex.forEach((k, i) => {
-      for (const s of forms(k)) if (text.includes(s)) findings.push(`${f}: holds the SCBK of step ${i}`);
+      for (const s of forms(k))
+        if (text.includes(s)) findings.push(`${f}: holds the SCBK of step ${i}`);
     });
   }
   return { files: opts.files.length, findings: [...new Set(findings)] };

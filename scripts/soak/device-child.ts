@@ -22,15 +22,34 @@ export function fileReaderFlash(dir: string): ReaderFlashStore {
   return {
     load(key) {
       try {
-        const j = JSON.parse(readFileSync(file(key), 'utf8')) as { address: number; baud: number; scbk: string | null; installMode: boolean };
-        return { address: j.address, baud: j.baud, scbk: j.scbk === null ? null : fromHex(j.scbk), installMode: j.installMode } satisfies PdFlash;
+        const j = JSON.parse(readFileSync(file(key), 'utf8')) as {
+          address: number;
+          baud: number;
+          scbk: string | null;
+          installMode: boolean;
+        };
+        return {
+          address: j.address,
+          baud: j.baud,
+          scbk: j.scbk === null ? null : fromHex(j.scbk),
+          installMode: j.installMode,
+        } satisfies PdFlash;
       } catch {
         return undefined;
       }
     },
     save(key, f) {
       const tmp = `${file(key)}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ key, address: f.address, baud: f.baud, scbk: f.scbk ? toHex(f.scbk) : null, installMode: f.installMode }));
+      writeFileSync(
+        tmp,
+        JSON.stringify({
+          key,
+          address: f.address,
+          baud: f.baud,
+          scbk: f.scbk ? toHex(f.scbk) : null,
+          installMode: f.installMode,
+        }),
+      );
       renameSync(tmp, file(key));
     },
   };

@@ -53,8 +53,23 @@ interface Device {
 
 function startDevice(dir: string, seed: number, faults: string, log: WriteStream): Promise<Device> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, join(dir, 'flash'), join(dir, 'readers'), String(seed), faults, String(LINE_NOISE)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | string>((r) => child.on('exit', (code, sig) => r(code ?? sig ?? -1)));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CHILD,
+        join(dir, 'flash'),
+        join(dir, 'readers'),
+        String(seed),
+        faults,
+        String(LINE_NOISE),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | string>((r) =>
+      child.on('exit', (code, sig) => r(code ?? sig ?? -1)),
+    );
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       log.write(s);
@@ -80,7 +95,8 @@ class HostEdges {
     for (const e of eventEdges(ev)) {
       if (!('slot' in e.queue) || e.queue.slot !== 0) continue;
       if (this.bySeq.has(e.seq)) this.findings.push(`edge ${e.seq} seen twice at the host`);
-      else if (e.seq !== this.last + 1) this.findings.push(`edge ${e.seq} after ${this.last}: ${e.seq - this.last - 1} lost`);
+      else if (e.seq !== this.last + 1)
+        this.findings.push(`edge ${e.seq} after ${this.last}: ${e.seq - this.last - 1} lost`);
       this.bySeq.set(e.seq, e);
       this.last = Math.max(this.last, e.seq);
     }
@@ -104,14 +120,25 @@ async function attach(url: string, edges: HostEdges): Promise<LinkClient> {
 
 async function subscribe(c: LinkClient, edges: HostEdges): Promise<void> {
   const sub = await c.subscribe({ slot: 0, sinceSeq: edges.last });
-  if (sub.status !== 'streaming') edges.findings.push(`subscribe from ${edges.last}: ${sub.status}`);
+  if (sub.status !== 'streaming')
+    edges.findings.push(`subscribe from ${edges.last}: ${sub.status}`);
 }
 
 /** Queues `try` for pending steps and `retry` for failed ones (the link takes 64 requests in flight). */
 async function queueWork(c: LinkClient, slot: SlotDetail, retry: boolean): Promise<number> {
-  const verbs = slot.steps.flatMap((s): [number, Verb][] => (s.state === 'pending' ? [[s.index, 'try']] : retry && s.state === 'failure' ? [[s.index, 'retry']] : []));
+  const verbs = slot.steps.flatMap((s): [number, Verb][] =>
+    s.state === 'pending'
+      ? [[s.index, 'try']]
+      : retry && s.state === 'failure'
+        ? [[s.index, 'retry']]
+        : [],
+  );
   for (let i = 0; i < verbs.length; i += 48) {
-    await Promise.all(verbs.slice(i, i + 48).map(([stepIndex, verb]) => c.verb({ slot: 0, stepIndex, verb }).catch(() => undefined)));
+    await Promise.all(
+      verbs
+        .slice(i, i + 48)
+        .map(([stepIndex, verb]) => c.verb({ slot: 0, stepIndex, verb }).catch(() => undefined)),
+    );
   }
   return verbs.length;
 }
@@ -131,7 +158,9 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   mkdirSync(join(dir, 'host'), { recursive: true });
   const faults = `random:0.25@${b.seed}`;
   const plan = parseFaultSpec(faults);
-  const faulty = Array.from({ length: N }, (_, i) => faultsFor(plan, i).length > 0).filter(Boolean).length;
+  const faulty = Array.from({ length: N }, (_, i) => faultsFor(plan, i).length > 0).filter(
+    Boolean,
+  ).length;
   const logFiles: string[] = [];
   const newLog = () => {
     const f = join(dir, 'logs', `device-${logFiles.length}.log`);
@@ -145,7 +174,17 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   const sessionId = randomUUID();
   let dev = await startDevice(dir, b.seed, faults, newLog());
   let c = await attach(dev.url, edges);
-  const profile = { name: 'soak', deviceCount: N, addressStrategy: 'sequential' as const, startAddress: 1, manualAddresses: [], baud: 115200, expectedCapabilities: [], timeoutMs: 0, autoVerify: true };
+  const profile = {
+    name: 'soak',
+    deviceCount: N,
+    addressStrategy: 'sequential' as const,
+    startAddress: 1,
+    manualAddresses: [],
+    baud: 115200,
+    expectedCapabilities: [],
+    timeoutMs: 0,
+    autoVerify: true,
+  };
   const targets = Array.from({ length: N }, (_, i) => ({ index: i, address: i + 1, baud: 115200 }));
   await c.createSlot({ slot: 0, header: profile, sessionId, seed: Uint8Array.from(seed) });
   await c.uploadAllSteps(0, targets);
@@ -153,7 +192,10 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   await subscribe(c, edges);
 
   // Disruptions in a random order, each at a random moment of a run in progress.
-  const events: ('detach' | 'kill')[] = [...Array<'detach'>(b.detaches).fill('detach'), ...Array<'kill'>(b.kills).fill('kill')];
+  const events: ('detach' | 'kill')[] = [
+    ...Array<'detach'>(b.detaches).fill('detach'),
+    ...Array<'kill'>(b.kills).fill('kill'),
+  ];
   for (let i = events.length - 1; i > 0; i--) {
     const j = rand.int(i + 1);
     [events[i], events[j]] = [events[j]!, events[i]!];
@@ -182,11 +224,14 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
     slot = await settle(c, 120_000);
   }
   // Skip what still fails, as a technician would, so the slot completes and can be exported.
-  for (const s of slot.steps) if (s.state === 'failure') await c.verb({ slot: 0, stepIndex: s.index, verb: 'skip' });
+  for (const s of slot.steps)
+    if (s.state === 'failure') await c.verb({ slot: 0, stepIndex: s.index, verb: 'skip' });
   slot = await settle(c, 30_000);
   await sleep(200); // the last edges
-  if (slot.lastSeq !== edges.last) findings.push(`device lastSeq ${slot.lastSeq}, host saw up to ${edges.last}`);
-  for (let s = 1; s <= slot.lastSeq; s++) if (!edges.bySeq.has(s)) findings.push(`edge ${s} never reached the host`);
+  if (slot.lastSeq !== edges.last)
+    findings.push(`device lastSeq ${slot.lastSeq}, host saw up to ${edges.last}`);
+  for (let s = 1; s <= slot.lastSeq; s++)
+    if (!edges.bySeq.has(s)) findings.push(`edge ${s} never reached the host`);
   c.close();
 
   // The readers, as the hardware holds them.
@@ -195,7 +240,11 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   for (let i = 0; i < N; i++) {
     const key = deriveScbk(seed, sessionId, i, i + 1);
     scbkHex.push(toHex(key));
-    const f = join(dir, 'readers', `${Buffer.from(readerKey({ slot: 0 }, sessionId, i)).toString('hex')}.json`);
+    const f = join(
+      dir,
+      'readers',
+      `${Buffer.from(readerKey({ slot: 0 }, sessionId, i)).toString('hex')}.json`,
+    );
     if (!existsSync(f)) continue;
     const r = JSON.parse(readFileSync(f, 'utf8')) as { scbk: string | null };
     if (r.scbk !== null && r.scbk.toLowerCase() === toHex(key)) holders.add(i);
@@ -203,16 +252,28 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   const explainedBy = (i: number) => {
     const mine = [...edges.bySeq.values()].filter((e) => e.stepIndex === i);
     const last = mine.at(-1);
-    const keyed = mine.some((e) => e.stage === 'keyset' || e.stage === 'key_verify' || e.stage === 'verify' || e.stage === 'capabilities');
-    return keyed ? `${last?.state}/${last?.outcome ?? '-'} after reaching ${mine.some((e) => e.stage === 'key_verify') ? 'key_verify' : 'keyset'}` : null;
+    const keyed = mine.some(
+      (e) =>
+        e.stage === 'keyset' ||
+        e.stage === 'key_verify' ||
+        e.stage === 'verify' ||
+        e.stage === 'capabilities',
+    );
+    return keyed
+      ? `${last?.state}/${last?.outcome ?? '-'} after reaching ${mine.some((e) => e.stage === 'key_verify') ? 'key_verify' : 'keyset'}`
+      : null;
   };
   for (const s of slot.steps) {
     const ok = s.outcome === 'ok' && s.state === 'success';
-    if (ok && !holders.has(s.index)) findings.push(`step ${s.index}: ok, but the reader does not hold its derived key`);
+    if (ok && !holders.has(s.index))
+      findings.push(`step ${s.index}: ok, but the reader does not hold its derived key`);
     if (!ok && holders.has(s.index)) {
       const why = explainedBy(s.index);
       if (why) notes.push(`step ${s.index}: holds its key without ok — ${why}`);
-      else findings.push(`step ${s.index}: holds its key, ${s.state}/${s.outcome ?? '-'}, and its edges never reached KEYSET`);
+      else
+        findings.push(
+          `step ${s.index}: holds its key, ${s.state}/${s.outcome ?? '-'}, and its edges never reached KEYSET`,
+        );
     }
   }
 
@@ -220,12 +281,18 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   let exportFile: string | null = null;
   const hostFiles: string[] = [];
   if (slot.state === 'complete') {
-    let session = await DeviceSession.attach({ connect: () => connectNode(dev.url), hostName: 'osprio-soak' });
+    let session = await DeviceSession.attach({
+      connect: () => connectNode(dev.url),
+      hostName: 'osprio-soak',
+    });
     // The device frees itself for the next host once our last link's close reached it.
     for (let i = 0; session.state.kind !== 'attached' && i < 100; i++) {
       session.close();
       await sleep(50);
-      session = await DeviceSession.attach({ connect: () => connectNode(dev.url), hostName: 'osprio-soak' });
+      session = await DeviceSession.attach({
+        connect: () => connectNode(dev.url),
+        hostName: 'osprio-soak',
+      });
     }
     try {
       const file = await session.exportSlot(0, 'csv');
@@ -233,10 +300,20 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
       exportFile = join(dir, 'host', file.fileName);
       await writeKeyFile(exportFile, file);
       hostFiles.push(exportFile);
-      const listed = new Set(text.trim().split('\n').slice(1).map((l) => l.split(',')[2]!.toLowerCase()));
+      const listed = new Set(
+        text
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',')[2]!.toLowerCase()),
+      );
       const held = new Set([...holders].map((i) => scbkHex[i]!));
-      for (const k of held) if (!listed.has(k)) findings.push(`export misses a reader holding its key (step ${scbkHex.indexOf(k)})`);
-      for (const k of listed) if (!held.has(k)) findings.push(`export lists a key no reader holds (step ${scbkHex.indexOf(k)})`);
+      for (const k of held)
+        if (!listed.has(k))
+          findings.push(`export misses a reader holding its key (step ${scbkHex.indexOf(k)})`);
+      for (const k of listed)
+        if (!held.has(k))
+          findings.push(`export lists a key no reader holds (step ${scbkHex.indexOf(k)})`);
     } finally {
       session.close();
     }
@@ -244,7 +321,9 @@ export async function runFaults(dir: string, b: FaultsBudget): Promise<FaultsRep
   dev.child.kill('SIGTERM');
   await dev.exited;
 
-  notes.push(`${holders.size} readers hold their key; ${slot.steps.filter((s) => s.outcome === 'ok').length} ok, ${slot.steps.filter((s) => s.state === 'skipped').length} skipped; ${edges.last} edges`);
+  notes.push(
+    `${holders.size} readers hold their key; ${slot.steps.filter((s) => s.outcome === 'ok').length} ok, ${slot.steps.filter((s) => s.state === 'skipped').length} skipped; ${edges.last} edges`,
+  );
   return {
     cases: N,
     faultsInjected: faulty + b.detaches + b.kills,

@@ -20,12 +20,19 @@ function once(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${args.join(' ')} exited ${code}: ${err.trim()}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(performance.now() - t0)
+        : reject(new Error(`${args.join(' ')} exited ${code}: ${err.trim()}`)),
+    );
   });
 }
 
 /** Median and fastest of RUNS spawns (the fastest shows the cost on a quiet machine). */
-async function median(args: string[], env: NodeJS.ProcessEnv): Promise<{ med: number; min: number }> {
+async function median(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ med: number; min: number }> {
   await once(args, env); // warm the file cache
   const xs: number[] = [];
   for (let i = 0; i < RUNS; i++) xs.push(await once(args, env));
@@ -34,14 +41,25 @@ async function median(args: string[], env: NodeJS.ProcessEnv): Promise<{ med: nu
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'osprio-bench-startup-'));
-const emu = await startEmulator({ model: 'pro', stateDir, pds: 4, speed: 'max', technician: false, durable: false });
+const emu = await startEmulator({
+  model: 'pro',
+  stateDir,
+  pds: 4,
+  speed: 'max',
+  technician: false,
+  durable: false,
+});
 try {
   const plain = { ...process.env };
   delete plain.OSPRIO_CLI_FROM_SOURCE;
   const source = { ...plain, OSPRIO_CLI_FROM_SOURCE: '1' };
   const base = await median(['-e', '0'], plain);
-  console.log(`CLI start-up, median (fastest) of ${RUNS} spawns; bare \`node -e 0\`: ${base.med.toFixed(0)} (${base.min.toFixed(0)}) ms${bundled ? '' : ' (no bundle: run `npm run build:cli` for the bundled column)'}`);
-  console.log(`${'command'.padEnd(16)}${'bundle ms'.padStart(14)}${'ratio'.padStart(13)}${'sources ms'.padStart(14)}${'ratio'.padStart(13)}   target ratio ≤ 1.60`);
+  console.log(
+    `CLI start-up, median (fastest) of ${RUNS} spawns; bare \`node -e 0\`: ${base.med.toFixed(0)} (${base.min.toFixed(0)}) ms${bundled ? '' : ' (no bundle: run `npm run build:cli` for the bundled column)'}`,
+  );
+  console.log(
+    `${'command'.padEnd(16)}${'bundle ms'.padStart(14)}${'ratio'.padStart(13)}${'sources ms'.padStart(14)}${'ratio'.padStart(13)}   target ratio ≤ 1.60`,
+  );
   for (const [label, args] of [
     ['osprio --help', ['--help']],
     ['osprio status', ['status', '--device', emu.url]],
@@ -49,7 +67,10 @@ try {
     const b = bundled ? await median([bin, ...args], plain) : null;
     const s = await median([bin, ...args], source);
     const cell = (m: { med: number; min: number } | null) =>
-      m === null ? '-'.padStart(14) + '-'.padStart(13) : `${m.med.toFixed(0)} (${m.min.toFixed(0)})`.padStart(14) + `${(m.med / base.med).toFixed(2)} (${(m.min / base.min).toFixed(2)})`.padStart(13);
+      m === null
+        ? '-'.padStart(14) + '-'.padStart(13)
+        : `${m.med.toFixed(0)} (${m.min.toFixed(0)})`.padStart(14) +
+          `${(m.med / base.med).toFixed(2)} (${(m.min / base.min).toFixed(2)})`.padStart(13);
     console.log(`${label.padEnd(16)}${cell(b)}${cell(s)}`);
   }
 } finally {

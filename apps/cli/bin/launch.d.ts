@@ -1,1 +1,5 @@
-export function chooseEntry(dist: URL, root: URL, env: Record<string, string | undefined>): 'bundle' | 'sources';
+export function chooseEntry(
+  dist: URL,
+  root: URL,
+  env: Record<string, string | undefined>,
+): 'bundle' | 'sources';

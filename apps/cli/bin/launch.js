@@ -20,7 +20,8 @@ export function chooseEntry(dist, root, env) {
   }
   if (!Array.isArray(manifest.inputs) || typeof manifest.builtAt !== 'number') return 'sources';
   try {
-    for (const p of manifest.inputs) if (statSync(new URL(p, root)).mtimeMs > manifest.builtAt) return 'sources';
+    for (const p of manifest.inputs)
+      if (statSync(new URL(p, root)).mtimeMs > manifest.builtAt) return 'sources';
   } catch {
     return 'sources'; // a source was removed or renamed
   }

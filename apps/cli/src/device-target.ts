@@ -29,9 +29,14 @@ export function parseDeviceUrl(text: string): string {
   try {
     u = new URL(text);
   } catch {
-    throw usageError('--device is not a URL; use the ws://… address the device printed (osprio devices lists them)');
+    throw usageError(
+      '--device is not a URL; use the ws://… address the device printed (osprio devices lists them)',
+    );
   }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw usageError('--device must be a ws:// address such as the one `osprio device --sim` prints');
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw usageError(
+      '--device must be a ws:// address such as the one `osprio device --sim` prints',
+    );
   return u.href;
 }
 
@@ -40,21 +45,34 @@ function offers(e: RuntimeEntry, need: DeviceNeed): boolean {
 }
 
 /** Picks the device: explicit, or the single running one that offers what is needed. */
-export function resolveDevice(device: string | undefined, need: DeviceNeed, env: Record<string, string | undefined>): DeviceTarget {
+export function resolveDevice(
+  device: string | undefined,
+  need: DeviceNeed,
+  env: Record<string, string | undefined>,
+): DeviceTarget {
   if (device !== undefined) {
     const url = parseDeviceUrl(device);
     return { url, where: redact(url), serialNumber: null };
   }
   const running = listDevices(env);
   const fit = running.filter((e) => offers(e, need));
-  if (fit.length === 1) return { url: fit[0]!.url, where: redact(fit[0]!.url), serialNumber: fit[0]!.serialNumber };
+  if (fit.length === 1)
+    return { url: fit[0]!.url, where: redact(fit[0]!.url), serialNumber: fit[0]!.serialNumber };
   if (running.length === 0) {
-    throw new CliError(EXIT.unreachable, 'no device runs on this computer: start one with `osprio device --sim` (or `npm start`), or pass --device ws://…');
+    throw new CliError(
+      EXIT.unreachable,
+      'no device runs on this computer: start one with `osprio device --sim` (or `npm start`), or pass --device ws://…',
+    );
   }
   if (fit.length === 0) {
-    throw new CliError(EXIT.unreachable, `none of the ${running.length} device(s) running here offers ${need === 'slots' ? 'slots' : 'live quick-step'}; pass --device ws://…`);
+    throw new CliError(
+      EXIT.unreachable,
+      `none of the ${running.length} device(s) running here offers ${need === 'slots' ? 'slots' : 'live quick-step'}; pass --device ws://…`,
+    );
   }
-  throw usageError(`${fit.length} devices run on this computer (${fit.map((e) => `${e.model} ${e.serialNumber}`).join(', ')}): pick one with --device (osprio devices lists them)`);
+  throw usageError(
+    `${fit.length} devices run on this computer (${fit.map((e) => `${e.model} ${e.serialNumber}`).join(', ')}): pick one with --device (osprio devices lists them)`,
+  );
 }
 
 /** Finds a device again by serial number (its address and token change when it restarts). */

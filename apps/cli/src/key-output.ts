@@ -14,12 +14,17 @@ export interface KeyOutput {
 
 export function formatFrom(format: string | undefined, out: string | undefined): ExportFormat {
   const f = format ?? (out && /\.json(\.age)?$/i.test(out) ? 'json' : 'csv');
-  if (f !== 'csv' && f !== 'json') throw usageError(`--format must be csv or json (got ${JSON.stringify(f.slice(0, 20))})`);
+  if (f !== 'csv' && f !== 'json')
+    throw usageError(`--format must be csv or json (got ${JSON.stringify(f.slice(0, 20))})`);
   return f;
 }
 
 /** Checks the options before anything touches the device. */
-export function keyOutput(format: string | undefined, out: string, recipients: readonly string[]): KeyOutput {
+export function keyOutput(
+  format: string | undefined,
+  out: string,
+  recipients: readonly string[],
+): KeyOutput {
   const f = formatFrom(format, out);
   const parsed = recipients.map((r) => {
     const p = parseAgeRecipient(r);
@@ -27,12 +32,18 @@ export function keyOutput(format: string | undefined, out: string, recipients: r
     return p.recipient;
   });
   if (out.trim() === '') throw usageError('--out must name a file');
-  if (existsSync(out)) throw usageError(`${out} already exists; a key export never overwrites a file: choose another --out`);
+  if (existsSync(out))
+    throw usageError(
+      `${out} already exists; a key export never overwrites a file: choose another --out`,
+    );
   return { format: f, out, recipients: parsed };
 }
 
 /** Encrypts (when asked) and writes; the plain and written bytes are wiped either way. */
-export async function writeExport(file: KeyFile, k: KeyOutput): Promise<{ entries: number; encrypted: boolean }> {
+export async function writeExport(
+  file: KeyFile,
+  k: KeyOutput,
+): Promise<{ entries: number; encrypted: boolean }> {
   const { writeKeyFile } = await import('@osprio/host/node');
   let toWrite = file;
   try {

@@ -32,18 +32,28 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   autoVerify: '--auto-verify',
 };
 
-const num = (s: string | undefined): unknown => (s !== undefined && /^\s*-?\d+\s*$/.test(s) ? Number(s) : s);
+const num = (s: string | undefined): unknown =>
+  s !== undefined && /^\s*-?\d+\s*$/.test(s) ? Number(s) : s;
 
-export function parseCapabilities(list: readonly string[] = []): { functionCode: number; minCompliance: number; minCount: number }[] {
+export function parseCapabilities(
+  list: readonly string[] = [],
+): { functionCode: number; minCompliance: number; minCount: number }[] {
   return list.map((c) => {
     const m = /^\s*(\d{1,3}):(\d{1,3}):(\d{1,3})\s*$/.exec(c);
-    if (!m) throw usageError(`--expect-cap "${c.slice(0, 30)}": expected FC:LEVEL:COUNT, e.g. 4:1:1 (function code, minimum compliance, minimum count)`);
+    if (!m)
+      throw usageError(
+        `--expect-cap "${c.slice(0, 30)}": expected FC:LEVEL:COUNT, e.g. 4:1:1 (function code, minimum compliance, minimum count)`,
+      );
     return { functionCode: Number(m[1]), minCompliance: Number(m[2]), minCount: Number(m[3]) };
   });
 }
 
 export function stepOptionsInput(f: StepOptionFlags): Record<string, unknown> {
-  return { timeoutMs: f.timeout === undefined ? 0 : num(f.timeout), autoVerify: f.autoVerify === true, expectedCapabilities: parseCapabilities(f.expectCap) };
+  return {
+    timeoutMs: f.timeout === undefined ? 0 : num(f.timeout),
+    autoVerify: f.autoVerify === true,
+    expectedCapabilities: parseCapabilities(f.expectCap),
+  };
 }
 
 /** The profile as the validator takes it (unchecked). */
@@ -52,7 +62,8 @@ export function profileInput(f: ProfileFlags): Record<string, unknown> {
   const manual = f.addresses === undefined ? [] : f.addresses.split(',').map((a) => num(a.trim()));
   return {
     name: f.name,
-    deviceCount: f.count === undefined ? (strategy === 'manual' ? manual.length : undefined) : num(f.count),
+    deviceCount:
+      f.count === undefined ? (strategy === 'manual' ? manual.length : undefined) : num(f.count),
     addressStrategy: strategy,
     startAddress: num(f.startAddress ?? '1'),
     manualAddresses: manual,
@@ -63,12 +74,20 @@ export function profileInput(f: ProfileFlags): Record<string, unknown> {
 
 /** Whether any profile field was given as a flag (then --profile is not allowed too). */
 export function anyProfileFlag(f: ProfileFlags): boolean {
-  return [f.name, f.count, f.strategy, f.startAddress, f.addresses, f.baud, f.timeout].some((v) => v !== undefined) || f.autoVerify === true || (f.expectCap?.length ?? 0) > 0;
+  return (
+    [f.name, f.count, f.strategy, f.startAddress, f.addresses, f.baud, f.timeout].some(
+      (v) => v !== undefined,
+    ) ||
+    f.autoVerify === true ||
+    (f.expectCap?.length ?? 0) > 0
+  );
 }
 
 /** A problem's field path told as the flag, e.g. `manualAddresses[3]` → `--addresses (item 4)`. */
 export function flagFor(field: string): string {
   const m = /^(?:profile\.)?([A-Za-z]+)(?:\[(\d+)\])?/.exec(field);
   if (!m || !FIELD_FLAGS[m[1]!]) return field;
-  return m[2] === undefined ? FIELD_FLAGS[m[1]!]! : `${FIELD_FLAGS[m[1]!]!} (item ${Number(m[2]) + 1})`;
+  return m[2] === undefined
+    ? FIELD_FLAGS[m[1]!]!
+    : `${FIELD_FLAGS[m[1]!]!} (item ${Number(m[2]) + 1})`;
 }

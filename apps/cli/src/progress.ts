@@ -10,9 +10,16 @@ export interface Progress {
   stop(): void;
 }
 
-type Bars = { bar: { update(v: number, p?: object): void; setTotal(t: number): void }; multi: { log(s: string): void; update(): void; stop(): void } };
+type Bars = {
+  bar: { update(v: number, p?: object): void; setTotal(t: number): void };
+  multi: { log(s: string): void; update(): void; stop(): void };
+};
 
-export async function progress(io: CliIo, label: string, plainEvery: 'each' | 'changes' = 'changes'): Promise<Progress> {
+export async function progress(
+  io: CliIo,
+  label: string,
+  plainEvery: 'each' | 'changes' = 'changes',
+): Promise<Progress> {
   if (!io.isTTY || !io.stream) {
     let last = '';
     return {
@@ -27,7 +34,13 @@ export async function progress(io: CliIo, label: string, plainEvery: 'each' | 'c
   }
   const { default: cliProgress } = await import('cli-progress');
   const multi = new cliProgress.MultiBar(
-    { stream: io.stream as NodeJS.WritableStream & { isTTY: boolean }, format: `${label} [{bar}] {value}/{total} {note}`, hideCursor: true, clearOnComplete: false, autopadding: true },
+    {
+      stream: io.stream as NodeJS.WritableStream & { isTTY: boolean },
+      format: `${label} [{bar}] {value}/{total} {note}`,
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   const bars: Bars = { multi, bar: multi.create(1, 0, { note: '' }) };

@@ -22,7 +22,13 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(trim(s)), writeErr: (s) => io.err(trim(s)) })
     .exitOverride()
-    .addHelpText('after', helpFooter(['osprio device --sim &                     # an emulated Osprio Pro', 'osprio slot create 0 --profile site.json   # then: osprio try 0 --all-pending; osprio watch 0']));
+    .addHelpText(
+      'after',
+      helpFooter([
+        'osprio device --sim &                     # an emulated Osprio Pro',
+        'osprio slot create 0 --profile site.json   # then: osprio try 0 --all-pending; osprio watch 0',
+      ]),
+    );
   registerCommands(program, ctx);
   return program;
 }

@@ -48,8 +48,16 @@ export function pidAlive(pid: number): boolean {
 function isEntry(x: unknown): x is RuntimeEntry {
   const e = x as RuntimeEntry;
   return (
-    typeof x === 'object' && x !== null && Number.isInteger(e.pid) && e.pid > 0 && typeof e.url === 'string' && /^wss?:\/\//.test(e.url) &&
-    typeof e.model === 'string' && typeof e.serialNumber === 'string' && typeof e.slots === 'boolean' && typeof e.liveQuickStep === 'boolean'
+    typeof x === 'object' &&
+    x !== null &&
+    Number.isInteger(e.pid) &&
+    e.pid > 0 &&
+    typeof e.url === 'string' &&
+    /^wss?:\/\//.test(e.url) &&
+    typeof e.model === 'string' &&
+    typeof e.serialNumber === 'string' &&
+    typeof e.slots === 'boolean' &&
+    typeof e.liveQuickStep === 'boolean'
   );
 }
 
@@ -93,7 +101,11 @@ export function listDevices(env: Env = process.env): RuntimeEntry[] {
 
 /** Adds this device; returns a function that removes it again (call it on exit). Never throws:
  *  a device runs fine without the file, it only cannot be found without --device. */
-export function recordDevice(entry: Omit<RuntimeEntry, 'pid' | 'startedAt'>, env: Env = process.env, warn: (l: string) => void = () => {}): () => void {
+export function recordDevice(
+  entry: Omit<RuntimeEntry, 'pid' | 'startedAt'>,
+  env: Env = process.env,
+  warn: (l: string) => void = () => {},
+): () => void {
   const file = runtimeFile(env);
   const full: RuntimeEntry = { pid: process.pid, startedAt: new Date().toISOString(), ...entry };
   try {
@@ -108,7 +120,9 @@ export function recordDevice(entry: Omit<RuntimeEntry, 'pid' | 'startedAt'>, env
     removed = true;
     process.off('exit', remove);
     try {
-      const rest = readRaw(file).filter((e) => pidAlive(e.pid) && !(e.pid === full.pid && e.url === full.url));
+      const rest = readRaw(file).filter(
+        (e) => pidAlive(e.pid) && !(e.pid === full.pid && e.url === full.url),
+      );
       if (rest.length === 0) fs.rmSync(file, { force: true });
       else writeRaw(file, rest);
     } catch {

@@ -2,7 +2,15 @@
 // subcommands lazy, and the launcher runs it only while it is current. Other tests run the sources.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,25 +24,62 @@ describe('the CLI bundle', () => {
   let out = '';
   beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), 'osprio-bundle-'));
-    execFileSync(process.execPath, [join(repo, 'scripts/build-cli.mjs'), '--outdir', out], { cwd: repo, encoding: 'utf8' });
+    execFileSync(process.execPath, [join(repo, 'scripts/build-cli.mjs'), '--outdir', out], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
   }, 60_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  const run = (entry: string, args: string[]) => spawnSync(process.execPath, [entry, ...args], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, OSPRIO_CLI_FROM_SOURCE: '1' } });
+  const run = (entry: string, args: string[]) =>
+    spawnSync(process.execPath, [entry, ...args], {
+      cwd: tmpdir(),
+      encoding: 'utf8',
+      env: { ...process.env, OSPRIO_CLI_FROM_SOURCE: '1' },
+    });
 
   it('prints the same help and decodes the same frames as the sources', () => {
-    for (const args of [['--help'], ['decode', ID_FRAME], ['decode', '--json', ID_FRAME], ['status']]) {
+    for (const args of [
+      ['--help'],
+      ['decode', ID_FRAME],
+      ['decode', '--json', ID_FRAME],
+      ['status'],
+    ]) {
       const b = run(join(out, 'main.js'), args);
       const s = run(bin, args);
-      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr }).toEqual({ args, status: s.status, stdout: s.stdout, stderr: s.stderr });
+      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr }).toEqual({
+        args,
+        status: s.status,
+        stdout: s.stdout,
+        stderr: s.stderr,
+      });
     }
   });
 
   it('runs a whole quick-step (lazy chunks, the runtime-URL transports) against a simulated PD', () => {
-    const r = run(join(out, 'main.js'), ['provision', '--bus', 'sim:', '--address', '5', '--baud', '115200', '--discard-key', '--json']);
+    const r = run(join(out, 'main.js'), [
+      'provision',
+      '--bus',
+      'sim:',
+      '--address',
+      '5',
+      '--baud',
+      '115200',
+      '--discard-key',
+      '--json',
+    ]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'ok', address: 5, baud: 115200 });
-    const tcp = run(join(out, 'main.js'), ['provision', '--bus', 'tcp://127.0.0.1:1', '--address', '5', '--baud', '9600', '--discard-key']);
+    const tcp = run(join(out, 'main.js'), [
+      'provision',
+      '--bus',
+      'tcp://127.0.0.1:1',
+      '--address',
+      '5',
+      '--baud',
+      '9600',
+      '--discard-key',
+    ]);
     expect(tcp.stderr).toMatch(/cannot connect/);
   });
 
@@ -42,11 +87,15 @@ describe('the CLI bundle', () => {
     const main = readFileSync(join(out, 'main.js'), 'utf8');
     expect(main).not.toMatch(/packages\/provisioner\/src\/commissioning/);
     const chunks = readdirSync(join(out, 'chunks'));
-    for (const cmd of ['decode', 'provision', 'status', 'device', 'start', 'sim-pd']) expect(chunks.some((c) => c.startsWith(`${cmd}-`))).toBe(true);
+    for (const cmd of ['decode', 'provision', 'status', 'device', 'start', 'sim-pd'])
+      expect(chunks.some((c) => c.startsWith(`${cmd}-`))).toBe(true);
   });
 
   it('lists the sources it was built from', () => {
-    const m = JSON.parse(readFileSync(join(out, 'inputs.json'), 'utf8')) as { builtAt: number; inputs: string[] };
+    const m = JSON.parse(readFileSync(join(out, 'inputs.json'), 'utf8')) as {
+      builtAt: number;
+      inputs: string[];
+    };
     expect(m.inputs).toContain('apps/cli/src/main.ts');
     expect(m.inputs).toContain('packages/osdp/src/frame.ts');
     expect(m.inputs.every((p) => !p.includes('node_modules'))).toBe(true);
@@ -67,7 +116,8 @@ describe('the launcher', () => {
     dist = new URL('dist/', root);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const manifest = (builtAt: number, inputs = ['src/a.ts']) => writeFileSync(join(dir, 'dist/inputs.json'), JSON.stringify({ builtAt, inputs }));
+  const manifest = (builtAt: number, inputs = ['src/a.ts']) =>
+    writeFileSync(join(dir, 'dist/inputs.json'), JSON.stringify({ builtAt, inputs }));
   const touch = (ms: number) => utimesSync(join(dir, 'src/a.ts'), ms / 1000, ms / 1000);
 
   it('runs the bundle while every source is older than the build', () => {

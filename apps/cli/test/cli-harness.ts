@@ -17,13 +17,20 @@ export interface CliResult {
 export interface Harness {
   dir: string;
   env: Record<string, string | undefined>;
-  cli(argv: string[], opts?: { answer?: boolean | null; signal?: AbortSignal; onOut?: (line: string) => void }): Promise<CliResult>;
+  cli(
+    argv: string[],
+    opts?: { answer?: boolean | null; signal?: AbortSignal; onOut?: (line: string) => void },
+  ): Promise<CliResult>;
   cleanup(): void;
 }
 
 export function harness(): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'osprio-cli-'));
-  const env = { OSPRIO_RUNTIME_DIR: join(dir, 'run'), HOME: dir, XDG_STATE_HOME: join(dir, 'state') };
+  const env = {
+    OSPRIO_RUNTIME_DIR: join(dir, 'run'),
+    HOME: dir,
+    XDG_STATE_HOME: join(dir, 'state'),
+  };
   return {
     dir,
     env,

@@ -10,7 +10,9 @@ const ex = libosdpCaptures.observed_libosdp_pd.exchanges;
 describe('osprio decode', () => {
   it('prints the decoded fields of libosdp frames (real process)', () => {
     const pdid = ex.find((x) => x.note.startsWith('ID ->'))!;
-    const out = execFileSync(process.execPath, [bin, 'decode', pdid.cmd, pdid.reply!], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [bin, 'decode', pdid.cmd, pdid.reply!], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('CP→PD 0x03 SQN2 CRC osdp_ID');
     expect(out).toMatch(/vendor\s+0c0b0a/);
     expect(out).toMatch(/serial\s+16909060 \(0x1020304\)/);
@@ -22,7 +24,10 @@ describe('osprio decode', () => {
     const nak = ex.find((x) => x.note.startsWith('SQN that is neither'))!;
     const r = runDecode([comset.cmd + comset.reply!, nak.reply!], { json: true });
     expect(r.code).toBe(0);
-    const entries = JSON.parse(r.stdout) as { summary: string; fields: { name: string; value: string }[] }[];
+    const entries = JSON.parse(r.stdout) as {
+      summary: string;
+      fields: { name: string; value: string }[];
+    }[];
     expect(entries.map((e) => e.summary)).toEqual([
       'CP→PD 0x05 SQN3 CRC osdp_COMSET',
       'PD→CP 0x05 SQN3 CRC osdp_COM',
@@ -33,7 +38,9 @@ describe('osprio decode', () => {
   });
 
   it('prints a reason and exits non-zero on garbage, without a stack trace (real process)', () => {
-    const r = spawnSync(process.execPath, [bin, 'decode', '00112233', 'ff53e5080004400000'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'decode', '00112233', 'ff53e5080004400000'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/dropped 4 byte\(s\): /);
     expect(r.stdout).toMatch(/CRC/i);
@@ -41,8 +48,14 @@ describe('osprio decode', () => {
   });
 
   it('rejects non-hex and a bad --scbk with a usage error', () => {
-    expect(runDecode(['zz'], {})).toMatchObject({ code: 2, stderr: expect.stringMatching(/not hex/) });
-    expect(runDecode(['53'], { scbk: '0011' })).toMatchObject({ code: 2, stderr: expect.stringMatching(/16 bytes/) });
+    expect(runDecode(['zz'], {})).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/not hex/),
+    });
+    expect(runDecode(['53'], { scbk: '0011' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/16 bytes/),
+    });
     const r = spawnSync(process.execPath, [bin, 'decode'], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/missing required argument/);

@@ -16,7 +16,15 @@ function io(tty: boolean) {
     }),
     { isTTY: tty, columns: 100 },
   );
-  const cliIo: CliIo = { out: (l) => lines.push(l), err: () => {}, stream, isTTY: tty, env: {}, signal: new AbortController().signal, confirm: async () => null };
+  const cliIo: CliIo = {
+    out: (l) => lines.push(l),
+    err: () => {},
+    stream,
+    isTTY: tty,
+    env: {},
+    signal: new AbortController().signal,
+    confirm: async () => null,
+  };
   return { cliIo, lines, raw: () => raw };
 }
 

@@ -21,7 +21,9 @@ const entry = (port: number, over: Partial<{ slots: boolean; serialNumber: strin
 
 /** A pid that certainly belonged to a process that has exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout as unknown as number;
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout as unknown as number;
 }
 
 describe('runtime file', () => {
@@ -44,7 +46,11 @@ describe('runtime file', () => {
     h = harness();
     mkdirSync(h.env.OSPRIO_RUNTIME_DIR!, { recursive: true, mode: 0o700 });
     const pid = Number(deadPid());
-    writeFileSync(runtimeFile(h.env), JSON.stringify({ devices: [{ ...entry(4003), pid, startedAt: '' }] }), { mode: 0o600 });
+    writeFileSync(
+      runtimeFile(h.env),
+      JSON.stringify({ devices: [{ ...entry(4003), pid, startedAt: '' }] }),
+      { mode: 0o600 },
+    );
     expect(listDevices(h.env)).toEqual([]);
     writeFileSync(runtimeFile(h.env), '{"devices": [', { mode: 0o600 });
     expect(listDevices(h.env)).toEqual([]);
@@ -59,27 +65,45 @@ describe('runtime file', () => {
     const remove = recordDevice(entry(4005), h.env);
     const human = await h.cli(['devices']);
     expect(human.code).toBe(0);
-    expect(human.out).toMatch(/osprio-pro\s+OPP-4005\s+quick-step\+slots\s+\d+\s+ws:\/\/127\.0\.0\.1:4005\/device\?token=t4005/);
-    const json = JSON.parse((await h.cli(['devices', '--json'])).out) as { devices: { serialNumber: string }[] };
+    expect(human.out).toMatch(
+      /osprio-pro\s+OPP-4005\s+quick-step\+slots\s+\d+\s+ws:\/\/127\.0\.0\.1:4005\/device\?token=t4005/,
+    );
+    const json = JSON.parse((await h.cli(['devices', '--json'])).out) as {
+      devices: { serialNumber: string }[];
+    };
     expect(json.devices.map((d) => d.serialNumber)).toEqual(['OPP-4005']);
     remove();
   });
 
   it('without --device: the one device that fits; none → exit 3; several → exit 2 naming them', async () => {
     h = harness();
-    expect(() => resolveDevice(undefined, 'slots', h.env)).toThrow(/no device runs on this computer/);
+    expect(() => resolveDevice(undefined, 'slots', h.env)).toThrow(
+      /no device runs on this computer/,
+    );
     const a = recordDevice(entry(4006), h.env);
-    expect(resolveDevice(undefined, 'slots', h.env)).toMatchObject({ url: entry(4006).url, where: 'ws://127.0.0.1:4006/device', serialNumber: 'OPP-4006' });
-    const b = recordDevice({ ...entry(4007, { slots: false, serialNumber: 'OPM-4007' }), model: 'osprio-mini' }, h.env);
+    expect(resolveDevice(undefined, 'slots', h.env)).toMatchObject({
+      url: entry(4006).url,
+      where: 'ws://127.0.0.1:4006/device',
+      serialNumber: 'OPP-4006',
+    });
+    const b = recordDevice(
+      { ...entry(4007, { slots: false, serialNumber: 'OPM-4007' }), model: 'osprio-mini' },
+      h.env,
+    );
     // osprio start runs a Pro and a Mini: slot commands take the Pro, a live quick-step cannot choose.
     expect(resolveDevice(undefined, 'slots', h.env).url).toBe(entry(4006).url);
-    expect(() => resolveDevice(undefined, 'live', h.env)).toThrow(/2 devices run on this computer .*pick one with --device/);
+    expect(() => resolveDevice(undefined, 'live', h.env)).toThrow(
+      /2 devices run on this computer .*pick one with --device/,
+    );
     const r = await h.cli(['live', '--address', '5', '--baud', '9600', '--discard-key']);
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/pick one with --device/)]);
     expect(r.err).not.toContain('token');
     a();
     b();
     const none = await h.cli(['slots']);
-    expect([none.code, none.err]).toEqual([3, expect.stringMatching(/no device runs on this computer/)]);
+    expect([none.code, none.err]).toEqual([
+      3,
+      expect.stringMatching(/no device runs on this computer/),
+    ]);
   });
 });

@@ -12,8 +12,13 @@ afterEach(() => h?.cleanup());
 
 /** Every command path in the tree, e.g. ['slot', 'create']. */
 function commandPaths(): string[][] {
-  const ctx = { io: { out() {}, err() {} }, code: 0, guard: async () => {} } as unknown as CommandContext;
-  const walk = (c: Command, prefix: string[]): string[][] => c.commands.flatMap((sub) => [[...prefix, sub.name()], ...walk(sub, [...prefix, sub.name()])]);
+  const ctx = {
+    io: { out() {}, err() {} },
+    code: 0,
+    guard: async () => {},
+  } as unknown as CommandContext;
+  const walk = (c: Command, prefix: string[]): string[][] =>
+    c.commands.flatMap((sub) => [[...prefix, sub.name()], ...walk(sub, [...prefix, sub.name()])]);
   return walk(buildProgram(ctx), []);
 }
 
@@ -22,7 +27,26 @@ describe('osprio --help and usage errors', () => {
 
   it('knows every command of issue 9 besides the earlier ones', () => {
     const names = paths.map((p) => p.join(' '));
-    for (const c of ['devices', 'slots', 'slot create', 'slot show', 'slot delete', 'try', 'retry', 'skip', 'reset', 'watch', 'export', 'live', 'status', 'device', 'start', 'provision', 'decode', 'sim pd']) {
+    for (const c of [
+      'devices',
+      'slots',
+      'slot create',
+      'slot show',
+      'slot delete',
+      'try',
+      'retry',
+      'skip',
+      'reset',
+      'watch',
+      'export',
+      'live',
+      'status',
+      'device',
+      'start',
+      'provision',
+      'decode',
+      'sim pd',
+    ]) {
       expect(names).toContain(c);
     }
   });
@@ -32,7 +56,9 @@ describe('osprio --help and usage errors', () => {
     for (const p of [[], ...paths]) {
       const r = await h.cli([...p, '--help']);
       expect(r.code, p.join(' ')).toBe(0);
-      expect(r.out, p.join(' ')).toMatch(/Exit codes[\s\S]*0 {2}ok[\s\S]*1 {2}a step or slot failed[\s\S]*2 {2}usage[\s\S]*3 {2}device or bus unreachable[\s\S]*4 {2}device in use/);
+      expect(r.out, p.join(' ')).toMatch(
+        /Exit codes[\s\S]*0 {2}ok[\s\S]*1 {2}a step or slot failed[\s\S]*2 {2}usage[\s\S]*3 {2}device or bus unreachable[\s\S]*4 {2}device in use/,
+      );
       const tail = r.out.trimEnd().split('\n').slice(-3).join('\n');
       expect(tail, p.join(' ')).toMatch(/Example:\n(\s+osprio .+\n?)+$/);
     }
@@ -69,22 +95,54 @@ describe('osprio --help and usage errors', () => {
   it('bad values are usage errors too (exit 2) and name the fix, before any device is asked', async () => {
     h = harness();
     const bad = join(h.dir, 'bad-profile.json');
-    writeFileSync(bad, JSON.stringify({ kind: 'osprio-profile', version: 1, profile: { name: 'Bad', deviceCount: 0, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        kind: 'osprio-profile',
+        version: 1,
+        profile: {
+          name: 'Bad',
+          deviceCount: 0,
+          addressStrategy: 'sequential',
+          startAddress: 1,
+          manualAddresses: [],
+          baud: 9600,
+          expectedCapabilities: [],
+          timeoutMs: 0,
+          autoVerify: false,
+        },
+      }),
+    );
     const cases: [string[], RegExp][] = [
       [['slot', 'show', 'x'], /slot number must be a whole number/],
       [['try', '0'], /name the steps .* or use --all-pending/],
       [['try', '0', 'seven'], /step index must be a whole number/],
       [['export', '0', '--format', 'xml', '--out', 'k'], /--format must be csv or json/],
-      [['export', '0', '--format', 'csv', '--out', 'k', '--age-recipient', 'nope'], /--age-recipient/],
+      [
+        ['export', '0', '--format', 'csv', '--out', 'k', '--age-recipient', 'nope'],
+        /--age-recipient/,
+      ],
       [['slots', '--device', 'http://127.0.0.1:1/'], /--device must be a ws:\/\/ address/],
-      [['live', '--address', '200', '--baud', '9600', '--discard-key'], /--address must be a whole number 0\.\.126/],
+      [
+        ['live', '--address', '200', '--baud', '9600', '--discard-key'],
+        /--address must be a whole number 0\.\.126/,
+      ],
       [['live', '--address', '5', '--baud', '9600'], /give --out FILE/],
-      [['live', '--address', '5', '--baud', '9600', '--discard-key', '--expect-cap', '4-1-1'], /--expect-cap "4-1-1": expected FC:LEVEL:COUNT/],
+      [
+        ['live', '--address', '5', '--baud', '9600', '--discard-key', '--expect-cap', '4-1-1'],
+        /--expect-cap "4-1-1": expected FC:LEVEL:COUNT/,
+      ],
       [['slot', 'create', '0'], /give --profile FILE, or at least --name and --count/],
       [['slot', 'create', '0', '--name', 'x', '--count', '500'], /--count: /],
       [['slot', 'create', '0', '--profile', '/nonexistent/p.json'], /cannot read the profile file/],
-      [['slot', 'create', '0', '--profile', bad], /bad-profile\.json: .*deviceCount.*: [\s\S]*the profile is not valid \(\d problems? above\); nothing was written/],
-      [['slot', 'create', '0', '--profile', bad, '--name', 'x'], /give --profile FILE or the profile fields as flags, not both/],
+      [
+        ['slot', 'create', '0', '--profile', bad],
+        /bad-profile\.json: .*deviceCount.*: [\s\S]*the profile is not valid \(\d problems? above\); nothing was written/,
+      ],
+      [
+        ['slot', 'create', '0', '--profile', bad, '--name', 'x'],
+        /give --profile FILE or the profile fields as flags, not both/,
+      ],
     ];
     for (const [argv, msg] of cases) {
       const r = await h.cli(argv);

@@ -37,7 +37,10 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: ws.server.port, path, headers }, (res) => {
       let body = '';
@@ -50,11 +53,16 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
-function upgrade(path: string, origin: string | undefined): Promise<{ ok: true; sock: WebSocket } | { ok: false; status: number }> {
+function upgrade(
+  path: string,
+  origin: string | undefined,
+): Promise<{ ok: true; sock: WebSocket } | { ok: false; status: number }> {
   return new Promise((resolve) => {
     const sock = new WebSocket(`ws://127.0.0.1:${ws.server.port}${path}`, origin ? { origin } : {});
     sock.once('open', () => resolve({ ok: true, sock }));
-    sock.once('unexpected-response', (_req, res) => resolve({ ok: false, status: res.statusCode ?? 0 }));
+    sock.once('unexpected-response', (_req, res) =>
+      resolve({ ok: false, status: res.statusCode ?? 0 }),
+    );
     sock.once('error', () => resolve({ ok: false, status: 0 }));
   });
 }
@@ -70,7 +78,9 @@ describe('workspace server', () => {
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
     expect(r.headers['cache-control']).toBe('no-store');
     const { devices } = JSON.parse(r.body);
-    expect(devices.map((d: { id: string; name: string; model: string }) => [d.id, d.name, d.model])).toEqual([
+    expect(
+      devices.map((d: { id: string; name: string; model: string }) => [d.id, d.name, d.model]),
+    ).toEqual([
       ['pro', 'Osprio Pro', 'osprio-pro'],
       ['mini', 'Osprio Mini', 'osprio-mini'],
     ]);
@@ -79,7 +89,9 @@ describe('workspace server', () => {
   });
 
   it('answers only a loopback Host header (DNS rebinding)', async () => {
-    expect((await get('/api/devices', { Host: `evil.example:${ws.server.port}` })).status).toBe(403);
+    expect((await get('/api/devices', { Host: `evil.example:${ws.server.port}` })).status).toBe(
+      403,
+    );
     expect((await get('/', { Host: `evil.example:${ws.server.port}` })).status).toBe(403);
     expect((await get('/api/devices', { Host: `localhost:${ws.server.port}` })).status).toBe(200);
   });
@@ -91,14 +103,19 @@ describe('workspace server', () => {
     expect(page.headers['content-security-policy']).toMatch(/connect-src 'self'/);
     expect((await get('/assets/app.js')).headers['content-type']).toMatch(/javascript/);
     expect((await get('/some/app/route')).body).toContain('<title>ws</title>');
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/..%2fsecret.txt']) {
+    for (const p of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+    ]) {
       const r = await get(p);
       expect(r.body, p).not.toContain('outside');
     }
     expect((await get('/missing.js')).status).toBe(404);
   });
 
-  it('device endpoints accept the page\'s own origin and refuse any other', async () => {
+  it("device endpoints accept the page's own origin and refuse any other", async () => {
     const path = ws.server.listing[1]!.ws;
     const foreign = await upgrade(path, 'http://evil.example');
     expect(foreign).toEqual({ ok: false, status: 403 });
@@ -108,8 +125,14 @@ describe('workspace server', () => {
     expect(own.ok).toBe(true);
     if (own.ok) own.sock.close();
     // The byte-stream endpoint is for the page only: no Origin, no entry.
-    expect(await upgrade(ws.server.listing[1]!.stream, undefined)).toEqual({ ok: false, status: 403 });
-    expect(await upgrade(ws.server.listing[1]!.stream, 'http://evil.example')).toEqual({ ok: false, status: 403 });
+    expect(await upgrade(ws.server.listing[1]!.stream, undefined)).toEqual({
+      ok: false,
+      status: 403,
+    });
+    expect(await upgrade(ws.server.listing[1]!.stream, 'http://evil.example')).toEqual({
+      ok: false,
+      status: 403,
+    });
   });
 
   it('the byte-stream endpoint carries the framed link, and the one-host rule spans both endpoints', async () => {
@@ -118,18 +141,28 @@ describe('workspace server', () => {
     if (!up.ok) throw new Error('stream endpoint refused');
     const dec = new FrameDecoder();
     const frames: string[] = [];
-    up.sock.on('message', (d: Buffer) => frames.push(...dec.push(new Uint8Array(d)).frames.map((f) => new TextDecoder().decode(f))));
+    up.sock.on('message', (d: Buffer) =>
+      frames.push(...dec.push(new Uint8Array(d)).frames.map((f) => new TextDecoder().decode(f))),
+    );
     // One frame split over three messages: chunking means nothing to the framing.
-    const hello = encodeFrame(JSON.stringify({ id: 1, type: 'hello', params: { protocolVersion: 1, host: 'test' } }));
+    const hello = encodeFrame(
+      JSON.stringify({ id: 1, type: 'hello', params: { protocolVersion: 1, host: 'test' } }),
+    );
     up.sock.send(hello.subarray(0, 3));
     up.sock.send(hello.subarray(3, 10));
     up.sock.send(hello.subarray(10));
     await expect.poll(() => frames.length).toBe(1);
-    expect(JSON.parse(frames[0]!)).toMatchObject({ id: 1, ok: true, result: { model: 'osprio-mini' } });
+    expect(JSON.parse(frames[0]!)).toMatchObject({
+      id: 1,
+      ok: true,
+      result: { model: 'osprio-mini' },
+    });
     expect(ws.emulators.get('mini')!.hostAttached).toBe(true);
 
     // The same device over its JSON endpoint (or the CLI's address) is in use.
-    const conn = await connectWebSocketNode(`ws://127.0.0.1:${ws.server.port}${l.ws}`, { origin: ws.server.origin });
+    const conn = await connectWebSocketNode(`ws://127.0.0.1:${ws.server.port}${l.ws}`, {
+      origin: ws.server.origin,
+    });
     const client = new LinkClient(conn, { timeoutMs: 3000 });
     await expect(client.hello('second')).rejects.toMatchObject({ code: 'device_in_use' });
 

@@ -23,20 +23,44 @@ function median(xs: number[]): number {
 
 function reducerBench(): void {
   const steps: StepRecord[] = Array.from({ length: STEPS }, (_, i) => ({
-    index: i, address: i + 1, baud: 115200, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null,
+    index: i,
+    address: i + 1,
+    baud: 115200,
+    state: 'pending',
+    attempts: 0,
+    outcome: null,
+    detail: '',
+    stage: null,
+    stageStatus: null,
   }));
-  const base = rowsReducer(emptySnapshot({ slot: 0 }), { type: 'read', slot: { steps, lastSeq: 0, state: 'ready', profileName: 'bench' } });
-  const stages = ['discover', 'comset', 'confirm', 'install_session', 'keyset', 'key_verify'] as const;
+  const base = rowsReducer(emptySnapshot({ slot: 0 }), {
+    type: 'read',
+    slot: { steps, lastSeq: 0, state: 'ready', profileName: 'bench' },
+  });
+  const stages = [
+    'discover',
+    'comset',
+    'confirm',
+    'install_session',
+    'keyset',
+    'key_verify',
+  ] as const;
   const edges: ProgressEdge[] = Array.from({ length: EDGES }, (_, k) => {
     const stepIndex = k % STEPS;
     const phase = Math.floor(k / STEPS) % 8;
     const done = phase === 7;
     return {
-      queue: { slot: 0 }, seq: k + 1, stepIndex, at: 1_700_000_000_000 + k,
+      queue: { slot: 0 },
+      seq: k + 1,
+      stepIndex,
+      at: 1_700_000_000_000 + k,
       state: done ? (stepIndex % 9 === 0 ? 'failure' : 'success') : 'attempting',
-      attempts: 1 + Math.floor(k / (STEPS * 8)), outcome: done ? (stepIndex % 9 === 0 ? 'no_response' : 'ok') : null,
+      attempts: 1 + Math.floor(k / (STEPS * 8)),
+      outcome: done ? (stepIndex % 9 === 0 ? 'no_response' : 'ok') : null,
       detail: done && stepIndex % 9 === 0 ? 'nobody answered at any baud' : '',
-      stage: phase === 0 ? 'queued' : stages[Math.min(phase - 1, 5)]!, stageStatus: phase === 0 ? null : done ? (stepIndex % 9 === 0 ? 'stalled' : 'done') : 'in_flight',
+      stage: phase === 0 ? 'queued' : stages[Math.min(phase - 1, 5)]!,
+      stageStatus:
+        phase === 0 ? null : done ? (stepIndex % 9 === 0 ? 'stalled' : 'done') : 'in_flight',
     };
   });
   const runs: number[] = [];
@@ -49,23 +73,36 @@ function reducerBench(): void {
     last = s;
   }
   if (last.lastSeq !== EDGES) throw new Error('reducer bench: not every edge applied');
-  console.log(`rows reducer, ${EDGES} backfilled edges on ${STEPS} rows, edge by edge: median ${median(runs).toFixed(1)} ms (target ≤ 300 ms; runs ${runs.map((x) => x.toFixed(0)).join('/')})`);
+  console.log(
+    `rows reducer, ${EDGES} backfilled edges on ${STEPS} rows, edge by edge: median ${median(runs).toFixed(1)} ms (target ≤ 300 ms; runs ${runs.map((x) => x.toFixed(0)).join('/')})`,
+  );
   // As a replay arrives: batches of ~650 edges (one frame each), one 'edges' action per batch.
   const bruns: number[] = [];
   for (let r = 0; r < 7; r++) {
     const t0 = performance.now();
     let s = base;
-    for (let i = 0; i < edges.length; i += 650) s = rowsReducer(s, { type: 'edges', edges: edges.slice(i, i + 650) });
+    for (let i = 0; i < edges.length; i += 650)
+      s = rowsReducer(s, { type: 'edges', edges: edges.slice(i, i + 650) });
     bruns.push(performance.now() - t0);
     last = s;
   }
   if (last.lastSeq !== EDGES) throw new Error('reducer bench: not every batched edge applied');
-  console.log(`rows reducer, ${EDGES} backfilled edges on ${STEPS} rows, in replay batches: median ${median(bruns).toFixed(1)} ms (runs ${bruns.map((x) => x.toFixed(1)).join('/')})`);
+  console.log(
+    `rows reducer, ${EDGES} backfilled edges on ${STEPS} rows, in replay batches: median ${median(bruns).toFixed(1)} ms (runs ${bruns.map((x) => x.toFixed(1)).join('/')})`,
+  );
 }
 
 async function reconnectBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'osprio-bench-ops-'));
-  const emu = await startEmulator({ model: 'pro', speed: 'max', stateDir: dir, durable: false, technician: false, pds: 0, edgeLimit: EDGES + 1000 });
+  const emu = await startEmulator({
+    model: 'pro',
+    speed: 'max',
+    stateDir: dir,
+    durable: false,
+    technician: false,
+    pds: 0,
+    edgeLimit: EDGES + 1000,
+  });
   let current: LinkConnection | null = null;
   const session = await DeviceSession.attach({
     connect: async () => (current = await connectNode(emu.url)),
@@ -73,7 +110,17 @@ async function reconnectBench(): Promise<void> {
   });
   try {
     const plan = planFromProfile(
-      { name: 'bench', deviceCount: STEPS, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 115200, expectedCapabilities: [], timeoutMs: 0, autoVerify: false },
+      {
+        name: 'bench',
+        deviceCount: STEPS,
+        addressStrategy: 'sequential',
+        startAddress: 1,
+        manualAddresses: [],
+        baud: 115200,
+        expectedCapabilities: [],
+        timeoutMs: 0,
+        autoVerify: false,
+      },
       (n) => new Uint8Array(randomBytes(n)),
     );
     if (!plan.ok) throw new Error('bench plan invalid');
@@ -84,12 +131,14 @@ async function reconnectBench(): Promise<void> {
     for (let run = 0; run < 3; run++) {
       // The link drops; the device works on alone (skip/reset cost no bus time, so 10,000 edges are quick to make).
       current!.close(1000, 'bench: unplugged');
-      while (session.state.kind === 'attached' || emu.hostAttached) await new Promise((r) => setTimeout(r, 5));
+      while (session.state.kind === 'attached' || emu.hostAttached)
+        await new Promise((r) => setTimeout(r, 5));
       made = 0;
       for (let round = 0; made < EDGES; round++) {
         const verb = round % 2 === 0 ? 'skip' : 'reset';
         let accepted = 0;
-        for (let i = 0; i < STEPS && made < EDGES; i++) if (emu.device.verb({ slot: 0 }, i, verb).ok) accepted++;
+        for (let i = 0; i < STEPS && made < EDGES; i++)
+          if (emu.device.verb({ slot: 0 }, i, verb).ok) accepted++;
         if (accepted === 0) throw new Error(`bench: the device refused every ${verb}`);
         made += accepted;
       }
@@ -102,9 +151,12 @@ async function reconnectBench(): Promise<void> {
       if (state.kind !== 'attached') throw new Error(`bench: reattach ended ${state.kind}`);
       while (view.snapshot.lastSeq < target) await new Promise((r) => setImmediate(r));
       runs.push(performance.now() - t0);
-      if (JSON.stringify(view.snapshot.counters) !== JSON.stringify(expected)) throw new Error('bench: rows not current after reattach');
+      if (JSON.stringify(view.snapshot.counters) !== JSON.stringify(expected))
+        throw new Error('bench: rows not current after reattach');
     }
-    console.log(`reconnect to current rows, ${made} edges made while detached (backfilled): median ${median(runs).toFixed(0)} ms (target ≤ 1500 ms; runs ${runs.map((x) => x.toFixed(0)).join('/')})`);
+    console.log(
+      `reconnect to current rows, ${made} edges made while detached (backfilled): median ${median(runs).toFixed(0)} ms (target ≤ 1500 ms; runs ${runs.map((x) => x.toFixed(0)).join('/')})`,
+    );
     view.close();
   } finally {
     session.close();

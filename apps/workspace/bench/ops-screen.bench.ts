@@ -20,19 +20,53 @@ const dist = fileURLToPath(new URL('../dist', import.meta.url));
 
 async function run(): Promise<void> {
   if (!existsSync(join(dist, 'index.html'))) {
-    console.log('rows on screen after reconnect: skipped (build the workspace first: npm run build:workspace)');
+    console.log(
+      'rows on screen after reconnect: skipped (build the workspace first: npm run build:workspace)',
+    );
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'osprio-bench-screen-'));
-  const emu = await startEmulator({ model: 'pro', speed: 'max', stateDir: dir, durable: false, technician: false, pds: 0, edgeLimit: EDGES + 2000 });
-  const server = await startWorkspaceServer({ distDir: dist, devices: [{ id: 'pro', name: 'Osprio Pro', handler: emu.handler, identity: emu.device.identity }] });
+  const emu = await startEmulator({
+    model: 'pro',
+    speed: 'max',
+    stateDir: dir,
+    durable: false,
+    technician: false,
+    pds: 0,
+    edgeLimit: EDGES + 2000,
+  });
+  const server = await startWorkspaceServer({
+    distDir: dist,
+    devices: [
+      { id: 'pro', name: 'Osprio Pro', handler: emu.handler, identity: emu.device.identity },
+    ],
+  });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const plan = planFromProfile(
-      { name: 'bench', deviceCount: STEPS, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 115200, expectedCapabilities: [], timeoutMs: 0, autoVerify: false },
+      {
+        name: 'bench',
+        deviceCount: STEPS,
+        addressStrategy: 'sequential',
+        startAddress: 1,
+        manualAddresses: [],
+        baud: 115200,
+        expectedCapabilities: [],
+        timeoutMs: 0,
+        autoVerify: false,
+      },
       (n) => new Uint8Array(randomBytes(n)),
     );
     if (!plan.ok) throw new Error('bench plan invalid');
@@ -62,13 +96,15 @@ async function run(): Promise<void> {
 
     // Pull the cable; the device makes 10,000 edges alone (skip/reset cost no bus time).
     await page.evaluate(() => {
-      for (const ws of (window as unknown as { __links: WebSocket[] }).__links) ws.close(4000, 'unplugged');
+      for (const ws of (window as unknown as { __links: WebSocket[] }).__links)
+        ws.close(4000, 'unplugged');
     });
     while (emu.hostAttached) await new Promise((r) => setTimeout(r, 5));
     let made = 0;
     for (let round = 0; made < EDGES; round++) {
       const verb = round % 2 === 0 ? 'skip' : 'reset';
-      for (let i = 0; i < STEPS && made < EDGES; i++) if (emu.device.verb({ slot: 0 }, i, verb).ok) made++;
+      for (let i = 0; i < STEPS && made < EDGES; i++)
+        if (emu.device.verb({ slot: 0 }, i, verb).ok) made++;
     }
     const d = emu.device.getSlot(0);
     if (!d.ok) throw new Error('bench: getSlot failed');

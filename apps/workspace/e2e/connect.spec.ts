@@ -23,7 +23,10 @@ for (const [device, heading, name] of OPENING) {
 }
 
 test.describe('connection states', () => {
-  test('lost: the link drops, the tab returns to pairing with the message, and Connect resumes the screen', async ({ page, workspace }) => {
+  test('lost: the link drops, the tab returns to pairing with the message, and Connect resumes the screen', async ({
+    page,
+    workspace,
+  }) => {
     await page.goto(workspace.url);
     await page.getByRole('radio', { name: 'Osprio Pro', exact: true }).check();
     await page.getByRole('button', { name: 'Connect' }).click();
@@ -45,7 +48,10 @@ test.describe('connection states', () => {
     expect(workspace.emulator('pro').hostAttached).toBe(true);
   });
 
-  test('in use: a device the CLI holds is refused with "in use by another host"', async ({ page, workspace }) => {
+  test('in use: a device the CLI holds is refused with "in use by another host"', async ({
+    page,
+    workspace,
+  }) => {
     const conn = await connectNode(workspace.emulator('mini').url);
     const cli = new LinkClient(conn);
     await cli.hello('osprio-cli test');
@@ -69,7 +75,10 @@ test.describe('connection states', () => {
 test.describe('incompatible firmware', () => {
   test.use({ workspaceOptions: { devices: [PRO], supportedVersions: { pro: [2] } } });
 
-  test('a device that refuses this workspace\'s hello version is shown as incompatible firmware', async ({ page, workspace }) => {
+  test("a device that refuses this workspace's hello version is shown as incompatible firmware", async ({
+    page,
+    workspace,
+  }) => {
     await page.goto(workspace.url);
     await page.getByRole('button', { name: 'Connect' }).click();
     const alert = page.getByRole('alert');
@@ -98,7 +107,10 @@ test.describe('no device', () => {
 test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
 
-  test('pairing and a lost link read in the dark theme with AA contrast', async ({ page, workspace }) => {
+  test('pairing and a lost link read in the dark theme with AA contrast', async ({
+    page,
+    workspace,
+  }) => {
     await page.goto(workspace.url);
     await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(17, 19, 22)');
     await page.getByRole('button', { name: 'Connect' }).click();

@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@osprio/device/emulator';
-import { startWorkspace, type DeviceSpec, type RunningWorkspace, type StartWorkspaceOptions } from '../../cli/src/serve/start-workspace.ts';
+import {
+  startWorkspace,
+  type DeviceSpec,
+  type RunningWorkspace,
+  type StartWorkspaceOptions,
+} from '../../cli/src/serve/start-workspace.ts';
 
 export { expect };
 export type { DeviceSpec };
@@ -27,7 +32,12 @@ export const SCREENS_DIR = join(repo, 'test-results', 'screens');
 export const PRO: DeviceSpec = { id: 'pro', model: 'pro' };
 export const MINI: DeviceSpec = { id: 'mini', model: 'mini' };
 /** A Pro whose firmware offers slots only (`osprio device --modes slots`). */
-export const SLOTS_ONLY: DeviceSpec = { id: 'slots', name: 'Osprio Pro (slots only)', model: 'pro', modelOverrides: { status: { liveQuickStep: false } } };
+export const SLOTS_ONLY: DeviceSpec = {
+  id: 'slots',
+  name: 'Osprio Pro (slots only)',
+  model: 'pro',
+  modelOverrides: { status: { liveQuickStep: false } },
+};
 
 export interface WorkspaceOptions {
   devices: DeviceSpec[];
@@ -48,7 +58,8 @@ export interface TestWorkspace extends RunningWorkspace {
 
 /** Starts a workspace like `npm start` does, on temp state dirs (removed by close()). */
 export async function startTestWorkspace(o: WorkspaceOptions): Promise<TestWorkspace> {
-  if (!existsSync(join(DIST_DIR, 'index.html'))) throw new Error('the workspace is not built: run `npm run build:workspace` first');
+  if (!existsSync(join(DIST_DIR, 'index.html')))
+    throw new Error('the workspace is not built: run `npm run build:workspace` first');
   const root = mkdtempSync(join(tmpdir(), 'osprio-e2e-'));
   const opts: StartWorkspaceOptions = {
     distDir: DIST_DIR,
@@ -60,7 +71,14 @@ export async function startTestWorkspace(o: WorkspaceOptions): Promise<TestWorks
       mkdirSync(stateDir, { mode: 0o700 });
       // Each device its own serial number (the page's Web Lock is per device).
       const serialNumber = `${d.model === 'pro' ? 'OPP' : 'OPM'}-${String(i + 1).padStart(6, '0')}`;
-      return { stateDir, serialNumber, ...d, ...(o.supportedVersions?.[d.id] ? { linkOptions: { supportedVersions: o.supportedVersions[d.id]! } } : {}) };
+      return {
+        stateDir,
+        serialNumber,
+        ...d,
+        ...(o.supportedVersions?.[d.id]
+          ? { linkOptions: { supportedVersions: o.supportedVersions[d.id]! } }
+          : {}),
+      };
     }),
   };
   let ws: RunningWorkspace;
@@ -99,9 +117,20 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 /** No serious or critical axe violation on what the page shows now (WCAG 2.x A/AA rules). */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const r = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), `axe on ${what}`).toEqual([]);
+  expect(
+    bad.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    ),
+    `axe on ${what}`,
+  ).toEqual([]);
 }
 
 export const test = base.extend<{ workspace: TestWorkspace; workspaceOptions: WorkspaceOptions }>({

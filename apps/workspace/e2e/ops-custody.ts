@@ -3,10 +3,17 @@
 import type { BrowserContext, Page } from '@playwright/test';
 
 /** Everything the page keeps or shows, as one list of (where, text) pairs. */
-export async function browserFootprint(page: Page, context: BrowserContext, consoleLines: readonly string[]): Promise<[string, string][]> {
+export async function browserFootprint(
+  page: Page,
+  context: BrowserContext,
+  consoleLines: readonly string[],
+): Promise<[string, string][]> {
   const inPage = await page.evaluate(async () => {
     const out: [string, string][] = [];
-    for (const [name, store] of [['localStorage', localStorage], ['sessionStorage', sessionStorage]] as const) {
+    for (const [name, store] of [
+      ['localStorage', localStorage],
+      ['sessionStorage', sessionStorage],
+    ] as const) {
       for (let i = 0; i < store.length; i++) {
         const k = store.key(i)!;
         out.push([name, `${k}=${store.getItem(k) ?? ''}`]);
@@ -26,7 +33,10 @@ export async function browserFootprint(page: Page, context: BrowserContext, cons
           req.onsuccess = () => res(req.result as unknown[]);
           req.onerror = () => res([]);
         });
-        out.push([`indexedDB ${info.name}/${storeName}`, JSON.stringify(all, (_k, v) => (v instanceof Uint8Array ? Array.from(v) : v))]);
+        out.push([
+          `indexedDB ${info.name}/${storeName}`,
+          JSON.stringify(all, (_k, v) => (v instanceof Uint8Array ? Array.from(v) : v)),
+        ]);
       }
       db.close();
     }
@@ -44,7 +54,8 @@ export async function browserFootprint(page: Page, context: BrowserContext, cons
     out.push(['title', document.title]);
     out.push(['document.cookie', document.cookie]);
     out.push(['dom', document.documentElement.outerHTML]);
-    for (const el of Array.from(document.querySelectorAll('input, textarea, select'))) out.push(['form value', (el as HTMLInputElement).value]);
+    for (const el of Array.from(document.querySelectorAll('input, textarea, select')))
+      out.push(['form value', (el as HTMLInputElement).value]);
     out.push(['history length', String(history.length)]);
     return out;
   });
@@ -60,15 +71,24 @@ export async function browserFootprint(page: Page, context: BrowserContext, cons
 /** The forms a 16-byte secret could take in text: hex (both cases) and base64. */
 export function secretForms(hex: string): string[] {
   const bytes = Buffer.from(hex, 'hex');
-  return [hex.toLowerCase(), hex.toUpperCase(), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url')];
+  return [
+    hex.toLowerCase(),
+    hex.toUpperCase(),
+    bytes.toString('base64').replace(/=+$/, ''),
+    bytes.toString('base64url'),
+  ];
 }
 
 /** Where any of the secrets appears (empty = nothing found). */
-export function findSecrets(footprint: readonly [string, string][], secretsHex: readonly string[]): string[] {
+export function findSecrets(
+  footprint: readonly [string, string][],
+  secretsHex: readonly string[],
+): string[] {
   const hits: string[] = [];
   for (const hex of secretsHex) {
     const forms = secretForms(hex);
-    for (const [where, text] of footprint) if (forms.some((f) => text.includes(f))) hits.push(where);
+    for (const [where, text] of footprint)
+      if (forms.some((f) => text.includes(f))) hits.push(where);
   }
   return hits;
 }

@@ -22,13 +22,23 @@ export interface SlotSpec {
 export async function createSlot(emu: Emulator, slot: number, spec: SlotSpec): Promise<Plan> {
   const r = planFromProfile(
     {
-      name: spec.name, deviceCount: spec.count, addressStrategy: 'sequential', startAddress: spec.startAddress ?? 1, manualAddresses: [],
-      baud: spec.baud ?? 115200, expectedCapabilities: [], timeoutMs: 0, autoVerify: spec.autoVerify ?? false,
+      name: spec.name,
+      deviceCount: spec.count,
+      addressStrategy: 'sequential',
+      startAddress: spec.startAddress ?? 1,
+      manualAddresses: [],
+      baud: spec.baud ?? 115200,
+      expectedCapabilities: [],
+      timeoutMs: 0,
+      autoVerify: spec.autoVerify ?? false,
     },
     (n) => new Uint8Array(randomBytes(n)),
   );
   if (!r.ok) throw new Error(`bad test plan: ${r.problems[0]?.message}`);
-  const s = await DeviceSession.attach({ connect: () => connectNode(emu.url), hostName: 'ops-e2e' });
+  const s = await DeviceSession.attach({
+    connect: () => connectNode(emu.url),
+    hostName: 'ops-e2e',
+  });
   if (s.state.kind !== 'attached') throw new Error(`test set-up could not attach: ${s.state.kind}`);
   try {
     await s.createSlot(slot, r.plan);
@@ -40,7 +50,12 @@ export async function createSlot(emu: Emulator, slot: number, spec: SlotSpec): P
 }
 
 /** Pairing → Connect → (mode picker) Offline slots → Open slot N. */
-export async function connectAndOpenSlot(page: Page, url: string, device: string, slot: number): Promise<void> {
+export async function connectAndOpenSlot(
+  page: Page,
+  url: string,
+  device: string,
+  slot: number,
+): Promise<void> {
   await page.goto(url);
   await connect(page, device);
   await openSlotFromList(page, slot);
@@ -60,7 +75,10 @@ export async function openSlotFromList(page: Page, slot: number): Promise<void> 
   await expect(page.getByRole('table', { name: `Steps of slot ${slot}` })).toBeVisible();
 }
 
-export function counter(page: Page, key: 'total' | 'provisioned' | 'failed' | 'skipped' | 'pending'): Locator {
+export function counter(
+  page: Page,
+  key: 'total' | 'provisioned' | 'failed' | 'skipped' | 'pending',
+): Locator {
   return page.locator(`[data-counter="${key}"] dd`);
 }
 
@@ -96,7 +114,14 @@ export async function uiRows(page: Page): Promise<UiRow[]> {
 
 /** The device's own records, in the same shape. */
 export function deviceRows(steps: readonly StepRecord[]): UiRow[] {
-  return steps.map((s) => ({ step: s.index, address: s.address, baud: s.baud, state: s.state, attempts: s.attempts, outcome: s.outcome ?? '' }));
+  return steps.map((s) => ({
+    step: s.index,
+    address: s.address,
+    baud: s.baud,
+    state: s.state,
+    attempts: s.attempts,
+    outcome: s.outcome ?? '',
+  }));
 }
 
 export function slotSteps(emu: Emulator, slot: number): StepRecord[] {
@@ -106,20 +131,35 @@ export function slotSteps(emu: Emulator, slot: number): StepRecord[] {
 }
 
 /** Clicks an export button and returns the downloaded file's name and text. */
-export async function download(page: Page, button: string): Promise<{ name: string; text: string }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+export async function download(
+  page: Page,
+  button: string,
+): Promise<{ name: string; text: string }> {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
   const path = await dl.path();
   return { name: dl.suggestedFilename(), text: await readFile(path, 'utf8') };
 }
 
 /** Like download, as bytes (an age-encrypted export is binary). */
-export async function downloadBytes(page: Page, button: string): Promise<{ name: string; bytes: Uint8Array }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+export async function downloadBytes(
+  page: Page,
+  button: string,
+): Promise<{ name: string; bytes: Uint8Array }> {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
   return { name: dl.suggestedFilename(), bytes: new Uint8Array(await readFile(await dl.path())) };
 }
 
 /** The SCBKs the simulated readers of a queue hold, by address (keyed and out of install mode only). */
-export function readerKeys(emu: Emulator, sessionId: string): Map<number, { baud: number; scbkHex: string }> {
+export function readerKeys(
+  emu: Emulator,
+  sessionId: string,
+): Map<number, { baud: number; scbkHex: string }> {
   const out = new Map<number, { baud: number; scbkHex: string }>();
   for (const r of emu.bench.readerStates()) {
     if (r.sessionId !== sessionId || r.scbkHex === null || r.installMode) continue;

@@ -8,13 +8,18 @@ import { connect, counter, download, downloadBytes, rowOf, viewShot } from './op
 const MINI: DeviceSpec = { id: 'mini', model: 'mini', faults: '1:absent' };
 test.use({ workspaceOptions: { devices: [MINI] } });
 
-test('a live quick-step queue on the Mini: add targets, watch their rows, export the successful PDs', async ({ page, workspace }) => {
+test('a live quick-step queue on the Mini: add targets, watch their rows, export the successful PDs', async ({
+  page,
+  workspace,
+}) => {
   test.setTimeout(120_000);
   const emu = workspace.emulator('mini');
   await page.goto(workspace.url);
   await connect(page, 'Osprio Mini');
   await expect(page.getByRole('form', { name: 'Add a quick-step target' })).toBeVisible();
-  await expect(page.getByTestId('export-unavailable')).toHaveText('Export becomes available after the first successful quick-step.');
+  await expect(page.getByTestId('export-unavailable')).toHaveText(
+    'Export becomes available after the first successful quick-step.',
+  );
 
   // Inline validation, in words that say how to fix it; nothing is sent.
   await page.getByLabel('Address', { exact: true }).fill('127');
@@ -60,8 +65,13 @@ test('a live quick-step queue on the Mini: add targets, watch their rows, export
   expect(line(0).startsWith('5,115200,')).toBe(true);
   expect(line(2).startsWith('7,9600,')).toBe(true);
   const json = await download(page, 'Export JSON');
-  const doc = JSON.parse(json.text) as { scbks: { pdAddress: number; baudrate: number; scbkHex: string }[] };
-  expect(doc.scbks.map((e) => `${e.pdAddress},${e.baudrate},${e.scbkHex}`)).toEqual([line(0), line(2)]);
+  const doc = JSON.parse(json.text) as {
+    scbks: { pdAddress: number; baudrate: number; scbkHex: string }[];
+  };
+  expect(doc.scbks.map((e) => `${e.pdAddress},${e.baudrate},${e.scbkHex}`)).toEqual([
+    line(0),
+    line(2),
+  ]);
 
   // Encrypted to an age recipient pasted for this one export: a secret key is refused, a public
   // key encrypts the very same file, and the field is empty again afterwards (never kept).
@@ -69,7 +79,9 @@ test('a live quick-step queue on the Mini: add targets, watch their rows, export
   const identity = await generateIdentity();
   await recipientField.fill(identity);
   await page.getByRole('button', { name: 'Export CSV', exact: true }).click();
-  await expect(page.locator('.export .problem')).toContainText('that is an age identity (a secret key)');
+  await expect(page.locator('.export .problem')).toContainText(
+    'that is an age identity (a secret key)',
+  );
   await expect(recipientField).toHaveValue('');
   await recipientField.fill(await identityToRecipient(identity));
   const sealed = await downloadBytes(page, 'Export CSV');

@@ -7,10 +7,21 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { startWorkspace, type RunningWorkspace } from '../../cli/src/serve/start-workspace.ts';
 import { test, expect, DIST_DIR, type DeviceSpec } from './fixtures.ts';
-import { connect, connectAndOpenSlot, counter, createSlot, deviceRows, slotSteps, uiRows, viewShot } from './ops-helpers.ts';
+import {
+  connect,
+  connectAndOpenSlot,
+  counter,
+  createSlot,
+  deviceRows,
+  slotSteps,
+  uiRows,
+  viewShot,
+} from './ops-helpers.ts';
 
 async function expectWhole(page: Page, steps: () => ReturnType<typeof slotSteps>): Promise<void> {
-  await expect.poll(async () => JSON.stringify(await uiRows(page)), { timeout: 30_000 }).toBe(JSON.stringify(deviceRows(steps())));
+  await expect
+    .poll(async () => JSON.stringify(await uiRows(page)), { timeout: 30_000 })
+    .toBe(JSON.stringify(deviceRows(steps())));
   const rows = await uiRows(page);
   expect(rows).toHaveLength(126);
   expect(new Set(rows.map((r) => r.step)).size).toBe(126);
@@ -25,12 +36,16 @@ test.describe('emulator killed mid-run', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  test('the tab goes back to pairing with a message, reconnects after the restart, and the slot is whole again', async ({ page }) => {
+  test('the tab goes back to pairing with a message, reconnects after the restart, and the slot is whole again', async ({
+    page,
+  }) => {
     test.setTimeout(240_000);
     root = mkdtempSync(join(tmpdir(), 'osprio-e2e-kill-'));
     const stateDir = join(root, 'pro');
     mkdirSync(stateDir, { mode: 0o700 });
-    const devices: DeviceSpec[] = [{ id: 'pro', model: 'pro', stateDir, technician: false, faults: '7:absent' }];
+    const devices: DeviceSpec[] = [
+      { id: 'pro', model: 'pro', stateDir, technician: false, faults: '7:absent' },
+    ];
     running = await startWorkspace({ distDir: DIST_DIR, speed: 'max', durable: false, devices });
     const port = running.server.port;
     const url = running.url;
@@ -38,7 +53,11 @@ test.describe('emulator killed mid-run', () => {
 
     await connectAndOpenSlot(page, url, 'Osprio Pro', 0);
     await page.getByRole('button', { name: 'Try all pending' }).click();
-    await expect.poll(async () => Number(await counter(page, 'provisioned').textContent()), { timeout: 60_000 }).toBeGreaterThanOrEqual(10);
+    await expect
+      .poll(async () => Number(await counter(page, 'provisioned').textContent()), {
+        timeout: 60_000,
+      })
+      .toBeGreaterThanOrEqual(10);
 
     // Kill: the device powers off with attempts running and queued.
     await running.close();
@@ -51,7 +70,13 @@ test.describe('emulator killed mid-run', () => {
     await viewShot(page, 'ops-reconnect-lost');
 
     // Restart on the same port and flash; the page asks the server where the device is now.
-    running = await startWorkspace({ distDir: DIST_DIR, speed: 'max', durable: false, port, devices });
+    running = await startWorkspace({
+      distDir: DIST_DIR,
+      speed: 'max',
+      durable: false,
+      port,
+      devices,
+    });
     const emu = running.emulators.get('pro')!;
     await page.getByRole('button', { name: 'Refresh' }).click();
     await connect(page, 'Osprio Pro');
@@ -70,10 +95,18 @@ test.describe('emulator killed mid-run', () => {
 
 test.describe('offline autonomy', () => {
   // The Pro's technician walks the site while no host is attached; bus 20× real time.
-  const PRO: DeviceSpec = { id: 'pro', model: 'pro', faults: '9:keyed,15:nak-keyset', technicianTiming: { walkMs: 400, patienceMs: 8000, lingerMs: 200 } };
+  const PRO: DeviceSpec = {
+    id: 'pro',
+    model: 'pro',
+    faults: '9:keyed,15:nak-keyset',
+    technicianTiming: { walkMs: 400, patienceMs: 8000, lingerMs: 200 },
+  };
   test.use({ workspaceOptions: { devices: [PRO], speed: 20 } });
 
-  test('unplugged, the Pro works through the slot alone; plugged back in, the tab shows everything (backfilled edges)', async ({ page, workspace }) => {
+  test('unplugged, the Pro works through the slot alone; plugged back in, the tab shows everything (backfilled edges)', async ({
+    page,
+    workspace,
+  }) => {
     test.setTimeout(300_000);
     const emu = workspace.emulator('pro');
     await createSlot(emu, 0, { name: 'Walk the site', count: 126 });
@@ -95,14 +128,19 @@ test.describe('offline autonomy', () => {
 
     // Unplug.
     await page.evaluate(() => {
-      for (const ws of (window as unknown as { __links: WebSocket[] }).__links) ws.close(4000, 'unplugged');
+      for (const ws of (window as unknown as { __links: WebSocket[] }).__links)
+        ws.close(4000, 'unplugged');
     });
     await expect(page.locator('[data-notice="lost"]')).toBeVisible();
     await expect.poll(() => emu.hostAttached).toBe(false);
 
     // The technician plugs in reader after reader; the device provisions each one alone.
     await expect
-      .poll(() => slotSteps(emu, 0).filter((s) => s.state === 'pending' || s.state === 'attempting').length, { timeout: 240_000, intervals: [1000] })
+      .poll(
+        () =>
+          slotSteps(emu, 0).filter((s) => s.state === 'pending' || s.state === 'attempting').length,
+        { timeout: 240_000, intervals: [1000] },
+      )
       .toBe(0);
     const done = slotSteps(emu, 0);
     // Two readers cannot be keyed. Alone, the device gives the next pending step to whichever reader

@@ -3,7 +3,14 @@
 // Real-time bus (speed 1) so an attempt lasts long enough to be seen. Screenshots of each row state.
 import type { Page } from '@playwright/test';
 import { test, expect, type DeviceSpec } from './fixtures.ts';
-import { connectAndOpenSlot, counter, createSlot, elementShot, rowOf, viewShot } from './ops-helpers.ts';
+import {
+  connectAndOpenSlot,
+  counter,
+  createSlot,
+  elementShot,
+  rowOf,
+  viewShot,
+} from './ops-helpers.ts';
 
 const LEGAL: Record<string, string[]> = {
   pending: ['try', 'skip', 'reset'],
@@ -29,7 +36,10 @@ async function expectLegal(page: Page, step: number, state: string): Promise<voi
   }
 }
 
-test('each state enables exactly its legal verbs, and reset of an attempting row asks first', async ({ page, workspace }) => {
+test('each state enables exactly its legal verbs, and reset of an attempting row asks first', async ({
+  page,
+  workspace,
+}) => {
   test.setTimeout(180_000);
   await createSlot(workspace.emulator('pro'), 0, { name: 'Verbs', count: 6, baud: 9600 });
   await connectAndOpenSlot(page, workspace.url, 'Osprio Pro', 0);
@@ -57,7 +67,13 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
   await expectLegal(page, 5, 'pending');
   await expect(rowOf(page, 3).locator('.stage .summary')).toHaveText(/in flight$/);
 
-  for (const [step, state] of [[5, 'pending'], [3, 'attempting'], [0, 'success'], [1, 'failure'], [2, 'skipped']] as const) {
+  for (const [step, state] of [
+    [5, 'pending'],
+    [3, 'attempting'],
+    [0, 'success'],
+    [1, 'failure'],
+    [2, 'skipped'],
+  ] as const) {
     await elementShot(rowOf(page, step), `ops-row-${state}`);
   }
   await viewShot(page, 'ops-row-states');
@@ -98,14 +114,20 @@ test('each state enables exactly its legal verbs, and reset of an attempting row
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   await del.getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(page.locator('tr[data-slot="0"]')).toHaveAttribute('data-state', 'empty');
-  expect(workspace.emulator('pro').device.getSlot(0)).toMatchObject({ ok: true, slot: { state: 'empty' } });
+  expect(workspace.emulator('pro').device.getSlot(0)).toMatchObject({
+    ok: true,
+    slot: { state: 'empty' },
+  });
 
   // Closing the tab needs no teardown: the device is free at once.
   await page.close();
   await expect.poll(() => workspace.emulator('pro').hostAttached).toBe(false);
 });
 
-test('a clicked verb shows "requested…" until the device\'s edge arrives; the row shows the bus, not the click', async ({ page, workspace }) => {
+test('a clicked verb shows "requested…" until the device\'s edge arrives; the row shows the bus, not the click', async ({
+  page,
+  workspace,
+}) => {
   test.setTimeout(120_000);
   await createSlot(workspace.emulator('pro'), 0, { name: 'Requested', count: 3, baud: 9600 });
   // Everything the device sends passes through here, so the test can hold it back.
@@ -123,7 +145,8 @@ test('a clicked verb shows "requested…" until the device\'s edge arrives; the 
   await expect(rowOf(page, 0).locator('.requested')).toHaveText('requested…');
   await expect(rowOf(page, 0)).toHaveAttribute('data-state', 'pending');
   await expect(rowOf(page, 0)).toHaveAttribute('aria-busy', 'true');
-  for (const verb of ['try', 'retry', 'skip', 'reset']) await expect(rowOf(page, 0).getByRole('button', { name: verb, exact: true })).toBeDisabled();
+  for (const verb of ['try', 'retry', 'skip', 'reset'])
+    await expect(rowOf(page, 0).getByRole('button', { name: verb, exact: true })).toBeDisabled();
   await elementShot(rowOf(page, 0), 'ops-row-requested');
 
   // The device's answer and edges arrive: the mark goes, the row follows the bus.

@@ -10,7 +10,9 @@ const MANUAL: number[] = [];
 for (let x = 1, i = 0; i < 126; i++) MANUAL.push((x = (x * 3) % 127));
 function manualText(): string {
   // Many lines, to prove the list reads separators of every kind.
-  return MANUAL.map((a, i) => `${a}${i % 10 === 9 ? '\n' : ', '}`).join('').trim();
+  return MANUAL.map((a, i) => `${a}${i % 10 === 9 ? '\n' : ', '}`)
+    .join('')
+    .trim();
 }
 
 const CASES = [
@@ -20,11 +22,16 @@ const CASES = [
 ] as const;
 
 for (const c of CASES) {
-  test(`a 126-PD plan with the ${c.strategy} strategy: Confirm uploads exactly the reviewed steps and seals`, async ({ page, workspace }) => {
+  test(`a 126-PD plan with the ${c.strategy} strategy: Confirm uploads exactly the reviewed steps and seals`, async ({
+    page,
+    workspace,
+  }) => {
     const emu = workspace.emulator('pro');
     await openSlotList(page, workspace);
     await slotRow(page, c.slot).getByRole('button', { name: 'Create' }).click();
-    await expect(page.getByRole('heading', { name: `New profile for slot ${c.slot}` })).toBeFocused();
+    await expect(
+      page.getByRole('heading', { name: `New profile for slot ${c.slot}` }),
+    ).toBeFocused();
 
     await page.getByLabel('Profile name', { exact: true }).fill(`Site ${c.strategy}`);
     await page.getByLabel('Device count', { exact: true }).fill('126');
@@ -35,7 +42,9 @@ for (const c of CASES) {
     } else {
       await expect(page.getByLabel('Manual address list', { exact: true })).toHaveCount(0);
       // Random draws 126 of the 127 addresses 0..126, so the plan is a real draw.
-      await page.getByLabel('Start address', { exact: true }).fill(c.strategy === 'random' ? '0' : '1');
+      await page
+        .getByLabel('Start address', { exact: true })
+        .fill(c.strategy === 'random' ? '0' : '1');
     }
     await page.getByLabel('Baud rate', { exact: true }).selectOption(c.baud);
     await page.getByLabel('Expected capabilities', { exact: true }).fill('3:1:1, 4');
@@ -44,13 +53,16 @@ for (const c of CASES) {
     await shot(page, `plan-form-${c.strategy}`);
     await page.getByRole('button', { name: 'Review steps' }).click();
 
-    await expect(page.getByRole('heading', { name: `Review the steps for slot ${c.slot}` })).toBeVisible();
+    await expect(
+      page.getByRole('heading', { name: `Review the steps for slot ${c.slot}` }),
+    ).toBeVisible();
     const reviewed = await reviewedSteps(page);
     expect(reviewed).toHaveLength(126);
     expect(reviewed.every((s) => s.baud === Number(c.baud))).toBe(true);
     const addresses = reviewed.map((s) => s.address);
     expect(new Set(addresses).size).toBe(126);
-    if (c.strategy === 'sequential') expect(addresses).toEqual(Array.from({ length: 126 }, (_, i) => i + 1));
+    if (c.strategy === 'sequential')
+      expect(addresses).toEqual(Array.from({ length: 126 }, (_, i) => i + 1));
     if (c.strategy === 'manual') expect(addresses).toEqual(MANUAL);
     if (c.strategy === 'random') {
       expect(addresses.every((a) => a >= 0 && a <= 126)).toBe(true);
@@ -62,7 +74,9 @@ for (const c of CASES) {
 
     await page.getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => deviceSlot(emu, c.slot).state).toBe('ready');
-    await expect(page.getByRole('heading', { name: `Review the steps for slot ${c.slot}` })).toHaveCount(0);
+    await expect(
+      page.getByRole('heading', { name: `Review the steps for slot ${c.slot}` }),
+    ).toHaveCount(0);
 
     const held = deviceSlot(emu, c.slot);
     expect(held.steps.map((s) => ({ address: s.address, baud: s.baud }))).toEqual(reviewed);

@@ -3,12 +3,24 @@
 // connects), ready and complete (driven to complete over the link at emulator speed 'max').
 // Delete always asks first in plain words; Cancel keeps the slot.
 import { test, expect, shot } from './fixtures.ts';
-import { PLAN_PRO, deviceSlot, makeComplete, makeReady, makeStaging, openSlotList, profile, slotRow } from './plan-helpers.ts';
+import {
+  PLAN_PRO,
+  deviceSlot,
+  makeComplete,
+  makeReady,
+  makeStaging,
+  openSlotList,
+  profile,
+  slotRow,
+} from './plan-helpers.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 
 test.use({ workspaceOptions: { devices: [PLAN_PRO], speed: 'max' } });
 
-test('the slot list shows each state in one read, and Delete empties staging, ready and complete slots after asking', async ({ page, workspace }) => {
+test('the slot list shows each state in one read, and Delete empties staging, ready and complete slots after asking', async ({
+  page,
+  workspace,
+}) => {
   const emu = workspace.emulator('pro');
   await makeStaging(emu, 1, profile({ name: 'Half uploaded', deviceCount: 40 }), 32);
   await makeReady(emu, 2, profile({ name: 'Ready to run', deviceCount: 12 }));
@@ -23,7 +35,9 @@ test('the slot list shows each state in one read, and Delete empties staging, re
   await expect(slotRow(page, 1).getByRole('button', { name: 'Open' })).toHaveCount(0);
   await expect(slotRow(page, 2)).toContainText('ready');
   await expect(slotRow(page, 2)).toContainText('Ready to run');
-  await expect(slotRow(page, 2).getByRole('cell').nth(0)).toContainText('Sealed; 12 steps still to run');
+  await expect(slotRow(page, 2).getByRole('cell').nth(0)).toContainText(
+    'Sealed; 12 steps still to run',
+  );
   await expect(slotRow(page, 2).getByRole('cell').nth(2)).toHaveText('12');
   await expect(slotRow(page, 2).getByRole('button', { name: 'Open' })).toBeEnabled();
   await expect(slotRow(page, 3)).toContainText('complete');
@@ -43,8 +57,14 @@ test('the slot list shows each state in one read, and Delete empties staging, re
 
   const words: [number, RegExp][] = [
     [1, /The unfinished upload is discarded and the slot becomes empty/],
-    [2, /The plan and its progress are erased from the device .*12 still to run.*can no longer be exported/],
-    [3, /Export the keys? of the \d+ provisioned PDs? first if you still need (them|it)|no keys to export/],
+    [
+      2,
+      /The plan and its progress are erased from the device .*12 still to run.*can no longer be exported/,
+    ],
+    [
+      3,
+      /Export the keys? of the \d+ provisioned PDs? first if you still need (them|it)|no keys to export/,
+    ],
   ];
   for (const [slot, body] of words) {
     await slotRow(page, slot).getByRole('button', { name: 'Delete' }).click();
@@ -57,11 +77,16 @@ test('the slot list shows each state in one read, and Delete empties staging, re
     expect(deviceSlot(emu, slot).state).toBe('empty');
     await expect(slotRow(page, slot).getByRole('button', { name: 'Create' })).toBeEnabled();
   }
-  await expect(page.getByRole('status').filter({ hasText: 'Slot 3 deleted; it is empty now.' })).toHaveCount(1);
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Slot 3 deleted; it is empty now.' }),
+  ).toHaveCount(1);
   await shot(page, 'plan-slots-after-delete');
 });
 
-test('Escape closes the delete question without deleting; Refresh reads what changed on the device', async ({ page, workspace }) => {
+test('Escape closes the delete question without deleting; Refresh reads what changed on the device', async ({
+  page,
+  workspace,
+}) => {
   const emu = workspace.emulator('pro');
   await makeReady(emu, 0, profile({ name: 'Keep me', deviceCount: 3 }));
   await openSlotList(page, workspace);

@@ -5,7 +5,10 @@ import { PLAN_PRO, deviceSlot, openSlotList, reviewedSteps, slotRow } from './pl
 
 test.use({ workspaceOptions: { devices: [PLAN_PRO] } });
 
-test('Back from the review keeps every typed value, including the hidden strategy fields', async ({ page, workspace }) => {
+test('Back from the review keeps every typed value, including the hidden strategy fields', async ({
+  page,
+  workspace,
+}) => {
   await openSlotList(page, workspace);
   await slotRow(page, 0).getByRole('button', { name: 'Create' }).click();
   const field = (label: string) => page.getByLabel(label, { exact: true });
@@ -22,7 +25,9 @@ test('Back from the review keeps every typed value, including the hidden strateg
   await page.getByRole('button', { name: 'Review steps' }).click();
 
   await expect(page.getByRole('heading', { name: 'Review the steps for slot 0' })).toBeVisible();
-  expect(await reviewedSteps(page)).toEqual([40, 7, 9, 10].map((address) => ({ address, baud: 19200 })));
+  expect(await reviewedSteps(page)).toEqual(
+    [40, 7, 9, 10].map((address) => ({ address, baud: 19200 })),
+  );
   await page.getByRole('button', { name: 'Back' }).click();
 
   await expect(page.getByRole('heading', { name: 'New profile for slot 0' })).toBeVisible();
@@ -39,12 +44,17 @@ test('Back from the review keeps every typed value, including the hidden strateg
   await expect(field('Manual address list')).toHaveCount(0);
   await expect(field('Start address')).toHaveValue('20');
   await page.getByRole('button', { name: 'Review steps' }).click();
-  expect(await reviewedSteps(page)).toEqual([20, 21, 22, 23].map((address) => ({ address, baud: 19200 })));
+  expect(await reviewedSteps(page)).toEqual(
+    [20, 21, 22, 23].map((address) => ({ address, baud: 19200 })),
+  );
   // Nothing was written by reviewing.
   expect(deviceSlot(workspace.emulator('pro'), 0).state).toBe('empty');
 });
 
-test('inline validation marks the field and says how to fix it; Review steps stays on the form', async ({ page, workspace }) => {
+test('inline validation marks the field and says how to fix it; Review steps stays on the form', async ({
+  page,
+  workspace,
+}) => {
   await openSlotList(page, workspace);
   await slotRow(page, 1).getByRole('button', { name: 'Create' }).click();
   const field = (label: string) => page.getByLabel(label, { exact: true });
@@ -52,7 +62,9 @@ test('inline validation marks the field and says how to fix it; Review steps sta
   await field('Device count').fill('127');
   await field('Device count').blur();
   await expect(field('Device count')).toHaveAttribute('aria-invalid', 'true');
-  await expect(field('Device count')).toHaveAccessibleDescription(/127 is more than 126, the most PDs one slot holds; split the site into several profiles/);
+  await expect(field('Device count')).toHaveAccessibleDescription(
+    /127 is more than 126, the most PDs one slot holds; split the site into several profiles/,
+  );
   // A field not yet visited shows nothing yet.
   await expect(field('Profile name')).toHaveAttribute('aria-invalid', 'false');
 
@@ -60,22 +72,40 @@ test('inline validation marks the field and says how to fix it; Review steps sta
   await field('Start address').fill('100');
   await field('Start address').blur();
   await expect(field('Device count')).toHaveAttribute('aria-invalid', 'false');
-  await expect(page.getByText(/100 leaves room for 27 PDs.*use a start address of 1 or lower/)).toBeVisible();
+  await expect(
+    page.getByText(/100 leaves room for 27 PDs.*use a start address of 1 or lower/),
+  ).toBeVisible();
 
   await field('Address strategy').selectOption('manual');
   await field('Device count').fill('3');
   await field('Manual address list').fill('5, 127, 5');
   await field('Manual address list').blur();
-  await expect(page.getByText(/Entry 2 in the list: 127 \(0x7F\) is the broadcast address/)).toBeVisible();
-  await expect(page.getByText(/Entry 3 in the list: 5 is already used by entry 1; give each PD its own address/)).toBeVisible();
+  await expect(
+    page.getByText(/Entry 2 in the list: 127 \(0x7F\) is the broadcast address/),
+  ).toBeVisible();
+  await expect(
+    page.getByText(
+      /Entry 3 in the list: 5 is already used by entry 1; give each PD its own address/,
+    ),
+  ).toBeVisible();
 
   await field('Provisioning timeout').fill('soon');
   await page.getByRole('button', { name: 'Review steps' }).click();
   // Submitting shows every problem, and focus goes to the first field to fix.
   await expect(field('Profile name')).toBeFocused();
-  await expect(page.getByText('Give the profile a name, for example the site or panel it is for.')).toBeVisible();
-  await expect(page.getByText('Enter the timeout as a whole number of milliseconds, or 0 for the firmware default.')).toBeVisible();
-  await expect(page.getByRole('status').filter({ hasText: '3 fields need fixing before the steps can be reviewed.' })).toBeVisible();
+  await expect(
+    page.getByText('Give the profile a name, for example the site or panel it is for.'),
+  ).toBeVisible();
+  await expect(
+    page.getByText(
+      'Enter the timeout as a whole number of milliseconds, or 0 for the firmware default.',
+    ),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByRole('status')
+      .filter({ hasText: '3 fields need fixing before the steps can be reviewed.' }),
+  ).toBeVisible();
   await shot(page, 'plan-form-problems');
   await expect(page.getByRole('heading', { name: 'New profile for slot 1' })).toBeVisible();
 
@@ -90,7 +120,8 @@ test('the whole plan flow works from the keyboard alone', async ({ page, workspa
   // Focus Create of slot 3 with Tab from the list's Refresh button.
   await page.getByRole('button', { name: 'Refresh' }).focus();
   const create = slotRow(page, 3).getByRole('button', { name: 'Create' });
-  for (let i = 0; i < 40 && !(await create.evaluate((b) => b === document.activeElement)); i++) await page.keyboard.press('Tab');
+  for (let i = 0; i < 40 && !(await create.evaluate((b) => b === document.activeElement)); i++)
+    await page.keyboard.press('Tab');
   await expect(create).toBeFocused();
   await page.keyboard.press('Enter');
 
@@ -129,6 +160,13 @@ test('the whole plan flow works from the keyboard alone', async ({ page, workspa
   await page.keyboard.press('Enter');
 
   await expect.poll(() => deviceSlot(emu, 3).state).toBe('ready');
-  expect(deviceSlot(emu, 3).steps.map((s) => ({ address: s.address, baud: s.baud }))).toEqual(reviewed);
-  expect(deviceSlot(emu, 3).header).toMatchObject({ name: 'Keyboard site', addressStrategy: 'random', startAddress: 120, autoVerify: true });
+  expect(deviceSlot(emu, 3).steps.map((s) => ({ address: s.address, baud: s.baud }))).toEqual(
+    reviewed,
+  );
+  expect(deviceSlot(emu, 3).header).toMatchObject({
+    name: 'Keyboard site',
+    addressStrategy: 'random',
+    startAddress: 120,
+    autoVerify: true,
+  });
 });

@@ -30,7 +30,11 @@ export function profile(over: Partial<Profile> = {}): Profile {
 }
 
 /** Opens the page, connects to the Pro and (past the mode picker) opens the slot list. */
-export async function openSlotList(page: Page, workspace: TestWorkspace, device = 'Osprio Pro'): Promise<void> {
+export async function openSlotList(
+  page: Page,
+  workspace: TestWorkspace,
+  device = 'Osprio Pro',
+): Promise<void> {
   await page.goto(workspace.url);
   await page.getByRole('radio', { name: device, exact: true }).check();
   await page.getByRole('button', { name: 'Connect' }).click();
@@ -44,7 +48,9 @@ export async function openSlotList(page: Page, workspace: TestWorkspace, device 
 
 /** The row of slot `n` in the slot list. */
 export function slotRow(page: Page, n: number) {
-  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `Slot ${n}`, exact: true }) });
+  return page
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: `Slot ${n}`, exact: true }) });
 }
 
 /** The review table's rows as { address, baud }, read by its column headers. */
@@ -56,7 +62,10 @@ export async function reviewedSteps(page: Page): Promise<{ address: number; baud
     const heads = [...t.tHead!.rows[0]!.cells].map((c) => c.textContent!.trim());
     const a = heads.indexOf('Address');
     const b = heads.indexOf('Baud');
-    return [...t.tBodies[0]!.rows].map((r) => ({ address: Number(r.cells[a]!.textContent), baud: Number(r.cells[b]!.textContent) }));
+    return [...t.tBodies[0]!.rows].map((r) => ({
+      address: Number(r.cells[a]!.textContent),
+      baud: Number(r.cells[b]!.textContent),
+    }));
   });
 }
 
@@ -80,9 +89,19 @@ export async function withLink<T>(emu: Emulator, fn: (c: LinkClient) => Promise<
 }
 
 /** An upload that never reached its seal: `uploaded` of the profile's steps, then the link goes. */
-export async function makeStaging(emu: Emulator, slot: number, p: Profile, uploaded: number): Promise<void> {
+export async function makeStaging(
+  emu: Emulator,
+  slot: number,
+  p: Profile,
+  uploaded: number,
+): Promise<void> {
   await withLink(emu, async (c) => {
-    await c.createSlot({ slot, header: p, sessionId: randomUUID(), seed: new Uint8Array(randomBytes(16)) });
+    await c.createSlot({
+      slot,
+      header: p,
+      sessionId: randomUUID(),
+      seed: new Uint8Array(randomBytes(16)),
+    });
     await c.uploadAllSteps(slot, expandProfile(p).slice(0, uploaded));
   });
 }
@@ -90,7 +109,12 @@ export async function makeStaging(emu: Emulator, slot: number, p: Profile, uploa
 /** A sealed slot, every step still pending. */
 export async function makeReady(emu: Emulator, slot: number, p: Profile): Promise<void> {
   await withLink(emu, async (c) => {
-    await c.createSlot({ slot, header: p, sessionId: randomUUID(), seed: new Uint8Array(randomBytes(16)) });
+    await c.createSlot({
+      slot,
+      header: p,
+      sessionId: randomUUID(),
+      seed: new Uint8Array(randomBytes(16)),
+    });
     const steps = expandProfile(p);
     await c.uploadAllSteps(slot, steps);
     await c.sealSlot({ slot, stepCount: steps.length });
@@ -103,7 +127,12 @@ export async function makeReady(emu: Emulator, slot: number, p: Profile): Promis
  */
 export async function makeComplete(emu: Emulator, slot: number, p: Profile): Promise<void> {
   await withLink(emu, async (c) => {
-    await c.createSlot({ slot, header: p, sessionId: randomUUID(), seed: new Uint8Array(randomBytes(16)) });
+    await c.createSlot({
+      slot,
+      header: p,
+      sessionId: randomUUID(),
+      seed: new Uint8Array(randomBytes(16)),
+    });
     const steps = expandProfile(p);
     await c.uploadAllSteps(slot, steps);
     await c.sealSlot({ slot, stepCount: steps.length });
@@ -112,7 +141,8 @@ export async function makeComplete(emu: Emulator, slot: number, p: Profile): Pro
     await expect
       .poll(async () => (await c.getSlot(slot)).steps[0]!.state, { timeout: 30_000 })
       .toMatch(/^(success|failure)$/);
-    if ((await c.getSlot(slot)).steps[0]!.state === 'failure') await c.verb({ slot, stepIndex: 0, verb: 'skip' });
+    if ((await c.getSlot(slot)).steps[0]!.state === 'failure')
+      await c.verb({ slot, stepIndex: 0, verb: 'skip' });
     await expect.poll(async () => (await c.listSlots())[slot]!.state).toBe('complete');
   });
 }
@@ -122,6 +152,12 @@ export async function expectAccessible(page: Page): Promise<void> {
   const r = await new AxeBuilder({ page }).analyze();
   const bad = r.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
   expect(bad).toEqual([]);
 }

@@ -2,18 +2,41 @@
 // screenshot of each is saved to test-results/screens/ (look at them). Also the mode picker's
 // two ways, the "no provisioner mode" screen, and upload progress on a slowed link.
 import { test, expect, shot } from './fixtures.ts';
-import { PLAN_PRO, expectAccessible, makeComplete, makeReady, makeStaging, openSlotList, profile, slotRow } from './plan-helpers.ts';
+import {
+  PLAN_PRO,
+  expectAccessible,
+  makeComplete,
+  makeReady,
+  makeStaging,
+  openSlotList,
+  profile,
+  slotRow,
+} from './plan-helpers.ts';
 
-const NO_MODES = { id: 'none', name: 'Osprio Pro (no provisioner role)', model: 'pro' as const, technician: false, modelOverrides: { status: { liveQuickStep: false, slots: false } } };
+const NO_MODES = {
+  id: 'none',
+  name: 'Osprio Pro (no provisioner role)',
+  model: 'pro' as const,
+  technician: false,
+  modelOverrides: { status: { liveQuickStep: false, slots: false } },
+};
 
 test.use({ workspaceOptions: { devices: [PLAN_PRO, NO_MODES] } });
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`every planning screen passes axe and is captured (${scheme})`, async ({ page, workspace }) => {
+  test(`every planning screen passes axe and is captured (${scheme})`, async ({
+    page,
+    workspace,
+  }) => {
     test.slow(); // seven axe scans on a shared 2-core machine
     await page.emulateMedia({ colorScheme: scheme });
     const emu = workspace.emulator('pro');
-    await makeStaging(emu, 1, profile({ name: 'Warehouse east (unfinished)', deviceCount: 60 }), 32);
+    await makeStaging(
+      emu,
+      1,
+      profile({ name: 'Warehouse east (unfinished)', deviceCount: 60 }),
+      32,
+    );
     await makeReady(emu, 2, profile({ name: 'Main entrance readers', deviceCount: 126 }));
     await makeComplete(emu, 3, profile({ name: 'Plant room', deviceCount: 6 }));
 
@@ -41,10 +64,24 @@ for (const scheme of ['light', 'dark'] as const) {
 
     const chooser = page.waitForEvent('filechooser');
     await slotRow(page, 0).getByRole('button', { name: 'Import' }).click();
-    await (await chooser).setFiles({
+    await (
+      await chooser
+    ).setFiles({
       name: 'site-b.json',
       mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify({ kind: 'osprio-profile', version: 1, profile: { name: 'B', deviceCount: 0, addressStrategy: 'manual', manualAddresses: [1, 127], baud: 9600 } })),
+      buffer: Buffer.from(
+        JSON.stringify({
+          kind: 'osprio-profile',
+          version: 1,
+          profile: {
+            name: 'B',
+            deviceCount: 0,
+            addressStrategy: 'manual',
+            manualAddresses: [1, 127],
+            baud: 9600,
+          },
+        }),
+      ),
     });
     await expect(page.getByRole('group', { name: /was not imported/ })).toBeVisible();
     await expectAccessible(page);
@@ -77,16 +114,24 @@ for (const scheme of ['light', 'dark'] as const) {
   });
 }
 
-test('a device that offers no provisioner mode says so, accessibly', async ({ page, workspace }) => {
+test('a device that offers no provisioner mode says so, accessibly', async ({
+  page,
+  workspace,
+}) => {
   await page.goto(workspace.url);
   await page.getByRole('radio', { name: 'Osprio Pro (no provisioner role)', exact: true }).check();
   await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(page.getByRole('heading', { name: 'This device offers no provisioner mode' })).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'This device offers no provisioner mode' }),
+  ).toBeVisible();
   await expectAccessible(page);
   await shot(page, 'plan-light-0-no-mode');
 });
 
-test('Confirm shows upload progress, then sealing, while the link is slow', async ({ page, workspace }) => {
+test('Confirm shows upload progress, then sealing, while the link is slow', async ({
+  page,
+  workspace,
+}) => {
   const { ws } = workspace.paths('pro');
   const path = ws.split('?')[0]!;
   // Every device message reaches the page 150 ms late (in order), so each upload chunk is seen.
@@ -109,9 +154,13 @@ test('Confirm shows upload progress, then sealing, while the link is slow', asyn
   await expect(progress).toBeVisible();
   await expect(page.getByRole('button', { name: 'Confirm' })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Back' })).toBeDisabled();
-  await expect(page.getByRole('progressbar', { name: 'Uploading: 64 of 126 steps' })).toHaveJSProperty('value', 64);
+  await expect(
+    page.getByRole('progressbar', { name: 'Uploading: 64 of 126 steps' }),
+  ).toHaveJSProperty('value', 64);
   await shot(page, 'plan-light-9-upload-progress');
   await expect(page.getByRole('progressbar', { name: 'Sealing slot 0…' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Review the steps for slot 0' })).toHaveCount(0);
-  await expect.poll(() => workspace.emulator('pro').device.getSlot(0)).toMatchObject({ ok: true, slot: { state: 'ready' } });
+  await expect
+    .poll(() => workspace.emulator('pro').device.getSlot(0))
+    .toMatchObject({ ok: true, slot: { state: 'ready' } });
 });

@@ -20,11 +20,22 @@ test.afterEach(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-test('npm start prints the workspace URL first, and that page lists the emulated Pro and Mini', async ({ page }) => {
+test('npm start prints the workspace URL first, and that page lists the emulated Pro and Mini', async ({
+  page,
+}) => {
   home = mkdtempSync(join(tmpdir(), 'osprio-npm-start-'));
   // The emulators' flash goes under XDG_STATE_HOME: keep it out of the real home directory.
-  const env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state'), npm_config_update_notifier: 'false' };
-  child = spawn('npm', ['start', '--silent', '--', '--speed', 'max'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_STATE_HOME: join(home, 'state'),
+    npm_config_update_notifier: 'false',
+  };
+  child = spawn('npm', ['start', '--silent', '--', '--speed', 'max'], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8');
   const firstLine = await new Promise<string>((resolve, reject) => {

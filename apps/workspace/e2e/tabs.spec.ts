@@ -5,7 +5,10 @@ import { test, expect, shot, expectAccessible, PRO, MINI } from './fixtures.ts';
 
 test.use({ workspaceOptions: { devices: [PRO, MINI] } });
 
-test('two Provisioner tabs contend for one device: the second is told it is in use, and gets it once the first lets go', async ({ page, workspace }) => {
+test('two Provisioner tabs contend for one device: the second is told it is in use, and gets it once the first lets go', async ({
+  page,
+  workspace,
+}) => {
   await page.goto(workspace.url);
   await page.getByRole('radio', { name: 'Osprio Pro', exact: true }).check();
   await page.getByRole('button', { name: 'Connect' }).click();
@@ -18,7 +21,9 @@ test('two Provisioner tabs contend for one device: the second is told it is in u
   await panel2.getByRole('radio', { name: 'Osprio Pro', exact: true }).check();
   await panel2.getByRole('button', { name: 'Connect' }).click();
   await expect(panel2.getByRole('alert')).toContainText('Device in use elsewhere');
-  await expect(panel2.getByRole('alert')).toContainText('in use in another Provisioner tab or window');
+  await expect(panel2.getByRole('alert')).toContainText(
+    'in use in another Provisioner tab or window',
+  );
   await expectAccessible(page, 'second tab refused by the Web Lock');
   await shot(page, 'shell-tabs-in-use');
 
@@ -42,7 +47,11 @@ test('two Provisioner tabs contend for one device: the second is told it is in u
   await expect(page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
 });
 
-test('a device connected in one browser window is refused in another window by the Web Lock', async ({ context, page, workspace }) => {
+test('a device connected in one browser window is refused in another window by the Web Lock', async ({
+  context,
+  page,
+  workspace,
+}) => {
   await page.goto(workspace.url);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
@@ -51,7 +60,9 @@ test('a device connected in one browser window is refused in another window by t
   await other.goto(workspace.url);
   await other.getByRole('radio', { name: 'Osprio Pro', exact: true }).check();
   await other.getByRole('button', { name: 'Connect' }).click();
-  await expect(other.getByRole('alert')).toContainText('in use in another Provisioner tab or window');
+  await expect(other.getByRole('alert')).toContainText(
+    'in use in another Provisioner tab or window',
+  );
   // Refused by the page's lock before any link was opened: the device still has its one host.
   expect(workspace.emulator('pro').hostAttached).toBe(true);
 
@@ -62,7 +73,11 @@ test('a device connected in one browser window is refused in another window by t
   await expect(other.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
 });
 
-test('in another browser (no shared Web Locks) the device itself refuses a second host', async ({ browser, page, workspace }) => {
+test('in another browser (no shared Web Locks) the device itself refuses a second host', async ({
+  browser,
+  page,
+  workspace,
+}) => {
   await page.goto(workspace.url);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
@@ -84,7 +99,10 @@ test('in another browser (no shared Web Locks) the device itself refuses a secon
   await expect(page.getByRole('tab', { name: 'Provisioner 1: Osprio Pro' })).toBeVisible();
 });
 
-test('the shell works from the keyboard: arrows move between tabs, and a device is picked and connected without a mouse', async ({ page, workspace }) => {
+test('the shell works from the keyboard: arrows move between tabs, and a device is picked and connected without a mouse', async ({
+  page,
+  workspace,
+}) => {
   await page.goto(workspace.url);
   await page.getByRole('button', { name: 'Open a Provisioner tab' }).press('Enter');
   const tab1 = page.getByRole('tab', { name: 'Provisioner 1' });

@@ -34,7 +34,11 @@ function shim(a: ShimArgs): void {
   let paired = false;
   let ws: WebSocket | null = null;
   let inbox: Uint8Array[] = [];
-  let waiting: { length: number; resolve: (r: unknown) => void; reject: (e: unknown) => void } | null = null;
+  let waiting: {
+    length: number;
+    resolve: (r: unknown) => void;
+    reject: (e: unknown) => void;
+  } | null = null;
 
   const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -64,7 +68,13 @@ function shim(a: ShimArgs): void {
   ];
   const configuration = {
     configurationValue: 1,
-    interfaces: [{ interfaceNumber: 0, claimed: false, alternates: [{ alternateSetting: 0, interfaceClass: 0xff, endpoints }] }],
+    interfaces: [
+      {
+        interfaceNumber: 0,
+        claimed: false,
+        alternates: [{ alternateSetting: 0, interfaceClass: 0xff, endpoints }],
+      },
+    ],
   };
 
   function lost(): void {
@@ -93,7 +103,9 @@ function shim(a: ShimArgs): void {
       sock.binaryType = 'arraybuffer';
       await new Promise<void>((resolve, reject) => {
         sock.addEventListener('open', () => resolve());
-        sock.addEventListener('error', () => reject(fail('NetworkError', 'Failed to open the device.')));
+        sock.addEventListener('error', () =>
+          reject(fail('NetworkError', 'Failed to open the device.')),
+        );
       });
       ws = sock;
       inbox = [];
@@ -105,7 +117,10 @@ function shim(a: ShimArgs): void {
           const w = waiting;
           waiting = null;
           const data = take(w.length);
-          w.resolve({ status: 'ok', data: new DataView(data.buffer, data.byteOffset, data.byteLength) });
+          w.resolve({
+            status: 'ok',
+            data: new DataView(data.buffer, data.byteOffset, data.byteLength),
+          });
         }
       });
       sock.addEventListener('close', () => {
@@ -123,12 +138,21 @@ function shim(a: ShimArgs): void {
     },
     async selectConfiguration(v: number) {
       if (!device.opened) throw fail('InvalidStateError', 'The device must be opened first.');
-      if (v !== 1) throw fail('NotFoundError', 'The configuration value provided is not supported by the device.');
+      if (v !== 1)
+        throw fail(
+          'NotFoundError',
+          'The configuration value provided is not supported by the device.',
+        );
       device.configuration = configuration;
     },
     async claimInterface(n: number) {
-      if (!device.opened || !device.configuration) throw fail('InvalidStateError', 'The device must be opened and configured first.');
-      if (n !== 0) throw fail('NotFoundError', 'The interface number provided is not supported by the device in its current configuration.');
+      if (!device.opened || !device.configuration)
+        throw fail('InvalidStateError', 'The device must be opened and configured first.');
+      if (n !== 0)
+        throw fail(
+          'NotFoundError',
+          'The interface number provided is not supported by the device in its current configuration.',
+        );
       configuration.interfaces[0]!.claimed = true;
     },
     async releaseInterface() {
@@ -137,33 +161,57 @@ function shim(a: ShimArgs): void {
     async selectAlternateInterface() {},
     async clearHalt() {},
     transferOut(ep: number, data: BufferSource) {
-      if (!device.opened || !ws || !configuration.interfaces[0]!.claimed) return Promise.reject(fail('InvalidStateError', 'The device must be opened first.'));
-      if (ep !== 2) return Promise.reject(fail('NotFoundError', 'The specified endpoint is not part of a claimed and selected alternate interface.'));
-      const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : new Uint8Array(data).slice();
+      if (!device.opened || !ws || !configuration.interfaces[0]!.claimed)
+        return Promise.reject(fail('InvalidStateError', 'The device must be opened first.'));
+      if (ep !== 2)
+        return Promise.reject(
+          fail(
+            'NotFoundError',
+            'The specified endpoint is not part of a claimed and selected alternate interface.',
+          ),
+        );
+      const bytes = ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()
+        : new Uint8Array(data).slice();
       ws.send(bytes);
       return Promise.resolve({ status: 'ok', bytesWritten: bytes.length });
     },
     transferIn(ep: number, length: number) {
-      if (!device.opened || !configuration.interfaces[0]!.claimed) return Promise.reject(fail('InvalidStateError', 'The device must be opened first.'));
-      if (ep !== 1) return Promise.reject(fail('NotFoundError', 'The specified endpoint is not part of a claimed and selected alternate interface.'));
-      if (waiting) return Promise.reject(fail('InvalidStateError', 'A transfer is already pending.'));
+      if (!device.opened || !configuration.interfaces[0]!.claimed)
+        return Promise.reject(fail('InvalidStateError', 'The device must be opened first.'));
+      if (ep !== 1)
+        return Promise.reject(
+          fail(
+            'NotFoundError',
+            'The specified endpoint is not part of a claimed and selected alternate interface.',
+          ),
+        );
+      if (waiting)
+        return Promise.reject(fail('InvalidStateError', 'A transfer is already pending.'));
       // A bulk IN transfer ends at a short packet: hand out what has arrived, at most `length`.
       const want = Math.min(length, a.packetSize * 4);
       if (inbox.length > 0) {
         const data = take(want);
-        return Promise.resolve({ status: 'ok', data: new DataView(data.buffer, data.byteOffset, data.byteLength) });
+        return Promise.resolve({
+          status: 'ok',
+          data: new DataView(data.buffer, data.byteOffset, data.byteLength),
+        });
       }
       return new Promise((resolve, reject) => (waiting = { length: want, resolve, reject }));
     },
   };
 
   const matches = (f: { vendorId?: number; productId?: number }) =>
-    (f.vendorId === undefined || f.vendorId === a.vendorId) && (f.productId === undefined || f.productId === a.productId);
+    (f.vendorId === undefined || f.vendorId === a.vendorId) &&
+    (f.productId === undefined || f.productId === a.productId);
 
   const usb = {
     async requestDevice(options: { filters: { vendorId?: number; productId?: number }[] }) {
       requests.push(JSON.parse(JSON.stringify(options)));
-      if (!options || !Array.isArray(options.filters)) throw new TypeError("Failed to execute 'requestDevice' on 'USB': required member filters is undefined.");
+      if (!options || !Array.isArray(options.filters))
+        throw new TypeError(
+          "Failed to execute 'requestDevice' on 'USB': required member filters is undefined.",
+        );
       if (!options.filters.some(matches)) throw fail('NotFoundError', 'No device selected.');
       paired = true;
       return device;

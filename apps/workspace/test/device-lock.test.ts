@@ -27,7 +27,10 @@ describe('device lock', () => {
     const f = fakeLocks();
     const a = await tryLockDevice('osprio-pro:OPP-1', f.locks);
     expect(a.ok).toBe(true);
-    expect(f.calls[0]).toEqual({ name: deviceLockName('osprio-pro:OPP-1'), options: { ifAvailable: true } });
+    expect(f.calls[0]).toEqual({
+      name: deviceLockName('osprio-pro:OPP-1'),
+      options: { ifAvailable: true },
+    });
     expect((await tryLockDevice('osprio-pro:OPP-1', f.locks)).ok).toBe(false);
     // Another device is not affected.
     expect((await tryLockDevice('osprio-mini:OPM-1', f.locks)).ok).toBe(true);
@@ -37,7 +40,9 @@ describe('device lock', () => {
   });
 
   it('a failing lock manager refuses rather than throwing', async () => {
-    const locks = { request: () => Promise.reject(new Error('SecurityError')) } as unknown as LockManager;
+    const locks = {
+      request: () => Promise.reject(new Error('SecurityError')),
+    } as unknown as LockManager;
     expect(await tryLockDevice('x', locks)).toEqual({ ok: false });
   });
 });

@@ -3,22 +3,44 @@
 // and unplugging or a failed transfer ends the link.
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, LinkClient, LinkError, encodeFrame, encodeReply } from '@osprio/link';
-import { findVendorPipe, openUsbLink, parseUsbFilters, requestUsbDevice } from '../src/transports/webusb.ts';
+import {
+  findVendorPipe,
+  openUsbLink,
+  parseUsbFilters,
+  requestUsbDevice,
+} from '../src/transports/webusb.ts';
 import type { UsbDeviceLike, UsbLike } from '../src/transports/usb-types.ts';
 
-type Ep = { endpointNumber: number; direction: 'in' | 'out'; type: 'bulk' | 'interrupt' | 'isochronous'; packetSize: number };
+type Ep = {
+  endpointNumber: number;
+  direction: 'in' | 'out';
+  type: 'bulk' | 'interrupt' | 'isochronous';
+  packetSize: number;
+};
 
-function fakeDevice(o: { interfaceClass?: number; endpoints?: Ep[]; chunk?: number; failClaim?: boolean } = {}) {
+function fakeDevice(
+  o: { interfaceClass?: number; endpoints?: Ep[]; chunk?: number; failClaim?: boolean } = {},
+) {
   const endpoints = o.endpoints ?? [
     { endpointNumber: 3, direction: 'in', type: 'bulk', packetSize: 64 },
     { endpointNumber: 4, direction: 'out', type: 'bulk', packetSize: 64 },
   ];
-  const cdc = { alternateSetting: 0, interfaceClass: 0x02, endpoints: [{ endpointNumber: 1, direction: 'in' as const, type: 'interrupt' as const, packetSize: 8 }] };
+  const cdc = {
+    alternateSetting: 0,
+    interfaceClass: 0x02,
+    endpoints: [
+      { endpointNumber: 1, direction: 'in' as const, type: 'interrupt' as const, packetSize: 8 },
+    ],
+  };
   const config = {
     configurationValue: 1,
     interfaces: [
       { interfaceNumber: 0, claimed: false, alternates: [cdc] },
-      { interfaceNumber: 2, claimed: false, alternates: [{ alternateSetting: 0, interfaceClass: o.interfaceClass ?? 0xff, endpoints }] },
+      {
+        interfaceNumber: 2,
+        claimed: false,
+        alternates: [{ alternateSetting: 0, interfaceClass: o.interfaceClass ?? 0xff, endpoints }],
+      },
     ],
   };
   const toHost: Uint8Array[] = [];
@@ -60,7 +82,8 @@ function fakeDevice(o: { interfaceClass?: number; endpoints?: Ep[]; chunk?: numb
     },
     async claimInterface(n) {
       calls.push(`claim ${n}`);
-      if (o.failClaim) throw Object.assign(new Error('Unable to claim interface.'), { name: 'NetworkError' });
+      if (o.failClaim)
+        throw Object.assign(new Error('Unable to claim interface.'), { name: 'NetworkError' });
     },
     async releaseInterface(n) {
       calls.push(`release ${n}`);
@@ -91,7 +114,9 @@ function fakeDevice(o: { interfaceClass?: number; endpoints?: Ep[]; chunk?: numb
       give();
     },
     unplugIn() {
-      failIn?.(Object.assign(new Error('A transfer error has occurred.'), { name: 'NetworkError' }));
+      failIn?.(
+        Object.assign(new Error('A transfer error has occurred.'), { name: 'NetworkError' }),
+      );
     },
   };
 }
@@ -99,9 +124,22 @@ function fakeDevice(o: { interfaceClass?: number; endpoints?: Ep[]; chunk?: numb
 describe('WebUSB transport', () => {
   it('finds the vendor interface with bulk IN and OUT, skipping other classes', () => {
     const { device } = fakeDevice();
-    expect(findVendorPipe(device)).toMatchObject({ interfaceNumber: 2, in: { endpointNumber: 3 }, out: { endpointNumber: 4 } });
+    expect(findVendorPipe(device)).toMatchObject({
+      interfaceNumber: 2,
+      in: { endpointNumber: 3 },
+      out: { endpointNumber: 4 },
+    });
     expect(findVendorPipe(fakeDevice({ interfaceClass: 0x02 }).device)).toBeNull();
-    expect(findVendorPipe(fakeDevice({ endpoints: [{ endpointNumber: 3, direction: 'in', type: 'interrupt', packetSize: 64 }, { endpointNumber: 4, direction: 'out', type: 'bulk', packetSize: 64 }] }).device)).toBeNull();
+    expect(
+      findVendorPipe(
+        fakeDevice({
+          endpoints: [
+            { endpointNumber: 3, direction: 'in', type: 'interrupt', packetSize: 64 },
+            { endpointNumber: 4, direction: 'out', type: 'bulk', packetSize: 64 },
+          ],
+        }).device,
+      ),
+    ).toBeNull();
   });
 
   it('opens, configures and claims the vendor interface; frames reassemble across 7-byte transfers', async () => {
@@ -124,7 +162,9 @@ describe('WebUSB transport', () => {
     conn.send('three');
     await expect.poll(() => f.fromHost.length).toBe(3);
     const dec = new FrameDecoder();
-    const texts = f.fromHost.flatMap((b) => dec.push(b).frames.map((x) => new TextDecoder().decode(x)));
+    const texts = f.fromHost.flatMap((b) =>
+      dec.push(b).frames.map((x) => new TextDecoder().decode(x)),
+    );
     expect(texts).toEqual(['one', 'two', 'three']);
     conn.close();
   });
@@ -136,7 +176,13 @@ describe('WebUSB transport', () => {
     await expect.poll(() => f.fromHost.length).toBe(1);
     const [req] = new FrameDecoder().push(f.fromHost[0]!).frames;
     const id = JSON.parse(new TextDecoder().decode(req)).id;
-    const result = { liveQuickStep: true, slots: false, offlineAutonomous: false, slotCount: 0, maxStepsPerSlot: 126 };
+    const result = {
+      liveQuickStep: true,
+      slots: false,
+      offlineAutonomous: false,
+      slotCount: 0,
+      maxStepsPerSlot: 126,
+    };
     f.send(encodeFrame(encodeReply('status', id, result)));
     await expect(reply).resolves.toEqual(result);
     client.close();
@@ -154,7 +200,10 @@ describe('WebUSB transport', () => {
   it('the disconnect event for this device ends the link; for another device it does not', async () => {
     const f = fakeDevice();
     const listeners = new Set<(ev: { device: UsbDeviceLike }) => void>();
-    const usb = { addEventListener: (_t: string, l: never) => listeners.add(l), removeEventListener: (_t: string, l: never) => listeners.delete(l) } as unknown as UsbLike;
+    const usb = {
+      addEventListener: (_t: string, l: never) => listeners.add(l),
+      removeEventListener: (_t: string, l: never) => listeners.delete(l),
+    } as unknown as UsbLike;
     const conn = await openUsbLink(f.device, { usb });
     for (const l of [...listeners]) l({ device: fakeDevice().device });
     expect(conn.closed).toBe(false);
@@ -164,11 +213,16 @@ describe('WebUSB transport', () => {
   });
 
   it('a device without the interface, or one that cannot be claimed, is refused with a reason', async () => {
-    await expect(openUsbLink(fakeDevice({ interfaceClass: 0x08 }).device)).rejects.toMatchObject({ code: 'not_supported', message: /no provisioner interface/ });
+    await expect(openUsbLink(fakeDevice({ interfaceClass: 0x08 }).device)).rejects.toMatchObject({
+      code: 'not_supported',
+      message: /no provisioner interface/,
+    });
     const f = fakeDevice({ failClaim: true });
     const e = await openUsbLink(f.device).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LinkError);
-    expect((e as LinkError).message).toMatch(/cannot open Fake .*Unable to claim interface.*another program or tab/);
+    expect((e as LinkError).message).toMatch(
+      /cannot open Fake .*Unable to claim interface.*another program or tab/,
+    );
     expect(f.calls).toContain('close');
   });
 
@@ -184,8 +238,12 @@ describe('WebUSB transport', () => {
 describe('PAIR NEW filters', () => {
   it('parses VID[:PID] lists in hex and rejects anything else', () => {
     expect(parseUsbFilters('1209:05e1')).toEqual([{ vendorId: 0x1209, productId: 0x05e1 }]);
-    expect(parseUsbFilters('cafe, 1209:1')).toEqual([{ vendorId: 0xcafe }, { vendorId: 0x1209, productId: 1 }]);
-    for (const bad of ['', 'xyz', '12345', '1209:', ':05e1', '1209:05e1:1']) expect(parseUsbFilters(bad)).toBeNull();
+    expect(parseUsbFilters('cafe, 1209:1')).toEqual([
+      { vendorId: 0xcafe },
+      { vendorId: 0x1209, productId: 1 },
+    ]);
+    for (const bad of ['', 'xyz', '12345', '1209:', ':05e1', '1209:05e1:1'])
+      expect(parseUsbFilters(bad)).toBeNull();
   });
 
   it('asks the chooser for exactly the filters; a cancelled chooser is null, other errors propagate', async () => {
@@ -201,7 +259,13 @@ describe('PAIR NEW filters', () => {
       }) as unknown as UsbLike;
     expect(await requestUsbDevice(usb(), [{ vendorId: 1, productId: 2 }])).toBe(device);
     expect(seen).toEqual([{ filters: [{ vendorId: 1, productId: 2 }] }]);
-    expect(await requestUsbDevice(usb(Object.assign(new Error('No device selected.'), { name: 'NotFoundError' })))).toBeNull();
-    await expect(requestUsbDevice(usb(Object.assign(new Error('nope'), { name: 'SecurityError' })))).rejects.toThrow('nope');
+    expect(
+      await requestUsbDevice(
+        usb(Object.assign(new Error('No device selected.'), { name: 'NotFoundError' })),
+      ),
+    ).toBeNull();
+    await expect(
+      requestUsbDevice(usb(Object.assign(new Error('nope'), { name: 'SecurityError' }))),
+    ).rejects.toThrow('nope');
   });
 });

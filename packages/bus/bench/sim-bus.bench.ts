@@ -17,7 +17,11 @@ const TRACE_CAP = 1000;
 
 async function run(n: number) {
   const bus = createSimBus({ baud, seed: 1, traceLimit: TRACE_CAP });
-  const pd: LineNode = { name: 'pd', baud, receive: (bytes) => (bytes[2] === 0x65 ? { bytes: NAK } : null) };
+  const pd: LineNode = {
+    name: 'pd',
+    baud,
+    receive: (bytes) => (bytes[2] === 0x65 ? { bytes: NAK } : null),
+  };
   bus.line.attach(pd, { turnaroundMs: 2 });
   let replies = 0;
   const t0 = performance.now();

@@ -13,7 +13,18 @@ import type { LineNode, Port } from './sim-line.ts';
 import { attachSimPd } from './sim-pd.ts';
 import type { SimPd, SimPdOptions } from './sim-pd.ts';
 import {
-  CPO, DO, DONT, escapeIac, negotiation, OPT_BINARY, OPT_COM_PORT, OPT_SGA, subnegotiation, TelnetDecoder, WILL, WONT,
+  CPO,
+  DO,
+  DONT,
+  escapeIac,
+  negotiation,
+  OPT_BINARY,
+  OPT_COM_PORT,
+  OPT_SGA,
+  subnegotiation,
+  TelnetDecoder,
+  WILL,
+  WONT,
 } from './telnet.ts';
 
 export interface SimPdServerOptions {
@@ -59,16 +70,26 @@ export interface SimPdServer {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function runSimPdServer(opts: SimPdServerOptions): Promise<SimPdServer> {
-  if (!opts.listen === !opts.serial) throw new Error('sim PD server: give exactly one of listen or serial');
-  const line = new SimLine({ seed: opts.seed ?? 1, ...(opts.traceLimit === undefined ? {} : { traceLimit: opts.traceLimit }) });
+  if (!opts.listen === !opts.serial)
+    throw new Error('sim PD server: give exactly one of listen or serial');
+  const line = new SimLine({
+    seed: opts.seed ?? 1,
+    ...(opts.traceLimit === undefined ? {} : { traceLimit: opts.traceLimit }),
+  });
   const specs = opts.pds?.length ? opts.pds : [{}];
   const pds = specs.map((s, i) => attachSimPd(line, { ...s, name: s.name ?? `pd${i + 1}` }));
   const log = opts.log ?? (() => {});
-  return opts.listen ? serveTcp(opts, opts.listen, line, pds, log) : serveSerial(opts, opts.serial!, line, pds, log);
+  return opts.listen
+    ? serveTcp(opts, opts.listen, line, pds, log)
+    : serveSerial(opts, opts.serial!, line, pds, log);
 }
 
 /** The client's end of the served line. */
-function attachClient(line: SimLine, baud: () => number, deliver: (bytes: Uint8Array) => void): Port {
+function attachClient(
+  line: SimLine,
+  baud: () => number,
+  deliver: (bytes: Uint8Array) => void,
+): Port {
   const node: LineNode = {
     name: 'client',
     get baud() {
@@ -89,7 +110,8 @@ async function serveTcp(
   log: (m: string) => void,
 ): Promise<SimPdServer> {
   const host = listen.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host)) throw new Error(`sim PD server listens on loopback only (127.0.0.1), not ${host}`);
+  if (!LOOPBACK.has(host))
+    throw new Error(`sim PD server listens on loopback only (127.0.0.1), not ${host}`);
   const rfc2217 = opts.protocol === 'rfc2217';
   let clientBaud = opts.baud ?? pds[0]!.baud;
   let socket: net.Socket | null = null;
@@ -168,7 +190,9 @@ async function serveSerial(
   let portBaud = pds[0]!.baud;
   const port = new SerialPort({ path: serial.path, baudRate: portBaud, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
-    port.open((e) => (e ? reject(new Error(`sim PD server: cannot open ${serial.path} (${e.message})`)) : resolve())),
+    port.open((e) =>
+      e ? reject(new Error(`sim PD server: cannot open ${serial.path} (${e.message})`)) : resolve(),
+    ),
   );
   const clientBaud = serial.peerBaud ?? (() => portBaud);
   const follow = serial.followBaud ?? !isPty(serial.path);
@@ -180,7 +204,12 @@ async function serveSerial(
     if (want === portBaud) return;
     portBaud = want;
     if (!follow) return;
-    port.drain(() => port.update({ baudRate: want }, (e) => e && log(`sim PD server: cannot set ${want} baud (${e.message})`)));
+    port.drain(() =>
+      port.update(
+        { baudRate: want },
+        (e) => e && log(`sim PD server: cannot set ${want} baud (${e.message})`),
+      ),
+    );
     log(`sim PD server: ${serial.path} now at ${want} baud`);
   });
   const client = attachClient(line, clientBaud, (bytes) => port.write(Buffer.from(bytes)));
@@ -235,12 +264,25 @@ function answerComPort(s: net.Socket, payload: Uint8Array, baud: number): number
   if (cmd === CPO.SET_BAUDRATE && payload.length >= 5) {
     const v = ((payload[1]! << 24) | (payload[2]! << 16) | (payload[3]! << 8) | payload[4]!) >>> 0;
     const now = v === 0 ? baud : v;
-    s.write(subnegotiation(OPT_COM_PORT, Uint8Array.of(cmd + CPO.SERVER_OFFSET, now >>> 24, (now >>> 16) & 0xff, (now >>> 8) & 0xff, now & 0xff)));
+    s.write(
+      subnegotiation(
+        OPT_COM_PORT,
+        Uint8Array.of(
+          cmd + CPO.SERVER_OFFSET,
+          now >>> 24,
+          (now >>> 16) & 0xff,
+          (now >>> 8) & 0xff,
+          now & 0xff,
+        ),
+      ),
+    );
     return now;
   }
   if (cmd < CPO.SERVER_OFFSET) {
     // Data size, parity, stop size, control…: echo the request as the new setting (8N1 is all OSDP uses).
-    s.write(subnegotiation(OPT_COM_PORT, Uint8Array.of(cmd + CPO.SERVER_OFFSET, ...payload.subarray(1))));
+    s.write(
+      subnegotiation(OPT_COM_PORT, Uint8Array.of(cmd + CPO.SERVER_OFFSET, ...payload.subarray(1))),
+    );
   }
   return baud;
 }

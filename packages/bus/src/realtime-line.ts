@@ -30,7 +30,8 @@ export class RealTimeLine {
     this.line.runUntil(Math.max(this.line.now(), this.now()));
     this.afterRun();
     const next = this.line.nextEventAt();
-    if (Number.isFinite(next)) this.timer = setTimeout(() => this.pump(), Math.max(0, Math.ceil(next - this.now())));
+    if (Number.isFinite(next))
+      this.timer = setTimeout(() => this.pump(), Math.max(0, Math.ceil(next - this.now())));
   }
 
   stop(): void {

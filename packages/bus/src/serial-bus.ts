@@ -35,9 +35,18 @@ export class SerialBus extends WallClockBus implements Bus {
 
   static async open(path: string, opts: SerialBusOptions = {}): Promise<SerialBus> {
     const baud = opts.baud ?? 9600;
-    const port = new SerialPort({ path, baudRate: baud, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+    const port = new SerialPort({
+      path,
+      baudRate: baud,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      autoOpen: false,
+    });
     await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(new Error(`serial:${path}: cannot open (${err.message})`)) : resolve())),
+      port.open((err) =>
+        err ? reject(new Error(`serial:${path}: cannot open (${err.message})`)) : resolve(),
+      ),
     );
     return new SerialBus(port, path, baud);
   }
@@ -57,7 +66,9 @@ export class SerialBus extends WallClockBus implements Bus {
     await sleepUntil(this.wireUntil + 1);
     await new Promise<void>((resolve, reject) =>
       this.port.update({ baudRate: baud }, (err) =>
-        err ? reject(new Error(`${this.name}: cannot set ${baud} baud (${err.message})`)) : resolve(),
+        err
+          ? reject(new Error(`${this.name}: cannot set ${baud} baud (${err.message})`))
+          : resolve(),
       ),
     );
     this.currentBaud = baud;
@@ -72,7 +83,9 @@ export class SerialBus extends WallClockBus implements Bus {
   private async writeAndDrain(bytes: Uint8Array): Promise<void> {
     this.assertOpen();
     await new Promise<void>((resolve, reject) =>
-      this.port.write(Buffer.from(bytes), (err) => (err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve())),
+      this.port.write(Buffer.from(bytes), (err) =>
+        err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve(),
+      ),
     );
     this.noteWritten(bytes.length, this.currentBaud);
     await this.drain();
@@ -86,7 +99,9 @@ export class SerialBus extends WallClockBus implements Bus {
 
   private drain(): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.port.drain((err) => (err ? reject(new Error(`${this.name}: drain failed (${err.message})`)) : resolve())),
+      this.port.drain((err) =>
+        err ? reject(new Error(`${this.name}: drain failed (${err.message})`)) : resolve(),
+      ),
     );
   }
 }

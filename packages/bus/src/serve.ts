@@ -4,6 +4,8 @@ import type * as PdServerModule from './pd-server.ts';
 import type { SimPdServer, SimPdServerOptions } from './pd-server.ts';
 
 export async function runSimPdServer(opts: SimPdServerOptions): Promise<SimPdServer> {
-  const mod = (await import(/* @vite-ignore */ new URL('./pd-server.ts', import.meta.url).href)) as typeof PdServerModule;
+  const mod = (await import(
+    /* @vite-ignore */ new URL('./pd-server.ts', import.meta.url).href
+  )) as typeof PdServerModule;
   return mod.runSimPdServer(opts);
 }

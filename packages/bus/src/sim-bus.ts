@@ -64,7 +64,8 @@ export class SimBus implements Bus {
 
   async read(deadline: number): Promise<RxChunk | null> {
     this.assertOpen();
-    if (this.uart.rx.length === 0) this.line.runUntilTicks(msToTicks(deadline), () => this.uart.rx.length > 0);
+    if (this.uart.rx.length === 0)
+      this.line.runUntilTicks(msToTicks(deadline), () => this.uart.rx.length > 0);
     return this.uart.rx.shift() ?? null;
   }
 

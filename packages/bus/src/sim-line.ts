@@ -143,7 +143,8 @@ export class SimLine {
     this.prng = new Prng(opts.seed ?? 1);
     this.garbage = this.prng.fork('garbage');
     this.traceLimit = opts.traceLimit ?? Infinity;
-    if (!(this.traceLimit >= 1)) throw new RangeError(`sim line: traceLimit must be at least 1 (got ${opts.traceLimit})`);
+    if (!(this.traceLimit >= 1))
+      throw new RangeError(`sim line: traceLimit must be at least 1 (got ${opts.traceLimit})`);
   }
 
   get seed(): number {
@@ -325,7 +326,8 @@ export class SimLine {
     this.record(entry);
     // The sender learns first that its transmission ended (a PD switches baud here), then the
     // receivers get what they heard; both may schedule transmissions.
-    if (tx.sender.attached) this.enqueue(tx.sender, tx.sender.node.transmitted?.(tx.bytes.slice(), at));
+    if (tx.sender.attached)
+      this.enqueue(tx.sender, tx.sender.node.transmitted?.(tx.bytes.slice(), at));
     for (const { a, bytes } of receptions) {
       if (a.attached) this.enqueue(a, a.node.receive(bytes, at));
     }
@@ -350,7 +352,8 @@ export class SimLine {
   private record(e: TraceEntry): void {
     this.log.push(e);
     // Trim in batches so a long run does not pay a splice per transmission.
-    if (this.log.length >= 2 * this.traceLimit) this.log.splice(0, this.log.length - this.traceLimit);
+    if (this.log.length >= 2 * this.traceLimit)
+      this.log.splice(0, this.log.length - this.traceLimit);
   }
 }
 

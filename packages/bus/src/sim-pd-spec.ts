@@ -11,7 +11,8 @@ export class SimPdSpecError extends Error {
 }
 
 /** The parsed form always has `config` and `faults`. */
-export type SimPdSpec = SimPdOptions & Required<Pick<SimPdOptions, 'config'>> & { faults: SimPdFault[] };
+export type SimPdSpec = SimPdOptions &
+  Required<Pick<SimPdOptions, 'config'>> & { faults: SimPdFault[] };
 
 export function parseSimPdSpec(text: string): SimPdSpec {
   const config: NonNullable<SimPdOptions['config']> = {};
@@ -19,9 +20,15 @@ export function parseSimPdSpec(text: string): SimPdSpec {
   let name: string | undefined;
   let seed = 1;
   let keyed = false;
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq < 0) throw new SimPdSpecError(`"${part}": expected key=value (address, baud, name, seed, install, fault)`);
+    if (eq < 0)
+      throw new SimPdSpecError(
+        `"${part}": expected key=value (address, baud, name, seed, install, fault)`,
+      );
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     switch (key) {
@@ -32,14 +39,16 @@ export function parseSimPdSpec(text: string): SimPdSpec {
         config.baud = int(value, 300, 4_000_000, 'baud');
         break;
       case 'name':
-        if (!/^[\w.-]+$/.test(value)) throw new SimPdSpecError(`name "${value}": letters, digits, '.', '_' and '-' only`);
+        if (!/^[\w.-]+$/.test(value))
+          throw new SimPdSpecError(`name "${value}": letters, digits, '.', '_' and '-' only`);
         name = value;
         break;
       case 'seed':
         seed = int(value, 0, 0xffffffff, 'seed');
         break;
       case 'install':
-        if (value !== '0' && value !== '1') throw new SimPdSpecError(`install must be 0 or 1, got "${value}"`);
+        if (value !== '0' && value !== '1')
+          throw new SimPdSpecError(`install must be 0 or 1, got "${value}"`);
         config.installMode = value === '1';
         break;
       case 'fault': {
@@ -49,7 +58,9 @@ export function parseSimPdSpec(text: string): SimPdSpec {
         break;
       }
       default:
-        throw new SimPdSpecError(`unknown PD setting "${key}" (address, baud, name, seed, install, fault)`);
+        throw new SimPdSpecError(
+          `unknown PD setting "${key}" (address, baud, name, seed, install, fault)`,
+        );
     }
   }
   config.random = { seed };
@@ -64,7 +75,10 @@ export type SimPdFaultSpec = Exclude<SimPdFault, { kind: 'keyed' }> | { kind: 'k
 export const SIM_PD_FAULT_HELP: readonly [string, string][] = [
   ['absent', 'not on the line: hears, never answers'],
   ['silent-after-comset', 'applies COMSET, then never answers again until power-cycled'],
-  ['other-address[:N][:requested]', 'takes address N (default 126) instead of the one set; osdp_COM reports it, or echoes the request'],
+  [
+    'other-address[:N][:requested]',
+    'takes address N (default 126) instead of the one set; osdp_COM reports it, or echoes the request',
+  ],
   ['stays-at-old-baud[:actual]', 'acknowledges the new baud but its UART stays at the old one'],
   ['keyed', 'already keyed with another SCBK, not in install mode'],
   ['nak-keyset[:CODE]', 'refuses KEYSET with a plaintext NAK (default 0x09)'],
@@ -72,7 +86,10 @@ export const SIM_PD_FAULT_HELP: readonly [string, string][] = [
   ['reboot[:N][:applied][:DOWN_MS]', 'loses power instead of sending its N-th reply (default 3)'],
   ['slow[:MS]', 'answers after MS ms (default 250; the spec allows 200)'],
   ['noisy[:RATE]', 'each byte to or from it corrupted with probability RATE (default 0.01)'],
-  ['enforce-secure', 'requires the secure channel: plaintext takes only ID, CAP, CHLNG, SCRYPT (NAK 0x06 otherwise)'],
+  [
+    'enforce-secure',
+    'requires the secure channel: plaintext takes only ID, CAP, CHLNG, SCRYPT (NAK 0x06 otherwise)',
+  ],
 ];
 
 export const SIM_PD_FAULT_NAMES = SIM_PD_FAULT_HELP.map(([f]) => f.split('[')[0]!);
@@ -104,41 +121,68 @@ export function parseSimPdFault(text: string): SimPdFaultSpec {
       none();
       return { kind: 'enforce_secure' };
     case 'other-address': {
-      const address = args[0] === undefined || args[0] === 'requested' ? 126 : int(args[0], 0, 0x7e, 'other-address address');
+      const address =
+        args[0] === undefined || args[0] === 'requested'
+          ? 126
+          : int(args[0], 0, 0x7e, 'other-address address');
       const flag = args[0] === 'requested' ? args[0] : args[1];
-      if (flag !== undefined && flag !== 'requested') throw new SimPdSpecError('other-address: the last argument may only be "requested"');
-      return flag ? { kind: 'other_address', address, reports: 'requested' } : { kind: 'other_address', address };
+      if (flag !== undefined && flag !== 'requested')
+        throw new SimPdSpecError('other-address: the last argument may only be "requested"');
+      return flag
+        ? { kind: 'other_address', address, reports: 'requested' }
+        : { kind: 'other_address', address };
     }
     case 'stays-at-old-baud':
-      if (args[0] !== undefined && args[0] !== 'actual') throw new SimPdSpecError('stays-at-old-baud: the argument may only be "actual"');
-      return args[0] ? { kind: 'stays_at_old_baud', reports: 'actual' } : { kind: 'stays_at_old_baud' };
+      if (args[0] !== undefined && args[0] !== 'actual')
+        throw new SimPdSpecError('stays-at-old-baud: the argument may only be "actual"');
+      return args[0]
+        ? { kind: 'stays_at_old_baud', reports: 'actual' }
+        : { kind: 'stays_at_old_baud' };
     case 'nak-keyset':
-      return args[0] === undefined ? { kind: 'nak_keyset' } : { kind: 'nak_keyset', code: int(args[0], 0, 0xff, 'nak-keyset code') };
+      return args[0] === undefined
+        ? { kind: 'nak_keyset' }
+        : { kind: 'nak_keyset', code: int(args[0], 0, 0xff, 'nak-keyset code') };
     case 'reboot': {
       const rest = args.slice();
-      const atReply = rest[0] !== undefined && rest[0] !== 'applied' ? int(rest.shift()!, 1, 1_000_000, 'reboot reply number') : 3;
+      const atReply =
+        rest[0] !== undefined && rest[0] !== 'applied'
+          ? int(rest.shift()!, 1, 1_000_000, 'reboot reply number')
+          : 3;
       const applied = rest[0] === 'applied';
       if (applied) rest.shift();
       const down = rest.shift();
       if (rest.length) throw new SimPdSpecError('reboot takes at most :N:applied:DOWN_MS');
-      return { kind: 'reboot', atReply, applied, ...(down === undefined ? {} : { downMs: int(down, 0, 600_000, 'reboot down time (ms)') }) };
+      return {
+        kind: 'reboot',
+        atReply,
+        applied,
+        ...(down === undefined ? {} : { downMs: int(down, 0, 600_000, 'reboot down time (ms)') }),
+      };
     }
     case 'slow':
-      return { kind: 'slow', replyDelayMs: args[0] === undefined ? 250 : int(args[0], 0, 600_000, 'slow reply delay (ms)') };
+      return {
+        kind: 'slow',
+        replyDelayMs:
+          args[0] === undefined ? 250 : int(args[0], 0, 600_000, 'slow reply delay (ms)'),
+      };
     case 'noisy': {
       if (args[0] === undefined) return { kind: 'noisy', byteErrorRate: 0.01 };
       const rate = Number(args[0]);
-      if (!/^\d*\.?\d+$/.test(args[0]) || !(rate >= 0 && rate <= 1)) throw new SimPdSpecError(`noisy needs a byte error rate 0…1, got "${args[0]}"`);
+      if (!/^\d*\.?\d+$/.test(args[0]) || !(rate >= 0 && rate <= 1))
+        throw new SimPdSpecError(`noisy needs a byte error rate 0…1, got "${args[0]}"`);
       return { kind: 'noisy', byteErrorRate: rate };
     }
     default:
-      throw new SimPdSpecError(`unknown fault "${rawKind.slice(0, 40)}" (known: ${SIM_PD_FAULT_NAMES.join(', ')})`);
+      throw new SimPdSpecError(
+        `unknown fault "${rawKind.slice(0, 40)}" (known: ${SIM_PD_FAULT_NAMES.join(', ')})`,
+      );
   }
 }
 
 function int(text: string, min: number, max: number, what: string): number {
   const t = text.trim();
   const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new SimPdSpecError(`${what} must be an integer ${min}…${max}, got "${text}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new SimPdSpecError(`${what} must be an integer ${min}…${max}, got "${text}"`);
   return n;
 }

@@ -3,7 +3,15 @@
 // wire (and when), keeps the "flash" a reboot survives, and bends the model for each fault.
 
 import {
-  buildFrame, equalBytes, osdp_COM, osdp_NAK, parseFrame, pdInit, pdStep, NAK_RECORD, u32le,
+  buildFrame,
+  equalBytes,
+  osdp_COM,
+  osdp_NAK,
+  parseFrame,
+  pdInit,
+  pdStep,
+  NAK_RECORD,
+  u32le,
 } from '@osprio/osdp';
 import type { PdConfig, PdId, PdOutput, PdState, PdCapEntry, PdRandom } from '@osprio/osdp';
 import type { LineNode, NodeAction, SimLine, Transmit } from './sim-line.ts';
@@ -84,7 +92,9 @@ export type SimPdEvent = { at: number } & (
  * `keyset_applied` carries the SCBK it applied (a copy). Key material: never log `scbk` unless the
  * operator asked (--reveal-keys).
  */
-export type SimPdLiveEvent = Exclude<SimPdEvent, { type: 'keyset_applied' }> | { type: 'keyset_applied'; at: number; scbk: Uint8Array };
+export type SimPdLiveEvent =
+  | Exclude<SimPdEvent, { type: 'keyset_applied' }>
+  | { type: 'keyset_applied'; at: number; scbk: Uint8Array };
 
 export type SimPdListener = (event: SimPdLiveEvent) => void;
 
@@ -202,8 +212,14 @@ export class SimPd implements LineNode {
     this.handshakeBase += this.model.handshakes;
     const base = this.baseConfig.random;
     const offset = this.handshakeBase;
-    const random: PdRandom = typeof base === 'function' ? (h) => base(h + offset) : { seed: base.seed + offset };
-    this.model = pdInit({ ...this.baseConfig, ...this.flash, scbk: this.flash.scbk?.slice() ?? null, random });
+    const random: PdRandom =
+      typeof base === 'function' ? (h) => base(h + offset) : { seed: base.seed + offset };
+    this.model = pdInit({
+      ...this.baseConfig,
+      ...this.flash,
+      scbk: this.flash.scbk?.slice() ?? null,
+      random,
+    });
     this.pendingBaud = null;
     this.setUart(this.flash.baud, at);
     if (this.muted !== 'absent') this.muted = null;
@@ -216,7 +232,9 @@ export class SimPd implements LineNode {
     const before = this.model;
     const r = pdStep(this.model, { type: 'rx', bytes, at });
     this.model = r.state;
-    const sends = r.outputs.filter((o): o is Extract<PdOutput, { type: 'send' }> => o.type === 'send');
+    const sends = r.outputs.filter(
+      (o): o is Extract<PdOutput, { type: 'send' }> => o.type === 'send',
+    );
     let replyBytes = sends.map((s) => s.bytes);
     const reboot = this.fault('reboot');
     if (reboot && sends.length > 0 && this.replies + 1 === reboot.atReply) {
@@ -227,7 +245,10 @@ export class SimPd implements LineNode {
     }
     this.replies += sends.length;
     replyBytes = this.applyFaults(before, r.outputs, replyBytes, at);
-    if (this.muted) return this.fault('silent_after_comset')?.answersComset ? replyBytes.map((b) => this.tx(b)) : null;
+    if (this.muted)
+      return this.fault('silent_after_comset')?.answersComset
+        ? replyBytes.map((b) => this.tx(b))
+        : null;
     return replyBytes.map((b) => this.tx(b));
   }
 
@@ -243,7 +264,8 @@ export class SimPd implements LineNode {
   private emit(event: SimPdEvent, scbk?: Uint8Array): void {
     this.events.push(event);
     if (this.listeners.length === 0) return;
-    const live: SimPdLiveEvent = event.type === 'keyset_applied' ? { ...event, scbk: scbk!.slice() } : { ...event };
+    const live: SimPdLiveEvent =
+      event.type === 'keyset_applied' ? { ...event, scbk: scbk!.slice() } : { ...event };
     for (const l of [...this.listeners]) l(live);
   }
 
@@ -274,7 +296,12 @@ export class SimPd implements LineNode {
     }
   }
 
-  private applyFaults(before: PdState, outputs: readonly PdOutput[], replies: Uint8Array[], at: number): Uint8Array[] {
+  private applyFaults(
+    before: PdState,
+    outputs: readonly PdOutput[],
+    replies: Uint8Array[],
+    at: number,
+  ): Uint8Array[] {
     for (const o of outputs) {
       switch (o.type) {
         case 'comset_applied':
@@ -285,9 +312,20 @@ export class SimPd implements LineNode {
           if (nak) {
             const code = nak.code ?? NAK_RECORD;
             // Refused: the old key and install mode stay; a plaintext NAK ends the session.
-            this.model = { ...this.model, scbk: before.scbk, installMode: before.installMode, sc: { phase: 'none' } };
+            this.model = {
+              ...this.model,
+              scbk: before.scbk,
+              installMode: before.installMode,
+              sc: { phase: 'none' },
+            };
             replies = replies.map((b) => reframe(b, osdp_NAK, Uint8Array.of(code), true));
-            this.model = { ...this.model, cache: this.model.cache && { ...this.model.cache, reply: replies[0] ?? this.model.cache.reply } };
+            this.model = {
+              ...this.model,
+              cache: this.model.cache && {
+                ...this.model.cache,
+                reply: replies[0] ?? this.model.cache.reply,
+              },
+            };
             this.emit({ type: 'keyset_refused', code, at });
           } else {
             this.store([o], at);
@@ -316,12 +354,14 @@ export class SimPd implements LineNode {
     if (other) {
       took = other.address;
       this.model = { ...this.model, address: took };
-      if ((other.reports ?? 'actual') === 'actual') replies = replies.map((b) => reframe(b, osdp_COM, comData(took, baud)));
+      if ((other.reports ?? 'actual') === 'actual')
+        replies = replies.map((b) => reframe(b, osdp_COM, comData(took, baud)));
     }
     this.store([{ type: 'comset_applied', address: took, baud }], at);
     if (stays) {
       // Stored, but the UART keeps the old rate until the next power cycle.
-      if (stays.reports === 'actual') replies = replies.map((b) => reframe(b, osdp_COM, comData(took, oldBaud)));
+      if (stays.reports === 'actual')
+        replies = replies.map((b) => reframe(b, osdp_COM, comData(took, oldBaud)));
     } else {
       this.pendingBaud = baud;
     }
@@ -350,11 +390,24 @@ function comData(address: number, baud: number): Uint8Array {
  * A secured reply is only replaced when `overSecure` (a plaintext NAK may answer a secure command;
  * a secured osdp_COM cannot be rewritten without the session keys, so it is left as the model sent it).
  */
-function reframe(bytes: Uint8Array, code: number, data: Uint8Array, overSecure = false): Uint8Array {
+function reframe(
+  bytes: Uint8Array,
+  code: number,
+  data: Uint8Array,
+  overSecure = false,
+): Uint8Array {
   const p = parseFrame(bytes[0] === 0xff ? bytes.subarray(1) : bytes);
   if (!p.ok || (p.frame.scb && !overSecure)) return bytes;
   const f = p.frame;
-  return buildFrame({ address: f.address, reply: true, sqn: f.sqn, check: f.check, code, data, mark: bytes[0] === 0xff });
+  return buildFrame({
+    address: f.address,
+    reply: true,
+    sqn: f.sqn,
+    check: f.check,
+    code,
+    data,
+    mark: bytes[0] === 0xff,
+  });
 }
 
 /** Creates a simulated PD and attaches it to `line` (with its noise, if any; RND.B seeded from the line). */
@@ -363,6 +416,9 @@ export function attachSimPd(line: SimLine, opts: SimPdOptions = {}): SimPd {
   const random = opts.config?.random ?? { seed: line.deriveSeed(opts.name ?? 'pd') };
   const pd = new SimPd({ ...opts, config: { ...opts.config, random } });
   const noisy = opts.faults?.find((f) => f.kind === 'noisy');
-  line.attach(pd, { turnaroundMs: pd.turnaroundMs, ...(noisy?.kind === 'noisy' ? { byteErrorRate: noisy.byteErrorRate } : {}) });
+  line.attach(pd, {
+    turnaroundMs: pd.turnaroundMs,
+    ...(noisy?.kind === 'noisy' ? { byteErrorRate: noisy.byteErrorRate } : {}),
+  });
   return pd;
 }

@@ -9,8 +9,19 @@ import net from 'node:net';
 import type { Bus } from './bus.ts';
 import { WallClockBus, sleepUntil } from './rx-queue.ts';
 import {
-  CPO, DO, DONT, escapeIac, negotiation, OPT_BINARY, OPT_COM_PORT, OPT_SGA, setBaudrate, subnegotiation,
-  TelnetDecoder, WILL, WONT,
+  CPO,
+  DO,
+  DONT,
+  escapeIac,
+  negotiation,
+  OPT_BINARY,
+  OPT_COM_PORT,
+  OPT_SGA,
+  setBaudrate,
+  subnegotiation,
+  TelnetDecoder,
+  WILL,
+  WONT,
 } from './telnet.ts';
 import type { TelnetEvent } from './telnet.ts';
 
@@ -96,14 +107,17 @@ export class TcpBus extends WallClockBus implements Bus {
     const confirmed = await this.comPortCommand(setBaudrate(baud));
     this.currentBaud = confirmed;
     this.requestedBaud = baud;
-    if (confirmed !== baud) throw new Error(`${this.name}: remote port refused ${baud} baud (reports ${confirmed})`);
+    if (confirmed !== baud)
+      throw new Error(`${this.name}: remote port refused ${baud} baud (reports ${confirmed})`);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
     this.assertOpen();
     const out = this.telnet ? escapeIac(bytes) : bytes;
     await new Promise<void>((resolve, reject) =>
-      this.socket.write(out, (err) => (err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve())),
+      this.socket.write(out, (err) =>
+        err ? reject(new Error(`${this.name}: write failed (${err.message})`)) : resolve(),
+      ),
     );
     // The socket cannot tell when the far UART has sent the bytes; estimate it from the rate so a
     // reply deadline computed after write() still starts when the command has left the wire.
@@ -125,7 +139,11 @@ export class TcpBus extends WallClockBus implements Bus {
     const accepted = new Promise<void>((resolve) => (this.comPortAccepted = resolve));
     for (const opt of OUR_OPTIONS) this.sendNegotiation(WILL, opt);
     for (const opt of HIS_OPTIONS) this.sendNegotiation(DO, opt);
-    await withTimeout(accepted, this.commandTimeoutMs, `${this.name}: server did not accept COM-PORT-OPTION (is it an RFC 2217 port?)`);
+    await withTimeout(
+      accepted,
+      this.commandTimeoutMs,
+      `${this.name}: server did not accept COM-PORT-OPTION (is it an RFC 2217 port?)`,
+    );
     this.socket.write(subnegotiation(OPT_COM_PORT, Uint8Array.of(CPO.SET_DATASIZE, 8)));
     this.socket.write(subnegotiation(OPT_COM_PORT, Uint8Array.of(CPO.SET_PARITY, 1))); // NONE
     this.socket.write(subnegotiation(OPT_COM_PORT, Uint8Array.of(CPO.SET_STOPSIZE, 1)));
@@ -147,7 +165,11 @@ export class TcpBus extends WallClockBus implements Bus {
 
   private onTelnet(e: TelnetEvent): void {
     if (e.type === 'sub') {
-      if (e.option === OPT_COM_PORT && e.payload[0] === CPO.SET_BAUDRATE + CPO.SERVER_OFFSET && e.payload.length >= 5) {
+      if (
+        e.option === OPT_COM_PORT &&
+        e.payload[0] === CPO.SET_BAUDRATE + CPO.SERVER_OFFSET &&
+        e.payload.length >= 5
+      ) {
         const p = e.payload;
         const baud = ((p[1]! << 24) | (p[2]! << 16) | (p[3]! << 8) | p[4]!) >>> 0;
         const waiters = this.baudWaiters;

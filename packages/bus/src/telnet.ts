@@ -56,7 +56,13 @@ export function subnegotiation(option: number, payload: Uint8Array): Uint8Array 
 export function setBaudrate(baud: number): Uint8Array {
   return subnegotiation(
     OPT_COM_PORT,
-    Uint8Array.of(CPO.SET_BAUDRATE, (baud >>> 24) & 0xff, (baud >>> 16) & 0xff, (baud >>> 8) & 0xff, baud & 0xff),
+    Uint8Array.of(
+      CPO.SET_BAUDRATE,
+      (baud >>> 24) & 0xff,
+      (baud >>> 16) & 0xff,
+      (baud >>> 8) & 0xff,
+      baud & 0xff,
+    ),
   );
 }
 

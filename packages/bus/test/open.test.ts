@@ -10,7 +10,10 @@ describe('parseBusUrl', () => {
     ['serial:///dev/ttyUSB0?baud=115200', { kind: 'serial', path: '/dev/ttyUSB0', baud: 115200 }],
     ['serial:COM3', { kind: 'serial', path: 'COM3' }],
     ['tcp://127.0.0.1:4001', { kind: 'tcp', host: '127.0.0.1', port: 4001 }],
-    ['tcp://bridge.local:2000?baud=38400', { kind: 'tcp', host: 'bridge.local', port: 2000, baud: 38400 }],
+    [
+      'tcp://bridge.local:2000?baud=38400',
+      { kind: 'tcp', host: 'bridge.local', port: 2000, baud: 38400 },
+    ],
     ['rfc2217://[::1]:7000', { kind: 'rfc2217', host: '::1', port: 7000 }],
     ['RFC2217://host:1/', { kind: 'rfc2217', host: 'host', port: 1 }],
     ['sim:', { kind: 'sim', name: 'sim' }],
@@ -57,12 +60,16 @@ describe('openBus', () => {
 
   it('reports a missing serial device clearly', async () => {
     const missing = `${tempDir('missing')}/ttyNOPE`;
-    await expect(openBus(`serial:${missing}`)).rejects.toThrow(new RegExp(`serial:${missing}: cannot open`));
+    await expect(openBus(`serial:${missing}`)).rejects.toThrow(
+      new RegExp(`serial:${missing}: cannot open`),
+    );
     removeTempDirs();
   });
 
   it('reports a refused TCP connection clearly', async () => {
     const port = await freePort();
-    await expect(openBus(`tcp://127.0.0.1:${port}`)).rejects.toThrow(`tcp://127.0.0.1:${port}: cannot connect (ECONNREFUSED)`);
+    await expect(openBus(`tcp://127.0.0.1:${port}`)).rejects.toThrow(
+      `tcp://127.0.0.1:${port}: cannot connect (ECONNREFUSED)`,
+    );
   });
 });

@@ -33,11 +33,19 @@ async function behindSer2net(pd: SimPdOptions) {
   const ser2net: Proc & { port: number } = await startSer2net(dir, pty.a, 'rfc2217');
   cleanup.push(() => ser2net.stop());
   // The PD server hears the ACU at whatever rate ser2net has really set on the far pty.
-  const server = await runSimPdServer({ serial: { path: pty.b, peerBaud: () => ttyBaud(pty.a) }, pds: [pd] });
+  const server = await runSimPdServer({
+    serial: { path: pty.b, peerBaud: () => ttyBaud(pty.a) },
+    pds: [pd],
+  });
   cleanup.push(() => server.close());
   const bus = await openBus(`rfc2217://127.0.0.1:${ser2net.port}`);
   cleanup.push(() => bus.close());
-  return { run: await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT), pd: server.pds[0]!, ptyBaud: ttyBaud(pty.a), trace: () => server.line.formatTrace() };
+  return {
+    run: await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT),
+    pd: server.pds[0]!,
+    ptyBaud: ttyBaud(pty.a),
+    trace: () => server.line.formatTrace(),
+  };
 }
 
 /** The ACU on a local serial port (one end of a socat pty pair), the PD server on the other end. */
@@ -46,12 +54,20 @@ async function overSerial(pd: SimPdOptions) {
   cleanup.push(() => pty.stop());
   // A pty has no line rate: the PD server hears the ACU at whatever rate SerialBus has really set
   // on its end (read back with stty), so a setBaud() that did not reach the port loses the PD.
-  const server = await runSimPdServer({ serial: { path: pty.b, peerBaud: () => ttyBaud(pty.a) }, pds: [pd] });
+  const server = await runSimPdServer({
+    serial: { path: pty.b, peerBaud: () => ttyBaud(pty.a) },
+    pds: [pd],
+  });
   cleanup.push(() => server.close());
   const bus = await openBus('serial:' + pty.a);
   cleanup.push(() => bus.close());
   expect(bus.kind).toBe('serial');
-  return { run: await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT), pd: server.pds[0]!, ptyBaud: ttyBaud(pty.a), trace: () => server.line.formatTrace() };
+  return {
+    run: await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT),
+    pd: server.pds[0]!,
+    ptyBaud: ttyBaud(pty.a),
+    trace: () => server.line.formatTrace(),
+  };
 }
 
 const CASES: [string, SimPdOptions][] = [
@@ -77,7 +93,11 @@ describe.each([
 
 describe('sim PD server over TCP (osprio sim pd --listen)', () => {
   async function serve(protocol: 'raw' | 'rfc2217'): Promise<{ server: SimPdServer; bus: Bus }> {
-    const server = await runSimPdServer({ listen: { host: '127.0.0.1', port: 0 }, protocol, pds: [{}] });
+    const server = await runSimPdServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      protocol,
+      pds: [{}],
+    });
     cleanup.push(() => server.close());
     const bus = await openBus(server.url);
     cleanup.push(() => bus.close());
@@ -96,20 +116,30 @@ describe('sim PD server over TCP (osprio sim pd --listen)', () => {
     const { server, bus } = await serve('raw');
     expect(bus.canSetBaud).toBe(false);
     const { results } = await provisioningScript(bus, TARGET);
-    expect(results.slice(0, 3)).toEqual(['discover: PDID from 127 tries 1', 'cap: PDCAP from 127 tries 1', 'comset: COM 5@19200 from 127 tries 1']);
+    expect(results.slice(0, 3)).toEqual([
+      'discover: PDID from 127 tries 1',
+      'cap: PDCAP from 127 tries 1',
+      'comset: COM 5@19200 from 127 tries 1',
+    ]);
     expect(results[3]).toMatch(/^confirm: timeout/);
     expect(server.pds[0]!.baud).toBe(19200);
-    expect(server.line.trace.some((e) => e.receivers.some((r) => r.heard === 'garbage'))).toBe(true);
+    expect(server.line.trace.some((e) => e.receivers.some((r) => r.heard === 'garbage'))).toBe(
+      true,
+    );
   });
 
   it('refuses to listen beyond loopback', async () => {
-    await expect(runSimPdServer({ listen: { host: '0.0.0.0', port: 0 } })).rejects.toThrow(/loopback only/);
+    await expect(runSimPdServer({ listen: { host: '0.0.0.0', port: 0 } })).rejects.toThrow(
+      /loopback only/,
+    );
   });
 
   it('keeps every frame by default; a trace cap is passed to its line', async () => {
     const { server, bus } = await serve('rfc2217');
     await provisioningScript(bus, TARGET, SCRIPT_TIMEOUT);
     expect(server.line.trace[0]!.seq).toBe(0);
-    await expect(runSimPdServer({ listen: { port: 0 }, traceLimit: 0 })).rejects.toThrow(/traceLimit/);
+    await expect(runSimPdServer({ listen: { port: 0 }, traceLimit: 0 })).rejects.toThrow(
+      /traceLimit/,
+    );
   });
 });

@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wireTimeMs } from '../src/bus.ts';
 import type { Bus } from '../src/bus.ts';
 import { openBus } from '../src/open.ts';
-import { removeTempDirs, startComplementResponder, startPtyPair, tempDir, ttyBaud } from './support/procs.ts';
+import {
+  removeTempDirs,
+  startComplementResponder,
+  startPtyPair,
+  tempDir,
+  ttyBaud,
+} from './support/procs.ts';
 import type { PtyPair, Responder } from './support/procs.ts';
 import { ALL_BYTES, complement, readN } from './support/read-n.ts';
 
@@ -90,5 +96,6 @@ describe('serial bus over a socat pty pair', () => {
 
 /** Waits until the far end has received `n` bytes or the bus clock reaches `deadline`. */
 async function waitForBytes(bus: Bus, r: Responder, n: number, deadline: number): Promise<void> {
-  while (r.received.length < n && bus.now() < deadline) await bus.sleep(Math.min(deadline, bus.now() + 10));
+  while (r.received.length < n && bus.now() < deadline)
+    await bus.sleep(Math.min(deadline, bus.now() + 10));
 }

@@ -19,28 +19,36 @@ function lineWithPd(baud: number, turnaroundMs: number, seed = 1) {
 }
 
 describe('simulated line: wire time', () => {
-  it.each([9600, 115200])('bus time of one exchange at %i baud is exactly cmd×10/baud + turnaround + reply×10/baud', async (baud) => {
-    const turnaround = 3;
-    const { bus, line } = lineWithPd(baud, turnaround);
-    const t0 = bus.now();
-    await bus.write(ID_CMD);
-    expect(bus.now()).toBeCloseTo(wireTimeMs(ID_CMD.length, baud), 12);
-    const chunk = await bus.read(t0 + 200);
-    expect(chunk?.bytes).toEqual(PDID_REPLY);
-    // Exact in the simulator's integer ticks (1/1152 ms, in which every OSDP bit time is whole)…
-    const bitTicks = (1000 * TICKS_PER_MS) / baud;
-    expect(Number.isInteger(bitTicks)).toBe(true);
-    expect(line.nowTicks()).toBe((ID_CMD.length * 10 + PDID_REPLY.length * 10) * bitTicks + turnaround * TICKS_PER_MS);
-    // …and the same figure in ms, as the arithmetic in the brief states it.
-    const expected = (ID_CMD.length * 10) / baud * 1000 + turnaround + (PDID_REPLY.length * 10) / baud * 1000;
-    expect(chunk!.at).toBeCloseTo(expected, 12); // within an ulp or two of the float arithmetic
-    expect(bus.now()).toBe(chunk!.at);
-    // The trace carries the same times.
-    const [cmd, rep] = line.trace;
-    expect(cmd).toMatchObject({ sender: 'acu', baud, start: 0, collided: false });
-    expect(rep!.start - cmd!.end).toBeCloseTo(turnaround, 9);
-    expect(rep!.end).toBe(chunk!.at);
-  });
+  it.each([9600, 115200])(
+    'bus time of one exchange at %i baud is exactly cmd×10/baud + turnaround + reply×10/baud',
+    async (baud) => {
+      const turnaround = 3;
+      const { bus, line } = lineWithPd(baud, turnaround);
+      const t0 = bus.now();
+      await bus.write(ID_CMD);
+      expect(bus.now()).toBeCloseTo(wireTimeMs(ID_CMD.length, baud), 12);
+      const chunk = await bus.read(t0 + 200);
+      expect(chunk?.bytes).toEqual(PDID_REPLY);
+      // Exact in the simulator's integer ticks (1/1152 ms, in which every OSDP bit time is whole)…
+      const bitTicks = (1000 * TICKS_PER_MS) / baud;
+      expect(Number.isInteger(bitTicks)).toBe(true);
+      expect(line.nowTicks()).toBe(
+        (ID_CMD.length * 10 + PDID_REPLY.length * 10) * bitTicks + turnaround * TICKS_PER_MS,
+      );
+      // …and the same figure in ms, as the arithmetic in the brief states it.
+      const expected =
+        ((ID_CMD.length * 10) / baud) * 1000 +
+        turnaround +
+        ((PDID_REPLY.length * 10) / baud) * 1000;
+      expect(chunk!.at).toBeCloseTo(expected, 12); // within an ulp or two of the float arithmetic
+      expect(bus.now()).toBe(chunk!.at);
+      // The trace carries the same times.
+      const [cmd, rep] = line.trace;
+      expect(cmd).toMatchObject({ sender: 'acu', baud, start: 0, collided: false });
+      expect(rep!.start - cmd!.end).toBeCloseTo(turnaround, 9);
+      expect(rep!.end).toBe(chunk!.at);
+    },
+  );
 
   it('holds for any byte counts and standard rates (property)', () => {
     fc.assert(
@@ -52,7 +60,9 @@ describe('simulated line: wire time', () => {
         (baud, n, m, turn) => {
           const line = new SimLine();
           const reply = new Uint8Array(m).fill(0x11);
-          line.attach(new ScriptedResponder({ name: 'pd', baud, answer: () => reply }), { turnaroundMs: turn });
+          line.attach(new ScriptedResponder({ name: 'pd', baud, answer: () => reply }), {
+            turnaroundMs: turn,
+          });
           const acu = line.attach({ name: 'acu', baud, receive: () => null });
           acu.transmit(new Uint8Array(n));
           line.settle();
@@ -83,7 +93,11 @@ describe('simulated line: physics', () => {
   it('a receiver at another baud hears garbage, and the garbage is reproducible from the seed', async () => {
     const run = async (seed: number) => {
       const bus = createSimBus({ baud: 9600, seed });
-      const pd = new ScriptedResponder({ name: 'pd1', baud: 19200, answer: fixedAnswer(ID_CMD, PDID_REPLY) });
+      const pd = new ScriptedResponder({
+        name: 'pd1',
+        baud: 19200,
+        answer: fixedAnswer(ID_CMD, PDID_REPLY),
+      });
       bus.line.attach(pd);
       await bus.write(ID_CMD);
       expect(await bus.read(bus.now() + 200)).toBeNull();
@@ -92,7 +106,9 @@ describe('simulated line: physics', () => {
     const a = await run(5);
     expect(a.heard).not.toEqual(ID_CMD);
     expect(a.trace).toHaveLength(1);
-    expect(a.trace[0]!.receivers).toEqual([expect.objectContaining({ node: 'pd1', heard: 'garbage', baud: 19200 })]);
+    expect(a.trace[0]!.receivers).toEqual([
+      expect.objectContaining({ node: 'pd1', heard: 'garbage', baud: 19200 }),
+    ]);
     expect((await run(5)).heard).toEqual(a.heard);
     expect((await run(6)).heard).not.toEqual(a.heard);
   });
@@ -100,11 +116,16 @@ describe('simulated line: physics', () => {
   it('two PDs answering at once collide into garbage', async () => {
     const bus = createSimBus({ baud: 9600 });
     const answer = fixedAnswer(ID_CMD, PDID_REPLY);
-    bus.line.attach(new ScriptedResponder({ name: 'pd1', baud: 9600, answer }), { turnaroundMs: 2 });
-    bus.line.attach(new ScriptedResponder({ name: 'pd2', baud: 9600, answer }), { turnaroundMs: 3 });
+    bus.line.attach(new ScriptedResponder({ name: 'pd1', baud: 9600, answer }), {
+      turnaroundMs: 2,
+    });
+    bus.line.attach(new ScriptedResponder({ name: 'pd2', baud: 9600, answer }), {
+      turnaroundMs: 3,
+    });
     await bus.write(ID_CMD);
     const chunks = [];
-    for (let c = await bus.read(bus.now() + 200); c; c = await bus.read(bus.now() + 200)) chunks.push(c);
+    for (let c = await bus.read(bus.now() + 200); c; c = await bus.read(bus.now() + 200))
+      chunks.push(c);
     expect(chunks).toHaveLength(2);
     for (const c of chunks) expect(c.bytes).not.toEqual(PDID_REPLY);
     const replies = bus.line.trace.filter((e) => e.sender !== 'acu');
@@ -175,7 +196,9 @@ describe('simulated line: physics', () => {
       return { out, trace: bus.line.trace };
     };
     const a = await run();
-    const corrupted = a.trace.filter((e) => e.receivers.some((r) => r.heard === 'corrupted')).length;
+    const corrupted = a.trace.filter((e) =>
+      e.receivers.some((r) => r.heard === 'corrupted'),
+    ).length;
     // 400 transmissions of ~10–20 bytes at 2 % per byte: roughly a quarter corrupted.
     expect(corrupted).toBeGreaterThan(40);
     expect(corrupted).toBeLessThan(200);
@@ -229,7 +252,9 @@ describe('SimBus (Bus contract)', () => {
   it('refuses two nodes with the same name', () => {
     const line = new SimLine();
     line.attach(new ScriptedResponder({ name: 'pd', baud: 9600 }));
-    expect(() => line.attach(new ScriptedResponder({ name: 'pd', baud: 9600 }))).toThrow(/already attached/);
+    expect(() => line.attach(new ScriptedResponder({ name: 'pd', baud: 9600 }))).toThrow(
+      /already attached/,
+    );
   });
 
   it('keeps every trace entry by default, well past the old 10 000 cap', () => {
@@ -240,12 +265,16 @@ describe('SimBus (Bus contract)', () => {
     line.settle();
     const trace = line.trace;
     expect(trace).toHaveLength(n);
-    expect(trace.every((e, i) => e.seq === i && e.bytes[0] === i >> 8 && e.bytes[1] === (i & 0xff))).toBe(true);
+    expect(
+      trace.every((e, i) => e.seq === i && e.bytes[0] === i >> 8 && e.bytes[1] === (i & 0xff)),
+    ).toBe(true);
   });
 
   it('keeps every frame of a SimBus run longer than the old cap', async () => {
     const bus = createSimBus({ baud: 115200 });
-    bus.line.attach(new ScriptedResponder({ name: 'pd', baud: 115200, answer: (b) => b.map((x) => 255 - x) }));
+    bus.line.attach(
+      new ScriptedResponder({ name: 'pd', baud: 115200, answer: (b) => b.map((x) => 255 - x) }),
+    );
     const exchanges = 5_200; // 10 400 transmissions
     for (let i = 0; i < exchanges; i++) {
       await bus.write(u16be(i));

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimPdFault, parseSimPdSpec, SIM_PD_FAULT_HELP, SIM_PD_FAULT_NAMES, SimPdSpecError } from '../src/sim-pd-spec.ts';
+import {
+  parseSimPdFault,
+  parseSimPdSpec,
+  SIM_PD_FAULT_HELP,
+  SIM_PD_FAULT_NAMES,
+  SimPdSpecError,
+} from '../src/sim-pd-spec.ts';
 
 describe('parseSimPdSpec', () => {
   it('reads settings and faults', () => {
-    expect(parseSimPdSpec('address=0x10, baud=19200, name=door, seed=7, install=0, fault=slow:350, fault=noisy:0.01')).toEqual({
+    expect(
+      parseSimPdSpec(
+        'address=0x10, baud=19200, name=door, seed=7, install=0, fault=slow:350, fault=noisy:0.01',
+      ),
+    ).toEqual({
       name: 'door',
       config: { address: 16, baud: 19200, installMode: false, random: { seed: 7 } },
       faults: [
@@ -18,7 +28,10 @@ describe('parseSimPdSpec', () => {
     ['fault=absent', { kind: 'absent' }],
     ['fault=silent_after_comset', { kind: 'silent_after_comset' }],
     ['fault=other_address:9', { kind: 'other_address', address: 9 }],
-    ['fault=other_address:9:requested', { kind: 'other_address', address: 9, reports: 'requested' }],
+    [
+      'fault=other_address:9:requested',
+      { kind: 'other_address', address: 9, reports: 'requested' },
+    ],
     ['fault=stays_at_old_baud', { kind: 'stays_at_old_baud' }],
     ['fault=stays_at_old_baud:actual', { kind: 'stays_at_old_baud', reports: 'actual' }],
     ['fault=nak_keyset', { kind: 'nak_keyset' }],

@@ -23,7 +23,10 @@ function setup(faults: SimPdFault[] = [], seed = 1) {
 }
 
 function ok(r: AcuResult, bus?: SimBus): Extract<AcuResult, { ok: true }> {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}\n${bus?.line.formatTrace() ?? ''}`);
+  if (!r.ok)
+    throw new Error(
+      `expected ok, got ${JSON.stringify(r.error)}\n${bus?.line.formatTrace() ?? ''}`,
+    );
   return r;
 }
 
@@ -54,7 +57,11 @@ describe('simulated PD without faults', () => {
     expect(com.reply).toEqual({ kind: 'COM', address: 5, baud: 115200 });
     expect(pd.baud).toBe(115200);
     ok(await acu.send(ID, { address: 5 }), bus);
-    expect(ok(await keyPd(acu, 5), bus)).toMatchObject({ reply: { kind: 'ACK' }, secure: true, sessionDropped: true });
+    expect(ok(await keyPd(acu, 5), bus)).toMatchObject({
+      reply: { kind: 'ACK' },
+      secure: true,
+      sessionDropped: true,
+    });
     ok(await acu.handshake(1, NEW_SCBK, rndA(), { address: 5 }), bus);
     expect(pd.stored).toMatchObject({ address: 5, baud: 115200, installMode: false });
     expect(pd.stored.scbk).toEqual(NEW_SCBK);
@@ -81,13 +88,21 @@ describe('simulated PD faults, seen from the ACU', () => {
 
   it('silent after COMSET, but osdp_COM still goes out: the reply arrives, then nothing at the new settings', async () => {
     const { bus, acu } = setup([{ kind: 'silent_after_comset', answersComset: true }]);
-    expect(ok(await comsetAndSwitch(bus, acu, 3, 38400)).reply).toEqual({ kind: 'COM', address: 3, baud: 38400 });
+    expect(ok(await comsetAndSwitch(bus, acu, 3, 38400)).reply).toEqual({
+      kind: 'COM',
+      address: 3,
+      baud: 38400,
+    });
     expect(err(await acu.send(ID, { address: 3 })).kind).toBe('timeout');
   });
 
   it('stays at its old baud and says so: osdp_COM reports the old rate', async () => {
     const { bus, acu } = setup([{ kind: 'stays_at_old_baud', reports: 'actual' }]);
-    expect(ok(await comsetAndSwitch(bus, acu, 4, 115200)).reply).toEqual({ kind: 'COM', address: 4, baud: 9600 });
+    expect(ok(await comsetAndSwitch(bus, acu, 4, 115200)).reply).toEqual({
+      kind: 'COM',
+      address: 4,
+      baud: 9600,
+    });
   });
 
   it('other address: osdp_COM reports the address it really took, and only that one answers', async () => {
@@ -100,14 +115,22 @@ describe('simulated PD faults, seen from the ACU', () => {
 
   it('other address, echoing the request: only the confirmation at the new address exposes it', async () => {
     const { bus, acu } = setup([{ kind: 'other_address', address: 9, reports: 'requested' }]);
-    expect(ok(await comsetAndSwitch(bus, acu, 5, 9600)).reply).toEqual({ kind: 'COM', address: 5, baud: 9600 });
+    expect(ok(await comsetAndSwitch(bus, acu, 5, 9600)).reply).toEqual({
+      kind: 'COM',
+      address: 5,
+      baud: 9600,
+    });
     expect(err(await acu.send(ID, { address: 5 }))).toMatchObject({ kind: 'timeout' });
     ok(await acu.send(ID, { address: 9 }));
   });
 
   it('stays at its old baud: claims 115200, answers only at 9600 (until a power cycle)', async () => {
     const { bus, pd, acu } = setup([{ kind: 'stays_at_old_baud' }]);
-    expect(ok(await comsetAndSwitch(bus, acu, 4, 115200)).reply).toEqual({ kind: 'COM', address: 4, baud: 115200 });
+    expect(ok(await comsetAndSwitch(bus, acu, 4, 115200)).reply).toEqual({
+      kind: 'COM',
+      address: 4,
+      baud: 115200,
+    });
     expect(err(await acu.send(ID, { address: 4 })).kind).toBe('timeout');
     await bus.setBaud(9600);
     acu.setBaud(9600);
@@ -126,7 +149,11 @@ describe('simulated PD faults, seen from the ACU', () => {
 
   it('NAKs KEYSET: plaintext NAK, session gone, still in install mode with no key', async () => {
     const { bus, pd, acu } = setup([{ kind: 'nak_keyset' }]);
-    expect(err(await keyPd(acu))).toMatchObject({ kind: 'nak', code: NAK_RECORD, sessionDropped: true });
+    expect(err(await keyPd(acu))).toMatchObject({
+      kind: 'nak',
+      code: NAK_RECORD,
+      sessionDropped: true,
+    });
     expect(acu.hasSession).toBe(false);
     expect(pd.stored).toMatchObject({ scbk: null, installMode: true });
     expect(err(await acu.handshake(1, NEW_SCBK, rndA())).kind).not.toBe('timeout');
@@ -135,7 +162,11 @@ describe('simulated PD faults, seen from the ACU', () => {
 
   it('ACKs KEYSET in plaintext (HID-style): accepted, session dropped, the new key verifies', async () => {
     const { bus, acu } = setup([{ kind: 'plaintext_keyset_ack' }]);
-    expect(ok(await keyPd(acu), bus)).toMatchObject({ reply: { kind: 'ACK' }, secure: false, sessionDropped: true });
+    expect(ok(await keyPd(acu), bus)).toMatchObject({
+      reply: { kind: 'ACK' },
+      secure: false,
+      sessionDropped: true,
+    });
     ok(await acu.handshake(1, NEW_SCBK, rndA()), bus);
   });
 
@@ -182,7 +213,11 @@ describe('simulated PD faults, seen from the ACU', () => {
         const r = await acu.send(ID);
         out.push(r.ok ? `ok/${r.tries}` : r.error.kind);
       }
-      return { out, corrupted: bus.line.trace.filter((e) => e.receivers.some((x) => x.heard === 'corrupted')).length };
+      return {
+        out,
+        corrupted: bus.line.trace.filter((e) => e.receivers.some((x) => x.heard === 'corrupted'))
+          .length,
+      };
     };
     const a = await run(11);
     expect(a.corrupted).toBeGreaterThan(5);
@@ -210,7 +245,9 @@ describe('simulated PD: seeds and timers', () => {
     ok(await acu.handshake(0, SCBK_D, rndA()));
     bus.line.at(bus.now() + 10, () => pd.reboot(bus.line.now(), 50));
     await bus.sleep(bus.now() + 20);
-    expect(err(await acu.send({ kind: 'POLL' }, { secure: true, policy: { tries: 1 } })).kind).toBe('timeout');
+    expect(err(await acu.send({ kind: 'POLL' }, { secure: true, policy: { tries: 1 } })).kind).toBe(
+      'timeout',
+    );
     expect(pd.state.sc.phase).toBe('none');
     expect(pd.events.map((e) => e.type)).toContain('rebooted');
     await bus.sleep(bus.now() + 100);
@@ -223,7 +260,13 @@ describe('SimPd.onEvent: each event as it happens, KEYSET with the key it applie
   it('two KEYSETs back to back: each listener call carries its own key; pd.events carries none', async () => {
     const { bus, pd, acu } = setup();
     const seen: SimPdLiveEvent[] = [];
-    const keysets: { scbk: string; storedThen: string; at: number; lineNow: number; recorded: boolean }[] = [];
+    const keysets: {
+      scbk: string;
+      storedThen: string;
+      at: number;
+      lineNow: number;
+      recorded: boolean;
+    }[] = [];
     const off = pd.onEvent((e) => {
       seen.push(e);
       if (e.type !== 'keyset_applied') return;
@@ -249,7 +292,10 @@ describe('SimPd.onEvent: each event as it happens, KEYSET with the key it applie
     }
     // Every event reaches the listener, in order; only the live KEYSET events carry a key.
     expect(seen.map((e) => e.type)).toEqual(pd.events.map((e) => e.type));
-    expect(seen.filter((e) => 'scbk' in e).map((e) => e.type)).toEqual(['keyset_applied', 'keyset_applied']);
+    expect(seen.filter((e) => 'scbk' in e).map((e) => e.type)).toEqual([
+      'keyset_applied',
+      'keyset_applied',
+    ]);
     expect(pd.events.filter((e) => 'scbk' in e)).toEqual([]);
 
     off();
@@ -262,7 +308,9 @@ describe('SimPd.onEvent: each event as it happens, KEYSET with the key it applie
   it('a listener given in the options (as runSimPdServer passes them) hears from the first event', async () => {
     const bus = createSimBus({ baud: 9600 });
     const keys: string[] = [];
-    attachSimPd(bus.line, { onEvent: (e) => e.type === 'keyset_applied' && keys.push(toHex(e.scbk)) });
+    attachSimPd(bus.line, {
+      onEvent: (e) => e.type === 'keyset_applied' && keys.push(toHex(e.scbk)),
+    });
     ok(await keyPd(new AcuDriver(bus, { address: 0, baud: 9600 })), bus);
     expect(keys).toEqual([toHex(NEW_SCBK)]);
   });
@@ -281,7 +329,13 @@ describe('simulated PD robustness', () => {
     fc.assert(
       fc.property(
         fc.subarray(allFaults),
-        fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constant(Uint8Array.of(0xff, 0x53, 0x7f, 0x09, 0x00, 0x04, 0x61, 0x00, 0x5f, 0xe6))), { maxLength: 20 }),
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 40 }),
+            fc.constant(Uint8Array.of(0xff, 0x53, 0x7f, 0x09, 0x00, 0x04, 0x61, 0x00, 0x5f, 0xe6)),
+          ),
+          { maxLength: 20 },
+        ),
         (faults, chunks) => {
           const pd = new SimPd({ faults });
           let at = 0;

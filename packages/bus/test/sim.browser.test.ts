@@ -12,7 +12,11 @@ describe('@osprio/bus in the browser', () => {
     const r = await acu.send({ kind: 'ID', reportType: 0 });
     expect(r.ok && r.reply.kind).toBe('PDID');
     expect(bus.line.trace).toHaveLength(2);
-    expect(parseBusUrl('rfc2217://127.0.0.1:7000')).toEqual({ kind: 'rfc2217', host: '127.0.0.1', port: 7000 });
+    expect(parseBusUrl('rfc2217://127.0.0.1:7000')).toEqual({
+      kind: 'rfc2217',
+      host: '127.0.0.1',
+      port: 7000,
+    });
     expect((await openBus('sim:?seed=5')).kind).toBe('sim');
   });
 });

@@ -2,14 +2,26 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concat } from '@osprio/osdp';
 import {
-  CPO, DO, escapeIac, IAC, negotiation, OPT_COM_PORT, setBaudrate, subnegotiation, TelnetDecoder, WILL,
+  CPO,
+  DO,
+  escapeIac,
+  IAC,
+  negotiation,
+  OPT_COM_PORT,
+  setBaudrate,
+  subnegotiation,
+  TelnetDecoder,
+  WILL,
 } from '../src/telnet.ts';
 
 function feedSplit(dec: TelnetDecoder, stream: Uint8Array, cuts: number[]) {
   const data: number[] = [];
   const events = [];
   let prev = 0;
-  for (const c of [...cuts.map((x) => x % (stream.length + 1)).sort((a, b) => a - b), stream.length]) {
+  for (const c of [
+    ...cuts.map((x) => x % (stream.length + 1)).sort((a, b) => a - b),
+    stream.length,
+  ]) {
     const r = dec.feed(stream.subarray(prev, Math.max(prev, c)));
     data.push(...r.data);
     events.push(...r.events);
@@ -20,24 +32,39 @@ function feedSplit(dec: TelnetDecoder, stream: Uint8Array, cuts: number[]) {
 
 describe('telnet codec (RFC 2217 framing)', () => {
   it('doubles 0xFF in data, so OSDP MARK bytes survive', () => {
-    expect(escapeIac(Uint8Array.of(0xff, 0x53, 0xff, 0xff))).toEqual(Uint8Array.of(0xff, 0xff, 0x53, 0xff, 0xff, 0xff, 0xff));
+    expect(escapeIac(Uint8Array.of(0xff, 0x53, 0xff, 0xff))).toEqual(
+      Uint8Array.of(0xff, 0xff, 0x53, 0xff, 0xff, 0xff, 0xff),
+    );
     const plain = Uint8Array.of(1, 2, 3);
     expect(escapeIac(plain)).toBe(plain);
   });
 
   it('decodes escaped data back to the original however the stream is split (property)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 6 }), (data, cuts) => {
-        const { data: out, events } = feedSplit(new TelnetDecoder(), escapeIac(data), cuts);
-        expect(out).toEqual(data);
-        expect(events).toEqual([]);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (data, cuts) => {
+          const { data: out, events } = feedSplit(new TelnetDecoder(), escapeIac(data), cuts);
+          expect(out).toEqual(data);
+          expect(events).toEqual([]);
+        },
+      ),
     );
   });
 
   it('separates negotiations and subnegotiations from data, across chunk boundaries', () => {
-    const baudAck = subnegotiation(OPT_COM_PORT, Uint8Array.of(CPO.SET_BAUDRATE + CPO.SERVER_OFFSET, 0, 0, 0x25, 0x80));
-    const stream = concat(Uint8Array.of(0x53), negotiation(DO, OPT_COM_PORT), escapeIac(Uint8Array.of(0xff, 0x01)), baudAck, Uint8Array.of(0x02));
+    const baudAck = subnegotiation(
+      OPT_COM_PORT,
+      Uint8Array.of(CPO.SET_BAUDRATE + CPO.SERVER_OFFSET, 0, 0, 0x25, 0x80),
+    );
+    const stream = concat(
+      Uint8Array.of(0x53),
+      negotiation(DO, OPT_COM_PORT),
+      escapeIac(Uint8Array.of(0xff, 0x01)),
+      baudAck,
+      Uint8Array.of(0x02),
+    );
     for (let cut = 0; cut <= stream.length; cut++) {
       const { data, events } = feedSplit(new TelnetDecoder(), stream, [cut]);
       expect(data).toEqual(Uint8Array.of(0x53, 0xff, 0x01, 0x02));
@@ -53,7 +80,9 @@ describe('telnet codec (RFC 2217 framing)', () => {
     const wire = setBaudrate(baud);
     expect(wire).toEqual(Uint8Array.of(IAC, 0xfa, 44, 1, 0x00, 0x01, 0xff, 0xff, 0x00, IAC, 0xf0));
     const { events } = new TelnetDecoder().feed(wire);
-    expect(events).toEqual([{ type: 'sub', option: 44, payload: Uint8Array.of(1, 0x00, 0x01, 0xff, 0x00) }]);
+    expect(events).toEqual([
+      { type: 'sub', option: 44, payload: Uint8Array.of(1, 0x00, 0x01, 0xff, 0x00) },
+    ]);
     expect(negotiation(WILL, 44)).toEqual(Uint8Array.of(255, 251, 44));
   });
 });

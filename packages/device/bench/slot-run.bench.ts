@@ -26,9 +26,25 @@ function cpuS(pid: number): number {
 }
 
 const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'osprio-bench-slot-'));
-const child = spawn(process.execPath, [bin, 'device', '--sim', '--speed', 'max', '--state-dir', join(dir, 'flash'), '--quiet', '--no-technician', '--pds', String(N)], {
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    bin,
+    'device',
+    '--sim',
+    '--speed',
+    'max',
+    '--state-dir',
+    join(dir, 'flash'),
+    '--quiet',
+    '--no-technician',
+    '--pds',
+    String(N),
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 try {
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -41,20 +57,44 @@ try {
   });
   const c = new LinkClient(await connectWebSocketNode(url, {}), { timeoutMs: 30_000 });
   await c.hello('osprio-bench');
-  const profile = { name: 'bench', deviceCount: N, addressStrategy: 'sequential' as const, startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false };
-  await c.createSlot({ slot: 0, header: profile, sessionId: '00000000-0000-4000-8000-00000000b0b0', seed: SEED });
-  await c.uploadAllSteps(0, Array.from({ length: N }, (_, i) => ({ index: i, address: i + 1, baud: 9600 })));
+  const profile = {
+    name: 'bench',
+    deviceCount: N,
+    addressStrategy: 'sequential' as const,
+    startAddress: 1,
+    manualAddresses: [],
+    baud: 9600,
+    expectedCapabilities: [],
+    timeoutMs: 0,
+    autoVerify: false,
+  };
+  await c.createSlot({
+    slot: 0,
+    header: profile,
+    sessionId: '00000000-0000-4000-8000-00000000b0b0',
+    seed: SEED,
+  });
+  await c.uploadAllSteps(
+    0,
+    Array.from({ length: N }, (_, i) => ({ index: i, address: i + 1, baud: 9600 })),
+  );
   await c.sealSlot({ slot: 0, stepCount: N });
   const done = new Promise<void>((resolve) => {
     let left = N;
     c.onEvent((ev) => {
-      for (const e of eventEdges(ev)) if ((e.state === 'success' || e.state === 'failure') && --left === 0) resolve();
+      for (const e of eventEdges(ev))
+        if ((e.state === 'success' || e.state === 'failure') && --left === 0) resolve();
     });
   });
   await c.subscribe({ slot: 0, sinceSeq: 0 });
   const cpu0 = cpuS(child.pid!);
   const t0 = performance.now();
-  for (let i = 0; i < N; i += 48) await Promise.all(Array.from({ length: Math.min(48, N - i) }, (_, k) => c.verb({ slot: 0, stepIndex: i + k, verb: 'try' })));
+  for (let i = 0; i < N; i += 48)
+    await Promise.all(
+      Array.from({ length: Math.min(48, N - i) }, (_, k) =>
+        c.verb({ slot: 0, stepIndex: i + k, verb: 'try' }),
+      ),
+    );
   await done;
   const wall = performance.now() - t0;
   const cpu = cpuS(child.pid!) - cpu0;
@@ -62,7 +102,9 @@ try {
   const ok = slot.steps.filter((s) => s.outcome === 'ok').length;
   const rss = peakRssMb(child.pid!);
   c.close();
-  console.log(`${N}-step slot on the emulator over the link (--speed max): ${(wall / 1000).toFixed(2)} s wall (emulator CPU ${cpu.toFixed(2)} s), ${ok}/${N} ok, lastSeq ${slot.lastSeq}; emulator peak RSS ${rss.toFixed(0)} MB   (target ≤ 3 s, ≤ 150 MB)`);
+  console.log(
+    `${N}-step slot on the emulator over the link (--speed max): ${(wall / 1000).toFixed(2)} s wall (emulator CPU ${cpu.toFixed(2)} s), ${ok}/${N} ok, lastSeq ${slot.lastSeq}; emulator peak RSS ${rss.toFixed(0)} MB   (target ≤ 3 s, ≤ 150 MB)`,
+  );
 } finally {
   child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

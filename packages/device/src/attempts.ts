@@ -22,9 +22,17 @@ export function safeDetail(text: string): string {
 
 export function onStage(step: StepRuntime, ev: StageEvent): StepChange {
   const completed = step.completed.slice();
-  if (ev.status === 'done' && ev.stage !== 'queued' && !completed.includes(ev.stage)) completed.push(ev.stage);
+  if (ev.status === 'done' && ev.stage !== 'queued' && !completed.includes(ev.stage))
+    completed.push(ev.stage);
   return {
-    fields: { state: 'attempting', attempts: step.attempts, outcome: null, detail: '', stage: ev.stage, stageStatus: ev.status },
+    fields: {
+      state: 'attempting',
+      attempts: step.attempts,
+      outcome: null,
+      detail: '',
+      stage: ev.stage,
+      stageStatus: ev.status,
+    },
     completed,
     seenAtBaud: step.seenAtBaud,
   };
@@ -32,7 +40,8 @@ export function onStage(step: StepRuntime, ev: StageEvent): StepChange {
 
 /** The stage an attempt stopped at: the last milestone, now stalled (unless it had finished). */
 function stalledAt(step: StepRuntime): Pick<StepFields, 'stage' | 'stageStatus'> {
-  if (step.stage === null || step.stage === 'queued') return { stage: step.stage, stageStatus: step.stage === null ? null : 'stalled' };
+  if (step.stage === null || step.stage === 'queued')
+    return { stage: step.stage, stageStatus: step.stage === null ? null : 'stalled' };
   return { stage: step.stage, stageStatus: step.stageStatus === 'done' ? 'done' : 'stalled' };
 }
 
@@ -41,10 +50,27 @@ export function onEnd(step: StepRuntime, end: AttemptEnd): StepChange {
   if (end.kind === 'result') {
     const r = end.result;
     if (!isOutcome(r.outcome)) {
-      return { fields: { ...base, state: 'failure', outcome: 'internal_error', detail: 'executor reported an unknown outcome', ...stalledAt(step) }, completed: step.completed.slice(), seenAtBaud: step.seenAtBaud };
+      return {
+        fields: {
+          ...base,
+          state: 'failure',
+          outcome: 'internal_error',
+          detail: 'executor reported an unknown outcome',
+          ...stalledAt(step),
+        },
+        completed: step.completed.slice(),
+        seenAtBaud: step.seenAtBaud,
+      };
     }
     return {
-      fields: { ...base, state: r.outcome === 'ok' ? 'success' : 'failure', outcome: r.outcome, detail: safeDetail(r.detail), stage: r.stage, stageStatus: r.stageStatus },
+      fields: {
+        ...base,
+        state: r.outcome === 'ok' ? 'success' : 'failure',
+        outcome: r.outcome,
+        detail: safeDetail(r.detail),
+        stage: r.stage,
+        stageStatus: r.stageStatus,
+      },
       completed: r.completed.slice(),
       seenAtBaud: r.seenAtBaud ?? step.seenAtBaud,
     };
@@ -52,14 +78,26 @@ export function onEnd(step: StepRuntime, end: AttemptEnd): StepChange {
   const done = describeCompleted(step.completed);
   if (end.kind === 'timeout') {
     return {
-      fields: { ...base, state: 'failure', outcome: 'timeout', detail: `no result within ${Math.round(end.afterMs / 1000)} s; ${done}`, ...stalledAt(step) },
+      fields: {
+        ...base,
+        state: 'failure',
+        outcome: 'timeout',
+        detail: `no result within ${Math.round(end.afterMs / 1000)} s; ${done}`,
+        ...stalledAt(step),
+      },
       completed: step.completed.slice(),
       seenAtBaud: step.seenAtBaud,
     };
   }
   const msg = end.error instanceof Error ? end.error.message : 'unknown error';
   return {
-    fields: { ...base, state: 'failure', outcome: 'internal_error', detail: safeDetail(`${msg}; ${done}`), ...stalledAt(step) },
+    fields: {
+      ...base,
+      state: 'failure',
+      outcome: 'internal_error',
+      detail: safeDetail(`${msg}; ${done}`),
+      ...stalledAt(step),
+    },
     completed: step.completed.slice(),
     seenAtBaud: step.seenAtBaud,
   };
@@ -67,9 +105,18 @@ export function onEnd(step: StepRuntime, end: AttemptEnd): StepChange {
 
 /** An attempt that was queued or running when the device restarted. */
 export function onInterrupted(step: StepRuntime): StepChange {
-  const where = step.stage === 'queued' || step.stage === null ? 'while queued, before any stage ran' : `during ${step.stage}`;
+  const where =
+    step.stage === 'queued' || step.stage === null
+      ? 'while queued, before any stage ran'
+      : `during ${step.stage}`;
   return {
-    fields: { state: 'failure', attempts: step.attempts, outcome: 'interrupted', detail: `interrupted by a device restart ${where}; ${describeCompleted(step.completed)}`, ...stalledAt(step) },
+    fields: {
+      state: 'failure',
+      attempts: step.attempts,
+      outcome: 'interrupted',
+      detail: `interrupted by a device restart ${where}; ${describeCompleted(step.completed)}`,
+      ...stalledAt(step),
+    },
     completed: step.completed.slice(),
     seenAtBaud: step.seenAtBaud,
   };

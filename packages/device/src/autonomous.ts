@@ -38,7 +38,10 @@ export class AutonomousRunner {
   /** For tests and status: what the runner is doing. */
   phase: 'stopped' | 'idle' | 'awaiting_pd' | 'running' | 'awaiting_departure' = 'stopped';
 
-  constructor(private readonly target: AutonomousTarget, private readonly opts: AutonomousOptions) {}
+  constructor(
+    private readonly target: AutonomousTarget,
+    private readonly opts: AutonomousOptions,
+  ) {}
 
   get running(): boolean {
     return this.controller !== null;
@@ -92,7 +95,9 @@ export class AutonomousRunner {
       if (signal.aborted) return false;
       let answered: boolean;
       try {
-        answered = await this.target.withBus(() => (signal.aborted ? Promise.resolve(false) : this.opts.probe(signal)));
+        answered = await this.target.withBus(() =>
+          signal.aborted ? Promise.resolve(false) : this.opts.probe(signal),
+        );
       } catch {
         answered = false;
       }

@@ -3,7 +3,17 @@
 // change is journaled (fsync'd) before it is acknowledged or streamed.
 
 import { queueKey } from '@osprio/link';
-import type { DeviceIdentity, ProgressEdge, ProvisionerStatus, QueueRef, SlotDetail, SlotSummary, StepRecord, StepTarget, Verb } from '@osprio/link';
+import type {
+  DeviceIdentity,
+  ProgressEdge,
+  ProvisionerStatus,
+  QueueRef,
+  SlotDetail,
+  SlotSummary,
+  StepRecord,
+  StepTarget,
+  Verb,
+} from '@osprio/link';
 import { DEFAULT_STEP_TIMEOUT_MS } from '@osprio/provisioner';
 import type { Profile, StepOptions } from '@osprio/provisioner';
 import { toHex } from '@osprio/osdp';
@@ -23,7 +33,17 @@ import type { Queue, QueueNotify } from './queues.ts';
 import { BusScheduler } from './scheduler.ts';
 import type { StepJob } from './scheduler.ts';
 import { detail, slotState, summarize } from './slot-model.ts';
-import { checkBaud, checkAddress, checkHeader, checkOptions, checkSeed, checkSeedStrength, checkSessionId, checkStepChunk, checkStepsFitHeader } from './validate.ts';
+import {
+  checkBaud,
+  checkAddress,
+  checkHeader,
+  checkOptions,
+  checkSeed,
+  checkSeedStrength,
+  checkSessionId,
+  checkStepChunk,
+  checkStepsFitHeader,
+} from './validate.ts';
 import { fieldsAfterVerb, reject, VERBS, verbLegal } from './verbs.ts';
 import type { Result } from './verbs.ts';
 
@@ -64,7 +84,12 @@ export class Device {
       if (!opts.stateDir) throw new Error('a device with slots needs a stateDir');
       openStateDir(opts.stateDir, opts.durable ?? true);
       this.unlock = lockStateDir(opts.stateDir);
-      const jopts = { durable: opts.durable ?? true, compactEvery: opts.compactEvery ?? 256, edgeLimit: this.edgeLimit, ...(opts.log ? { log: opts.log } : {}) };
+      const jopts = {
+        durable: opts.durable ?? true,
+        compactEvery: opts.compactEvery ?? 256,
+        edgeLimit: this.edgeLimit,
+        ...(opts.log ? { log: opts.log } : {}),
+      };
       try {
         for (let i = 0; i < this.status.slotCount; i++) {
           const { journal, report } = SlotJournal.open(opts.stateDir, i, jopts);
@@ -132,12 +157,21 @@ export class Device {
   createSlot(slot: number, header: Profile, sessionId: string, seed: Uint8Array): Result {
     const j = this.journal(slot);
     if (!j.ok) return j;
-    if (j.journal.slot.phase !== 'empty') return reject('slot_not_empty', `slot ${slot} is ${slotState(j.journal.slot)}, not empty`);
-    const bad = checkHeader(header, this.status.maxStepsPerSlot) ?? checkSessionId(sessionId) ?? checkSeed(seed);
+    if (j.journal.slot.phase !== 'empty')
+      return reject('slot_not_empty', `slot ${slot} is ${slotState(j.journal.slot)}, not empty`);
+    const bad =
+      checkHeader(header, this.status.maxStepsPerSlot) ??
+      checkSessionId(sessionId) ??
+      checkSeed(seed);
     if (bad) return reject('bad_request', bad);
     const weak = checkSeedStrength(seed);
     if (weak) return reject('invalid_params', weak);
-    j.journal.append({ t: 'create', header: structuredClone(header), sessionId: sessionId.toLowerCase(), seed: toHex(seed) });
+    j.journal.append({
+      t: 'create',
+      header: structuredClone(header),
+      sessionId: sessionId.toLowerCase(),
+      seed: toHex(seed),
+    });
     this.emitSlot(slot);
     return { ok: true };
   }
@@ -146,13 +180,21 @@ export class Device {
     const j = this.journal(slot);
     if (!j.ok) return j;
     const s = j.journal.slot;
-    if (s.phase !== 'staging') return reject('slot_not_staging', `slot ${slot} is ${slotState(s)}, not staging`);
+    if (s.phase !== 'staging')
+      return reject('slot_not_staging', `slot ${slot} is ${slotState(s)}, not staging`);
     // The header's deviceCount is the plan's size: "all steps uploaded" means exactly that many.
-    const bad = checkStepChunk(steps, s.steps.map((x) => x.address), Math.min(this.status.maxStepsPerSlot, s.header!.deviceCount));
+    const bad = checkStepChunk(
+      steps,
+      s.steps.map((x) => x.address),
+      Math.min(this.status.maxStepsPerSlot, s.header!.deviceCount),
+    );
     if (bad) return reject('bad_request', bad);
     const unfit = checkStepsFitHeader(steps, s.header!);
     if (unfit) return reject('invalid_params', unfit);
-    j.journal.append({ t: 'steps', steps: steps.map((t) => ({ index: t.index, address: t.address, baud: t.baud })) });
+    j.journal.append({
+      t: 'steps',
+      steps: steps.map((t) => ({ index: t.index, address: t.address, baud: t.baud })),
+    });
     this.emitSlot(slot);
     return { ok: true, uploaded: s.steps.length };
   }
@@ -161,9 +203,15 @@ export class Device {
     const j = this.journal(slot);
     if (!j.ok) return j;
     const s = j.journal.slot;
-    if (s.phase !== 'staging') return reject('slot_not_staging', `slot ${slot} is ${slotState(s)}, not staging`);
-    if (s.steps.length !== s.header!.deviceCount) return reject('bad_request', `${s.steps.length} of ${s.header!.deviceCount} steps uploaded`);
-    if (stepCount !== s.steps.length) return reject('bad_request', `seal count ${stepCount} does not match ${s.steps.length} uploaded steps`);
+    if (s.phase !== 'staging')
+      return reject('slot_not_staging', `slot ${slot} is ${slotState(s)}, not staging`);
+    if (s.steps.length !== s.header!.deviceCount)
+      return reject('bad_request', `${s.steps.length} of ${s.header!.deviceCount} steps uploaded`);
+    if (stepCount !== s.steps.length)
+      return reject(
+        'bad_request',
+        `seal count ${stepCount} does not match ${s.steps.length} uploaded steps`,
+      );
     j.journal.append({ t: 'seal' });
     this.emitSlot(slot);
     return { ok: true, state: slotState(s) };
@@ -188,11 +236,13 @@ export class Device {
     if (!q.ok) return q;
     if ('slot' in queue) {
       const st = slotState(this.journals[queue.slot]!.slot);
-      if (st !== 'ready' && st !== 'complete') return reject('slot_not_ready', `slot ${queue.slot} is ${st}`);
+      if (st !== 'ready' && st !== 'complete')
+        return reject('slot_not_ready', `slot ${queue.slot} is ${st}`);
     }
     const step = Number.isInteger(stepIndex) ? q.queue.steps()[stepIndex] : undefined;
     if (!step) return reject('unknown_step', `no step ${String(stepIndex)}`);
-    if (!verbLegal(step.state, verb)) return reject('illegal_state', `${verb} is not legal from ${step.state}`);
+    if (!verbLegal(step.state, verb))
+      return reject('illegal_state', `${verb} is not legal from ${step.state}`);
     this.accept(q.queue, stepIndex, verb);
     return { ok: true };
   }
@@ -208,7 +258,8 @@ export class Device {
     const { floor, base, edges } = q.queue.edgeWindow();
     const last = q.queue.lastSeq();
     const from = seq === 0 ? base : seq;
-    if (!Number.isInteger(seq) || from < floor || from > last) return { ok: true, resync: true, oldestSeq: floor + 1, lastSeq: last };
+    if (!Number.isInteger(seq) || from < floor || from > last)
+      return { ok: true, resync: true, oldestSeq: floor + 1, lastSeq: last };
     return { ok: true, resync: false, edges: edges.filter((e) => e.seq > from) };
   }
 
@@ -216,7 +267,11 @@ export class Device {
    * Replays stored edges after `sinceSeq` then streams new ones of that queue to `listener` (no gap:
    * both happen in one turn). On resync nothing is subscribed: re-read the queue, subscribe again.
    */
-  subscribe(queue: QueueRef, sinceSeq: number, listener: (edge: ProgressEdge) => void): Result<SinceResult & { unsubscribe: () => void }> {
+  subscribe(
+    queue: QueueRef,
+    sinceSeq: number,
+    listener: (edge: ProgressEdge) => void,
+  ): Result<SinceResult & { unsubscribe: () => void }> {
     const s = this.since(queue, sinceSeq);
     if (!s.ok) return s;
     if (s.resync) return { ...s, unsubscribe: () => {} };
@@ -231,7 +286,8 @@ export class Device {
 
   /** Opens the live queue with a host-held seed (kept in memory only). Replaces a previous session. */
   openLive(sessionId: string, seed: Uint8Array): Result {
-    if (!this.status.liveQuickStep) return reject('not_supported', 'this device has no live quick-step');
+    if (!this.status.liveQuickStep)
+      return reject('not_supported', 'this device has no live quick-step');
     const bad = checkSessionId(sessionId) ?? checkSeed(seed);
     if (bad) return reject('bad_request', bad);
     const weak = checkSeedStrength(seed);
@@ -255,7 +311,8 @@ export class Device {
     if (!this.live) return reject('no_live_session', 'open a live session first');
     const bad = checkAddress(address) ?? checkBaud(baud) ?? checkOptions(options);
     if (bad) return reject('bad_request', bad);
-    if (this.live.steps.length >= this.maxLiveSteps) return reject('queue_full', `a live session holds at most ${this.maxLiveSteps} quick-steps`);
+    if (this.live.steps.length >= this.maxLiveSteps)
+      return reject('queue_full', `a live session holds at most ${this.maxLiveSteps} quick-steps`);
     const stepIndex = this.live.add(address, baud, structuredClone(options));
     this.accept(this.liveQueue(this.live), stepIndex, 'try');
     return { ok: true, stepIndex };
@@ -263,7 +320,12 @@ export class Device {
 
   getLive(): Result<{ sessionId: string; steps: StepRecord[]; lastSeq: number }> {
     if (!this.live) return reject('no_live_session', 'no live session is open');
-    return { ok: true, sessionId: this.live.sessionId, steps: this.live.records(), lastSeq: this.live.lastSeq };
+    return {
+      ok: true,
+      sessionId: this.live.sessionId,
+      steps: this.live.records(),
+      lastSeq: this.live.lastSeq,
+    };
   }
 
   // ── host attachment and the autonomous runner ─────────────────────────────────────────────────
@@ -320,7 +382,8 @@ export class Device {
       const j = this.journal(ref.slot);
       return j.ok ? { ok: true, queue: this.slotQueue(ref.slot) } : j;
     }
-    if (!this.live || this.live.sessionId !== String(ref.live).toLowerCase()) return reject('no_live_session', 'no such live session');
+    if (!this.live || this.live.sessionId !== String(ref.live).toLowerCase())
+      return reject('no_live_session', 'no such live session');
     return { ok: true, queue: this.liveQueue(this.live) };
   }
 
@@ -338,7 +401,13 @@ export class Device {
   };
 
   private change(q: Queue, stepIndex: number, change: StepChange): void {
-    const edge: ProgressEdge = { queue: q.ref, seq: q.lastSeq() + 1, stepIndex, ...change.fields, at: this.clock.now() };
+    const edge: ProgressEdge = {
+      queue: q.ref,
+      seq: q.lastSeq() + 1,
+      stepIndex,
+      ...change.fields,
+      at: this.clock.now(),
+    };
     q.commit(stepIndex, change, edge);
   }
 
@@ -348,12 +417,21 @@ export class Device {
     const step = q.steps()[stepIndex]!;
     if (verb === 'reset') this.cancelAttempt(key);
     const completed = verb === 'skip' ? step.completed : [];
-    this.change(q, stepIndex, { fields: fieldsAfterVerb(step, verb), completed, seenAtBaud: step.seenAtBaud });
+    this.change(q, stepIndex, {
+      fields: fieldsAfterVerb(step, verb),
+      completed,
+      seenAtBaud: step.seenAtBaud,
+    });
     if (verb !== 'try' && verb !== 'retry') return null;
 
     const job: StepJob = {
-      queue: q.ref, stepIndex, address: step.address, baud: step.baud, options: q.options(stepIndex),
-      seed: q.seed().slice(), sessionId: q.sessionId(),
+      queue: q.ref,
+      stepIndex,
+      address: step.address,
+      baud: step.baud,
+      options: q.options(stepIndex),
+      seed: q.seed().slice(),
+      sessionId: q.sessionId(),
       ...(step.seenAtBaud !== null ? { lastSeenBaud: step.seenAtBaud } : {}),
     };
     const current = () => this.inFlight.get(key) === id;
@@ -379,14 +457,16 @@ export class Device {
   }
 
   private cancelQueue(prefix: string): void {
-    for (const key of [...this.inFlight.keys()]) if (key.startsWith(prefix)) this.cancelAttempt(key);
+    for (const key of [...this.inFlight.keys()])
+      if (key.startsWith(prefix)) this.cancelAttempt(key);
   }
 
   /** On open nothing runs yet, so every attempting step was cut off by a restart. */
   private recoverInterrupted(): void {
     this.journals.forEach((j, slot) => {
       const q = this.slotQueue(slot);
-      for (const step of j.slot.steps) if (step.state === 'attempting') this.change(q, step.index, onInterrupted(step));
+      for (const step of j.slot.steps)
+        if (step.state === 'attempting') this.change(q, step.index, onInterrupted(step));
     });
   }
 

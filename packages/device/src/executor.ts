@@ -15,7 +15,11 @@ export function cryptoRandom(n: number): Uint8Array {
 }
 
 /** One bus, one attempt at a time: the device's scheduler guarantees the exclusivity. */
-export function busStepExecutor(runStep: RunStepLike, bus: Bus, random: (n: number) => Uint8Array = cryptoRandom): StepExecutor {
+export function busStepExecutor(
+  runStep: RunStepLike,
+  bus: Bus,
+  random: (n: number) => Uint8Array = cryptoRandom,
+): StepExecutor {
   return (job, ctx) =>
     runStep({
       bus,

@@ -3,8 +3,23 @@
 
 import { LinkError } from '@osprio/link';
 import type {
-  CreateSlotParams, DeviceHandler, DeviceIdentity, ErrorCode, HostSession, OpenLiveParams, ProvisionerStatus, QuickStepParams,
-  QuickStepResult, SealSlotParams, SlotDetail, SlotSummary, SubscribeAnswer, SubscribeParams, UploadStepsParams, UploadStepsResult, VerbParams,
+  CreateSlotParams,
+  DeviceHandler,
+  DeviceIdentity,
+  ErrorCode,
+  HostSession,
+  OpenLiveParams,
+  ProvisionerStatus,
+  QuickStepParams,
+  QuickStepResult,
+  SealSlotParams,
+  SlotDetail,
+  SlotSummary,
+  SubscribeAnswer,
+  SubscribeParams,
+  UploadStepsParams,
+  UploadStepsResult,
+  VerbParams,
 } from '@osprio/link';
 import type { Device } from './device.ts';
 import type { RejectCode, Result } from './verbs.ts';
@@ -98,7 +113,11 @@ export class DeviceLinkHandler implements DeviceHandler {
   async subscribe(p: SubscribeParams): Promise<SubscribeAnswer> {
     const r = must(this.device.since({ slot: p.slot }, p.sinceSeq));
     if (r.resync) return { status: 'resync', oldestSeq: r.oldestSeq, lastSeq: r.lastSeq };
-    return { status: 'streaming', replay: r.edges, lastSeq: must(this.device.getSlot(p.slot)).slot.lastSeq };
+    return {
+      status: 'streaming',
+      replay: r.edges,
+      lastSeq: must(this.device.getSlot(p.slot)).slot.lastSeq,
+    };
   }
 
   async openLive(p: OpenLiveParams, _session: HostSession): Promise<void> {

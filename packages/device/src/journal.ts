@@ -60,7 +60,9 @@ function makePrivate(fd: number, file: string): void {
     fs.fchmodSync(fd, 0o600);
   } catch {
     const m = mode.toString(8).padStart(3, '0');
-    throw new Error(`slot journal ${file} is open to group/others (mode ${m}) and cannot be made private: run chmod 600 on it, or choose another state dir`);
+    throw new Error(
+      `slot journal ${file} is open to group/others (mode ${m}) and cannot be made private: run chmod 600 on it, or choose another state dir`,
+    );
   }
 }
 
@@ -86,7 +88,11 @@ export class SlotJournal {
   }
 
   /** Opens (or creates) slot `index`'s journal, replays it, and cuts off a torn tail. */
-  static open(dir: string, index: number, opts: JournalOptions): { journal: SlotJournal; report: LoadReport } {
+  static open(
+    dir: string,
+    index: number,
+    opts: JournalOptions,
+  ): { journal: SlotJournal; report: LoadReport } {
     const file = journalPath(dir, index);
     fs.rmSync(`${file}.tmp`, { force: true }); // an unfinished compaction; the journal itself is intact
     const existed = fs.existsSync(file);
@@ -129,7 +135,8 @@ export class SlotJournal {
     const buf = encodeRecord(rec);
     try {
       let off = 0;
-      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.size + off);
+      while (off < buf.length)
+        off += fs.writeSync(this.fd, buf, off, buf.length - off, this.size + off);
       if (this.opts.durable) fs.fsyncSync(this.fd);
     } catch (e) {
       this.rollback();
@@ -158,7 +165,9 @@ export class SlotJournal {
     } catch (e) {
       this.compactDue = true;
       const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.name : 'error');
-      this.opts.log?.(`slot ${this.slot.index}: journal compaction failed (${code}); will retry on the next change`);
+      this.opts.log?.(
+        `slot ${this.slot.index}: journal compaction failed (${code}); will retry on the next change`,
+      );
     }
   }
 

@@ -14,7 +14,11 @@ export class LiveSession {
   edgeFloor = 0;
   edges: ProgressEdge[] = [];
 
-  constructor(readonly sessionId: string, seed: Uint8Array, private readonly edgeLimit: number) {
+  constructor(
+    readonly sessionId: string,
+    seed: Uint8Array,
+    private readonly edgeLimit: number,
+  ) {
     this.seed = seed.slice();
   }
 
@@ -27,7 +31,10 @@ export class LiveSession {
 
   apply(stepIndex: number, change: StepChange, edge: ProgressEdge): void {
     const step = this.steps[stepIndex]!;
-    Object.assign(step, change.fields, { completed: change.completed, seenAtBaud: change.seenAtBaud });
+    Object.assign(step, change.fields, {
+      completed: change.completed,
+      seenAtBaud: change.seenAtBaud,
+    });
     this.lastSeq = edge.seq;
     this.edges.push(edge);
     trimEdges(this, this.edgeLimit);

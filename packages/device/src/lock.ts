@@ -32,7 +32,8 @@ export function lockStateDir(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0) throw e;
       const pid = Number(fs.readFileSync(file, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new StateDirInUseError(`state dir is in use by process ${pid}`);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new StateDirInUseError(`state dir is in use by process ${pid}`);
       fs.rmSync(file, { force: true }); // stale
     }
   }

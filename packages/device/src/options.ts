@@ -42,4 +42,5 @@ export type DeviceEvent =
   | { type: 'live'; sessionId: string | null };
 
 /** `oldestSeq`: the oldest edge still kept (lastSeq + 1 when none is). */
-export type SinceResult = { resync: false; edges: ProgressEdge[] } | { resync: true; oldestSeq: number; lastSeq: number };
+export type SinceResult =
+  { resync: false; edges: ProgressEdge[] } | { resync: true; oldestSeq: number; lastSeq: number };

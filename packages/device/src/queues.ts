@@ -37,7 +37,11 @@ export function slotQueue(j: SlotJournal, notify: QueueNotify): Queue {
     steps: () => j.slot.steps,
     seed: () => j.slot.seed!,
     sessionId: () => j.slot.sessionId!,
-    options: () => ({ timeoutMs: j.slot.header!.timeoutMs, autoVerify: j.slot.header!.autoVerify, expectedCapabilities: j.slot.header!.expectedCapabilities }),
+    options: () => ({
+      timeoutMs: j.slot.header!.timeoutMs,
+      autoVerify: j.slot.header!.autoVerify,
+      expectedCapabilities: j.slot.header!.expectedCapabilities,
+    }),
     lastSeq: () => j.slot.lastSeq,
     edgeWindow: () => ({ floor: j.slot.edgeFloor, base: j.slot.baseSeq, edges: j.slot.edges }),
     commit: (_i, change, edge) => {

@@ -19,7 +19,8 @@ const dec = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeRecord(value: unknown): Uint8Array {
   const payload = enc.encode(JSON.stringify(value));
-  if (payload.length === 0 || payload.length > MAX_RECORD_BYTES) throw new RangeError('record size out of range');
+  if (payload.length === 0 || payload.length > MAX_RECORD_BYTES)
+    throw new RangeError('record size out of range');
   const out = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
   const dv = new DataView(out.buffer);
   dv.setUint16(0, RECORD_MAGIC, true);

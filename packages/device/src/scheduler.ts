@@ -97,7 +97,13 @@ export class BusScheduler {
     let resolveSettled!: () => void;
     const settled = new Promise<void>((r) => (resolveSettled = r));
     const a: Attempt = {
-      id: this.nextId++, job, hooks, controller: new AbortController(), cancelled: false, settled, resolveSettled,
+      id: this.nextId++,
+      job,
+      hooks,
+      controller: new AbortController(),
+      cancelled: false,
+      settled,
+      resolveSettled,
       abort: (reason) => a.controller.abort(reason), // replaced while running
       ...(task ? { task } : {}),
     };
@@ -203,7 +209,8 @@ export class BusScheduler {
     cancelTimer();
     (cancelGiveUp as (() => void) | null)?.();
     // Abandoned (null) only after an abort: by the watchdog (timeout) or a cancel (no hooks then).
-    const end: AttemptEnd = timedOut || outcome === null ? { kind: 'timeout', afterMs: watchdogMs } : outcome;
+    const end: AttemptEnd =
+      timedOut || outcome === null ? { kind: 'timeout', afterMs: watchdogMs } : outcome;
     if (!a.cancelled) hooks.onEnd(end);
   }
 }

@@ -2,7 +2,16 @@
 // place a slot changes: the live store and the loader replay the same records, so what is reopened
 // from flash is exactly what was acknowledged.
 
-import { countSteps, stepProgress, type ProgressEdge, type SlotDetail, type SlotState, type SlotSummary, type StepRecord, type StepTarget } from '@osprio/link';
+import {
+  countSteps,
+  stepProgress,
+  type ProgressEdge,
+  type SlotDetail,
+  type SlotState,
+  type SlotSummary,
+  type StepRecord,
+  type StepTarget,
+} from '@osprio/link';
 import { isTerminal, STAGES } from '@osprio/provisioner';
 import type { Profile, Stage } from '@osprio/provisioner';
 import { fromHex, toHex, wipe } from '@osprio/osdp';
@@ -36,7 +45,10 @@ export interface SlotData {
 }
 
 /** The step fields an edge carries; an edge record sets them on its step. */
-export type StepFields = Pick<StepRecord, 'state' | 'attempts' | 'outcome' | 'detail' | 'stage' | 'stageStatus'>;
+export type StepFields = Pick<
+  StepRecord,
+  'state' | 'attempts' | 'outcome' | 'detail' | 'stage' | 'stageStatus'
+>;
 
 interface SnapshotJson extends Omit<SlotData, 'seed'> {
   seed: string | null;
@@ -58,14 +70,33 @@ export class RecordError extends Error {
 }
 
 export function emptySlot(index: number): SlotData {
-  return { index, phase: 'empty', header: null, sessionId: null, seed: null, steps: [], lastSeq: 0, baseSeq: 0, edgeFloor: 0, edges: [] };
+  return {
+    index,
+    phase: 'empty',
+    header: null,
+    sessionId: null,
+    seed: null,
+    steps: [],
+    lastSeq: 0,
+    baseSeq: 0,
+    edgeFloor: 0,
+    edges: [],
+  };
 }
 
 export function newStep(t: StepTarget): StepRuntime {
   return {
-    index: t.index, address: t.address, baud: t.baud,
-    state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null,
-    completed: [], seenAtBaud: null,
+    index: t.index,
+    address: t.address,
+    baud: t.baud,
+    state: 'pending',
+    attempts: 0,
+    outcome: null,
+    detail: '',
+    stage: null,
+    stageStatus: null,
+    completed: [],
+    seenAtBaud: null,
   };
 }
 
@@ -81,7 +112,13 @@ export function applyRecord(slot: SlotData, rec: JournalRecord, edgeLimit: numbe
       if (s.index !== slot.index) throw new RecordError('snapshot of another slot');
       // A snapshot from before baseSeq existed: its floor is the conservative base (resync as before).
       const baseSeq = typeof s.baseSeq === 'number' ? s.baseSeq : s.edgeFloor;
-      Object.assign(slot, { ...s, baseSeq, seed: s.seed === null ? null : fromHex(s.seed), steps: s.steps.map((x) => ({ ...x })), edges: s.edges.slice() });
+      Object.assign(slot, {
+        ...s,
+        baseSeq,
+        seed: s.seed === null ? null : fromHex(s.seed),
+        steps: s.steps.map((x) => ({ ...x })),
+        edges: s.edges.slice(),
+      });
       return;
     }
     case 'create':
@@ -96,7 +133,8 @@ export function applyRecord(slot: SlotData, rec: JournalRecord, edgeLimit: numbe
     case 'steps':
       if (slot.phase !== 'staging') throw new RecordError('steps outside staging');
       // Check the whole chunk before touching the slot: a record applies entirely or not at all.
-      if (!rec.steps.every((t, i) => t.index === slot.steps.length + i)) throw new RecordError('non-contiguous step index');
+      if (!rec.steps.every((t, i) => t.index === slot.steps.length + i))
+        throw new RecordError('non-contiguous step index');
       for (const t of rec.steps) slot.steps.push(newStep(t));
       return;
     case 'seal':
@@ -105,12 +143,22 @@ export function applyRecord(slot: SlotData, rec: JournalRecord, edgeLimit: numbe
       return;
     case 'delete':
       if (slot.seed) wipe(slot.seed);
-      Object.assign(slot, { phase: 'empty', header: null, sessionId: null, seed: null, steps: [], edges: [], edgeFloor: slot.lastSeq, baseSeq: slot.lastSeq });
+      Object.assign(slot, {
+        phase: 'empty',
+        header: null,
+        sessionId: null,
+        seed: null,
+        steps: [],
+        edges: [],
+        edgeFloor: slot.lastSeq,
+        baseSeq: slot.lastSeq,
+      });
       return;
     case 'edge': {
       const e = rec.edge;
       const step = slot.steps[e.stepIndex];
-      if (!step || e.seq <= slot.lastSeq) throw new RecordError('edge for an unknown step or out of sequence');
+      if (!step || e.seq <= slot.lastSeq)
+        throw new RecordError('edge for an unknown step or out of sequence');
       setFields(step, e);
       step.completed = rec.completed.slice();
       step.seenAtBaud = rec.seenAtBaud;
@@ -140,7 +188,15 @@ export function trimEdges(q: { edges: ProgressEdge[]; edgeFloor: number }, limit
 
 export function snapshotRecord(slot: SlotData): JournalRecord {
   const { seed, ...rest } = slot;
-  return { t: 'snapshot', slot: { ...rest, seed: seed === null ? null : toHex(seed), steps: slot.steps.map((s) => ({ ...s })), edges: slot.edges.slice() } };
+  return {
+    t: 'snapshot',
+    slot: {
+      ...rest,
+      seed: seed === null ? null : toHex(seed),
+      steps: slot.steps.map((s) => ({ ...s })),
+      edges: slot.edges.slice(),
+    },
+  };
 }
 
 export function slotState(slot: SlotData): SlotState {
@@ -153,16 +209,30 @@ export function toRecord(s: StepRuntime): StepRecord {
 }
 
 export function summarize(slot: SlotData): SlotSummary {
-  return { index: slot.index, state: slotState(slot), profileName: slot.header?.name ?? null, sessionId: slot.sessionId, counters: countSteps(slot.steps), lastSeq: slot.lastSeq };
+  return {
+    index: slot.index,
+    state: slotState(slot),
+    profileName: slot.header?.name ?? null,
+    sessionId: slot.sessionId,
+    counters: countSteps(slot.steps),
+    lastSeq: slot.lastSeq,
+  };
 }
 
 /** The full slot, seed included (getSlot is one of the two places the seed crosses the link). */
 export function detail(slot: SlotData): SlotDetail {
-  return { ...summarize(slot), header: slot.header, seed: slot.seed ? slot.seed.slice() : null, steps: slot.steps.map(toRecord) };
+  return {
+    ...summarize(slot),
+    header: slot.header,
+    seed: slot.seed ? slot.seed.slice() : null,
+    steps: slot.steps.map(toRecord),
+  };
 }
 
 /** "which stages had completed", for a technician: the PD may be partly programmed. */
 export function describeCompleted(completed: readonly Stage[]): string {
   const ordered = STAGES.filter((s) => completed.includes(s));
-  return ordered.length === 0 ? 'no stage had completed' : `completed stages: ${ordered.join(', ')}`;
+  return ordered.length === 0
+    ? 'no stage had completed'
+    : `completed stages: ${ordered.join(', ')}`;
 }

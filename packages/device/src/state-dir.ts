@@ -22,10 +22,14 @@ function checkPrivate(dir: string): void {
   const uid = typeof process.getuid === 'function' ? process.getuid() : null;
   if (uid === null) return; // no POSIX owners/modes to check (Windows)
   if (st.uid !== uid) {
-    throw new StateDirUnsafeError(`state dir ${dir} is owned by uid ${st.uid}, not by you (uid ${uid}): choose another state dir`);
+    throw new StateDirUnsafeError(
+      `state dir ${dir} is owned by uid ${st.uid}, not by you (uid ${uid}): choose another state dir`,
+    );
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
-    throw new StateDirUnsafeError(`state dir ${dir} is open to group/others (mode ${mode}): run chmod 700 on it, or choose another state dir`);
+    throw new StateDirUnsafeError(
+      `state dir ${dir} is open to group/others (mode ${mode}): run chmod 700 on it, or choose another state dir`,
+    );
   }
 }

@@ -36,10 +36,31 @@ export function fieldsAfterVerb(prev: StepFields, verb: Verb): StepFields {
   switch (verb) {
     case 'try':
     case 'retry':
-      return { state: 'attempting', attempts: prev.attempts + 1, outcome: null, detail: '', stage: 'queued', stageStatus: null };
+      return {
+        state: 'attempting',
+        attempts: prev.attempts + 1,
+        outcome: null,
+        detail: '',
+        stage: 'queued',
+        stageStatus: null,
+      };
     case 'skip':
-      return { state: 'skipped', attempts: prev.attempts, outcome: 'user_skipped', detail: 'skipped by the operator', stage: prev.stage, stageStatus: prev.stageStatus };
+      return {
+        state: 'skipped',
+        attempts: prev.attempts,
+        outcome: 'user_skipped',
+        detail: 'skipped by the operator',
+        stage: prev.stage,
+        stageStatus: prev.stageStatus,
+      };
     case 'reset':
-      return { state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null };
+      return {
+        state: 'pending',
+        attempts: 0,
+        outcome: null,
+        detail: '',
+        stage: null,
+        stageStatus: null,
+      };
   }
 }

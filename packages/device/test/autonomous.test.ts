@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { modelConfig } from '../src/index.ts';
 import type { Device } from '../src/index.ts';
-import { header, manualExecutor, openDevice, readySlot, result, SEED, slotOf, tmpDir } from './helpers.ts';
+import {
+  header,
+  manualExecutor,
+  openDevice,
+  readySlot,
+  result,
+  SEED,
+  slotOf,
+  tmpDir,
+} from './helpers.ts';
 
 /** A bus with at most one PD on it: the probe answers whether one is plugged in. */
 function fakeBus() {
@@ -81,10 +90,16 @@ describe('offline-autonomous runner', () => {
     await advance(3600_000);
     expect(m.calls).toHaveLength(3); // the failed step is never retried
     expect(dev.autonomousPhase).toBe('idle');
-    expect(slotOf(dev, 0).steps.map((s) => [s.state, s.attempts])).toEqual([['success', 1], ['failure', 1]]);
+    expect(slotOf(dev, 0).steps.map((s) => [s.state, s.attempts])).toEqual([
+      ['success', 1],
+      ['failure', 1],
+    ]);
     expect(slotOf(dev, 2).state).toBe('complete');
     // edges made with no host attached are kept and arrive as backfill
-    expect(dev.since({ slot: 0 }, 0)).toMatchObject({ resync: false, edges: [{ seq: 1 }, { seq: 2 }, { seq: 3 }, { seq: 4 }] });
+    expect(dev.since({ slot: 0 }, 0)).toMatchObject({
+      resync: false,
+      edges: [{ seq: 1 }, { seq: 2 }, { seq: 3 }, { seq: 4 }],
+    });
   });
 
   it('a host attaching lets the attempt in flight finish, then hands control back to the verbs', async () => {
@@ -131,7 +146,12 @@ describe('offline-autonomous runner', () => {
     expect(m.calls).toHaveLength(0);
     expect(bus.probes).toBe(0);
     await d.close();
-    d = openDevice(tmpDir(), m.exec, { probe, pollMs: POLL, hostAttached: false, config: modelConfig('osprio-pro', { status: { offlineAutonomous: false } }) });
+    d = openDevice(tmpDir(), m.exec, {
+      probe,
+      pollMs: POLL,
+      hostAttached: false,
+      config: modelConfig('osprio-pro', { status: { offlineAutonomous: false } }),
+    });
     readySlot(d, 0, 1);
     bus.present = false;
     await advance(POLL);

@@ -6,7 +6,18 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '@osprio/osdp';
 import type { Device } from '../src/index.ts';
-import { flush, header, manualExecutor, openDevice, readySlot, result, SEED, SESSION, slotOf, tmpDir } from './helpers.ts';
+import {
+  flush,
+  header,
+  manualExecutor,
+  openDevice,
+  readySlot,
+  result,
+  SEED,
+  SESSION,
+  slotOf,
+  tmpDir,
+} from './helpers.ts';
 
 const OTHER_SEED = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
 
@@ -62,10 +73,14 @@ describe('journal compaction failure', () => {
     readySlot(d, 0, 1);
     const tmp = blockCompaction(dir);
     expect(d.deleteSlot(0)).toEqual({ ok: true });
-    expect(fs.readFileSync(path.join(dir, 'slot-0.journal')).includes(Buffer.from(toHex(SEED)))).toBe(true);
+    expect(
+      fs.readFileSync(path.join(dir, 'slot-0.journal')).includes(Buffer.from(toHex(SEED))),
+    ).toBe(true);
     fs.rmdirSync(tmp);
     // Any later append (here one that does not carry SEED) retries the compaction the delete owes.
     expect(d.createSlot(0, header(1), SESSION, OTHER_SEED)).toEqual({ ok: true });
-    expect(fs.readFileSync(path.join(dir, 'slot-0.journal')).includes(Buffer.from(toHex(SEED)))).toBe(false);
+    expect(
+      fs.readFileSync(path.join(dir, 'slot-0.journal')).includes(Buffer.from(toHex(SEED))),
+    ).toBe(false);
   });
 });

@@ -23,21 +23,26 @@ interface Run {
 /** Runs the child until `killAfterMs` past its "ready" line, SIGKILLs it, returns what it acknowledged. */
 function runAndKill(dir: string, seed: number, killAfterMs: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(seed)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buf = '';
     let err = '';
     let timer: NodeJS.Timeout | null = null;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s: string) => {
       buf += s;
-      if (!timer && buf.includes('"ready":true')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      if (!timer && buf.includes('"ready":true'))
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     });
     child.stderr.on('data', (s: Buffer) => (err += s.toString()));
     child.on('error', reject);
     child.on('close', (_code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`child ended without being killed: ${err.slice(0, 500)}`));
+      if (signal !== 'SIGKILL')
+        return reject(new Error(`child ended without being killed: ${err.slice(0, 500)}`));
       const run: Run = { acked: [], pending: null, edges: [] };
-      for (const line of buf.split('\n').slice(0, -1)) { // the last piece may be a torn line
+      for (const line of buf.split('\n').slice(0, -1)) {
+        // the last piece may be a torn line
         const v = JSON.parse(line) as { begin?: CrashOp; ack?: CrashOp; edge?: ProgressEdge };
         if (v.begin) run.pending = v.begin;
         if (v.ack) {
@@ -60,17 +65,27 @@ interface SlotModel {
 
 function step(m: SlotModel, op: CrashOp): SlotModel {
   switch (op.t) {
-    case 'create': return { phase: 'staging', n: 0, count: op.count, gen: op.gen };
-    case 'upload': return { ...m, n: m.n + op.count };
-    case 'seal': return { ...m, phase: 'sealed' };
-    case 'delete': return { phase: 'empty', n: 0, count: 0, gen: -1 };
-    case 'verb': return m;
+    case 'create':
+      return { phase: 'staging', n: 0, count: op.count, gen: op.gen };
+    case 'upload':
+      return { ...m, n: m.n + op.count };
+    case 'seal':
+      return { ...m, phase: 'sealed' };
+    case 'delete':
+      return { phase: 'empty', n: 0, count: 0, gen: -1 };
+    case 'verb':
+      return m;
   }
 }
 
 function modelOf(s: SlotDetail): SlotModel {
   if (s.state === 'empty') return { phase: 'empty', n: 0, count: 0, gen: -1 };
-  return { phase: s.state === 'staging' ? 'staging' : 'sealed', n: s.steps.length, count: s.header!.deviceCount, gen: Number(s.header!.name.split(' ')[1]) };
+  return {
+    phase: s.state === 'staging' ? 'staging' : 'sealed',
+    n: s.steps.length,
+    count: s.header!.deviceCount,
+    gen: Number(s.header!.name.split(' ')[1]),
+  };
 }
 
 function everything(d: Device) {
@@ -92,7 +107,8 @@ function check(d: Device, before: SlotModel[], run: Run): SlotModel[] {
     expect(allowed, `slot ${slot}`).toContainEqual(got);
     // structure: never a half-written slot
     expect(s.steps.map((x) => x.index)).toEqual(s.steps.map((_, i) => i));
-    if (s.state === 'ready' || s.state === 'complete') expect(s.steps.length).toBe(s.header!.deviceCount);
+    if (s.state === 'ready' || s.state === 'complete')
+      expect(s.steps.length).toBe(s.header!.deviceCount);
     if (s.state !== 'empty') {
       expect(s.seed).toEqual(crashSeed(slot, got.gen));
       expect(s.sessionId).toBe(crashSession(slot, got.gen));
@@ -117,7 +133,10 @@ describe.concurrent('SIGKILL at random instants', () => {
     it(`seed ${seed}: 3 kill/reopen cycles lose nothing acknowledged`, async () => {
       const dir = tmpDir();
       const rand = rng(seed * 7919);
-      let model: SlotModel[] = Array.from({ length: 4 }, () => ({ phase: 'empty', n: 0, count: 0, gen: -1 }) as SlotModel);
+      let model: SlotModel[] = Array.from(
+        { length: 4 },
+        () => ({ phase: 'empty', n: 0, count: 0, gen: -1 }) as SlotModel,
+      );
       let total = 0;
       for (let cycle = 0; cycle < 3; cycle++) {
         const run = await runAndKill(dir, seed * 100 + cycle, 40 + Math.floor(rand() * 300));

@@ -6,7 +6,10 @@ describe('emulator reader faults', () => {
   it('a reader can enforce the secure channel (--faults STEP:enforce-secure)', () => {
     expect(FAULT_NAMES).toContain('enforce-secure');
     const plan = parseFaultSpec('2:enforce-secure+slow:300');
-    expect(readerSetup(faultsFor(plan, 2)).faults).toEqual([{ kind: 'enforce_secure' }, { kind: 'slow', replyDelayMs: 300 }]);
+    expect(readerSetup(faultsFor(plan, 2)).faults).toEqual([
+      { kind: 'enforce_secure' },
+      { kind: 'slow', replyDelayMs: 300 },
+    ]);
     expect(readerSetup(faultsFor(plan, 1)).faults).toEqual([]);
   });
 });

@@ -7,7 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AttemptResult, Outcome, Profile, StageEvent } from '@osprio/provisioner';
 import { Device, modelConfig } from '../src/index.ts';
-import type { DeviceEvent, DeviceOptions, StepExecutor, StepJob, StepContext } from '../src/index.ts';
+import type {
+  DeviceEvent,
+  DeviceOptions,
+  StepExecutor,
+  StepJob,
+  StepContext,
+} from '../src/index.ts';
 
 export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'osprio-device-'));
@@ -19,17 +25,40 @@ export const SESSION2 = '1f8f1d2c-5b7a-4c1e-9d3e-2a6b8c4d1e0f';
 
 export function header(n: number, name = 'Lobby readers'): Profile {
   return {
-    name, deviceCount: n, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [],
-    baud: 115200, expectedCapabilities: [], timeoutMs: 0, autoVerify: true,
+    name,
+    deviceCount: n,
+    addressStrategy: 'sequential',
+    startAddress: 1,
+    manualAddresses: [],
+    baud: 115200,
+    expectedCapabilities: [],
+    timeoutMs: 0,
+    autoVerify: true,
   };
 }
 
 export const OPTIONS = { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] };
 
-export function result(outcome: Outcome, completed: AttemptResult['completed'] = ['discover', 'comset', 'confirm', 'install_session', 'keyset', 'key_verify']): AttemptResult {
+export function result(
+  outcome: Outcome,
+  completed: AttemptResult['completed'] = [
+    'discover',
+    'comset',
+    'confirm',
+    'install_session',
+    'keyset',
+    'key_verify',
+  ],
+): AttemptResult {
   const ok = outcome === 'ok';
   const stage = ok ? 'key_verify' : 'discover';
-  return { outcome, detail: ok ? '' : `failed: ${outcome}`, stage, stageStatus: ok ? 'done' : 'stalled', completed: ok ? completed : [] };
+  return {
+    outcome,
+    detail: ok ? '' : `failed: ${outcome}`,
+    stage,
+    stageStatus: ok ? 'done' : 'stalled',
+    completed: ok ? completed : [],
+  };
 }
 
 export interface Call {
@@ -47,18 +76,34 @@ export function manualExecutor() {
   const exec: StepExecutor = (job, ctx) =>
     new Promise<AttemptResult>((resolve, reject) => {
       const call: Call = {
-        job: { ...job, seed: job.seed.slice() }, ctx, aborted: false, settled: false,
-        finish: (r) => { call.settled = true; resolve(r); },
-        fail: (e) => { call.settled = true; reject(e); },
+        job: { ...job, seed: job.seed.slice() },
+        ctx,
+        aborted: false,
+        settled: false,
+        finish: (r) => {
+          call.settled = true;
+          resolve(r);
+        },
+        fail: (e) => {
+          call.settled = true;
+          reject(e);
+        },
       };
-      ctx.signal.addEventListener('abort', () => { call.aborted = true; call.settled = true; reject(new Error('aborted')); });
+      ctx.signal.addEventListener('abort', () => {
+        call.aborted = true;
+        call.settled = true;
+        reject(new Error('aborted'));
+      });
       calls.push(call);
     });
   return { exec, calls, running: () => calls.filter((c) => !c.settled) };
 }
 
 /** Decides each attempt from its address: ok / a failing outcome / hang until aborted / throw. */
-export function scriptedExecutor(plan: (job: StepJob) => Outcome | 'hang' | 'throw', stages: StageEvent[] = []): { exec: StepExecutor; jobs: StepJob[] } {
+export function scriptedExecutor(
+  plan: (job: StepJob) => Outcome | 'hang' | 'throw',
+  stages: StageEvent[] = [],
+): { exec: StepExecutor; jobs: StepJob[] } {
   const jobs: StepJob[] = [];
   const exec: StepExecutor = async (job, ctx) => {
     jobs.push({ ...job, seed: job.seed.slice() });
@@ -66,7 +111,9 @@ export function scriptedExecutor(plan: (job: StepJob) => Outcome | 'hang' | 'thr
     const what = plan(job);
     if (what === 'throw') throw new Error('engine exploded');
     if (what === 'hang') {
-      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      return new Promise((_, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
     }
     return result(what);
   };
@@ -77,15 +124,29 @@ export async function flush(n = 30): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
 }
 
-export function openDevice(dir: string, exec: StepExecutor, extra: Partial<DeviceOptions> = {}): Device {
-  return Device.open({ config: modelConfig('osprio-pro'), stateDir: dir, executor: exec, hostAttached: true, ...extra });
+export function openDevice(
+  dir: string,
+  exec: StepExecutor,
+  extra: Partial<DeviceOptions> = {},
+): Device {
+  return Device.open({
+    config: modelConfig('osprio-pro'),
+    stateDir: dir,
+    executor: exec,
+    hostAttached: true,
+    ...extra,
+  });
 }
 
 /** Creates, uploads (in chunks of 50) and seals slot `slot` with `n` steps at addresses 1..n. */
 export function readySlot(d: Device, slot: number, n: number, h: Profile = header(n)): void {
   expect(d.createSlot(slot, h, SESSION, SEED)).toEqual({ ok: true });
   for (let i = 0; i < n; i += 50) {
-    const chunk = Array.from({ length: Math.min(50, n - i) }, (_, k) => ({ index: i + k, address: i + k + 1, baud: 115200 }));
+    const chunk = Array.from({ length: Math.min(50, n - i) }, (_, k) => ({
+      index: i + k,
+      address: i + k + 1,
+      baud: 115200,
+    }));
     expect(d.uploadSteps(slot, chunk).ok).toBe(true);
   }
   expect(d.sealSlot(slot, n)).toMatchObject({ ok: true, state: 'ready' });

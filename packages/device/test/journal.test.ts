@@ -30,7 +30,14 @@ async function openOn(bytes: Uint8Array) {
 type Op = (d: Device) => void;
 const OPS: [string, Op][] = [
   ['createSlot (carries the seed)', (d) => void d.createSlot(0, header(3), SESSION, SEED)],
-  ['uploadSteps (a chunk is all or nothing)', (d) => void d.uploadSteps(0, [0, 1, 2].map((i) => ({ index: i, address: 1 + i, baud: 115200 })))],
+  [
+    'uploadSteps (a chunk is all or nothing)',
+    (d) =>
+      void d.uploadSteps(
+        0,
+        [0, 1, 2].map((i) => ({ index: i, address: 1 + i, baud: 115200 })),
+      ),
+  ],
   ['sealSlot', (d) => void d.sealSlot(0, 3)],
   ['skip (an edge)', (d) => void d.verb({ slot: 0 }, 1, 'skip')],
   ['try (a queued edge, recovered as interrupted)', (d) => void d.verb({ slot: 0 }, 0, 'try')],
@@ -108,22 +115,28 @@ describe('journal tail truncated at every byte offset of the last record', () =>
 describe('record framing', () => {
   it('any prefix of a journal decodes to exactly the whole records it contains', () => {
     fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 6 }), fc.nat(), (values, n) => {
-        const encoded = values.map((v) => encodeRecord(v ?? null));
-        const all = new Uint8Array(encoded.reduce((a, e) => a + e.length, 0));
-        const ends: number[] = [];
-        let off = 0;
-        for (const e of encoded) {
-          all.set(e, off);
-          off += e.length;
-          ends.push(off);
-        }
-        const cut = n % (all.length + 1);
-        const whole = ends.filter((e) => e <= cut).length;
-        const got = decodeRecords(all.subarray(0, cut));
-        expect(got.records).toEqual(values.slice(0, whole).map((v) => JSON.parse(JSON.stringify(v ?? null))));
-        expect(got.validLength).toBe(whole === 0 ? 0 : ends[whole - 1]);
-      }),
+      fc.property(
+        fc.array(fc.jsonValue(), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        (values, n) => {
+          const encoded = values.map((v) => encodeRecord(v ?? null));
+          const all = new Uint8Array(encoded.reduce((a, e) => a + e.length, 0));
+          const ends: number[] = [];
+          let off = 0;
+          for (const e of encoded) {
+            all.set(e, off);
+            off += e.length;
+            ends.push(off);
+          }
+          const cut = n % (all.length + 1);
+          const whole = ends.filter((e) => e <= cut).length;
+          const got = decodeRecords(all.subarray(0, cut));
+          expect(got.records).toEqual(
+            values.slice(0, whole).map((v) => JSON.parse(JSON.stringify(v ?? null))),
+          );
+          expect(got.validLength).toBe(whole === 0 ? 0 : ends[whole - 1]);
+        },
+      ),
     );
   });
 

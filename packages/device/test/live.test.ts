@@ -2,7 +2,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openingScreen, rowsReducer, emptySnapshot, stepRecords } from '@osprio/host';
 import type { ProgressEdge } from '@osprio/link';
 import { Device, modelConfig } from '../src/index.ts';
-import { flush, manualExecutor, OPTIONS, openDevice, readySlot, recordEvents, result, SEED, SESSION, SESSION2, slotOf, tmpDir } from './helpers.ts';
+import {
+  flush,
+  manualExecutor,
+  OPTIONS,
+  openDevice,
+  readySlot,
+  recordEvents,
+  result,
+  SEED,
+  SESSION,
+  SESSION2,
+  slotOf,
+  tmpDir,
+} from './helpers.ts';
 
 const opened: Device[] = [];
 afterEach(async () => {
@@ -18,18 +31,44 @@ describe('live quick-step queue', () => {
     const evs = recordEvents(d);
     expect(d.quickStep(1, 9600, OPTIONS)).toMatchObject({ ok: false, code: 'no_live_session' });
     expect(d.openLive(SESSION2, SEED)).toEqual({ ok: true });
-    expect(d.quickStep(5, 9600, { ...OPTIONS, timeoutMs: 2000 })).toEqual({ ok: true, stepIndex: 0 });
+    expect(d.quickStep(5, 9600, { ...OPTIONS, timeoutMs: 2000 })).toEqual({
+      ok: true,
+      stepIndex: 0,
+    });
     expect(d.quickStep(5, 19200, OPTIONS)).toEqual({ ok: true, stepIndex: 1 });
     expect(d.quickStep(127, 9600, OPTIONS)).toMatchObject({ ok: false, code: 'bad_request' });
-    expect(d.quickStep(1, 9600, { ...OPTIONS, timeoutMs: -1 })).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(d.quickStep(1, 9600, { ...OPTIONS, timeoutMs: -1 })).toMatchObject({
+      ok: false,
+      code: 'bad_request',
+    });
     // A quick-step's options obey the profile's rules, with the profile's messages.
-    expect(d.quickStep(1, 9600, { ...OPTIONS, timeoutMs: 3_000_000 })).toMatchObject({ ok: false, code: 'bad_request', reason: expect.stringMatching(/timeoutMs: .*10 minutes/) });
+    expect(d.quickStep(1, 9600, { ...OPTIONS, timeoutMs: 3_000_000 })).toMatchObject({
+      ok: false,
+      code: 'bad_request',
+      reason: expect.stringMatching(/timeoutMs: .*10 minutes/),
+    });
     const cap = { functionCode: 0, minCompliance: 1, minCount: 1 };
-    expect(d.quickStep(1, 9600, { ...OPTIONS, expectedCapabilities: [cap] })).toMatchObject({ ok: false, reason: expect.stringMatching(/not an OSDP PDCAP function code/) });
-    const twice = [{ ...cap, functionCode: 9 }, { ...cap, functionCode: 9 }];
-    expect(d.quickStep(1, 9600, { ...OPTIONS, expectedCapabilities: twice })).toMatchObject({ ok: false, reason: expect.stringMatching(/one entry per function code/) });
+    expect(d.quickStep(1, 9600, { ...OPTIONS, expectedCapabilities: [cap] })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not an OSDP PDCAP function code/),
+    });
+    const twice = [
+      { ...cap, functionCode: 9 },
+      { ...cap, functionCode: 9 },
+    ];
+    expect(d.quickStep(1, 9600, { ...OPTIONS, expectedCapabilities: twice })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/one entry per function code/),
+    });
     await flush();
-    expect(m.calls[0]!.job).toMatchObject({ queue: { live: SESSION2 }, stepIndex: 0, address: 5, baud: 9600, sessionId: SESSION2, options: { timeoutMs: 2000 } });
+    expect(m.calls[0]!.job).toMatchObject({
+      queue: { live: SESSION2 },
+      stepIndex: 0,
+      address: 5,
+      baud: 9600,
+      sessionId: SESSION2,
+      options: { timeoutMs: 2000 },
+    });
     expect(m.calls[0]!.job.seed).toEqual(SEED);
     m.calls[0]!.ctx.onStage({ stage: 'discover', status: 'in_flight' });
     m.calls[0]!.finish(result('ok'));
@@ -38,7 +77,11 @@ describe('live quick-step queue', () => {
     await flush();
     const liveEdges = evs.flatMap((e) => (e.type === 'edge' ? [e.edge] : []));
     expect(liveEdges.map((e) => [e.seq, e.stepIndex, e.state, e.stage])).toEqual([
-      [1, 0, 'attempting', 'queued'], [2, 1, 'attempting', 'queued'], [3, 0, 'attempting', 'discover'], [4, 0, 'success', 'key_verify'], [5, 1, 'failure', 'discover'],
+      [1, 0, 'attempting', 'queued'],
+      [2, 1, 'attempting', 'queued'],
+      [3, 0, 'attempting', 'discover'],
+      [4, 0, 'success', 'key_verify'],
+      [5, 1, 'failure', 'discover'],
     ]);
     // same shape as a slot edge
     d.verb({ slot: 0 }, 0, 'skip');
@@ -47,7 +90,12 @@ describe('live quick-step queue', () => {
     // a verb on the live queue, and the host's reducer over read + edges matches the device
     expect(d.verb({ live: SESSION2 }, 1, 'retry').ok).toBe(true);
     const live = d.getLive();
-    expect(live).toMatchObject({ ok: true, sessionId: SESSION2, lastSeq: 6, steps: [{ state: 'success' }, { state: 'attempting', attempts: 2 }] });
+    expect(live).toMatchObject({
+      ok: true,
+      sessionId: SESSION2,
+      lastSeq: 6,
+      steps: [{ state: 'success' }, { state: 'attempting', attempts: 2 }],
+    });
     expect(JSON.stringify(live)).not.toContain('seed');
     let view = emptySnapshot({ live: SESSION2 });
     const since = d.since({ live: SESSION2 }, 0) as { edges: ProgressEdge[] };
@@ -89,7 +137,10 @@ describe('live quick-step queue', () => {
     expect(m.calls[0]!.aborted).toBe(true);
     expect(m.calls).toHaveLength(1); // the queued one never ran
     expect(d.getLive()).toMatchObject({ ok: false, code: 'no_live_session' });
-    expect(d.verb({ live: SESSION2 }, 0, 'reset')).toMatchObject({ ok: false, code: 'no_live_session' });
+    expect(d.verb({ live: SESSION2 }, 0, 'reset')).toMatchObject({
+      ok: false,
+      code: 'no_live_session',
+    });
     d.openLive(SESSION2, SEED);
     d.quickStep(3, 9600, OPTIONS);
     await flush();
@@ -112,8 +163,18 @@ describe('models and opening screens', () => {
     expect(openingScreen(mini.status)).toBe('quick-step');
     expect(openingScreen(pro.status)).toBe('mode-picker');
     expect(openingScreen(slotsOnly.status)).toBe('slot-list');
-    expect(pro.status).toEqual({ liveQuickStep: true, slots: true, offlineAutonomous: true, slotCount: 4, maxStepsPerSlot: 126 });
-    expect(mini.status).toMatchObject({ liveQuickStep: true, slots: false, offlineAutonomous: false });
+    expect(pro.status).toEqual({
+      liveQuickStep: true,
+      slots: true,
+      offlineAutonomous: true,
+      slotCount: 4,
+      maxStepsPerSlot: 126,
+    });
+    expect(mini.status).toMatchObject({
+      liveQuickStep: true,
+      slots: false,
+      offlineAutonomous: false,
+    });
     expect(pro.identity).toMatchObject({ model: 'osprio-pro', protocolVersion: 1 });
 
     // and the device behaves as advertised
@@ -131,6 +192,8 @@ describe('models and opening screens', () => {
 
   it('slotCount is configurable', () => {
     expect(modelConfig('osprio-pro', { status: { slotCount: 8 } }).status.slotCount).toBe(8);
-    expect(() => modelConfig('osprio-pro', { status: { maxStepsPerSlot: 127 } })).toThrow(RangeError);
+    expect(() => modelConfig('osprio-pro', { status: { maxStepsPerSlot: 127 } })).toThrow(
+      RangeError,
+    );
   });
 });

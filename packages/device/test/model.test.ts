@@ -17,7 +17,14 @@ type Action =
   | { t: 'restart' };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('verb' as const), step: fc.nat(3), verb: fc.constantFrom<Verb>('try', 'retry', 'skip', 'reset') }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('verb' as const),
+      step: fc.nat(3),
+      verb: fc.constantFrom<Verb>('try', 'retry', 'skip', 'reset'),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('stage' as const) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('finish' as const), ok: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restart' as const) }) },
@@ -31,7 +38,10 @@ describe('device ⇄ host reducer model', () => {
         let m = manualExecutor();
         let d: Device = openDevice(dir, m.exec, { durable: false });
         readySlot(d, 0, 4);
-        let view: QueueSnapshot = rowsReducer(emptySnapshot({ slot: 0 }), { type: 'read', slot: slotOf(d, 0) });
+        let view: QueueSnapshot = rowsReducer(emptySnapshot({ slot: 0 }), {
+          type: 'read',
+          slot: slotOf(d, 0),
+        });
         let unsub = d.onEvent((ev) => {
           if (ev.type === 'edge') view = rowsReducer(view, { type: 'edge', edge: ev.edge });
         });
@@ -40,8 +50,10 @@ describe('device ⇄ host reducer model', () => {
           for (const a of actions) {
             const running = m.running();
             if (a.t === 'verb') d.verb({ slot: 0 }, a.step, a.verb);
-            if (a.t === 'stage' && running[0]) running[0].ctx.onStage({ stage: 'discover', status: 'done' });
-            if (a.t === 'finish' && running[0]) running[0].finish(result(a.ok ? 'ok' : 'no_response'));
+            if (a.t === 'stage' && running[0])
+              running[0].ctx.onStage({ stage: 'discover', status: 'done' });
+            if (a.t === 'finish' && running[0])
+              running[0].finish(result(a.ok ? 'ok' : 'no_response'));
             if (a.t === 'restart') {
               unsub();
               await d.close();
@@ -50,7 +62,8 @@ describe('device ⇄ host reducer model', () => {
               // the host reconnects: replay what it missed (here: the recovery edges)
               const since = d.since({ slot: 0 }, view.lastSeq);
               expect(since.ok && !since.resync).toBe(true);
-              if (since.ok && !since.resync) for (const e of since.edges) view = rowsReducer(view, { type: 'edge', edge: e });
+              if (since.ok && !since.resync)
+                for (const e of since.edges) view = rowsReducer(view, { type: 'edge', edge: e });
               unsub = d.onEvent((ev) => {
                 if (ev.type === 'edge') view = rowsReducer(view, { type: 'edge', edge: ev.edge });
               });

@@ -43,4 +43,3 @@ describe('pacing of the simulated bus', () => {
     expect(performance.now() - t0).toBeLessThanOrEqual(20); // fake wall ms: 60 s of bus time in ≤ 20 ms
   });
 });
-

@@ -4,7 +4,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '@osprio/osdp';
 import { StateDirInUseError } from '../src/index.ts';
 import type { Device } from '../src/index.ts';
-import { edgesOf, flush, header, manualExecutor, openDevice, readySlot, result, SEED, SESSION, slotOf, tmpDir } from './helpers.ts';
+import {
+  edgesOf,
+  flush,
+  header,
+  manualExecutor,
+  openDevice,
+  readySlot,
+  result,
+  SEED,
+  SESSION,
+  slotOf,
+  tmpDir,
+} from './helpers.ts';
 
 const opened: Device[] = [];
 afterEach(async () => {
@@ -82,14 +94,23 @@ describe('persistence', () => {
     await d.close(); // power off mid-attempt: nothing is recorded for the abandoned attempt
     const { d: d2 } = open(dir);
     const s = slotOf(d2, 1);
-    expect(s.steps[0]).toMatchObject({ state: 'failure', attempts: 1, outcome: 'interrupted', stage: 'confirm', stageStatus: 'stalled' });
+    expect(s.steps[0]).toMatchObject({
+      state: 'failure',
+      attempts: 1,
+      outcome: 'interrupted',
+      stage: 'confirm',
+      stageStatus: 'stalled',
+    });
     expect(s.steps[0]!.detail).toContain('completed stages: discover, comset');
     expect(s.steps[1]).toMatchObject({ state: 'failure', attempts: 1, outcome: 'interrupted' });
     expect(s.steps[1]!.detail).toContain('while queued');
     expect(s.steps[2]!.state).toBe('pending');
     // the recovery is an edge too, after everything the host may have seen
     const recovery = edgesOf(d2, 1).filter((e) => e.seq > lastSeq);
-    expect(recovery.map((e) => [e.stepIndex, e.outcome])).toEqual([[0, 'interrupted'], [1, 'interrupted']]);
+    expect(recovery.map((e) => [e.stepIndex, e.outcome])).toEqual([
+      [0, 'interrupted'],
+      [1, 'interrupted'],
+    ]);
     expect(s.lastSeq).toBe(lastSeq + 2);
     // and it is not repeated on the next boot; the step is retryable
     await d2.close();
@@ -114,10 +135,17 @@ describe('persistence', () => {
     const last = slotOf(d, 0).lastSeq;
     expect(last).toBe(30);
     expect(d.since({ slot: 0 }, 0)).toEqual({ ok: true, resync: true, oldestSeq: 27, lastSeq: 30 });
-    expect(d.since({ slot: 0 }, 25)).toEqual({ ok: true, resync: true, oldestSeq: 27, lastSeq: 30 });
+    expect(d.since({ slot: 0 }, 25)).toEqual({
+      ok: true,
+      resync: true,
+      oldestSeq: 27,
+      lastSeq: 30,
+    });
     const kept = d.since({ slot: 0 }, 26);
     expect(kept).toMatchObject({ ok: true, resync: false });
-    expect((kept as { edges: { seq: number }[] }).edges.map((e) => e.seq)).toEqual([27, 28, 29, 30]);
+    expect((kept as { edges: { seq: number }[] }).edges.map((e) => e.seq)).toEqual([
+      27, 28, 29, 30,
+    ]);
     expect(d.since({ slot: 0 }, 30)).toEqual({ ok: true, resync: false, edges: [] });
     expect(d.since({ slot: 0 }, 31)).toMatchObject({ resync: true }); // a host ahead of the device re-reads
     expect(d.subscribe({ slot: 0 }, 3, () => {})).toMatchObject({ ok: true, resync: true });
@@ -138,7 +166,10 @@ describe('persistence', () => {
     expect(d.since({ slot: 0 }, 1)).toMatchObject({ resync: true });
     readySlot(d, 0, 1);
     d.verb({ slot: 0 }, 0, 'skip');
-    expect(d.since({ slot: 0 }, 2)).toMatchObject({ resync: false, edges: [{ seq: 3, stepIndex: 0, state: 'skipped' }] });
+    expect(d.since({ slot: 0 }, 2)).toMatchObject({
+      resync: false,
+      edges: [{ seq: 3, stepIndex: 0, state: 'skipped' }],
+    });
   });
 
   it('sinceSeq 0 on a re-created slot streams it from its first edge; a host that saw the deleted slot resyncs', async () => {
@@ -151,14 +182,26 @@ describe('persistence', () => {
     readySlot(d, 0, 1);
     // Nothing of the new slot yet: a host that has seen nothing simply streams (no seq leaks in).
     expect(d.since({ slot: 0 }, 0)).toEqual({ ok: true, resync: false, edges: [] });
-    expect(d.subscribe({ slot: 0 }, 0, () => {})).toMatchObject({ ok: true, resync: false, edges: [] });
+    expect(d.subscribe({ slot: 0 }, 0, () => {})).toMatchObject({
+      ok: true,
+      resync: false,
+      edges: [],
+    });
     d.verb({ slot: 0 }, 0, 'skip');
-    expect(d.since({ slot: 0 }, 0)).toMatchObject({ ok: true, resync: false, edges: [{ seq: 3, stepIndex: 0, state: 'skipped' }] });
+    expect(d.since({ slot: 0 }, 0)).toMatchObject({
+      ok: true,
+      resync: false,
+      edges: [{ seq: 3, stepIndex: 0, state: 'skipped' }],
+    });
     // seq 1 was the deleted slot's: that host's view is of another plan.
     expect(d.since({ slot: 0 }, 1)).toMatchObject({ ok: true, resync: true });
     await d.close();
     const { d: d2 } = open(dir);
-    expect(d2.since({ slot: 0 }, 0)).toMatchObject({ ok: true, resync: false, edges: [{ seq: 3 }] });
+    expect(d2.since({ slot: 0 }, 0)).toMatchObject({
+      ok: true,
+      resync: false,
+      edges: [{ seq: 3 }],
+    });
   });
 
   it('subscribe replays stored edges after sinceSeq, then streams that queue live, in order', async () => {

@@ -29,18 +29,21 @@ describe('state dir safety', () => {
     opened.push(openDevice(dir, manualExecutor().exec));
   });
 
-  it.skipIf(uid === null)('a pre-existing journal with mode 0644 is made 0600 before the seed goes into it', () => {
-    const dir = tmpDir();
-    fs.chmodSync(dir, 0o700);
-    const journal = path.join(dir, 'slot-0.journal');
-    fs.writeFileSync(journal, '');
-    fs.chmodSync(journal, 0o644);
-    const d = openDevice(dir, manualExecutor().exec);
-    opened.push(d);
-    expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
-    expect(d.createSlot(0, header(1), SESSION, SEED)).toEqual({ ok: true });
-    expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
-  });
+  it.skipIf(uid === null)(
+    'a pre-existing journal with mode 0644 is made 0600 before the seed goes into it',
+    () => {
+      const dir = tmpDir();
+      fs.chmodSync(dir, 0o700);
+      const journal = path.join(dir, 'slot-0.journal');
+      fs.writeFileSync(journal, '');
+      fs.chmodSync(journal, 0o644);
+      const d = openDevice(dir, manualExecutor().exec);
+      opened.push(d);
+      expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
+      expect(d.createSlot(0, header(1), SESSION, SEED)).toEqual({ ok: true });
+      expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
+    },
+  );
 
   // Needs a uid that may chown (root, as in CI containers); an ordinary user cannot make a directory
   // owned by someone else, so there the case is skipped.
@@ -65,7 +68,9 @@ describe('state dir safety', () => {
       process.env.XDG_STATE_HOME = '/srv/state-of-alice';
       expect(defaultStateDir('pro')).toBe('/srv/state-of-alice/osprio/emulator-pro');
       delete process.env.XDG_STATE_HOME;
-      expect(defaultStateDir('pro')).toBe(path.join(os.homedir(), '.local', 'state', 'osprio', 'emulator-pro'));
+      expect(defaultStateDir('pro')).toBe(
+        path.join(os.homedir(), '.local', 'state', 'osprio', 'emulator-pro'),
+      );
       expect(defaultStateDir('pro').startsWith(os.tmpdir() + path.sep)).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.XDG_STATE_HOME;

@@ -19,40 +19,105 @@ afterEach(async () => {
 });
 
 const base: Profile = {
-  name: 'plan', deviceCount: 3, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600,
-  expectedCapabilities: [], timeoutMs: 0, autoVerify: false,
+  name: 'plan',
+  deviceCount: 3,
+  addressStrategy: 'sequential',
+  startAddress: 1,
+  manualAddresses: [],
+  baud: 9600,
+  expectedCapabilities: [],
+  timeoutMs: 0,
+  autoVerify: false,
 };
 
 describe('uploadSteps must be the header’s expansion', () => {
   it('sequential from 1 at 9600: another address or baud is refused with invalid_params and the reason', () => {
     const d = dev();
     expect(d.createSlot(0, base, SESSION, SEED)).toEqual({ ok: true });
-    expect(d.uploadSteps(0, [{ index: 0, address: 1, baud: 9600 }, { index: 1, address: 50, baud: 9600 }])).toEqual({
-      ok: false, code: 'invalid_params', reason: 'step 1: address 50 is not the header’s (sequential from 1: expected 2)',
+    expect(
+      d.uploadSteps(0, [
+        { index: 0, address: 1, baud: 9600 },
+        { index: 1, address: 50, baud: 9600 },
+      ]),
+    ).toEqual({
+      ok: false,
+      code: 'invalid_params',
+      reason: 'step 1: address 50 is not the header’s (sequential from 1: expected 2)',
     });
-    expect(d.uploadSteps(0, [{ index: 0, address: 1, baud: 9600 }, { index: 1, address: 2, baud: 19200 }])).toEqual({
-      ok: false, code: 'invalid_params', reason: 'step 1: baud 19200 is not the header’s 9600',
+    expect(
+      d.uploadSteps(0, [
+        { index: 0, address: 1, baud: 9600 },
+        { index: 1, address: 2, baud: 19200 },
+      ]),
+    ).toEqual({
+      ok: false,
+      code: 'invalid_params',
+      reason: 'step 1: baud 19200 is not the header’s 9600',
     });
     expect(slotOf(d, 0).steps).toHaveLength(0);
-    expect(d.uploadSteps(0, [{ index: 0, address: 1, baud: 9600 }, { index: 1, address: 2, baud: 9600 }])).toEqual({ ok: true, uploaded: 2 });
-    expect(d.uploadSteps(0, [{ index: 2, address: 4, baud: 9600 }])).toMatchObject({ ok: false, code: 'invalid_params' });
-    expect(d.uploadSteps(0, [{ index: 2, address: 3, baud: 9600 }])).toEqual({ ok: true, uploaded: 3 });
+    expect(
+      d.uploadSteps(0, [
+        { index: 0, address: 1, baud: 9600 },
+        { index: 1, address: 2, baud: 9600 },
+      ]),
+    ).toEqual({ ok: true, uploaded: 2 });
+    expect(d.uploadSteps(0, [{ index: 2, address: 4, baud: 9600 }])).toMatchObject({
+      ok: false,
+      code: 'invalid_params',
+    });
+    expect(d.uploadSteps(0, [{ index: 2, address: 3, baud: 9600 }])).toEqual({
+      ok: true,
+      uploaded: 3,
+    });
   });
 
   it('manual: each step at its listed address, in the listed order', () => {
     const d = dev();
-    d.createSlot(0, { ...base, addressStrategy: 'manual', manualAddresses: [7, 3, 9] }, SESSION, SEED);
-    expect(d.uploadSteps(0, [{ index: 0, address: 3, baud: 9600 }])).toMatchObject({ ok: false, code: 'invalid_params', reason: expect.stringMatching(/manual list: expected 7/) });
-    expect(d.uploadSteps(0, [{ index: 0, address: 7, baud: 9600 }, { index: 1, address: 3, baud: 9600 }, { index: 2, address: 9, baud: 9600 }]).ok).toBe(true);
+    d.createSlot(
+      0,
+      { ...base, addressStrategy: 'manual', manualAddresses: [7, 3, 9] },
+      SESSION,
+      SEED,
+    );
+    expect(d.uploadSteps(0, [{ index: 0, address: 3, baud: 9600 }])).toMatchObject({
+      ok: false,
+      code: 'invalid_params',
+      reason: expect.stringMatching(/manual list: expected 7/),
+    });
+    expect(
+      d.uploadSteps(0, [
+        { index: 0, address: 7, baud: 9600 },
+        { index: 1, address: 3, baud: 9600 },
+        { index: 2, address: 9, baud: 9600 },
+      ]).ok,
+    ).toBe(true);
   });
 
   it('random: in range startAddress..126, distinct, at the header baud', () => {
     const d = dev();
     d.createSlot(0, { ...base, addressStrategy: 'random', startAddress: 100 }, SESSION, SEED);
-    expect(d.uploadSteps(0, [{ index: 0, address: 99, baud: 9600 }])).toMatchObject({ ok: false, code: 'invalid_params', reason: expect.stringMatching(/random in 100\.\.126/) });
-    expect(d.uploadSteps(0, [{ index: 0, address: 101, baud: 9600 }, { index: 1, address: 101, baud: 9600 }])).toMatchObject({ ok: false });
-    expect(d.uploadSteps(0, [{ index: 0, address: 120, baud: 115200 }])).toMatchObject({ ok: false, code: 'invalid_params' });
-    expect(d.uploadSteps(0, [{ index: 0, address: 126, baud: 9600 }, { index: 1, address: 100, baud: 9600 }, { index: 2, address: 113, baud: 9600 }]).ok).toBe(true);
+    expect(d.uploadSteps(0, [{ index: 0, address: 99, baud: 9600 }])).toMatchObject({
+      ok: false,
+      code: 'invalid_params',
+      reason: expect.stringMatching(/random in 100\.\.126/),
+    });
+    expect(
+      d.uploadSteps(0, [
+        { index: 0, address: 101, baud: 9600 },
+        { index: 1, address: 101, baud: 9600 },
+      ]),
+    ).toMatchObject({ ok: false });
+    expect(d.uploadSteps(0, [{ index: 0, address: 120, baud: 115200 }])).toMatchObject({
+      ok: false,
+      code: 'invalid_params',
+    });
+    expect(
+      d.uploadSteps(0, [
+        { index: 0, address: 126, baud: 9600 },
+        { index: 1, address: 100, baud: 9600 },
+        { index: 2, address: 113, baud: 9600 },
+      ]).ok,
+    ).toBe(true);
   });
 });
 
@@ -61,7 +126,11 @@ describe('weak seeds', () => {
     const d = dev();
     for (const fill of [0x00, 0xff]) {
       const weak = new Uint8Array(16).fill(fill);
-      expect(d.createSlot(0, base, SESSION, weak)).toEqual({ ok: false, code: 'invalid_params', reason: 'seed must not be all 0x00 or all 0xFF (use a CSPRNG)' });
+      expect(d.createSlot(0, base, SESSION, weak)).toEqual({
+        ok: false,
+        code: 'invalid_params',
+        reason: 'seed must not be all 0x00 or all 0xFF (use a CSPRNG)',
+      });
       expect(d.openLive(SESSION, weak)).toMatchObject({ ok: false, code: 'invalid_params' });
     }
     expect(slotOf(d, 0).state).toBe('empty');
@@ -74,9 +143,17 @@ describe('weak seeds', () => {
     const c = new LinkClient(hostEnd);
     await c.hello();
     await c.createSlot({ slot: 0, header: base, sessionId: SESSION, seed: SEED });
-    const err = await c.uploadSteps({ slot: 0, steps: [{ index: 0, address: 50, baud: 9600 }] }).then(() => null, (e: unknown) => e);
+    const err = await c
+      .uploadSteps({ slot: 0, steps: [{ index: 0, address: 50, baud: 9600 }] })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(LinkError);
-    expect(err).toMatchObject({ code: 'invalid_params', message: expect.stringMatching(/address 50 is not the header’s/) });
+    expect(err).toMatchObject({
+      code: 'invalid_params',
+      message: expect.stringMatching(/address 50 is not the header’s/),
+    });
     c.close();
   });
 });

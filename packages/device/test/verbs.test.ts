@@ -2,7 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Verb } from '@osprio/link';
 import type { StepState } from '@osprio/provisioner';
 import type { Device } from '../src/index.ts';
-import { edgesOf, flush, manualExecutor, openDevice, readySlot, result, SEED, slotOf, tmpDir } from './helpers.ts';
+import {
+  edgesOf,
+  flush,
+  manualExecutor,
+  openDevice,
+  readySlot,
+  result,
+  SEED,
+  slotOf,
+  tmpDir,
+} from './helpers.ts';
 
 const opened: Device[] = [];
 afterEach(async () => {
@@ -44,7 +54,10 @@ const TABLE: Record<StepState, Record<Verb, StepState | null>> = {
 };
 
 describe('verb legality (every state × verb at the facade)', () => {
-  for (const [from, row] of Object.entries(TABLE) as [StepState, Record<Verb, StepState | null>][]) {
+  for (const [from, row] of Object.entries(TABLE) as [
+    StepState,
+    Record<Verb, StepState | null>,
+  ][]) {
     for (const [verb, to] of Object.entries(row) as [Verb, StepState | null][]) {
       it(`${verb} from ${from} → ${to ?? 'rejected'}`, async () => {
         const { d, m } = await into(from);
@@ -69,7 +82,11 @@ describe('verb legality (every state × verb at the facade)', () => {
           expect(step).toMatchObject({ attempts: before.steps[0]!.attempts + 1, outcome: null });
           expect(m.calls.length).toBe(calls + 1);
         }
-        if (verb === 'skip') expect(step).toMatchObject({ outcome: 'user_skipped', attempts: before.steps[0]!.attempts });
+        if (verb === 'skip')
+          expect(step).toMatchObject({
+            outcome: 'user_skipped',
+            attempts: before.steps[0]!.attempts,
+          });
         if (verb === 'reset') {
           expect(step).toMatchObject({ attempts: 0, outcome: null, detail: '', stage: null });
           if (from === 'attempting') expect(m.calls[0]!.aborted).toBe(true);
@@ -92,8 +109,13 @@ describe('verb legality (every state × verb at the facade)', () => {
     expect(d.verb({ slot: 1 }, -1, 'reset')).toMatchObject({ ok: false, code: 'unknown_step' });
     expect(d.verb({ slot: 1 }, 0.5, 'reset')).toMatchObject({ ok: false, code: 'unknown_step' });
     expect(d.verb({ slot: 7 }, 0, 'try')).toMatchObject({ ok: false, code: 'unknown_slot' });
-    expect(d.verb({ slot: 1 }, 0, 'frobnicate' as Verb)).toMatchObject({ ok: false, code: 'bad_request' });
-    expect(d.createSlot(2, { ...slotOf(d, 1).header! }, slotOf(d, 1).sessionId!, SEED)).toEqual({ ok: true });
+    expect(d.verb({ slot: 1 }, 0, 'frobnicate' as Verb)).toMatchObject({
+      ok: false,
+      code: 'bad_request',
+    });
+    expect(d.createSlot(2, { ...slotOf(d, 1).header! }, slotOf(d, 1).sessionId!, SEED)).toEqual({
+      ok: true,
+    });
     expect(d.verb({ slot: 2 }, 0, 'skip')).toMatchObject({ ok: false, code: 'slot_not_ready' });
   });
 
@@ -107,7 +129,10 @@ describe('verb legality (every state × verb at the facade)', () => {
     await flush();
     m.calls[1]!.finish(result('keyset_failed'));
     await flush();
-    expect(slotOf(d, 0)).toMatchObject({ state: 'ready', counters: { total: 3, provisioned: 1, failed: 1, skipped: 1, pending: 0 } });
+    expect(slotOf(d, 0)).toMatchObject({
+      state: 'ready',
+      counters: { total: 3, provisioned: 1, failed: 1, skipped: 1, pending: 0 },
+    });
     d.verb({ slot: 0 }, 2, 'skip');
     expect(slotOf(d, 0).state).toBe('complete');
   });
@@ -120,14 +145,21 @@ describe('the one bus', () => {
     opened.push(d);
     readySlot(d, 0, 3);
     readySlot(d, 1, 3);
-    const order: [number, number][] = [[1, 2], [0, 0], [1, 0], [0, 2], [0, 1]];
+    const order: [number, number][] = [
+      [1, 2],
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 1],
+    ];
     for (const [slot, i] of order) expect(d.verb({ slot }, i, 'try').ok).toBe(true);
     await flush();
     for (let k = 0; k < order.length; k++) {
       expect(m.running()).toHaveLength(1); // never two attempts on the bus
       const [slot, i] = order[k]!;
       expect(m.calls[k]!.job).toMatchObject({ queue: { slot }, stepIndex: i, address: i + 1 });
-      for (const [s2, i2] of order.slice(k + 1)) expect(slotOf(d, s2).steps[i2]).toMatchObject({ state: 'attempting', stage: 'queued' });
+      for (const [s2, i2] of order.slice(k + 1))
+        expect(slotOf(d, s2).steps[i2]).toMatchObject({ state: 'attempting', stage: 'queued' });
       m.calls[k]!.finish(result('ok'));
       await flush();
     }
@@ -139,7 +171,12 @@ describe('the one bus', () => {
     d.verb({ slot: 0 }, 0, 'try');
     await flush();
     const job = m.calls[0]!.job;
-    expect(job).toMatchObject({ address: 1, baud: 115200, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] }, sessionId: slotOf(d, 0).sessionId });
+    expect(job).toMatchObject({
+      address: 1,
+      baud: 115200,
+      options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+      sessionId: slotOf(d, 0).sessionId,
+    });
     expect(job.seed).toEqual(slotOf(d, 0).seed);
   });
 
@@ -153,7 +190,11 @@ describe('the one bus', () => {
       m.calls[0]!.finish(result('no_response'));
       await vi.advanceTimersByTimeAsync(24 * 3600_000);
       expect(m.calls).toHaveLength(1);
-      expect(slotOf(d, 0).steps[0]).toMatchObject({ state: 'failure', attempts: 1, outcome: 'no_response' });
+      expect(slotOf(d, 0).steps[0]).toMatchObject({
+        state: 'failure',
+        attempts: 1,
+        outcome: 'no_response',
+      });
     } finally {
       vi.useRealTimers();
     }
@@ -170,7 +211,11 @@ describe('the one bus', () => {
     await flush();
     expect(m.calls[0]!.aborted).toBe(true);
     expect(m.calls.map((c) => c.job.stepIndex)).toEqual([0, 2]);
-    expect(slotOf(d, 0).steps.map((s) => [s.state, s.attempts])).toEqual([['pending', 0], ['pending', 0], ['attempting', 1]]);
+    expect(slotOf(d, 0).steps.map((s) => [s.state, s.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['attempting', 1],
+    ]);
     // the aborted attempt's late stage events and result are ignored
     m.calls[0]!.ctx.onStage({ stage: 'comset', status: 'in_flight' });
     expect(slotOf(d, 0).steps[0]!.state).toBe('pending');
@@ -204,7 +249,14 @@ describe('the one bus', () => {
     c.ctx.onStage({ stage: 'discover', status: 'in_flight' });
     c.ctx.onStage({ stage: 'discover', status: 'done' });
     c.ctx.onStage({ stage: 'comset', status: 'in_flight' });
-    c.finish({ outcome: 'baud_mismatch', detail: 'PD replied at 9600, expected 115200', stage: 'comset', stageStatus: 'stalled', completed: ['discover'], seenAtBaud: 9600 });
+    c.finish({
+      outcome: 'baud_mismatch',
+      detail: 'PD replied at 9600, expected 115200',
+      stage: 'comset',
+      stageStatus: 'stalled',
+      completed: ['discover'],
+      seenAtBaud: 9600,
+    });
     await flush();
     const e = edgesOf(d, 0);
     expect(e.map((x) => [x.seq, x.state, x.stage, x.stageStatus, x.outcome])).toEqual([
@@ -214,7 +266,12 @@ describe('the one bus', () => {
       [4, 'attempting', 'comset', 'in_flight', null],
       [5, 'failure', 'comset', 'stalled', 'baud_mismatch'],
     ]);
-    expect(e[4]).toMatchObject({ queue: { slot: 0 }, stepIndex: 0, attempts: 1, detail: 'PD replied at 9600, expected 115200' });
+    expect(e[4]).toMatchObject({
+      queue: { slot: 0 },
+      stepIndex: 0,
+      attempts: 1,
+      detail: 'PD replied at 9600, expected 115200',
+    });
     // the next attempt starts with the baud discovery saw the PD at
     d.verb({ slot: 0 }, 0, 'retry');
     await flush();

@@ -4,7 +4,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Device, StepExecutor } from '../src/index.ts';
 import type { AttemptResult } from '@osprio/provisioner';
-import { edgesOf, manualExecutor, openDevice, readySlot, result, slotOf, tmpDir } from './helpers.ts';
+import {
+  edgesOf,
+  manualExecutor,
+  openDevice,
+  readySlot,
+  result,
+  slotOf,
+  tmpDir,
+} from './helpers.ts';
 
 const opened: Device[] = [];
 beforeEach(() => {

@@ -11,7 +11,15 @@ const N = Number(process.argv[2] ?? 10_000);
 const STEPS = 126;
 
 const steps: StepRecord[] = Array.from({ length: STEPS }, (_, i) => ({
-  index: i, address: i + 1, baud: 9600, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null,
+  index: i,
+  address: i + 1,
+  baud: 9600,
+  state: 'pending',
+  attempts: 0,
+  outcome: null,
+  detail: '',
+  stage: null,
+  stageStatus: null,
 }));
 // A plausible mix: every stage in flight and done, then the step's success.
 const wire: string[] = [];
@@ -21,10 +29,16 @@ for (let seq = 1; seq <= N; seq++) {
   const k = (seq - 1) % (STAGES.length * 2 + 1);
   const last = k === STAGES.length * 2;
   const edge: ProgressEdge = {
-    queue: { slot: 0 }, seq, stepIndex, at: 1_800_000_000_000 + seq,
-    state: last ? 'success' : 'attempting', attempts: 1, outcome: last ? 'ok' : null,
+    queue: { slot: 0 },
+    seq,
+    stepIndex,
+    at: 1_800_000_000_000 + seq,
+    state: last ? 'success' : 'attempting',
+    attempts: 1,
+    outcome: last ? 'ok' : null,
     detail: last ? 'PD keyed with this step’s SCBK and verified' : '',
-    stage: last ? STAGES.at(-1)! : STAGES[Math.floor(k / 2)]!, stageStatus: last || k % 2 === 1 ? 'done' : 'in_flight',
+    stage: last ? STAGES.at(-1)! : STAGES[Math.floor(k / 2)]!,
+    stageStatus: last || k % 2 === 1 ? 'done' : 'in_flight',
   };
   wire.push(encodeEvent({ event: 'edge', edge }));
   all.push(edge);
@@ -37,7 +51,10 @@ const batchBytes = batches.reduce((a, s) => a + s.length, 0);
 const bytes = wire.reduce((a, s) => a + s.length, 0);
 
 function run(): { ms: number; view: QueueSnapshot; decodeMs: number } {
-  let view = rowsReducer(emptySnapshot({ slot: 0 }), { type: 'read', slot: slotRead({ steps, lastSeq: 0, state: 'ready', profileName: 'bench' }) });
+  let view = rowsReducer(emptySnapshot({ slot: 0 }), {
+    type: 'read',
+    slot: slotRead({ steps, lastSeq: 0, state: 'ready', profileName: 'bench' }),
+  });
   const t0 = performance.now();
   for (const text of wire) {
     const m = decodeDeviceMessage(text, () => undefined);
@@ -51,11 +68,15 @@ function run(): { ms: number; view: QueueSnapshot; decodeMs: number } {
 }
 
 function runBatched(): { ms: number; view: QueueSnapshot; decodeMs: number } {
-  let view = rowsReducer(emptySnapshot({ slot: 0 }), { type: 'read', slot: slotRead({ steps, lastSeq: 0, state: 'ready', profileName: 'bench' }) });
+  let view = rowsReducer(emptySnapshot({ slot: 0 }), {
+    type: 'read',
+    slot: slotRead({ steps, lastSeq: 0, state: 'ready', profileName: 'bench' }),
+  });
   const t0 = performance.now();
   for (const text of batches) {
     const m = decodeDeviceMessage(text, () => undefined);
-    if (m.kind !== 'event' || m.event.event !== 'edges') throw new Error(`not an edges batch: ${m.kind}`);
+    if (m.kind !== 'event' || m.event.event !== 'edges')
+      throw new Error(`not an edges batch: ${m.kind}`);
     view = rowsReducer(view, { type: 'edges', edges: m.event.edges });
   }
   const ms = performance.now() - t0;
@@ -72,7 +93,8 @@ runBatched();
 const runs = Array.from({ length: 5 }, run).sort((a, b) => a.ms - b.ms);
 const bruns = Array.from({ length: 5 }, runBatched).sort((a, b) => a.ms - b.ms);
 const br = bruns[2]!;
-if (br.view.lastSeq !== N) throw new Error(`batched: applied up to ${br.view.lastSeq}, expected ${N}`);
+if (br.view.lastSeq !== N)
+  throw new Error(`batched: applied up to ${br.view.lastSeq}, expected ${N}`);
 const r = runs[2]!;
 if (r.view.lastSeq !== N) throw new Error(`applied up to ${r.view.lastSeq}, expected ${N}`);
 console.log(

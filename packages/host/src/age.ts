@@ -12,11 +12,24 @@ export type AgeRecipientResult = { ok: true; recipient: string } | { ok: false; 
  *  pasted identity is a secret key. */
 export function parseAgeRecipient(text: string): AgeRecipientResult {
   const s = typeof text === 'string' ? text.trim() : '';
-  if (s === '') return { ok: false, message: 'an age recipient is empty; give a public key starting with age1' };
+  if (s === '')
+    return {
+      ok: false,
+      message: 'an age recipient is empty; give a public key starting with age1',
+    };
   if (/^AGE-SECRET-KEY-/i.test(s)) {
-    return { ok: false, message: 'that is an age identity (a secret key), not a recipient; give its public key (age-keygen -y FILE prints it)' };
+    return {
+      ok: false,
+      message:
+        'that is an age identity (a secret key), not a recipient; give its public key (age-keygen -y FILE prints it)',
+    };
   }
-  if (!/^age1/.test(s)) return { ok: false, message: 'an age recipient is a public key starting with age1 (ssh keys and passphrases are not supported)' };
+  if (!/^age1/.test(s))
+    return {
+      ok: false,
+      message:
+        'an age recipient is a public key starting with age1 (ssh keys and passphrases are not supported)',
+    };
   try {
     new Encrypter().addRecipient(s);
   } catch {
@@ -26,9 +39,13 @@ export function parseAgeRecipient(text: string): AgeRecipientResult {
 }
 
 /** Encrypts the export to every recipient; wipes the plain file whether or not it succeeds. */
-export async function encryptKeyFile(file: KeyFile, recipients: readonly string[]): Promise<KeyFile> {
+export async function encryptKeyFile(
+  file: KeyFile,
+  recipients: readonly string[],
+): Promise<KeyFile> {
   try {
-    if (recipients.length === 0) throw new HostError('bad_recipient', 'give at least one age recipient');
+    if (recipients.length === 0)
+      throw new HostError('bad_recipient', 'give at least one age recipient');
     const e = new Encrypter();
     for (const r of recipients) {
       const p = parseAgeRecipient(r);

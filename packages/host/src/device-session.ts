@@ -9,7 +9,13 @@
 // seed again: openSlot/refresh zero it at once, exportSlot uses it for the export and zeroes it.
 // A live session's seed is held by its LiveView only, until that view is closed.
 
-import { CLOSE_CODES, LinkClient, LinkError, MAX_STEPS_PER_UPLOAD, PROTOCOL_VERSION } from '@osprio/link';
+import {
+  CLOSE_CODES,
+  LinkClient,
+  LinkError,
+  MAX_STEPS_PER_UPLOAD,
+  PROTOCOL_VERSION,
+} from '@osprio/link';
 import type { LinkConnection, LinkEvent, SlotSummary } from '@osprio/link';
 import { wipe } from '@osprio/osdp';
 import { HostError, toHostError } from './errors.ts';
@@ -18,7 +24,15 @@ import { openingScreen } from './opening-screen.ts';
 import type { Plan } from './plan.ts';
 import type { SessionState } from './session-state.ts';
 import { exportBlocker } from './slot-label.ts';
-import { LiveViewImpl, SlotViewImpl, exportError, type LiveView, type QueueViewBase, type SlotView, type ViewHost } from './views.ts';
+import {
+  LiveViewImpl,
+  SlotViewImpl,
+  exportError,
+  type LiveView,
+  type QueueViewBase,
+  type SlotView,
+  type ViewHost,
+} from './views.ts';
 
 export interface DeviceSessionOptions {
   /** Opens a fresh link (used by attach and every reattach). */
@@ -80,7 +94,8 @@ export class DeviceSession implements ViewHost {
    * survive a lost link (the device closes it): it is marked ended. Resolves with the new state.
    */
   reattach(): Promise<SessionState> {
-    if (this.state_.kind === 'attached' || this.state_.kind === 'closed') return Promise.resolve(this.state_);
+    if (this.state_.kind === 'attached' || this.state_.kind === 'closed')
+      return Promise.resolve(this.state_);
     this.attaching ??= this.connect().finally(() => (this.attaching = null));
     return this.attaching;
   }
@@ -120,8 +135,13 @@ export class DeviceSession implements ViewHost {
     const total = plan.steps.length;
     const status = this.state_.kind === 'attached' ? this.state_.status : null;
     if (status && !status.slots) throw new HostError('not_supported', 'this device has no slots');
-    if (status && (slot < 0 || slot >= status.slotCount)) throw new HostError('bad_plan', `this device has slots 0–${status.slotCount - 1}`);
-    if (status && total > status.maxStepsPerSlot) throw new HostError('bad_plan', `a slot holds at most ${status.maxStepsPerSlot} steps; this plan has ${total}`);
+    if (status && (slot < 0 || slot >= status.slotCount))
+      throw new HostError('bad_plan', `this device has slots 0–${status.slotCount - 1}`);
+    if (status && total > status.maxStepsPerSlot)
+      throw new HostError(
+        'bad_plan',
+        `a slot holds at most ${status.maxStepsPerSlot} steps; this plan has ${total}`,
+      );
     if (total === 0) throw new HostError('bad_plan', 'the plan has no steps');
     const sessionId = (this.opts.randomUuid ?? (() => crypto.randomUUID()))();
     try {
@@ -133,7 +153,9 @@ export class DeviceSession implements ViewHost {
       }
       let uploaded = 0;
       for (let i = 0; i < total; i += MAX_STEPS_PER_UPLOAD) {
-        uploaded = (await link.uploadSteps({ slot, steps: plan.steps.slice(i, i + MAX_STEPS_PER_UPLOAD) })).uploaded;
+        uploaded = (
+          await link.uploadSteps({ slot, steps: plan.steps.slice(i, i + MAX_STEPS_PER_UPLOAD) })
+        ).uploaded;
         opts.onUpload?.(uploaded, total);
       }
       const sealed = await link.sealSlot({ slot, stepCount: total });
@@ -172,7 +194,8 @@ export class DeviceSession implements ViewHost {
   /** Opens the live quick-step queue with a fresh seed and sessionId, held by the view only. */
   async openLive(): Promise<LiveView> {
     const link = this.link();
-    if (this.state_.kind === 'attached' && !this.state_.status.liveQuickStep) throw new HostError('not_supported', 'this device has no live quick-step');
+    if (this.state_.kind === 'attached' && !this.state_.status.liveQuickStep)
+      throw new HostError('not_supported', 'this device has no live quick-step');
     this.live?.close();
     const sessionId = (this.opts.randomUuid ?? (() => crypto.randomUUID()))().toLowerCase();
     const seed = (this.opts.randomBytes ?? cryptoRandomBytes)(SEED_BYTES);
@@ -205,8 +228,12 @@ export class DeviceSession implements ViewHost {
     try {
       const blocker = exportBlocker(d);
       if (blocker) throw new HostError('export_unavailable', blocker);
-      if (!seed || !d.sessionId) throw new HostError('export_unavailable', `slot ${slot} holds no plan`);
-      return buildKeyFile({ sessionId: d.sessionId, seed, slotState: d.state, steps: d.steps }, format);
+      if (!seed || !d.sessionId)
+        throw new HostError('export_unavailable', `slot ${slot} holds no plan`);
+      return buildKeyFile(
+        { sessionId: d.sessionId, seed, slotState: d.state, steps: d.steps },
+        format,
+      );
     } catch (e) {
       throw exportError(e);
     } finally {
@@ -218,7 +245,10 @@ export class DeviceSession implements ViewHost {
 
   link(): LinkClient {
     if (this.state_.kind !== 'attached' || !this.client) {
-      throw new HostError('not_attached', this.state_.kind === 'closed' ? 'the session is closed' : 'not attached to the device');
+      throw new HostError(
+        'not_attached',
+        this.state_.kind === 'closed' ? 'the session is closed' : 'not attached to the device',
+      );
     }
     return this.client;
   }
@@ -250,7 +280,10 @@ export class DeviceSession implements ViewHost {
     try {
       conn = await this.opts.connect();
     } catch (e) {
-      return this.fail({ kind: 'unreachable', message: linkMessage(e, 'could not open a link to the device') });
+      return this.fail({
+        kind: 'unreachable',
+        message: linkMessage(e, 'could not open a link to the device'),
+      });
     }
     if (this.isClosed()) {
       conn.close();
@@ -267,7 +300,10 @@ export class DeviceSession implements ViewHost {
       const identity = await client.hello(this.opts.hostName);
       if (identity.protocolVersion !== PROTOCOL_VERSION) {
         client.close();
-        return this.fail({ kind: 'incompatible', message: `the device answered with protocol version ${identity.protocolVersion}; this host speaks ${PROTOCOL_VERSION}` });
+        return this.fail({
+          kind: 'incompatible',
+          message: `the device answered with protocol version ${identity.protocolVersion}; this host speaks ${PROTOCOL_VERSION}`,
+        });
       }
       const status = await client.status();
       if (this.isClosed()) {
@@ -275,14 +311,25 @@ export class DeviceSession implements ViewHost {
         return this.state_;
       }
       this.client = client;
-      client.onClose((info, refusal) => this.onLinkClosed(client, refusal ? refusal.message : `the link to the device dropped (${info.code}${info.reason ? ` ${info.reason}` : ''})`));
+      client.onClose((info, refusal) =>
+        this.onLinkClosed(
+          client,
+          refusal
+            ? refusal.message
+            : `the link to the device dropped (${info.code}${info.reason ? ` ${info.reason}` : ''})`,
+        ),
+      );
       this.setState({ kind: 'attached', identity, status, screen: openingScreen(status) });
     } catch (e) {
       client.close();
       await new Promise<void>((r) => setTimeout(r, 0)); // let a queued close report its code
       const message = linkMessage(e, 'the device did not answer hello');
       const code = e instanceof LinkError ? e.code : '';
-      if (code === 'device_in_use' || refused) return this.fail({ kind: 'in_use', message: code === 'device_in_use' ? message : 'another host is connected to this device' });
+      if (code === 'device_in_use' || refused)
+        return this.fail({
+          kind: 'in_use',
+          message: code === 'device_in_use' ? message : 'another host is connected to this device',
+        });
       if (code === 'version_unsupported') return this.fail({ kind: 'incompatible', message });
       return this.fail({ kind: 'unreachable', message });
     }
@@ -315,7 +362,12 @@ export class DeviceSession implements ViewHost {
   private onEvent(client: LinkClient, ev: LinkEvent): void {
     if (client !== this.client && this.client !== null) return;
     const q = ev.event === 'edge' ? ev.edge.queue : ev.queue;
-    const view = 'slot' in q ? this.slotViews.get(q.slot) : this.live && this.live.sessionId === q.live.toLowerCase() ? this.live : undefined;
+    const view =
+      'slot' in q
+        ? this.slotViews.get(q.slot)
+        : this.live && this.live.sessionId === q.live.toLowerCase()
+          ? this.live
+          : undefined;
     if (!view) return;
     if (ev.event === 'edge') view.applyEdge(ev.edge);
     else if (ev.event === 'edges') view.applyEdges(ev.edges);

@@ -23,9 +23,17 @@ export interface KeyFile {
   wipe(): void;
 }
 
-export const MEDIA_TYPES: Readonly<Record<ExportFormat, string>> = { csv: 'text/csv', json: 'application/json' };
+export const MEDIA_TYPES: Readonly<Record<ExportFormat, string>> = {
+  csv: 'text/csv',
+  json: 'application/json',
+};
 
-export function keyFile(fileName: string, mediaType: string, bytes: Uint8Array, entries: number): KeyFile {
+export function keyFile(
+  fileName: string,
+  mediaType: string,
+  bytes: Uint8Array,
+  entries: number,
+): KeyFile {
   return { fileName, mediaType, bytes, entries, wipe: () => wipe(bytes) };
 }
 
@@ -51,7 +59,9 @@ export function buildKeyFile(input: KeyFileInput, format: ExportFormat): KeyFile
   const shape = buildKeyExport(input, () => new Uint8Array(16).fill(PLACEHOLDER_BYTE));
   const bytes = new TextEncoder().encode(format === 'csv' ? toCsv(shape) : toJson(shape));
   // The same steps, in the same order, as buildKeyExport lists them.
-  const provisioned = [...input.steps].filter((s) => s.state === 'success').sort((a, b) => a.index - b.index);
+  const provisioned = [...input.steps]
+    .filter((s) => s.state === 'success')
+    .sort((a, b) => a.index - b.index);
   let at = 0;
   try {
     for (const s of provisioned) {

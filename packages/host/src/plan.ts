@@ -1,7 +1,12 @@
 // Profile (form values or an imported file) → validated profile → the step list the user reviews
 // and uploads. Pure: randomness (for the random address strategy) comes in as a byte source.
 
-import { expandProfile, parseProfileFile, stepOptionsOf, validateProfile } from '@osprio/provisioner';
+import {
+  expandProfile,
+  parseProfileFile,
+  stepOptionsOf,
+  validateProfile,
+} from '@osprio/provisioner';
 import type { Profile, ProfileProblem, StepOptions } from '@osprio/provisioner';
 import type { StepTarget } from '@osprio/link';
 
@@ -35,7 +40,11 @@ function problemsOf(ps: readonly ProfileProblem[]): FieldProblem[] {
 }
 
 function expand(profile: Profile, random: (n: number) => Uint8Array): Plan {
-  const steps = expandProfile(profile, rngFromBytes(random)).map((s) => ({ index: s.index, address: s.address, baud: s.baud }));
+  const steps = expandProfile(profile, rngFromBytes(random)).map((s) => ({
+    index: s.index,
+    address: s.address,
+    baud: s.baud,
+  }));
   return { profile, steps };
 }
 

@@ -17,19 +17,32 @@ export interface ReattachLoopOptions {
 }
 
 /** Resolves with the state that ended the loop: attached, closed, incompatible, or the last one when aborted. */
-export async function reattachUntilAttached(session: DeviceSession, opts: ReattachLoopOptions = {}): Promise<SessionState> {
+export async function reattachUntilAttached(
+  session: DeviceSession,
+  opts: ReattachLoopOptions = {},
+): Promise<SessionState> {
   let wait = opts.intervalMs ?? 250;
   const max = opts.maxIntervalMs ?? 2000;
   for (;;) {
     const s = await session.reattach();
-    if (s.kind === 'attached' || s.kind === 'closed' || s.kind === 'incompatible' || opts.signal?.aborted) return s;
+    if (
+      s.kind === 'attached' ||
+      s.kind === 'closed' ||
+      s.kind === 'incompatible' ||
+      opts.signal?.aborted
+    )
+      return s;
     opts.onAttempt?.(s);
     const aborted = await new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), wait);
-      opts.signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve(true);
-      }, { once: true });
+      opts.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve(true);
+        },
+        { once: true },
+      );
     });
     if (aborted) return session.state;
     wait = Math.min(max, wait * 2);

@@ -6,7 +6,16 @@
 
 import { countSteps, stepProgress } from '@osprio/link';
 import { isTerminal } from '@osprio/provisioner';
-import type { ProgressEdge, QueueRef, SlotCounters, SlotDetail, SlotState, StepRecord, StepTarget, Verb } from '@osprio/link';
+import type {
+  ProgressEdge,
+  QueueRef,
+  SlotCounters,
+  SlotDetail,
+  SlotState,
+  StepRecord,
+  StepTarget,
+  Verb,
+} from '@osprio/link';
 
 /** One row: the device's record of a step, plus a verb the host sent and whose edge has not come yet. */
 export interface Row extends StepRecord {
@@ -76,13 +85,18 @@ export function stepRecords(s: QueueSnapshot): StepRecord[] {
   return s.rows.map(({ requested: _r, ...rec }) => rec);
 }
 
-function withRows(s: QueueSnapshot, rows: Row[], patch: Partial<QueueSnapshot> = {}): QueueSnapshot {
+function withRows(
+  s: QueueSnapshot,
+  rows: Row[],
+  patch: Partial<QueueSnapshot> = {},
+): QueueSnapshot {
   return { ...s, rows, counters: countSteps(rows), ...patch };
 }
 
 /** A sealed slot is complete exactly when every step is terminal (the device's rule). */
 function sealedState(s: QueueSnapshot, rows: readonly Row[]): SlotState {
-  if (!('slot' in s.queue) || (s.slotState !== 'ready' && s.slotState !== 'complete')) return s.slotState;
+  if (!('slot' in s.queue) || (s.slotState !== 'ready' && s.slotState !== 'complete'))
+    return s.slotState;
   return rows.every((r) => isTerminal(r.state)) ? 'complete' : 'ready';
 }
 
@@ -124,9 +138,18 @@ export function rowsReducer(s: QueueSnapshot, a: RowsAction): QueueSnapshot {
       return applyEdges(s, a.edges);
     case 'add': {
       if (s.rows.some((r) => r.index === a.step.index)) return s;
-      let row: Row = toRow({ ...a.step, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null });
+      let row: Row = toRow({
+        ...a.step,
+        state: 'pending',
+        attempts: 0,
+        outcome: null,
+        detail: '',
+        stage: null,
+        stageStatus: null,
+      });
       // Held edges arrived in order; the last one for this step is where it stands.
-      for (const e of s.unplaced) if (e.stepIndex === a.step.index) row = { ...row, ...stepProgress(e) };
+      for (const e of s.unplaced)
+        if (e.stepIndex === a.step.index) row = { ...row, ...stepProgress(e) };
       const unplaced = s.unplaced.filter((e) => e.stepIndex !== a.step.index);
       const rows = [...s.rows, row].sort((x, y) => x.index - y.index);
       return withRows(s, rows, { unplaced, needsRead: s.stale || unplaced.length > 0 });
@@ -181,6 +204,8 @@ function applyEdges(s: QueueSnapshot, edges: readonly ProgressEdge[]): QueueSnap
 }
 
 /** A slot read as the reducer takes it: never the seed. */
-export function slotRead(d: Pick<SlotDetail, 'steps' | 'lastSeq' | 'state' | 'profileName'>): QueueRead {
+export function slotRead(
+  d: Pick<SlotDetail, 'steps' | 'lastSeq' | 'state' | 'profileName'>,
+): QueueRead {
   return { steps: d.steps, lastSeq: d.lastSeq, state: d.state, profileName: d.profileName };
 }

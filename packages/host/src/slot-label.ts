@@ -24,8 +24,12 @@ export function slotLabel(s: Pick<SlotSummary, 'state'>): string {
 /** Why a slot's key export is not available yet (null when it is). */
 export function exportBlocker(s: Pick<SlotSummary, 'state' | 'counters'>): string | null {
   if (s.state === 'complete') return null;
-  if (s.state !== 'ready') return `the slot is ${slotLabel(s)}; the key export exists once the slot is complete`;
+  if (s.state !== 'ready')
+    return `the slot is ${slotLabel(s)}; the key export exists once the slot is complete`;
   const { pending, failed } = s.counters;
-  const parts = [pending > 0 ? `${pending} pending` : '', failed > 0 ? `${failed} failed` : ''].filter(Boolean);
+  const parts = [
+    pending > 0 ? `${pending} pending` : '',
+    failed > 0 ? `${failed} failed` : '',
+  ].filter(Boolean);
   return `the slot is not complete: ${parts.join(' and ') || 'steps are still open'}; try, retry or skip them first`;
 }

@@ -3,11 +3,24 @@
 // edges and re-syncs them after every (re)attach.
 
 import { MAX_STEPS_PER_UPLOAD } from '@osprio/link';
-import type { LinkClient, ProgressEdge, SlotDetail, StepOptions, Verb, VerbParams } from '@osprio/link';
+import type {
+  LinkClient,
+  ProgressEdge,
+  SlotDetail,
+  StepOptions,
+  Verb,
+  VerbParams,
+} from '@osprio/link';
 import { wipe } from '@osprio/osdp';
 import { HostError, toHostError } from './errors.ts';
 import { buildKeyFile, type ExportFormat, type KeyFile } from './key-file.ts';
-import { emptySnapshot, rowsReducer, slotRead, type QueueSnapshot, type RowsAction } from './rows.ts';
+import {
+  emptySnapshot,
+  rowsReducer,
+  slotRead,
+  type QueueSnapshot,
+  type RowsAction,
+} from './rows.ts';
 
 export { MAX_STEPS_PER_UPLOAD };
 
@@ -190,7 +203,8 @@ export class SlotViewImpl extends QueueViewBase implements SlotView {
     // A resync answer means the device no longer keeps our edges: read, then subscribe from the read.
     for (let round = 0; round < 4; round++) {
       if (this.closed_) return;
-      if (this.snapshot.needsRead) this.dispatch({ type: 'read', slot: slotRead(await readSlot(link, this.slot)) });
+      if (this.snapshot.needsRead)
+        this.dispatch({ type: 'read', slot: slotRead(await readSlot(link, this.slot)) });
       const r = await link.subscribe({ slot: this.slot, sinceSeq: this.snapshot.lastSeq });
       if (r.status === 'streaming') return;
       this.dispatch({ type: 'resync' });
@@ -286,12 +300,14 @@ export class LiveViewImpl extends QueueViewBase implements LiveView {
   }
 
   override async verb(stepIndex: number, verb: Verb): Promise<void> {
-    if (this.ended) throw new HostError('no_live_session', 'the live session has ended; open a new one');
+    if (this.ended)
+      throw new HostError('no_live_session', 'the live session has ended; open a new one');
     return super.verb(stepIndex, verb);
   }
 
   async quickStep(address: number, baud: number, options: StepOptions): Promise<number> {
-    if (this.ended) throw new HostError('no_live_session', 'the live session has ended; open a new one');
+    if (this.ended)
+      throw new HostError('no_live_session', 'the live session has ended; open a new one');
     try {
       const { stepIndex } = await this.host.link().quickStep({ address, baud, options });
       this.dispatch({ type: 'add', step: { index: stepIndex, address, baud } });
@@ -302,11 +318,16 @@ export class LiveViewImpl extends QueueViewBase implements LiveView {
   }
 
   async exportSuccessful(format: ExportFormat): Promise<KeyFile> {
-    if (!this.seed) throw new HostError('view_closed', 'this live session is closed; its keys are gone');
+    if (!this.seed)
+      throw new HostError('view_closed', 'this live session is closed; its keys are gone');
     const steps = this.snapshot.rows.filter((r) => r.state === 'success');
-    if (steps.length === 0) throw new HostError('export_unavailable', 'no quick-step has succeeded yet');
+    if (steps.length === 0)
+      throw new HostError('export_unavailable', 'no quick-step has succeeded yet');
     try {
-      return buildKeyFile({ sessionId: this.sessionId, seed: this.seed, slotState: 'complete', steps }, format);
+      return buildKeyFile(
+        { sessionId: this.sessionId, seed: this.seed, slotState: 'complete', steps },
+        format,
+      );
     } catch (e) {
       throw exportError(e);
     }
@@ -335,7 +356,12 @@ export class LiveViewImpl extends QueueViewBase implements LiveView {
 export function exportError(e: unknown): HostError {
   if (e instanceof HostError) return e;
   const x = e as { name?: unknown; code?: unknown; message?: unknown } | null;
-  if (x && (x.name === 'KeyExportError' || x.name === 'KdfError') && typeof x.code === 'string' && typeof x.message === 'string') {
+  if (
+    x &&
+    (x.name === 'KeyExportError' || x.name === 'KdfError') &&
+    typeof x.code === 'string' &&
+    typeof x.message === 'string'
+  ) {
     return new HostError(x.code, x.message);
   }
   return toHostError(e, 'the key export');

@@ -18,7 +18,20 @@ describe('host in the browser', () => {
       },
     });
     expect(s.state).toMatchObject({ kind: 'attached', screen: 'mode-picker' });
-    const r = planFromProfile({ name: 'Lobby', deviceCount: 3, addressStrategy: 'random', startAddress: 10, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false }, (n) => crypto.getRandomValues(new Uint8Array(n)));
+    const r = planFromProfile(
+      {
+        name: 'Lobby',
+        deviceCount: 3,
+        addressStrategy: 'random',
+        startAddress: 10,
+        manualAddresses: [],
+        baud: 9600,
+        expectedCapabilities: [],
+        timeoutMs: 0,
+        autoVerify: false,
+      },
+      (n) => crypto.getRandomValues(new Uint8Array(n)),
+    );
     if (!r.ok) throw new Error('plan');
     expect(await s.createSlot(0, r.plan)).toMatchObject({ state: 'ready' });
     const held = dev.slots[0]!.detail.seed!;
@@ -27,14 +40,26 @@ describe('host in the browser', () => {
     const v = await s.openSlot(0);
     await v.verb(1, 'try');
     await new Promise((r) => setTimeout(r, 20));
-    expect(v.snapshot.rows[1]).toMatchObject({ state: 'attempting', stage: 'queued', requested: null });
+    expect(v.snapshot.rows[1]).toMatchObject({
+      state: 'attempting',
+      stage: 'queued',
+      requested: null,
+    });
     s.close();
     expect(s.state).toEqual({ kind: 'closed' });
   });
 
   it('builds and age-encrypts the key export', async () => {
     const seed = crypto.getRandomValues(new Uint8Array(16));
-    const f = buildKeyFile({ sessionId: crypto.randomUUID(), seed, slotState: 'complete', steps: [{ index: 0, address: 1, baud: 9600, state: 'success' }] }, 'csv');
+    const f = buildKeyFile(
+      {
+        sessionId: crypto.randomUUID(),
+        seed,
+        slotState: 'complete',
+        steps: [{ index: 0, address: 1, baud: 9600, state: 'success' }],
+      },
+      'csv',
+    );
     const plain = new TextDecoder().decode(f.bytes);
     expect(plain).toMatch(/^pd_address,baudrate,scbk\n1,9600,[0-9a-f]{32}\n$/);
     const id = await generateIdentity();

@@ -19,7 +19,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ t: fc.constant('verb' as const), step: fc.nat(3), verb }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('finish' as const), ok: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('deviceVerb' as const), step: fc.nat(3), verb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('deviceVerb' as const), step: fc.nat(3), verb }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('reattach' as const) }) },
 );
 

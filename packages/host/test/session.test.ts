@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkError } from '@osprio/link';
 import type { LinkConnection } from '@osprio/link';
-import { DeviceSession, HostError, isUnfinishedUpload, planFromProfile, reattachUntilAttached, stepRecords } from '../src/index.ts';
+import {
+  DeviceSession,
+  HostError,
+  isUnfinishedUpload,
+  planFromProfile,
+  reattachUntilAttached,
+  stepRecords,
+} from '../src/index.ts';
 import type { SessionState } from '../src/index.ts';
 import { TestDevice, findBytes, flush, profile, recordingRandom } from './support.ts';
 
@@ -14,8 +21,16 @@ function testDevice(...args: ConstructorParameters<typeof TestDevice>): TestDevi
   return d;
 }
 
-async function attach(d: TestDevice, extra: Partial<Parameters<typeof DeviceSession.attach>[0]> = {}): Promise<DeviceSession> {
-  const s = await DeviceSession.attach({ connect: d.connect, hostName: 'host-test/1', requestTimeoutMs: 2000, ...extra });
+async function attach(
+  d: TestDevice,
+  extra: Partial<Parameters<typeof DeviceSession.attach>[0]> = {},
+): Promise<DeviceSession> {
+  const s = await DeviceSession.attach({
+    connect: d.connect,
+    hostName: 'host-test/1',
+    requestTimeoutMs: 2000,
+    ...extra,
+  });
   sessions.push(s);
   return s;
 }
@@ -34,7 +49,12 @@ afterEach(async () => {
 describe('attach', () => {
   it('says hello, reads status and derives the opening screen', async () => {
     const s = await attach(testDevice());
-    expect(s.state).toMatchObject({ kind: 'attached', identity: { model: 'osprio-pro', protocolVersion: 1 }, status: { slots: true, liveQuickStep: true }, screen: 'mode-picker' });
+    expect(s.state).toMatchObject({
+      kind: 'attached',
+      identity: { model: 'osprio-pro', protocolVersion: 1 },
+      status: { slots: true, liveQuickStep: true },
+      screen: 'mode-picker',
+    });
   });
 
   it('reports a device held by another host as in_use, not as an exception', async () => {
@@ -57,15 +77,32 @@ describe('attach', () => {
 
   it('reports a link that cannot be opened as unreachable', async () => {
     const s = await DeviceSession.attach({
-      connect: () => Promise.reject(new LinkError('link_closed', 'the device refused the connection: 403 origin not allowed')),
+      connect: () =>
+        Promise.reject(
+          new LinkError('link_closed', 'the device refused the connection: 403 origin not allowed'),
+        ),
     });
-    expect(s.state).toEqual({ kind: 'unreachable', message: 'the device refused the connection: 403 origin not allowed' });
-    const t = await DeviceSession.attach({ connect: () => Promise.reject(new Error('ECONNREFUSED secret stuff')) });
-    expect(t.state).toEqual({ kind: 'unreachable', message: 'could not open a link to the device' });
+    expect(s.state).toEqual({
+      kind: 'unreachable',
+      message: 'the device refused the connection: 403 origin not allowed',
+    });
+    const t = await DeviceSession.attach({
+      connect: () => Promise.reject(new Error('ECONNREFUSED secret stuff')),
+    });
+    expect(t.state).toEqual({
+      kind: 'unreachable',
+      message: 'could not open a link to the device',
+    });
   });
 
   it('reports a link that never answers hello as unreachable', async () => {
-    const silent: LinkConnection = { send() {}, onMessage: () => () => {}, onClose: () => () => {}, close() {}, closed: false };
+    const silent: LinkConnection = {
+      send() {},
+      onMessage: () => () => {},
+      onClose: () => () => {},
+      close() {},
+      closed: false,
+    };
     const s = await DeviceSession.attach({ connect: async () => silent, requestTimeoutMs: 30 });
     expect(s.state).toMatchObject({ kind: 'unreachable', message: expect.stringMatching(/hello/) });
   });
@@ -100,11 +137,25 @@ describe('plan → slot', () => {
   it('creates, uploads in chunks with progress, seals; the seed came from the injected CSPRNG and is gone from the session', async () => {
     const d = testDevice();
     const rnd = recordingRandom();
-    const s = await attach(d, { randomBytes: rnd.randomBytes, randomUuid: () => '6F1C7A52-0000-4000-8000-000000000001' });
+    const s = await attach(d, {
+      randomBytes: rnd.randomBytes,
+      randomUuid: () => '6F1C7A52-0000-4000-8000-000000000001',
+    });
     const progress: [number, number][] = [];
-    const summary = await s.createSlot(2, planOf(70), { onUpload: (u, t) => progress.push([u, t]) });
-    expect(summary).toMatchObject({ index: 2, state: 'ready', profileName: 'Lobby readers', counters: { total: 70, pending: 70 } });
-    expect(progress).toEqual([[32, 70], [64, 70], [70, 70]]);
+    const summary = await s.createSlot(2, planOf(70), {
+      onUpload: (u, t) => progress.push([u, t]),
+    });
+    expect(summary).toMatchObject({
+      index: 2,
+      state: 'ready',
+      profileName: 'Lobby readers',
+      counters: { total: 70, pending: 70 },
+    });
+    expect(progress).toEqual([
+      [32, 70],
+      [64, 70],
+      [70, 70],
+    ]);
     const seed = rnd.given[0]!;
     const held = d.device.getSlot(2);
     expect(held.ok && held.slot.seed).toEqual(seed); // the device holds what the CSPRNG gave
@@ -117,7 +168,13 @@ describe('plan → slot', () => {
   it('zeroes the seed it generated, also when the write fails', async () => {
     const d = testDevice();
     const made: Uint8Array[] = [];
-    const s = await attach(d, { randomBytes: (n) => { const b = new Uint8Array(n).fill(0x77); made.push(b); return b; } });
+    const s = await attach(d, {
+      randomBytes: (n) => {
+        const b = new Uint8Array(n).fill(0x77);
+        made.push(b);
+        return b;
+      },
+    });
     await s.createSlot(0, planOf(3));
     expect(made[0]).toEqual(new Uint8Array(16));
     // slot 0 is taken: createSlot is refused, the new seed is zeroed all the same
@@ -159,7 +216,12 @@ describe('slot view', () => {
     await v.verb(0, 'try');
     await flush();
     expect(marks[0]).toBe('try');
-    expect(v.snapshot.rows[0]).toMatchObject({ state: 'attempting', stage: 'queued', requested: null, attempts: 1 });
+    expect(v.snapshot.rows[0]).toMatchObject({
+      state: 'attempting',
+      stage: 'queued',
+      requested: null,
+      attempts: 1,
+    });
     const err = await v.verb(1, 'retry').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostError);
     expect(err).toMatchObject({ code: 'verb_illegal', message: 'retry is not legal from pending' });
@@ -232,7 +294,12 @@ describe('slot view', () => {
     const read = d.device.getSlot(0);
     if (!read.ok) throw new Error('no slot');
     expect(stepRecords(v.snapshot)).toEqual(read.slot.steps);
-    expect(v.snapshot).toMatchObject({ lastSeq: read.slot.lastSeq, stale: false, needsRead: false, slotState: 'complete' });
+    expect(v.snapshot).toMatchObject({
+      lastSeq: read.slot.lastSeq,
+      stale: false,
+      needsRead: false,
+      slotState: 'complete',
+    });
   });
 
   it('handles a resync event on a live stream: re-read, subscribe again, keep streaming', async () => {
@@ -259,7 +326,10 @@ describe('live quick-step', () => {
     expect(await live.quickStep(5, 9600, opts)).toBe(0);
     expect(await live.quickStep(6, 9600, opts)).toBe(1);
     await flush();
-    expect(live.snapshot.rows.map((r) => [r.index, r.address, r.state])).toEqual([[0, 5, 'attempting'], [1, 6, 'attempting']]);
+    expect(live.snapshot.rows.map((r) => [r.index, r.address, r.state])).toEqual([
+      [0, 5, 'attempting'],
+      [1, 6, 'attempting'],
+    ]);
     d.m.running()[0]!.finish('ok');
     await flush();
     d.m.running()[0]!.finish('no_response');
@@ -267,7 +337,9 @@ describe('live quick-step', () => {
     expect(live.snapshot.counters).toMatchObject({ provisioned: 1, failed: 1 });
     const f = await live.exportSuccessful('csv');
     expect(f.entries).toBe(1);
-    expect(new TextDecoder().decode(f.bytes)).toMatch(/^pd_address,baudrate,scbk\n5,9600,[0-9a-f]{32}\n$/);
+    expect(new TextDecoder().decode(f.bytes)).toMatch(
+      /^pd_address,baudrate,scbk\n5,9600,[0-9a-f]{32}\n$/,
+    );
     d.drop();
     await flush();
     expect(live.ended).toBe(true);
@@ -283,7 +355,9 @@ describe('live quick-step', () => {
   it('refuses an export with no successful quick-step', async () => {
     const s = await attach(testDevice());
     const live = await s.openLive();
-    await expect(live.exportSuccessful('csv')).rejects.toMatchObject({ code: 'export_unavailable' });
+    await expect(live.exportSuccessful('csv')).rejects.toMatchObject({
+      code: 'export_unavailable',
+    });
   });
 });
 
@@ -298,8 +372,14 @@ describe('slot export', () => {
     d.m.running()[0]!.finish('no_response');
     await v.verb(1, 'skip');
     await flush();
-    await expect(s.exportSlot(0, 'csv')).rejects.toMatchObject({ code: 'export_unavailable', message: 'the slot is not complete: 2 pending and 1 failed; try, retry or skip them first' });
-    await expect(s.exportSlot(3, 'csv')).rejects.toMatchObject({ code: 'export_unavailable', message: expect.stringMatching(/slot is empty/) });
+    await expect(s.exportSlot(0, 'csv')).rejects.toMatchObject({
+      code: 'export_unavailable',
+      message: 'the slot is not complete: 2 pending and 1 failed; try, retry or skip them first',
+    });
+    await expect(s.exportSlot(3, 'csv')).rejects.toMatchObject({
+      code: 'export_unavailable',
+      message: expect.stringMatching(/slot is empty/),
+    });
   });
 
   it('after complete: one entry per successful step, keys from the device’s seed; the re-read seed is zeroed', async () => {
@@ -317,13 +397,18 @@ describe('slot export', () => {
     await v.verb(1, 'skip');
     await flush();
     const f = await s.exportSlot(0, 'json');
-    const doc = JSON.parse(new TextDecoder().decode(f.bytes)) as { session_id: string; scbks: { pdAddress: number; scbkHex: string }[] };
+    const doc = JSON.parse(new TextDecoder().decode(f.bytes)) as {
+      session_id: string;
+      scbks: { pdAddress: number; scbkHex: string }[];
+    };
     expect(doc.scbks.map((e) => e.pdAddress)).toEqual([1, 3]);
     // the device derived and installed these very keys (the executor saw the seed and the session)
     const jobs = d.m.calls.map((c) => c.job);
     const { deriveScbk } = await import('@osprio/provisioner');
     const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-    expect(doc.scbks.map((e) => e.scbkHex)).toEqual(jobs.map((j) => hex(deriveScbk(j.seed, j.sessionId, j.stepIndex, j.address))));
+    expect(doc.scbks.map((e) => e.scbkHex)).toEqual(
+      jobs.map((j) => hex(deriveScbk(j.seed, j.sessionId, j.stepIndex, j.address))),
+    );
     const seed = rnd.given[0]!;
     expect(Buffer.from(f.bytes).toString('utf8')).not.toContain(hex(seed));
     expect(findBytes(s, seed)).toEqual([]);
@@ -341,17 +426,23 @@ describe('reattachUntilAttached', () => {
     sessions.push(s);
     expect(s.state.kind).toBe('unreachable');
     const seen: string[] = [];
-    expect(await reattachUntilAttached(s, { intervalMs: 1, onAttempt: (st) => seen.push(st.kind) })).toMatchObject({ kind: 'attached' });
+    expect(
+      await reattachUntilAttached(s, { intervalMs: 1, onAttempt: (st) => seen.push(st.kind) }),
+    ).toMatchObject({ kind: 'attached' });
     expect(seen).toEqual(['unreachable']);
   });
 
   it('gives up on an incompatible device and stops when aborted', async () => {
     const s = await attach(testDevice(undefined, {}, { supportedVersions: [7] }));
-    expect(await reattachUntilAttached(s, { intervalMs: 1 })).toMatchObject({ kind: 'incompatible' });
+    expect(await reattachUntilAttached(s, { intervalMs: 1 })).toMatchObject({
+      kind: 'incompatible',
+    });
     const down = await DeviceSession.attach({ connect: () => Promise.reject(new Error('down')) });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    expect(await reattachUntilAttached(down, { intervalMs: 5, signal: ac.signal })).toMatchObject({ kind: 'unreachable' });
+    expect(await reattachUntilAttached(down, { intervalMs: 5, signal: ac.signal })).toMatchObject({
+      kind: 'unreachable',
+    });
   });
 });
 
@@ -374,8 +465,22 @@ describe('a slot re-planned under an open view', () => {
     const d = testDevice();
     const s = await attach(d);
     await s.createSlot(0, planOf(3));
-    const v = await s.openSlot(0) as unknown as { applyEdge(e: unknown): void; snapshot: { rows: unknown[]; needsRead: boolean } };
-    v.applyEdge({ queue: { slot: 0 }, seq: 999, stepIndex: 7, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null, at: 0 });
+    const v = (await s.openSlot(0)) as unknown as {
+      applyEdge(e: unknown): void;
+      snapshot: { rows: unknown[]; needsRead: boolean };
+    };
+    v.applyEdge({
+      queue: { slot: 0 },
+      seq: 999,
+      stepIndex: 7,
+      state: 'pending',
+      attempts: 0,
+      outcome: null,
+      detail: '',
+      stage: null,
+      stageStatus: null,
+      at: 0,
+    });
     await flush();
     expect(v.snapshot).toMatchObject({ needsRead: false });
     expect(v.snapshot.rows).toHaveLength(3);

@@ -34,7 +34,15 @@ export function manualExecutor() {
         finish: (outcome) => {
           call.settled = true;
           const ok = outcome === 'ok';
-          resolve({ outcome, detail: ok ? '' : `failed: ${outcome}`, stage: ok ? 'key_verify' : 'discover', stageStatus: ok ? 'done' : 'stalled', completed: ok ? ['discover', 'comset', 'confirm', 'install_session', 'keyset', 'key_verify'] : [] });
+          resolve({
+            outcome,
+            detail: ok ? '' : `failed: ${outcome}`,
+            stage: ok ? 'key_verify' : 'discover',
+            stageStatus: ok ? 'done' : 'stalled',
+            completed: ok
+              ? ['discover', 'comset', 'confirm', 'install_session', 'keyset', 'key_verify']
+              : [],
+          });
         },
       };
       ctx.signal.addEventListener('abort', () => {
@@ -65,7 +73,13 @@ export class TestDevice {
     extra: Partial<DeviceOptions> = {},
     private readonly serverOptions: LinkServerOptions = {},
   ) {
-    this.device = Device.open({ config: modelConfig('osprio-pro'), stateDir: dir, executor: this.m.exec, durable: false, ...extra });
+    this.device = Device.open({
+      config: modelConfig('osprio-pro'),
+      stateDir: dir,
+      executor: this.m.exec,
+      durable: false,
+      ...extra,
+    });
     const onAttach = (s: HostSession) => (this.hostSession = s);
     this.handler = new (class extends DeviceLinkHandler {
       override attach(s: HostSession): void {
@@ -99,7 +113,17 @@ export class TestDevice {
 }
 
 export function profile(n: number, name = 'Lobby readers'): Profile {
-  return { name, deviceCount: n, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false };
+  return {
+    name,
+    deviceCount: n,
+    addressStrategy: 'sequential',
+    startAddress: 1,
+    manualAddresses: [],
+    baud: 9600,
+    expectedCapabilities: [],
+    timeoutMs: 0,
+    autoVerify: false,
+  };
 }
 
 /** A deterministic "CSPRNG" for tests that remembers what it gave out (copies). */

@@ -9,7 +9,14 @@
 // Anything else thrown becomes `internal` with a generic message (the thrown value goes to the
 // server's onInternalError, never to the host). Messages must not carry key material.
 
-import type { DeviceIdentity, ProgressEdge, ProvisionerStatus, QueueRef, SlotDetail, SlotSummary } from './model.ts';
+import type {
+  DeviceIdentity,
+  ProgressEdge,
+  ProvisionerStatus,
+  QueueRef,
+  SlotDetail,
+  SlotSummary,
+} from './model.ts';
 import type {
   CreateSlotParams,
   OpenLiveParams,

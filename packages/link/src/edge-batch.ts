@@ -43,11 +43,16 @@ function edgeIssue(raw: unknown): string | null {
   if (!isInt(e.stepIndex, 0, 0x7fff_ffff)) return 'stepIndex: expected an integer 0..2147483647';
   if (!STATES.has(e.state)) return 'state: expected a step state';
   if (!isInt(e.attempts, 0, 0xffff_ffff)) return 'attempts: expected an integer 0..4294967295';
-  if (e.outcome !== null && !(typeof e.outcome === 'string' && e.outcome.length <= 43 && isOutcome(e.outcome))) return 'outcome: expected an outcome or null';
+  if (
+    e.outcome !== null &&
+    !(typeof e.outcome === 'string' && e.outcome.length <= 43 && isOutcome(e.outcome))
+  )
+    return 'outcome: expected an outcome or null';
   const d = badDetail(e.detail);
   if (d) return `detail: ${d}`;
   if (e.stage !== null && !STAGE_SET.has(e.stage)) return 'stage: expected a stage or null';
-  if (e.stageStatus !== null && !STATUS_SET.has(e.stageStatus)) return 'stageStatus: expected a stage status or null';
+  if (e.stageStatus !== null && !STATUS_SET.has(e.stageStatus))
+    return 'stageStatus: expected a stage status or null';
   if (!isInt(e.at, 0, Number.MAX_SAFE_INTEGER)) return 'at: expected an integer >=0';
   return null;
 }
@@ -72,7 +77,8 @@ export type CheckedEdge = { ok: true; edge: ProgressEdge } | { ok: false; messag
 
 /** Checks one edge (its queue included) as `progressEdge` would, without valibot's per-object cost. */
 export function checkEdge(raw: unknown, path = 'edge'): CheckedEdge {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: `${path}: expected Object` };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, message: `${path}: expected Object` };
   const q = v.safeParse(queueRef, (raw as { queue?: unknown }).queue);
   if (!q.success) return { ok: false, message: `${path}.queue: expected { slot } or { live }` };
   const issue = edgeIssue(raw);
@@ -89,7 +95,8 @@ export function checkEdgesEvent(raw: Record<string, unknown>): CheckedEvent {
   if (!q.success) return { ok: false, message: 'message.queue: expected { slot } or { live }' };
   const list = raw.edges;
   if (!Array.isArray(list)) return { ok: false, message: 'message.edges: expected Array' };
-  if (list.length === 0 || list.length > MAX_EDGES_PER_BATCH) return { ok: false, message: `message.edges: expected 1..${MAX_EDGES_PER_BATCH} edges` };
+  if (list.length === 0 || list.length > MAX_EDGES_PER_BATCH)
+    return { ok: false, message: `message.edges: expected 1..${MAX_EDGES_PER_BATCH} edges` };
   const queue = q.output;
   const edges: ProgressEdge[] = new Array(list.length);
   let last = -1;
@@ -97,7 +104,8 @@ export function checkEdgesEvent(raw: Record<string, unknown>): CheckedEvent {
     const issue = edgeIssue(list[i]);
     if (issue) return { ok: false, message: `message.edges.${i}.${issue}` };
     const e = edgeOf(queue, list[i] as Record<string, unknown>);
-    if (e.seq <= last) return { ok: false, message: `message.edges.${i}.seq: expected above the previous edge's` };
+    if (e.seq <= last)
+      return { ok: false, message: `message.edges.${i}.seq: expected above the previous edge's` };
     last = e.seq;
     edges[i] = e;
   }

@@ -17,7 +17,10 @@ export function encodeFrame(text: string): Uint8Array {
   return concat(Uint8Array.of(FRAME_MAGIC), u32le(body.length), body);
 }
 
-export type FrameResult = { frames: Uint8Array[]; error?: { code: 'too_large' | 'bad_request'; message: string } };
+export type FrameResult = {
+  frames: Uint8Array[];
+  error?: { code: 'too_large' | 'bad_request'; message: string };
+};
 
 export class FrameDecoder {
   private buf: Uint8Array = new Uint8Array(0);
@@ -32,9 +35,11 @@ export class FrameDecoder {
     const frames: Uint8Array[] = [];
     let o = 0;
     while (this.buf.length - o >= FRAME_HEADER_BYTES) {
-      if (this.buf[o] !== FRAME_MAGIC) return this.fail(frames, 'bad_request', 'framing lost (bad magic byte)');
+      if (this.buf[o] !== FRAME_MAGIC)
+        return this.fail(frames, 'bad_request', 'framing lost (bad magic byte)');
       const n = readU32le(this.buf, o + 1);
-      if (n > this.maxBytes) return this.fail(frames, 'too_large', `frame over ${this.maxBytes} bytes`);
+      if (n > this.maxBytes)
+        return this.fail(frames, 'too_large', `frame over ${this.maxBytes} bytes`);
       if (this.buf.length - o - FRAME_HEADER_BYTES < n) break;
       frames.push(this.buf.slice(o + FRAME_HEADER_BYTES, o + FRAME_HEADER_BYTES + n));
       o += FRAME_HEADER_BYTES + n;
@@ -48,7 +53,11 @@ export class FrameDecoder {
     return this.buf.length;
   }
 
-  private fail(frames: Uint8Array[], code: 'too_large' | 'bad_request', message: string): FrameResult {
+  private fail(
+    frames: Uint8Array[],
+    code: 'too_large' | 'bad_request',
+    message: string,
+  ): FrameResult {
     this.failed = { code, message };
     this.buf = new Uint8Array(0);
     return { frames, error: this.failed };

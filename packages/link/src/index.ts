@@ -10,8 +10,18 @@ export * from './device-handler.ts';
 export * from './link-server.ts';
 export * from './rpc-client.ts';
 export { guardJson, utf8Length } from './json-guard.ts';
-export { MAX_EDGES_PER_BATCH, checkEdge, encodeEdgeBatches, type EncodedBatch } from './edge-batch.ts';
+export {
+  MAX_EDGES_PER_BATCH,
+  checkEdge,
+  encodeEdgeBatches,
+  type EncodedBatch,
+} from './edge-batch.ts';
 export { paramsSchemas, resultSchemas } from './schema.ts';
 export { createMemoryPair, type MemoryConnectionEnd } from './transports/memory.ts';
 export { FramedConnection, type ByteStream } from './transports/framed.ts';
-export { WebSocketConnection, connectWebSocket, type ConnectWebSocketOptions, type WebSocketLike } from './transports/ws-client.ts';
+export {
+  WebSocketConnection,
+  connectWebSocket,
+  type ConnectWebSocketOptions,
+  type WebSocketLike,
+} from './transports/ws-client.ts';

@@ -19,7 +19,12 @@ export function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+    else if (
+      c >= 0xd800 &&
+      c <= 0xdbff &&
+      i + 1 < s.length &&
+      (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
       n += 4;
       i++;
     } else n += 3;
@@ -55,15 +60,18 @@ export function guardJson(data: string | Uint8Array, maxBytes = MAX_FRAME_BYTES)
     }
     s = data;
   } else {
-    if (!(data instanceof Uint8Array)) return { ok: false, code: 'bad_request', message: 'frame is neither text nor bytes' };
-    if (data.length > maxBytes) return { ok: false, code: 'too_large', message: `frame over ${maxBytes} bytes` };
+    if (!(data instanceof Uint8Array))
+      return { ok: false, code: 'bad_request', message: 'frame is neither text nor bytes' };
+    if (data.length > maxBytes)
+      return { ok: false, code: 'too_large', message: `frame over ${maxBytes} bytes` };
     try {
       s = utf8.decode(data);
     } catch {
       return { ok: false, code: 'bad_request', message: 'frame is not valid UTF-8' };
     }
   }
-  if (jsonDepth(s, MAX_DEPTH) > MAX_DEPTH) return { ok: false, code: 'bad_request', message: `nesting deeper than ${MAX_DEPTH}` };
+  if (jsonDepth(s, MAX_DEPTH) > MAX_DEPTH)
+    return { ok: false, code: 'bad_request', message: `nesting deeper than ${MAX_DEPTH}` };
   // A key can only be a forbidden one if its letters (or a \u escape) are in the text: without
   // them, skip the reviver, which costs a call per value (most of the decode time of a big batch).
   if (!MAYBE_FORBIDDEN.test(s)) {
@@ -85,6 +93,12 @@ export function guardJson(data: string | Uint8Array, maxBytes = MAX_FRAME_BYTES)
     // Never pass on the parser's message: it quotes the input.
     return { ok: false, code: 'bad_request', message: 'not valid JSON' };
   }
-  if (forbidden) return { ok: false, code: 'bad_request', message: 'forbidden key (__proto__, constructor or prototype)', value };
+  if (forbidden)
+    return {
+      ok: false,
+      code: 'bad_request',
+      message: 'forbidden key (__proto__, constructor or prototype)',
+      value,
+    };
   return { ok: true, value };
 }

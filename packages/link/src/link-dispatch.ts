@@ -16,7 +16,10 @@ export interface DispatchContext {
 }
 
 /** Serves every request but hello (the link server opens the session with that). */
-export async function dispatch(req: Exclude<Request, { type: 'hello' }>, ctx: DispatchContext): Promise<void> {
+export async function dispatch(
+  req: Exclude<Request, { type: 'hello' }>,
+  ctx: DispatchContext,
+): Promise<void> {
   const { handler, subs, reply } = ctx;
   const { id } = req;
   switch (req.type) {
@@ -42,13 +45,20 @@ export async function dispatch(req: Exclude<Request, { type: 'hello' }>, ctx: Di
       const q = { slot: req.params.slot };
       if (ans.status === 'resync') {
         subs.drop(q);
-        return reply('subscribe', id, { status: 'resync', oldestSeq: ans.oldestSeq, lastSeq: ans.lastSeq });
+        return reply('subscribe', id, {
+          status: 'resync',
+          oldestSeq: ans.oldestSeq,
+          lastSeq: ans.lastSeq,
+        });
       }
       // The reply first, then the replay (batched), then live edges (the outbox holds those until we return).
       reply('subscribe', id, { status: 'streaming', lastSeq: ans.lastSeq });
       subs.follow(q, req.params.sinceSeq);
       const key = queueKey(q);
-      ctx.sendEdges(q, ans.replay.filter((e) => queueKey(e.queue) === key));
+      ctx.sendEdges(
+        q,
+        ans.replay.filter((e) => queueKey(e.queue) === key),
+      );
       return;
     }
     case 'unsubscribe':

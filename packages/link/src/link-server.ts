@@ -9,7 +9,13 @@ import { decodeRequest, encodeError, encodeEvent, encodeReply } from './codec.ts
 import { encodeEdgeBatches } from './edge-batch.ts';
 import { LinkError, isErrorCode, type ErrorCode } from './errors.ts';
 import type { DeviceHandler, HostSession } from './device-handler.ts';
-import { MAX_FRAME_BYTES, SUPPORTED_PROTOCOL_VERSIONS, type Request, type RequestType, type ResultOf } from './messages.ts';
+import {
+  MAX_FRAME_BYTES,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type Request,
+  type RequestType,
+  type ResultOf,
+} from './messages.ts';
 import { dispatch } from './link-dispatch.ts';
 import type { ProgressEdge, QueueRef } from './model.ts';
 import { claimDevice, openSession, releaseDevice, type LinkSession } from './link-session.ts';
@@ -39,15 +45,21 @@ export interface LinkServer {
   close(reason?: string): void;
 }
 
-
 /** Default target size of a replay frame (see LinkServerOptions.replayBatchBytes). */
 export const REPLAY_BATCH_BYTES = 32 * 1024;
 
-// eslint-disable-next-line max-lines-per-function -- split into session, subscription and outbox pieces is issue 14 work of h-defects; drop this line when it lands
-export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, options: LinkServerOptions = {}): LinkServer {
+// eslint-disable-next-line max-lines-per-function -- the per-link closure that wires the pieces (link-session, link-dispatch, link-subscriptions, link-outbox) to one connection; what is left is its request pump and teardown
+export function createLinkServer(
+  handler: DeviceHandler,
+  conn: LinkConnection,
+  options: LinkServerOptions = {},
+): LinkServer {
   const supported = options.supportedVersions ?? SUPPORTED_PROTOCOL_VERSIONS;
   const maxQueued = options.maxQueued ?? 64;
-  const replayBatchBytes = Math.min(options.replayBatchBytes ?? REPLAY_BATCH_BYTES, MAX_FRAME_BYTES);
+  const replayBatchBytes = Math.min(
+    options.replayBatchBytes ?? REPLAY_BATCH_BYTES,
+    MAX_FRAME_BYTES,
+  );
 
   if (!claimDevice(handler, conn, () => teardown())) {
     conn.send(encodeError(null, 'device_in_use', 'another host is connected to this device'));
@@ -79,7 +91,12 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
   // The replay after subscribe: the edges the host still wants, in as few frames as fit.
   function sendEdges(q: QueueRef, edges: readonly ProgressEdge[]): void {
     const fresh = subs.unsent(q, edges);
-    const batches = encodeEdgeBatches(q, fresh, (message) => options.onInternalError?.(new LinkError('internal', message), 'subscribe'), replayBatchBytes);
+    const batches = encodeEdgeBatches(
+      q,
+      fresh,
+      (message) => options.onInternalError?.(new LinkError('internal', message), 'subscribe'),
+      replayBatchBytes,
+    );
     for (const b of batches) {
       if (conn.closed) return;
       subs.sent(b.last);
@@ -100,7 +117,12 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
     // Duck-typed so a LinkError from another copy of this module (or a { code, message } value)
     // still keeps its code.
     const e = err as { code?: unknown; message?: unknown } | null;
-    if (typeof e === 'object' && e !== null && isErrorCode(e.code) && typeof e.message === 'string') {
+    if (
+      typeof e === 'object' &&
+      e !== null &&
+      isErrorCode(e.code) &&
+      typeof e.message === 'string'
+    ) {
       if (e.code === 'internal') options.onInternalError?.(err, type);
       conn.send(encodeError(id, e.code, e.message));
     } else {
@@ -115,7 +137,10 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
 
   function hello(id: number, v: number): void {
     if (!supported.includes(v)) {
-      throw new LinkError('version_unsupported', `protocol version ${v} is not served; this device speaks ${supported.join(', ')}`);
+      throw new LinkError(
+        'version_unsupported',
+        `protocol version ${v} is not served; this device speaks ${supported.join(', ')}`,
+      );
     }
     const ident = handler.identity();
     if (!session) {
@@ -123,7 +148,8 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
       clearTimeout(helloTimer);
       try {
         const r = handler.attach(session);
-        if (r instanceof Promise) r.catch((err: unknown) => options.onInternalError?.(err, 'hello'));
+        if (r instanceof Promise)
+          r.catch((err: unknown) => options.onInternalError?.(err, 'hello'));
       } catch (err) {
         options.onInternalError?.(err, 'hello');
       }
@@ -161,7 +187,9 @@ export function createLinkServer(handler: DeviceHandler, conn: LinkConnection, o
       return;
     }
     if (queue.length >= maxQueued) {
-      conn.send(encodeError(d.request.id, 'busy' satisfies ErrorCode, 'too many requests outstanding'));
+      conn.send(
+        encodeError(d.request.id, 'busy' satisfies ErrorCode, 'too many requests outstanding'),
+      );
       return;
     }
     queue.push(d.request);

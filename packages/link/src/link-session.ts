@@ -19,7 +19,11 @@ let nextSessionId = 1;
  * Claims `handler` for `conn`; false when another live link holds it. A holder whose link is already
  * closing is released first. `release` is the claimant's teardown (it must call `releaseDevice`).
  */
-export function claimDevice(handler: DeviceHandler, conn: LinkConnection, release: () => void): boolean {
+export function claimDevice(
+  handler: DeviceHandler,
+  conn: LinkConnection,
+  release: () => void,
+): boolean {
   const holder = holders.get(handler);
   if (holder?.conn.closing) holder.release();
   if (holders.has(handler)) return false;

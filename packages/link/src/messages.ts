@@ -146,7 +146,9 @@ export const REQUEST_TYPES = [
   'closeLive',
 ] as const satisfies readonly RequestType[];
 
-export type Request = { [T in RequestType]: { id: number; type: T; params: ParamsOf<T> } }[RequestType];
+export type Request = {
+  [T in RequestType]: { id: number; type: T; params: ParamsOf<T> };
+}[RequestType];
 
 export type Reply =
   | { id: number; type: RequestType; ok: true; result: unknown }

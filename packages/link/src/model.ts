@@ -1,7 +1,14 @@
 // The device's data model as it crosses the link (see ../shared/design/device-protocol.md).
 // The device owns these records; the host only renders them.
 
-import type { Outcome, Profile, StageOrQueued, StageStatus, StepOptions, StepState } from '@osprio/provisioner';
+import type {
+  Outcome,
+  Profile,
+  StageOrQueued,
+  StageStatus,
+  StepOptions,
+  StepState,
+} from '@osprio/provisioner';
 
 export const SLOT_STATES = ['empty', 'staging', 'ready', 'complete'] as const;
 export type SlotState = (typeof SLOT_STATES)[number];
@@ -42,7 +49,14 @@ export interface StepProgress {
 
 /** The progress part of a record or an edge (a copy). */
 export function stepProgress(x: StepProgress): StepProgress {
-  return { state: x.state, attempts: x.attempts, outcome: x.outcome, detail: x.detail, stage: x.stage, stageStatus: x.stageStatus };
+  return {
+    state: x.state,
+    attempts: x.attempts,
+    outcome: x.outcome,
+    detail: x.detail,
+    stage: x.stage,
+    stageStatus: x.stageStatus,
+  };
 }
 
 export interface StepRecord extends StepTarget, StepProgress {}
@@ -57,7 +71,10 @@ export interface SlotCounters {
 
 /** A slot's counters, always recomputed from its steps (device and host count the same way). */
 export function countSteps(steps: readonly StepRecord[]): SlotCounters {
-  let provisioned = 0, failed = 0, skipped = 0, pending = 0;
+  let provisioned = 0,
+    failed = 0,
+    skipped = 0,
+    pending = 0;
   for (const s of steps) {
     if (s.state === 'success') provisioned++;
     else if (s.state === 'failure') failed++;

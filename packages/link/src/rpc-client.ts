@@ -77,14 +77,23 @@ export class LinkClient {
 
   /** Sends one request; resolves with its typed result or rejects with a LinkError (a device
    *  code, or timeout / link_closed / bad_reply). */
-  request<T extends RequestType>(type: T, params: ParamsOf<T>, opts: { timeoutMs?: number } = {}): Promise<ResultOf<T>> {
-    if (this.closed) return Promise.reject(this.refusal ?? new LinkError('link_closed', 'the link to the device is closed'));
+  request<T extends RequestType>(
+    type: T,
+    params: ParamsOf<T>,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<ResultOf<T>> {
+    if (this.closed)
+      return Promise.reject(
+        this.refusal ?? new LinkError('link_closed', 'the link to the device is closed'),
+      );
     const id = this.nextId++;
     let text: string;
     try {
       text = encodeRequest(id, type, params);
     } catch (e) {
-      return Promise.reject(e instanceof LinkError ? e : new LinkError('bad_request', 'cannot encode request'));
+      return Promise.reject(
+        e instanceof LinkError ? e : new LinkError('bad_request', 'cannot encode request'),
+      );
     }
     return new Promise<ResultOf<T>>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
@@ -104,7 +113,12 @@ export class LinkClient {
   // ---- the message set, typed ----
 
   hello(host?: string) {
-    return this.request('hello', host === undefined ? { protocolVersion: PROTOCOL_VERSION } : { protocolVersion: PROTOCOL_VERSION, host });
+    return this.request(
+      'hello',
+      host === undefined
+        ? { protocolVersion: PROTOCOL_VERSION }
+        : { protocolVersion: PROTOCOL_VERSION, host },
+    );
   }
   status() {
     return this.request('status', {});
@@ -119,10 +133,15 @@ export class LinkClient {
     return this.request('uploadSteps', p);
   }
   /** Uploads a whole plan in chunks of at most MAX_STEPS_PER_UPLOAD; resolves with the count held. */
-  async uploadAllSteps(slot: number, steps: StepTarget[], chunk = MAX_STEPS_PER_UPLOAD): Promise<number> {
+  async uploadAllSteps(
+    slot: number,
+    steps: StepTarget[],
+    chunk = MAX_STEPS_PER_UPLOAD,
+  ): Promise<number> {
     let uploaded = 0;
     for (let i = 0; i < steps.length; i += chunk) {
-      uploaded = (await this.request('uploadSteps', { slot, steps: steps.slice(i, i + chunk) })).uploaded;
+      uploaded = (await this.request('uploadSteps', { slot, steps: steps.slice(i, i + chunk) }))
+        .uploaded;
     }
     return uploaded;
   }
@@ -195,8 +214,14 @@ export class LinkClient {
   private onClosed(info: CloseInfo): void {
     if (this.closeInfo) return;
     this.closeInfo = info;
-    if (!this.refusal && info.code === CLOSE_CODES.deviceInUse) this.refusal = new LinkError('device_in_use', 'another host is connected to this device');
-    const err = this.refusal ?? new LinkError('link_closed', `the link to the device closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
+    if (!this.refusal && info.code === CLOSE_CODES.deviceInUse)
+      this.refusal = new LinkError('device_in_use', 'another host is connected to this device');
+    const err =
+      this.refusal ??
+      new LinkError(
+        'link_closed',
+        `the link to the device closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`,
+      );
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) {

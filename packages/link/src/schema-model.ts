@@ -3,7 +3,15 @@
 // that cannot be expanded) and answers with a stable code.
 
 import * as v from 'valibot';
-import { ADDRESS_STRATEGIES, MAX_PD_ADDRESS, MAX_STEPS_PER_SLOT, STAGES, STAGE_STATUSES, STEP_STATES, isOutcome } from '@osprio/provisioner';
+import {
+  ADDRESS_STRATEGIES,
+  MAX_PD_ADDRESS,
+  MAX_STEPS_PER_SLOT,
+  STAGES,
+  STAGE_STATUSES,
+  STEP_STATES,
+  isOutcome,
+} from '@osprio/provisioner';
 import { SLOT_STATES } from './model.ts';
 import { MAX_DETAIL_LENGTH } from './messages.ts';
 
@@ -33,8 +41,16 @@ export const slotStepIndex = int(0, MAX_STEPS_PER_SLOT - 1);
 export const anyStepIndex = int(0, 0x7fff_ffff);
 // Lowercased once, here: the link keys live queues by this id and the device stores it lowercased, so
 // an uppercase id from a host would otherwise route the live queue's edges to nobody.
-export const uuid = v.pipe(v.string(), v.maxLength(36), v.uuid('expected a UUID'), v.transform((s) => s.toLowerCase()));
-export const seedHex = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits'));
+export const uuid = v.pipe(
+  v.string(),
+  v.maxLength(36),
+  v.uuid('expected a UUID'),
+  v.transform((s) => s.toLowerCase()),
+);
+export const seedHex = v.pipe(
+  v.string(),
+  v.regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits'),
+);
 
 export const expectedCapability = v.strictObject({
   functionCode: int(0, 255),
@@ -62,7 +78,11 @@ export const stepOptions = v.strictObject({
 
 export const stepTarget = v.strictObject({ index: slotStepIndex, address: pdAddress, baud });
 
-export const outcome = v.pipe(v.string(), v.maxLength(43), v.check(isOutcome, 'expected an outcome'));
+export const outcome = v.pipe(
+  v.string(),
+  v.maxLength(43),
+  v.check(isOutcome, 'expected an outcome'),
+);
 export const stageOrQueued = v.picklist([...STAGES, 'queued'] as const);
 export const stageStatus = v.picklist(STAGE_STATUSES);
 export const stepState = v.picklist(STEP_STATES);
@@ -74,7 +94,10 @@ function noControlChars(s: string): boolean {
   return true;
 }
 /** One line a technician reads; no control characters (they also cost 6 bytes each in JSON). */
-export const detail = v.pipe(text(MAX_DETAIL_LENGTH), v.check(noControlChars, 'no control characters'));
+export const detail = v.pipe(
+  text(MAX_DETAIL_LENGTH),
+  v.check(noControlChars, 'no control characters'),
+);
 
 // Replies are parsed with v.object (unknown keys are dropped, never passed on): a record that
 // the device happens to keep with extra fields cannot leak them, and an older host ignores new ones.
@@ -90,7 +113,13 @@ export const stepRecord = v.object({
   stageStatus: v.nullable(stageStatus),
 });
 
-export const slotCounters = v.object({ total: count, provisioned: count, failed: count, skipped: count, pending: count });
+export const slotCounters = v.object({
+  total: count,
+  provisioned: count,
+  failed: count,
+  skipped: count,
+  pending: count,
+});
 
 const summaryEntries = {
   index: slotIndex,
@@ -109,7 +138,10 @@ export const slotDetail = v.object({
   steps: v.pipe(v.array(stepRecord), v.maxLength(MAX_STEPS_PER_SLOT)),
 });
 
-export const queueRef = v.union([v.strictObject({ slot: slotIndex }), v.strictObject({ live: uuid })]);
+export const queueRef = v.union([
+  v.strictObject({ slot: slotIndex }),
+  v.strictObject({ live: uuid }),
+]);
 
 export const progressEdge = v.object({
   queue: queueRef,

@@ -25,7 +25,6 @@ import {
   stepTarget,
   text,
   uuid,
-
 } from './schema-model.ts';
 import { MAX_STEPS_PER_SLOT } from '@osprio/provisioner';
 
@@ -47,10 +46,21 @@ export const paramsSchemas = {
   deleteSlot: slotOnly,
   // One object with a check rather than a union: a union's error would not say which field is wrong.
   verb: v.pipe(
-    v.strictObject({ slot: v.optional(slotIndex), live: v.optional(uuid), stepIndex: anyStepIndex, verb: verbName }),
-    v.check((p) => (p.slot === undefined) !== (p.live === undefined), 'name exactly one queue: slot or live'),
+    v.strictObject({
+      slot: v.optional(slotIndex),
+      live: v.optional(uuid),
+      stepIndex: anyStepIndex,
+      verb: verbName,
+    }),
+    v.check(
+      (p) => (p.slot === undefined) !== (p.live === undefined),
+      'name exactly one queue: slot or live',
+    ),
     v.forward(
-      v.check((p) => p.slot === undefined || p.stepIndex < MAX_STEPS_PER_SLOT, `expected <=${MAX_STEPS_PER_SLOT - 1} in a slot`),
+      v.check(
+        (p) => p.slot === undefined || p.stepIndex < MAX_STEPS_PER_SLOT,
+        `expected <=${MAX_STEPS_PER_SLOT - 1} in a slot`,
+      ),
       ['stepIndex'],
     ),
   ),
@@ -88,7 +98,15 @@ export const requestEnvelope = v.strictObject({
   id: requestId,
   type: v.pipe(v.string(), v.maxLength(32)),
   // valibot's object schemas accept an array (it is an object with no keys): params must be a plain object.
-  params: v.optional(v.pipe(v.custom<object>((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be an object'), v.looseObject({}))),
+  params: v.optional(
+    v.pipe(
+      v.custom<object>(
+        (p) => typeof p === 'object' && p !== null && !Array.isArray(p),
+        'must be an object',
+      ),
+      v.looseObject({}),
+    ),
+  ),
 });
 
 export const requestTypeSchema = v.picklist(REQUEST_TYPES);
@@ -105,4 +123,3 @@ export const deviceEnvelope = v.union([
   v.object({ event: v.literal('edge'), edge: progressEdge }),
   v.object({ event: v.literal('resync'), queue: queueRef, reason: text(MAX_ERROR_MESSAGE) }),
 ]);
-

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocketConnection, createMemoryPair, sendableClose, type WebSocketLike } from '../src/index.ts';
+import {
+  WebSocketConnection,
+  createMemoryPair,
+  sendableClose,
+  type WebSocketLike,
+} from '../src/index.ts';
 import { tick } from './fixtures.ts';
 
 /** A WebSocket that behaves like the browser's where it matters: close() throws on codes the
@@ -14,7 +19,8 @@ class FakeSocket implements WebSocketLike {
     this.sent.push(d);
   }
   close(code = 1000, reason = '') {
-    if (code !== 1000 && (code < 3000 || code > 4999)) throw new DOMException('invalid code', 'InvalidAccessError');
+    if (code !== 1000 && (code < 3000 || code > 4999))
+      throw new DOMException('invalid code', 'InvalidAccessError');
     this.closedWith = [code, reason];
     this.readyState = 3;
   }

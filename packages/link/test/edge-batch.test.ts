@@ -20,8 +20,10 @@ import { edge } from './fixtures.ts';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const decode = (text: string): DeviceMessage => decodeDeviceMessage(text, () => undefined);
 const wireEdge = ({ queue: _q, ...rest }: ProgressEdge) => rest;
-const batch = (edges: unknown[], queue: unknown = { slot: 1 }) => JSON.stringify({ event: 'edges', queue, edges });
-const invalid = (m: DeviceMessage): string => (m.kind === 'invalid' ? m.message : `not refused: ${m.kind}`);
+const batch = (edges: unknown[], queue: unknown = { slot: 1 }) =>
+  JSON.stringify({ event: 'edges', queue, edges });
+const invalid = (m: DeviceMessage): string =>
+  m.kind === 'invalid' ? m.message : `not refused: ${m.kind}`;
 
 const edgeArb = (queue: { slot: number }) =>
   fc.record({
@@ -31,7 +33,9 @@ const edgeArb = (queue: { slot: number }) =>
     state: fc.constantFrom(...STEP_STATES),
     attempts: fc.nat({ max: 20 }),
     outcome: fc.constantFrom(null, 'ok', 'no_response', 'scbk_rejected'),
-    detail: fc.string({ maxLength: 200, unit: fc.constantFrom('a', 'é', '’', '𝄞', '"', '\\', ' ') }).map((s) => s.slice(0, 200).replace(LONE_SURROGATE, '?')),
+    detail: fc
+      .string({ maxLength: 200, unit: fc.constantFrom('a', 'é', '’', '𝄞', '"', '\\', ' ') })
+      .map((s) => s.slice(0, 200).replace(LONE_SURROGATE, '?')),
     stage: fc.constantFrom(null, 'queued', ...STAGES),
     stageStatus: fc.constantFrom(null, ...STAGE_STATUSES),
     at: fc.nat(),
@@ -66,7 +70,9 @@ describe('edges event: encode and decode', () => {
 
   it('10,000 edges with the longest details (3-byte characters) split into frames that all fit MAX_FRAME_BYTES', () => {
     const detail = '’'.repeat(200);
-    const edges = Array.from({ length: 10_000 }, (_, i) => edge(0, i + 1, { detail, stepIndex: 0x7fff_fff0, at: Number.MAX_SAFE_INTEGER }));
+    const edges = Array.from({ length: 10_000 }, (_, i) =>
+      edge(0, i + 1, { detail, stepIndex: 0x7fff_fff0, at: Number.MAX_SAFE_INTEGER }),
+    );
     const frames = encodeEdgeBatches({ slot: 0 }, edges, () => {
       throw new Error('no edge is invalid');
     });
@@ -82,22 +88,44 @@ describe('edges event: encode and decode', () => {
   });
 
   it('short edges are capped at MAX_EDGES_PER_BATCH per frame', () => {
-    const edges = Array.from({ length: MAX_EDGES_PER_BATCH + 5 }, (_, i) => edge(0, i + 1, { stage: null, stageStatus: null }));
+    const edges = Array.from({ length: MAX_EDGES_PER_BATCH + 5 }, (_, i) =>
+      edge(0, i + 1, { stage: null, stageStatus: null }),
+    );
     const frames = encodeEdgeBatches({ slot: 0 }, edges, () => {}, 10 * MAX_FRAME_BYTES);
-    expect(frames.map((f) => (JSON.parse(f.text) as { edges: unknown[] }).edges.length)).toEqual([MAX_EDGES_PER_BATCH, 5]);
+    expect(frames.map((f) => (JSON.parse(f.text) as { edges: unknown[] }).edges.length)).toEqual([
+      MAX_EDGES_PER_BATCH,
+      5,
+    ]);
   });
 
   it('encodeEvent makes one edges frame, and refuses one that would not be legal', () => {
-    const text = encodeEvent({ event: 'edges', queue: { slot: 1 }, edges: [edge(1, 1), edge(1, 2)] });
-    expect(decode(text)).toEqual({ kind: 'event', event: { event: 'edges', queue: { slot: 1 }, edges: [edge(1, 1), edge(1, 2)] } });
-    expect(() => encodeEvent({ event: 'edges', queue: { slot: 1 }, edges: [edge(1, 1, { attempts: -1 })] })).toThrow(/invalid edges event: .*attempts/);
+    const text = encodeEvent({
+      event: 'edges',
+      queue: { slot: 1 },
+      edges: [edge(1, 1), edge(1, 2)],
+    });
+    expect(decode(text)).toEqual({
+      kind: 'event',
+      event: { event: 'edges', queue: { slot: 1 }, edges: [edge(1, 1), edge(1, 2)] },
+    });
+    expect(() =>
+      encodeEvent({ event: 'edges', queue: { slot: 1 }, edges: [edge(1, 1, { attempts: -1 })] }),
+    ).toThrow(/invalid edges event: .*attempts/);
   });
 
   it('old single edge events still decode, checked by the same rules', () => {
     const text = encodeEvent({ event: 'edge', edge: edge(2, 7) });
     expect(decode(text)).toEqual({ kind: 'event', event: { event: 'edge', edge: edge(2, 7) } });
-    expect(invalid(decode(JSON.stringify({ event: 'edge', edge: { ...edge(2, 7), state: 'exploded' } })))).toBe('message.edge.state: expected a step state');
-    expect(invalid(decode(JSON.stringify({ event: 'edge', edge: { ...edge(2, 7), queue: { slot: 999 } } })))).toMatch(/^message\.edge\.queue: /);
+    expect(
+      invalid(
+        decode(JSON.stringify({ event: 'edge', edge: { ...edge(2, 7), state: 'exploded' } })),
+      ),
+    ).toBe('message.edge.state: expected a step state');
+    expect(
+      invalid(
+        decode(JSON.stringify({ event: 'edge', edge: { ...edge(2, 7), queue: { slot: 999 } } })),
+      ),
+    ).toMatch(/^message\.edge\.queue: /);
     // unknown keys are dropped, never passed on
     const m = decode(JSON.stringify({ event: 'edge', edge: { ...edge(2, 7), seed: 'ab' } }));
     expect(m.kind === 'event' && m.event.event === 'edge' && !('seed' in m.event.edge)).toBe(true);
@@ -109,25 +137,77 @@ describe('edges event: malformed batches are refused whole, with a reason', () =
   const cases: [string, string, RegExp][] = [
     ['no queue', JSON.stringify({ event: 'edges', edges: good }), /^message\.queue: /],
     ['a bad queue', batch(good, { slot: -1 }), /^message\.queue: /],
-    ['edges not a list', JSON.stringify({ event: 'edges', queue: { slot: 1 }, edges: { 0: good[0] } }), /^message\.edges: expected Array/],
+    [
+      'edges not a list',
+      JSON.stringify({ event: 'edges', queue: { slot: 1 }, edges: { 0: good[0] } }),
+      /^message\.edges: expected Array/,
+    ],
     ['no edges', batch([]), /^message\.edges: expected 1\.\.\d+ edges/],
-    ['too many edges', batch(Array.from({ length: MAX_EDGES_PER_BATCH + 1 }, (_, i) => ({ seq: i + 1 }))), /^message\.edges: expected 1\.\.\d+ edges/],
+    [
+      'too many edges',
+      batch(Array.from({ length: MAX_EDGES_PER_BATCH + 1 }, (_, i) => ({ seq: i + 1 }))),
+      /^message\.edges: expected 1\.\.\d+ edges/,
+    ],
     ['an edge that is not an object', batch([good[0], 7]), /^message\.edges\.1\.expected Object$/],
     ['an edge that is a list', batch([[]]), /^message\.edges\.0\.expected Object$/],
     ['a fractional seq', batch([good[0], { ...good[1], seq: 2.5 }]), /^message\.edges\.1\.seq: /],
-    ['a seq out of order', batch([good[1], good[0]]), /^message\.edges\.1\.seq: expected above the previous edge's$/],
+    [
+      'a seq out of order',
+      batch([good[1], good[0]]),
+      /^message\.edges\.1\.seq: expected above the previous edge's$/,
+    ],
     ['a seq twice', batch([good[0], good[0]]), /^message\.edges\.1\.seq: expected above/],
-    ['a missing field', batch([good[0], { ...good[1], stage: undefined }]), /^message\.edges\.1\.stage: /],
+    [
+      'a missing field',
+      batch([good[0], { ...good[1], stage: undefined }]),
+      /^message\.edges\.1\.stage: /,
+    ],
     ['an unknown state', batch([{ ...good[0], state: 'done' }]), /^message\.edges\.0\.state: /],
-    ['an unknown outcome', batch([{ ...good[0], outcome: 'maybe' }]), /^message\.edges\.0\.outcome: /],
-    ['a control character in a detail', batch([{ ...good[0], detail: 'a\u0007b' }]), /^message\.edges\.0\.detail: no control characters$/],
-    ['a lone surrogate in a detail', batch([{ ...good[0], detail: 'a\uD800b' }]), /^message\.edges\.0\.detail: not valid Unicode$/],
-    ['a detail too long', batch([{ ...good[0], detail: 'x'.repeat(201) }]), /^message\.edges\.0\.detail: expected <=200/],
-    ['a negative attempt count', batch([{ ...good[0], attempts: -1 }]), /^message\.edges\.0\.attempts: /],
-    ['a step index too large', batch([{ ...good[0], stepIndex: 2 ** 31 }]), /^message\.edges\.0\.stepIndex: /],
-    ['an unknown stage status', batch([{ ...good[0], stageStatus: 'meh' }]), /^message\.edges\.0\.stageStatus: /],
-    ['a forbidden key', batch([{ ...good[0] }]).replace('"seq"', '"__proto__":1,"seq"'), /^forbidden key/],
-    ['a frame over the size limit', batch([{ ...good[0], detail: 'x'.repeat(MAX_FRAME_BYTES) }]), /^frame over \d+ bytes$/],
+    [
+      'an unknown outcome',
+      batch([{ ...good[0], outcome: 'maybe' }]),
+      /^message\.edges\.0\.outcome: /,
+    ],
+    [
+      'a control character in a detail',
+      batch([{ ...good[0], detail: 'a\u0007b' }]),
+      /^message\.edges\.0\.detail: no control characters$/,
+    ],
+    [
+      'a lone surrogate in a detail',
+      batch([{ ...good[0], detail: 'a\uD800b' }]),
+      /^message\.edges\.0\.detail: not valid Unicode$/,
+    ],
+    [
+      'a detail too long',
+      batch([{ ...good[0], detail: 'x'.repeat(201) }]),
+      /^message\.edges\.0\.detail: expected <=200/,
+    ],
+    [
+      'a negative attempt count',
+      batch([{ ...good[0], attempts: -1 }]),
+      /^message\.edges\.0\.attempts: /,
+    ],
+    [
+      'a step index too large',
+      batch([{ ...good[0], stepIndex: 2 ** 31 }]),
+      /^message\.edges\.0\.stepIndex: /,
+    ],
+    [
+      'an unknown stage status',
+      batch([{ ...good[0], stageStatus: 'meh' }]),
+      /^message\.edges\.0\.stageStatus: /,
+    ],
+    [
+      'a forbidden key',
+      batch([{ ...good[0] }]).replace('"seq"', '"__proto__":1,"seq"'),
+      /^forbidden key/,
+    ],
+    [
+      'a frame over the size limit',
+      batch([{ ...good[0], detail: 'x'.repeat(MAX_FRAME_BYTES) }]),
+      /^frame over \d+ bytes$/,
+    ],
   ];
   for (const [what, text, reason] of cases) {
     it(`refuses ${what}`, () => {
@@ -142,7 +222,11 @@ describe('edges event: malformed batches are refused whole, with a reason', () =
   it('a forbidden key spelled with \\u escapes is still refused (the guard’s fast path does not skip it)', () => {
     for (const key of ['\\u005f_proto__', 'constru\\u0063tor', 'prototyp\\u0065', '__proto__']) {
       const text = batch([{ ...good[0] }]).replace('"seq"', `"${key}":{"x":1},"seq"`);
-      expect(guardJson(text)).toMatchObject({ ok: false, code: 'bad_request', message: expect.stringMatching(/^forbidden key/) });
+      expect(guardJson(text)).toMatchObject({
+        ok: false,
+        code: 'bad_request',
+        message: expect.stringMatching(/^forbidden key/),
+      });
       expect(invalid(decode(text))).toMatch(/^forbidden key/);
     }
     // and a frame without any such text parses on the fast path to the same value
@@ -159,7 +243,13 @@ describe('edges event: malformed batches are refused whole, with a reason', () =
         if (where === 0) msg.queue = junk;
         else if (where === 1) msg.edges = junk;
         else if (where === 2) list.splice(Math.min(at, list.length), 0, junk);
-        else list[at % list.length] = { ...good0, ...(typeof junk === 'object' && junk !== null && !Array.isArray(junk) ? junk : { detail: junk }) };
+        else
+          list[at % list.length] = {
+            ...good0,
+            ...(typeof junk === 'object' && junk !== null && !Array.isArray(junk)
+              ? junk
+              : { detail: junk }),
+          };
         const m = decode(JSON.stringify(msg));
         if (m.kind === 'event') {
           const es = eventEdges(m.event);
@@ -185,19 +275,53 @@ describe('edges event: malformed batches are refused whole, with a reason', () =
 describe('the hand-written edge check agrees with the progressEdge schema', () => {
   // Each field: a legal value, or something near the edge of legal.
   const mutate = fc.record({
-    seq: fc.oneof(fc.nat(), fc.constantFrom(-1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, '3', null)),
-    stepIndex: fc.oneof(fc.nat({ max: 200 }), fc.constantFrom(-1, 0x7fff_ffff, 0x8000_0000, 0.5, true)),
+    seq: fc.oneof(
+      fc.nat(),
+      fc.constantFrom(-1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, '3', null),
+    ),
+    stepIndex: fc.oneof(
+      fc.nat({ max: 200 }),
+      fc.constantFrom(-1, 0x7fff_ffff, 0x8000_0000, 0.5, true),
+    ),
     state: fc.constantFrom(...STEP_STATES, 'PENDING', '', 3, null),
     attempts: fc.oneof(fc.nat(), fc.constantFrom(-2, 0xffff_ffff, 0x1_0000_0000, 1e21, NaN)),
-    outcome: fc.constantFrom(null, 'ok', 'no_response', 'scbk_rejected', 'nope', '', 'x'.repeat(44), 5, undefined),
+    outcome: fc.constantFrom(
+      null,
+      'ok',
+      'no_response',
+      'scbk_rejected',
+      'nope',
+      '',
+      'x'.repeat(44),
+      5,
+      undefined,
+    ),
     detail: fc.oneof(
       fc.string({ maxLength: 210 }),
-      fc.constantFrom('a\tb', '\u007f', '\uDC00', 'ok\uD83D\uDE00', 'x'.repeat(200), 'x'.repeat(201), 7, null),
+      fc.constantFrom(
+        'a\tb',
+        '\u007f',
+        '\uDC00',
+        'ok\uD83D\uDE00',
+        'x'.repeat(200),
+        'x'.repeat(201),
+        7,
+        null,
+      ),
     ),
     stage: fc.constantFrom(null, 'queued', ...STAGES, 'Discover', 0, undefined),
     stageStatus: fc.constantFrom(null, ...STAGE_STATUSES, 'stall', undefined),
     at: fc.oneof(fc.nat(), fc.constantFrom(-1, 0.1, Number.MAX_SAFE_INTEGER + 2, '0')),
-    queue: fc.constantFrom<unknown>({ slot: 0 }, { slot: 255 }, { slot: 256 }, { live: '0190b7a2-7c4e-7d1a-9f3e-2b8c4d5e6f70' }, { live: 'x' }, { slot: 1, live: 'x' }, null, undefined),
+    queue: fc.constantFrom<unknown>(
+      { slot: 0 },
+      { slot: 255 },
+      { slot: 256 },
+      { live: '0190b7a2-7c4e-7d1a-9f3e-2b8c4d5e6f70' },
+      { live: 'x' },
+      { slot: 1, live: 'x' },
+      null,
+      undefined,
+    ),
     extra: fc.constantFrom<Record<string, unknown>>({}, { seed: 'aa' }, { note: 1 }),
   });
   it('accepts exactly what valibot accepts, with the same output', () => {

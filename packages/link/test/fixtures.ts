@@ -32,7 +32,18 @@ export const PROFILE: Profile = {
 };
 
 export function step(index: number, over: Partial<StepRecord> = {}): StepRecord {
-  return { index, address: index + 1, baud: 115200, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null, ...over };
+  return {
+    index,
+    address: index + 1,
+    baud: 115200,
+    state: 'pending',
+    attempts: 0,
+    outcome: null,
+    detail: '',
+    stage: null,
+    stageStatus: null,
+    ...over,
+  };
 }
 
 export function summary(index: number, over: Partial<SlotSummary> = {}): SlotSummary {
@@ -83,7 +94,10 @@ export class FakeDevice implements DeviceHandler {
   failNext: unknown = null;
 
   constructor(slotCount = 4) {
-    this.slots = Array.from({ length: slotCount }, (_, i) => ({ detail: { ...summary(i), header: null, seed: null, steps: [] }, edges: [] }));
+    this.slots = Array.from({ length: slotCount }, (_, i) => ({
+      detail: { ...summary(i), header: null, seed: null, steps: [] },
+      edges: [],
+    }));
   }
 
   private slot(i: number): Slot {
@@ -115,7 +129,13 @@ export class FakeDevice implements DeviceHandler {
   }
   async status() {
     this.trip('status');
-    return { liveQuickStep: true, slots: true, offlineAutonomous: true, slotCount: this.slots.length, maxStepsPerSlot: 126 };
+    return {
+      liveQuickStep: true,
+      slots: true,
+      offlineAutonomous: true,
+      slotCount: this.slots.length,
+      maxStepsPerSlot: 126,
+    };
   }
   async listSlots() {
     this.trip('listSlots');
@@ -126,10 +146,20 @@ export class FakeDevice implements DeviceHandler {
     this.trip('createSlot');
     const s = this.slot(p.slot);
     if (s.detail.state !== 'empty') throw new LinkError('illegal_state', 'slot is not empty');
-    s.detail = { ...s.detail, state: 'staging', header: p.header, profileName: p.header.name, sessionId: p.sessionId, seed: p.seed.slice() };
+    s.detail = {
+      ...s.detail,
+      state: 'staging',
+      header: p.header,
+      profileName: p.header.name,
+      sessionId: p.sessionId,
+      seed: p.seed.slice(),
+    };
     return s.detail;
   }
-  async uploadSteps(p: { slot: number; steps: { index: number; address: number; baud: number }[] }) {
+  async uploadSteps(p: {
+    slot: number;
+    steps: { index: number; address: number; baud: number }[];
+  }) {
     this.trip('uploadSteps');
     const s = this.slot(p.slot);
     if (s.detail.state !== 'staging') throw new LinkError('illegal_state', 'slot is not staging');
@@ -139,7 +169,8 @@ export class FakeDevice implements DeviceHandler {
   async sealSlot(p: { slot: number; stepCount: number }) {
     this.trip('sealSlot');
     const s = this.slot(p.slot);
-    if (s.detail.steps.length !== p.stepCount) throw new LinkError('illegal_state', 'step count does not match');
+    if (s.detail.steps.length !== p.stepCount)
+      throw new LinkError('illegal_state', 'step count does not match');
     s.detail.state = 'ready';
     const n = s.detail.steps.length;
     s.detail.counters = { total: n, provisioned: 0, failed: 0, skipped: 0, pending: n };
@@ -152,7 +183,12 @@ export class FakeDevice implements DeviceHandler {
   async deleteSlot(slot: number) {
     this.trip('deleteSlot');
     const s = this.slot(slot);
-    s.detail = { ...summary(slot, { lastSeq: s.detail.lastSeq }), header: null, seed: null, steps: [] };
+    s.detail = {
+      ...summary(slot, { lastSeq: s.detail.lastSeq }),
+      header: null,
+      seed: null,
+      steps: [],
+    };
     return s.detail;
   }
   /** Makes an edge as the device core would, and hands it to the session. */
@@ -167,15 +203,21 @@ export class FakeDevice implements DeviceHandler {
     this.trip('verb');
     if ('live' in p) {
       if (p.live !== this.liveId) throw new LinkError('no_live_session', 'no such live session');
-      if (p.stepIndex >= this.liveStep) throw new LinkError('unknown_step', `no quick-step ${p.stepIndex}`);
-      this.session?.pushEdge({ ...edge(0, ++this.liveSeq, { stepIndex: p.stepIndex, stage: 'queued' }), queue: { live: this.liveId } });
+      if (p.stepIndex >= this.liveStep)
+        throw new LinkError('unknown_step', `no quick-step ${p.stepIndex}`);
+      this.session?.pushEdge({
+        ...edge(0, ++this.liveSeq, { stepIndex: p.stepIndex, stage: 'queued' }),
+        queue: { live: this.liveId },
+      });
       return;
     }
     const s = this.slot(p.slot);
-    if (s.detail.state !== 'ready' && s.detail.state !== 'complete') throw new LinkError('slot_not_ready', 'slot is not ready');
+    if (s.detail.state !== 'ready' && s.detail.state !== 'complete')
+      throw new LinkError('slot_not_ready', 'slot is not ready');
     const st = s.detail.steps[p.stepIndex];
     if (!st) throw new LinkError('unknown_step', `no step ${p.stepIndex}`);
-    if (p.verb === 'try' && st.state !== 'pending') throw new LinkError('verb_illegal', `try is not legal from ${st.state}`);
+    if (p.verb === 'try' && st.state !== 'pending')
+      throw new LinkError('verb_illegal', `try is not legal from ${st.state}`);
     // The edge is made before the verb resolves: the link must still send the reply first.
     st.state = 'attempting';
     st.attempts++;
@@ -185,8 +227,13 @@ export class FakeDevice implements DeviceHandler {
     this.trip('subscribe');
     const s = this.slot(p.slot);
     const oldest = this.oldestKept.get(p.slot) ?? 1;
-    if (p.sinceSeq + 1 < oldest) return { status: 'resync', oldestSeq: oldest, lastSeq: s.detail.lastSeq };
-    return { status: 'streaming', replay: s.edges.filter((e) => e.seq > p.sinceSeq), lastSeq: s.detail.lastSeq };
+    if (p.sinceSeq + 1 < oldest)
+      return { status: 'resync', oldestSeq: oldest, lastSeq: s.detail.lastSeq };
+    return {
+      status: 'streaming',
+      replay: s.edges.filter((e) => e.seq > p.sinceSeq),
+      lastSeq: s.detail.lastSeq,
+    };
   }
   async openLive(p: { sessionId: string; seed: Uint8Array }) {
     this.trip('openLive');
@@ -196,7 +243,10 @@ export class FakeDevice implements DeviceHandler {
     this.trip('quickStep');
     if (!this.liveId) throw new LinkError('illegal_state', 'no live session');
     const stepIndex = this.liveStep++;
-    this.session?.pushEdge({ ...edge(0, ++this.liveSeq, { stepIndex, stage: 'queued' }), queue: { live: this.liveId } });
+    this.session?.pushEdge({
+      ...edge(0, ++this.liveSeq, { stepIndex, stage: 'queued' }),
+      queue: { live: this.liveId },
+    });
     return { stepIndex };
   }
   async closeLive() {

@@ -31,18 +31,22 @@ function chop(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 describe('length-prefixed framing', () => {
   it('frames survive any chunking of the byte stream', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 300 }), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 20 }), (texts, cuts) => {
-        const stream = new Uint8Array(texts.flatMap((t) => [...encodeFrame(t)]));
-        const d = new FrameDecoder();
-        const got: string[] = [];
-        for (const chunk of chop(stream, cuts)) {
-          const r = d.push(chunk);
-          expect(r.error).toBeUndefined();
-          got.push(...r.frames.map((f) => dec.decode(f)));
-        }
-        expect(got).toEqual(texts);
-        expect(d.pending).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 300 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (texts, cuts) => {
+          const stream = new Uint8Array(texts.flatMap((t) => [...encodeFrame(t)]));
+          const d = new FrameDecoder();
+          const got: string[] = [];
+          for (const chunk of chop(stream, cuts)) {
+            const r = d.push(chunk);
+            expect(r.error).toBeUndefined();
+            got.push(...r.frames.map((f) => dec.decode(f)));
+          }
+          expect(got).toEqual(texts);
+          expect(d.pending).toBe(0);
+        },
+      ),
     );
   });
 
@@ -54,7 +58,10 @@ describe('length-prefixed framing', () => {
   it('an announced length over the limit fails at the header, before buffering the body', () => {
     const d = new FrameDecoder();
     const header = Uint8Array.of(FRAME_MAGIC, 0x01, 0x00, 0x02, 0x00); // 128 KiB + 1
-    expect(d.push(header)).toEqual({ frames: [], error: { code: 'too_large', message: `frame over ${MAX_FRAME_BYTES} bytes` } });
+    expect(d.push(header)).toEqual({
+      frames: [],
+      error: { code: 'too_large', message: `frame over ${MAX_FRAME_BYTES} bytes` },
+    });
     // Once framing is lost, nothing more is accepted.
     expect(d.push(encodeFrame('{}')).frames).toEqual([]);
     expect(() => encodeFrame('x'.repeat(MAX_FRAME_BYTES + 1))).toThrow(RangeError);
@@ -81,8 +88,14 @@ describe('FramedConnection', () => {
   function pipe() {
     const ends: { host?: FramedConnection; device?: FramedConnection } = {};
     const closed: string[] = [];
-    const hostStream: ByteStream = { write: (b) => queueMicrotask(() => ends.device!.receive(b)), close: () => closed.push('host') };
-    const deviceStream: ByteStream = { write: (b) => queueMicrotask(() => ends.host!.receive(b)), close: () => closed.push('device') };
+    const hostStream: ByteStream = {
+      write: (b) => queueMicrotask(() => ends.device!.receive(b)),
+      close: () => closed.push('host'),
+    };
+    const deviceStream: ByteStream = {
+      write: (b) => queueMicrotask(() => ends.host!.receive(b)),
+      close: () => closed.push('device'),
+    };
     const toHost = (ends.host = new FramedConnection(hostStream));
     const toDevice = (ends.device = new FramedConnection(deviceStream));
     return { host: toHost, device: toDevice, closed };
@@ -103,7 +116,11 @@ describe('FramedConnection', () => {
     createLinkServer(new FakeDevice(), device);
     device.receive(Uint8Array.of(0x7b, 0x22, 0x69, 0x64, 0x22)); // raw JSON, no framing
     await tick();
-    expect(JSON.parse(got[0]!)).toMatchObject({ id: null, ok: false, error: { code: 'bad_request' } });
+    expect(JSON.parse(got[0]!)).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'bad_request' },
+    });
     expect(device.closed).toBe(true);
     expect(closed).toEqual(['device']);
     // A well-framed request after that is ignored.

@@ -16,8 +16,16 @@ import { FakeDevice, PROFILE, SEED, SESSION_ID, tick } from './fixtures.ts';
 
 const VALID: Record<string, unknown>[] = [
   { id: 1, type: 'hello', params: { protocolVersion: 1 } },
-  { id: 2, type: 'createSlot', params: { slot: 0, header: PROFILE, sessionId: SESSION_ID, seed: '00'.repeat(16) } },
-  { id: 3, type: 'uploadSteps', params: { slot: 0, steps: [{ index: 0, address: 1, baud: 9600 }] } },
+  {
+    id: 2,
+    type: 'createSlot',
+    params: { slot: 0, header: PROFILE, sessionId: SESSION_ID, seed: '00'.repeat(16) },
+  },
+  {
+    id: 3,
+    type: 'uploadSteps',
+    params: { slot: 0, steps: [{ index: 0, address: 1, baud: 9600 }] },
+  },
   { id: 4, type: 'verb', params: { slot: 0, stepIndex: 0, verb: 'try' } },
   { id: 5, type: 'subscribe', params: { slot: 0, sinceSeq: 0 } },
 ];
@@ -28,12 +36,22 @@ function mutate(base: unknown, path: number[], replacement: unknown): unknown {
   const keys = Object.keys(base);
   if (keys.length === 0) return replacement;
   const k = keys[path[0]! % keys.length]!;
-  const copy: Record<string, unknown> = Array.isArray(base) ? ([...base] as never) : { ...(base as Record<string, unknown>) };
+  const copy: Record<string, unknown> = Array.isArray(base)
+    ? ([...base] as never)
+    : { ...(base as Record<string, unknown>) };
   copy[k] = mutate((base as Record<string, unknown>)[k], path.slice(1), replacement);
   return copy;
 }
 
-const hostileKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'seed', 'scbk', '', 'toString');
+const hostileKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'prototype',
+  'seed',
+  'scbk',
+  '',
+  'toString',
+);
 const jsonish = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
@@ -61,11 +79,17 @@ function checkRejected(frame: string | Uint8Array) {
 
 describe('decodeRequest under fuzz', () => {
   it('arbitrary text never throws', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => void checkRejected(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => void checkRejected(s)),
+      { numRuns: 2000 },
+    );
   });
 
   it('arbitrary bytes never throw', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => void checkRejected(b)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (b) => void checkRejected(b)),
+      { numRuns: 2000 },
+    );
   });
 
   it('arbitrary JSON values never throw and never pollute prototypes', () => {
@@ -80,26 +104,49 @@ describe('decodeRequest under fuzz', () => {
 
   it('valid requests with one value swapped for junk are either still valid or refused with the id', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...VALID), fc.array(fc.nat(), { maxLength: 5 }), jsonish, (base, path, junk) => {
-        const d = checkRejected(JSON.stringify(mutate(base, path, junk)));
-        if (!d.ok && path.length > 0 && Object.keys(base)[path[0]! % 3] !== 'id' && d.error.code !== 'too_large') {
-          expect(d.id).toBe(base.id);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...VALID),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        jsonish,
+        (base, path, junk) => {
+          const d = checkRejected(JSON.stringify(mutate(base, path, junk)));
+          if (
+            !d.ok &&
+            path.length > 0 &&
+            Object.keys(base)[path[0]! % 3] !== 'id' &&
+            d.error.code !== 'too_large'
+          ) {
+            expect(d.id).toBe(base.id);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('truncations of a valid frame never throw', () => {
-    const text = encodeRequest(9, 'createSlot', { slot: 1, header: PROFILE, sessionId: SESSION_ID, seed: SEED });
+    const text = encodeRequest(9, 'createSlot', {
+      slot: 1,
+      header: PROFILE,
+      sessionId: SESSION_ID,
+      seed: SEED,
+    });
     for (let i = 0; i < text.length; i++) expect(checkRejected(text.slice(0, i)).ok).toBe(false);
   });
 
   it('huge arrays are refused by size or schema, not processed', () => {
     const steps = Array.from({ length: 5000 }, (_, i) => ({ index: i, address: 1, baud: 9600 }));
-    const d = decodeRequest(JSON.stringify({ id: 1, type: 'uploadSteps', params: { slot: 0, steps } }));
+    const d = decodeRequest(
+      JSON.stringify({ id: 1, type: 'uploadSteps', params: { slot: 0, steps } }),
+    );
     expect(d).toMatchObject({ ok: false, error: { code: 'too_large' } });
-    const nums = decodeRequest(JSON.stringify({ id: 1, type: 'hello', params: { protocolVersion: 1, host: Array(20000).fill(0) } }));
+    const nums = decodeRequest(
+      JSON.stringify({
+        id: 1,
+        type: 'hello',
+        params: { protocolVersion: 1, host: Array(20000).fill(0) },
+      }),
+    );
     expect(nums).toMatchObject({ ok: false, id: 1, error: { code: 'bad_request' } });
   });
 });
@@ -131,9 +178,13 @@ describe('the server under fuzz', () => {
       fc.oneof(
         fc.string({ unit: 'binary', maxLength: 200 }),
         jsonish.map((v) => JSON.stringify(v) ?? 'null'),
-        fc.tuple(fc.constantFrom(...VALID), fc.array(fc.nat(), { minLength: 2, maxLength: 5 }), jsonish).map(([b, p, j]) =>
-          JSON.stringify(mutate(b, p, j)),
-        ),
+        fc
+          .tuple(
+            fc.constantFrom(...VALID),
+            fc.array(fc.nat(), { minLength: 2, maxLength: 5 }),
+            jsonish,
+          )
+          .map(([b, p, j]) => JSON.stringify(mutate(b, p, j))),
       ),
       { numRuns: 500, seed: 42 },
     );

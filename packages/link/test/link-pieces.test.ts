@@ -10,7 +10,18 @@ import { FakeDevice } from './fixtures.ts';
 
 const LIVE = '0f8f1d2c-5b7a-4c1e-9d3e-2a6b8c4d1e0f';
 const edge = (queue: ProgressEdge['queue'], seq: number) =>
-  ({ queue, seq, stepIndex: 0, state: 'pending', attempts: 0, outcome: null, detail: '', stage: null, stageStatus: null, at: 0 }) as ProgressEdge;
+  ({
+    queue,
+    seq,
+    stepIndex: 0,
+    state: 'pending',
+    attempts: 0,
+    outcome: null,
+    detail: '',
+    stage: null,
+    stageStatus: null,
+    at: 0,
+  }) as ProgressEdge;
 
 describe('Subscriptions', () => {
   it('lets through only followed queues, past sinceSeq, each seq once', () => {
@@ -65,7 +76,12 @@ describe('device holder', () => {
     const device = new FakeDevice();
     const a = conn();
     let released = 0;
-    expect(claimDevice(device, a, () => { released++; releaseDevice(device, a); })).toBe(true);
+    expect(
+      claimDevice(device, a, () => {
+        released++;
+        releaseDevice(device, a);
+      }),
+    ).toBe(true);
     expect(claimDevice(device, conn(), () => {})).toBe(false);
     (a as { closing: boolean }).closing = true;
     const b = conn();
@@ -79,7 +95,10 @@ describe('device holder', () => {
 
   it('a session drops pushes once it is no longer alive', () => {
     const got: string[] = [];
-    const s = openSession({ edge: (e) => got.push(`edge ${e.seq}`), resync: (q) => got.push(`resync ${JSON.stringify(q)}`) });
+    const s = openSession({
+      edge: (e) => got.push(`edge ${e.seq}`),
+      resync: (q) => got.push(`resync ${JSON.stringify(q)}`),
+    });
     s.pushEdge(edge({ slot: 0 }, 1));
     s.pushResync({ slot: 0 }, 'trimmed');
     s.alive = false;

@@ -24,8 +24,16 @@ function connect(device: FakeDevice, opts: Parameters<typeof createLinkServer>[2
 }
 
 async function readySlot(client: LinkClient, slot = 1, n = 3) {
-  await client.createSlot({ slot, header: { ...PROFILE, deviceCount: n }, sessionId: SESSION_ID, seed: SEED });
-  await client.uploadAllSteps(slot, Array.from({ length: n }, (_, i) => ({ index: i, address: i + 1, baud: 115200 })));
+  await client.createSlot({
+    slot,
+    header: { ...PROFILE, deviceCount: n },
+    sessionId: SESSION_ID,
+    seed: SEED,
+  });
+  await client.uploadAllSteps(
+    slot,
+    Array.from({ length: n }, (_, i) => ({ index: i, address: i + 1, baud: 115200 })),
+  );
   return client.sealSlot({ slot, stepCount: n });
 }
 
@@ -35,7 +43,12 @@ describe('session', () => {
   it('hello answers with the device identity and the version', async () => {
     const device = new FakeDevice();
     const { client } = connect(device);
-    expect(await client.hello('test')).toEqual({ protocolVersion: PROTOCOL_VERSION, model: 'osprio-pro', serialNumber: 'OP-0001', firmwareVersion: '1.2.3' });
+    expect(await client.hello('test')).toEqual({
+      protocolVersion: PROTOCOL_VERSION,
+      model: 'osprio-pro',
+      serialNumber: 'OP-0001',
+      firmwareVersion: '1.2.3',
+    });
     expect(device.attaches).toBe(1);
   });
 
@@ -44,7 +57,10 @@ describe('session', () => {
     const { client } = connect(device);
     const err = await client.request('hello', { protocolVersion: 99 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LinkError);
-    expect(err).toMatchObject({ code: 'version_unsupported', message: expect.stringContaining('99') });
+    expect(err).toMatchObject({
+      code: 'version_unsupported',
+      message: expect.stringContaining('99'),
+    });
     expect(device.attaches).toBe(0);
     await expect(client.status()).rejects.toMatchObject({ code: 'hello_required' });
   });
@@ -104,7 +120,11 @@ describe('requests', () => {
     hostEnd.onMessage((d) => sent.push(String(d)));
     await client.hello();
     const sealed = await readySlot(client, 1, 40); // 40 steps → two chunks
-    expect(sealed).toMatchObject({ index: 1, state: 'ready', counters: { total: 40, pending: 40 } });
+    expect(sealed).toMatchObject({
+      index: 1,
+      state: 'ready',
+      counters: { total: 40, pending: 40 },
+    });
     expect(device.calls.filter((c) => c === 'uploadSteps')).toHaveLength(2);
     const slots = await client.listSlots();
     expect(slots).toHaveLength(4);
@@ -114,18 +134,27 @@ describe('requests', () => {
     const detail = await client.getSlot(1);
     expect(detail.seed).toEqual(SEED);
     expect(detail.steps).toHaveLength(40);
-    await expect(client.verb({ slot: 1, stepIndex: 0, verb: 'try' })).resolves.toEqual({ accepted: true });
+    await expect(client.verb({ slot: 1, stepIndex: 0, verb: 'try' })).resolves.toEqual({
+      accepted: true,
+    });
   });
 
   it('verb rejections carry the device reason and code', async () => {
     const device = new FakeDevice();
     const { client } = connect(device);
     await client.hello();
-    await expect(client.verb({ slot: 0, stepIndex: 0, verb: 'try' })).rejects.toMatchObject({ code: 'slot_not_ready' });
+    await expect(client.verb({ slot: 0, stepIndex: 0, verb: 'try' })).rejects.toMatchObject({
+      code: 'slot_not_ready',
+    });
     await readySlot(client, 0);
-    await expect(client.verb({ slot: 0, stepIndex: 9, verb: 'try' })).rejects.toMatchObject({ code: 'unknown_step' });
+    await expect(client.verb({ slot: 0, stepIndex: 9, verb: 'try' })).rejects.toMatchObject({
+      code: 'unknown_step',
+    });
     await client.verb({ slot: 0, stepIndex: 0, verb: 'try' });
-    await expect(client.verb({ slot: 0, stepIndex: 0, verb: 'try' })).rejects.toMatchObject({ code: 'verb_illegal', message: 'try is not legal from attempting' });
+    await expect(client.verb({ slot: 0, stepIndex: 0, verb: 'try' })).rejects.toMatchObject({
+      code: 'verb_illegal',
+      message: 'try is not legal from attempting',
+    });
   });
 
   it('a handler failure that is not a LinkError becomes a generic internal error', async () => {
@@ -146,9 +175,15 @@ describe('requests', () => {
     const { client } = connect(device);
     await client.hello();
     device.failNext = { code: 'not_supported', message: 'this device has no slots' };
-    await expect(client.listSlots()).rejects.toMatchObject({ code: 'not_supported', message: 'this device has no slots' });
+    await expect(client.listSlots()).rejects.toMatchObject({
+      code: 'not_supported',
+      message: 'this device has no slots',
+    });
     device.failNext = { code: 'made_up', message: 'secret detail' };
-    await expect(client.listSlots()).rejects.toMatchObject({ code: 'internal', message: 'the device failed to serve listSlots' });
+    await expect(client.listSlots()).rejects.toMatchObject({
+      code: 'internal',
+      message: 'the device failed to serve listSlots',
+    });
   });
 
   it('a device reply the protocol does not allow becomes internal, naming the field', async () => {
@@ -156,8 +191,17 @@ describe('requests', () => {
     const onInternalError = vi.fn();
     const { client } = connect(device, { onInternalError });
     await client.hello();
-    device.status = async () => ({ liveQuickStep: true, slots: true, offlineAutonomous: true, slotCount: -1, maxStepsPerSlot: 126 });
-    await expect(client.status()).rejects.toMatchObject({ code: 'internal', message: 'invalid status reply: result.slotCount: expected >=0' });
+    device.status = async () => ({
+      liveQuickStep: true,
+      slots: true,
+      offlineAutonomous: true,
+      slotCount: -1,
+      maxStepsPerSlot: 126,
+    });
+    await expect(client.status()).rejects.toMatchObject({
+      code: 'internal',
+      message: 'invalid status reply: result.slotCount: expected >=0',
+    });
     expect(onInternalError).toHaveBeenCalledOnce();
   });
 
@@ -166,7 +210,9 @@ describe('requests', () => {
     const { client } = connect(device, { maxQueued: 2 });
     await client.hello();
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => client.status()));
-    const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as LinkError).code));
+    const codes = results.map((r) =>
+      r.status === 'fulfilled' ? 'ok' : (r.reason as LinkError).code,
+    );
     expect(codes.filter((c) => c === 'busy').length).toBeGreaterThan(0);
     expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(2);
   });
@@ -179,7 +225,10 @@ describe('progress edges', () => {
     await client.hello();
     await readySlot(client, 2);
     for (let i = 0; i < 5; i++) device.emit(2); // seq 1..5 made while unsubscribed
-    expect(await client.subscribe({ slot: 2, sinceSeq: 2 })).toEqual({ status: 'streaming', lastSeq: 5 });
+    expect(await client.subscribe({ slot: 2, sinceSeq: 2 })).toEqual({
+      status: 'streaming',
+      lastSeq: 5,
+    });
     device.emit(2); // seq 6, live
     device.emit(3 - 3); // another slot, not subscribed
     await tick();
@@ -202,7 +251,11 @@ describe('progress edges', () => {
     const frames: { kind: string; bytes: number; n: number }[] = [];
     hostEnd.onMessage((d) => {
       const m = JSON.parse(String(d)) as { event?: string; edges?: unknown[] };
-      frames.push({ kind: m.event ?? 'reply', bytes: new TextEncoder().encode(String(d)).length, n: m.edges?.length ?? 1 });
+      frames.push({
+        kind: m.event ?? 'reply',
+        bytes: new TextEncoder().encode(String(d)).length,
+        n: m.edges?.length ?? 1,
+      });
     });
     const orig = device.subscribe.bind(device);
     device.subscribe = async (p) => {
@@ -210,7 +263,10 @@ describe('progress edges', () => {
       device.emit(2); // seq 3001, made while the subscribe is served: after the replay
       return ans;
     };
-    expect(await client.subscribe({ slot: 2, sinceSeq: 10 })).toEqual({ status: 'streaming', lastSeq: 3000 });
+    expect(await client.subscribe({ slot: 2, sinceSeq: 10 })).toEqual({
+      status: 'streaming',
+      lastSeq: 3000,
+    });
     device.emit(2); // seq 3002, live
     await tick();
     const kinds = frames.map((f) => f.kind);
@@ -221,7 +277,11 @@ describe('progress edges', () => {
     expect(batches.every((f) => f.kind === 'edges' && f.bytes <= REPLAY_BATCH_BYTES)).toBe(true);
     expect(batches.reduce((a, f) => a + f.n, 0)).toBe(2990);
     expect(edges(events).map((e) => e.seq)).toEqual(Array.from({ length: 2992 }, (_, i) => i + 11));
-    expect(edges(events).every((e, i) => 'slot' in e.queue && e.queue.slot === 2 && (i >= 2990 || e.detail === detail))).toBe(true);
+    expect(
+      edges(events).every(
+        (e, i) => 'slot' in e.queue && e.queue.slot === 2 && (i >= 2990 || e.detail === detail),
+      ),
+    ).toBe(true);
   });
 
   it('replayBatchBytes sets the replay frame size, never above MAX_FRAME_BYTES', async () => {
@@ -235,12 +295,18 @@ describe('progress edges', () => {
       await readySlot(client, 0);
       for (let i = 0; i < 1500; i++) device.emit(0, { detail: 'y'.repeat(150) });
       const sizes: number[] = [];
-      hostEnd.onMessage((d) => String(d).startsWith('{"event":"edges"') && sizes.push(new TextEncoder().encode(String(d)).length));
+      hostEnd.onMessage(
+        (d) =>
+          String(d).startsWith('{"event":"edges"') &&
+          sizes.push(new TextEncoder().encode(String(d)).length),
+      );
       await client.subscribe({ slot: 0, sinceSeq: 0 });
       await tick();
       expect(Math.max(...sizes)).toBeLessThanOrEqual(limit);
       expect(Math.max(...sizes)).toBeGreaterThan(limit / 2); // frames are filled, not one edge each
-      expect(edges(events).map((e) => e.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+      expect(edges(events).map((e) => e.seq)).toEqual(
+        Array.from({ length: 1500 }, (_, i) => i + 1),
+      );
     }
   });
 
@@ -251,7 +317,11 @@ describe('progress edges', () => {
     await readySlot(client, 1);
     for (let i = 0; i < 4; i++) device.emit(1);
     const [e1, e2, e3, e4] = device.slots[1]!.edges;
-    device.subscribe = async () => ({ status: 'streaming', replay: [e1!, e3!, e2!, e3!, e4!, edge(0, 9)], lastSeq: 4 });
+    device.subscribe = async () => ({
+      status: 'streaming',
+      replay: [e1!, e3!, e2!, e3!, e4!, edge(0, 9)],
+      lastSeq: 4,
+    });
     await client.subscribe({ slot: 1, sinceSeq: 0 });
     await tick();
     expect(edges(events).map((e) => e.seq)).toEqual([1, 3, 4]);
@@ -271,7 +341,9 @@ describe('progress edges', () => {
     await tick();
     expect(edges(events).map((e) => e.seq)).toEqual([1, 3]);
     expect(internal).toHaveBeenCalledTimes(1);
-    expect(String((internal.mock.calls[0]![0] as Error).message)).toMatch(/detail: no control characters/);
+    expect(String((internal.mock.calls[0]![0] as Error).message)).toMatch(
+      /detail: no control characters/,
+    );
   });
 
   it('the verb reply comes before the edge it caused, even if the device made the edge first', async () => {
@@ -297,7 +369,9 @@ describe('progress edges', () => {
     device.subscribe = async (p) => {
       const ans = await orig(p);
       device.emit(1); // seq 2, stored AND pushed live while the request is in flight
-      return ans.status === 'streaming' ? { ...ans, replay: [...ans.replay, device.slots[1]!.edges[1]!] } : ans;
+      return ans.status === 'streaming'
+        ? { ...ans, replay: [...ans.replay, device.slots[1]!.edges[1]!] }
+        : ans;
     };
     await client.subscribe({ slot: 1, sinceSeq: 0 });
     await tick();
@@ -311,7 +385,11 @@ describe('progress edges', () => {
     await readySlot(client, 1);
     for (let i = 0; i < 10; i++) device.emit(1);
     device.oldestKept.set(1, 6);
-    expect(await client.subscribe({ slot: 1, sinceSeq: 2 })).toEqual({ status: 'resync', oldestSeq: 6, lastSeq: 10 });
+    expect(await client.subscribe({ slot: 1, sinceSeq: 2 })).toEqual({
+      status: 'resync',
+      oldestSeq: 6,
+      lastSeq: 10,
+    });
     device.emit(1);
     await tick();
     expect(edges(events)).toEqual([]);
@@ -331,7 +409,9 @@ describe('progress edges', () => {
     device.session!.pushResync({ slot: 3 }, 'not subscribed: not sent');
     device.emit(0);
     await tick();
-    expect(events).toEqual([{ event: 'resync', queue: { slot: 0 }, reason: 'edge store overflowed' }]);
+    expect(events).toEqual([
+      { event: 'resync', queue: { slot: 0 }, reason: 'edge store overflowed' },
+    ]);
   });
 
   it('unsubscribe stops the stream', async () => {
@@ -349,13 +429,25 @@ describe('progress edges', () => {
     const device = new FakeDevice();
     const { client, events } = connect(device);
     await client.hello();
-    await expect(client.quickStep({ address: 1, baud: 9600, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] } })).rejects.toMatchObject({
+    await expect(
+      client.quickStep({
+        address: 1,
+        baud: 9600,
+        options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+      }),
+    ).rejects.toMatchObject({
       code: 'illegal_state',
     });
-    expect(await client.openLive({ sessionId: LIVE_ID, seed: SEED })).toEqual({ queue: { live: LIVE_ID } });
+    expect(await client.openLive({ sessionId: LIVE_ID, seed: SEED })).toEqual({
+      queue: { live: LIVE_ID },
+    });
     const opts = { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] };
-    expect(await client.quickStep({ address: 1, baud: 9600, options: opts })).toEqual({ stepIndex: 0 });
-    expect(await client.quickStep({ address: 2, baud: 9600, options: opts })).toEqual({ stepIndex: 1 });
+    expect(await client.quickStep({ address: 1, baud: 9600, options: opts })).toEqual({
+      stepIndex: 0,
+    });
+    expect(await client.quickStep({ address: 2, baud: 9600, options: opts })).toEqual({
+      stepIndex: 1,
+    });
     await tick();
     const live = edges(events);
     expect(live.map((e: ProgressEdge) => [e.queue, e.stepIndex, e.stage])).toEqual([
@@ -363,8 +455,12 @@ describe('progress edges', () => {
       [{ live: LIVE_ID }, 1, 'queued'],
     ]);
     // A quick-step row has the same verbs as a batch row.
-    await expect(client.verb({ live: LIVE_ID, stepIndex: 1, verb: 'retry' })).resolves.toEqual({ accepted: true });
-    await expect(client.verb({ live: LIVE_ID, stepIndex: 5, verb: 'retry' })).rejects.toMatchObject({ code: 'unknown_step' });
+    await expect(client.verb({ live: LIVE_ID, stepIndex: 1, verb: 'retry' })).resolves.toEqual({
+      accepted: true,
+    });
+    await expect(client.verb({ live: LIVE_ID, stepIndex: 5, verb: 'retry' })).rejects.toMatchObject(
+      { code: 'unknown_step' },
+    );
     await tick();
     expect(edges(events).map((e) => e.stepIndex)).toEqual([0, 1, 1]);
     await client.closeLive();
@@ -401,16 +497,26 @@ describe('hostile frames through the server', () => {
     const frames = [
       'garbage',
       '{"id":1,"type":"createSlot","params":{"slot":0}}',
-      JSON.stringify({ id: 2, type: 'createSlot', params: { slot: 0, header: PROFILE, sessionId: 'not-a-uuid', seed: '00'.repeat(16) } }),
+      JSON.stringify({
+        id: 2,
+        type: 'createSlot',
+        params: { slot: 0, header: PROFILE, sessionId: 'not-a-uuid', seed: '00'.repeat(16) },
+      }),
       '{"id":3,"type":"deleteSlot","params":{"slot":0,"__proto__":{"x":1}}}',
       '{"id":4,"type":"wipeAll","params":{}}',
     ];
     for (const f of frames) hostEnd.send(f);
     hostEnd.sendBytes(Uint8Array.of(0xc0, 0xaf, 0xff));
-    hostEnd.sendBytes(new TextEncoder().encode(encodeRequest(5, 'getSlot', { slot: 300 - 300 })).slice(0, 10));
+    hostEnd.sendBytes(
+      new TextEncoder().encode(encodeRequest(5, 'getSlot', { slot: 300 - 300 })).slice(0, 10),
+    );
     await tick(10);
     expect(replies).toHaveLength(7);
-    for (const r of replies) expect(r).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^(bad_request|unknown_type)$/) } });
+    for (const r of replies)
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: expect.stringMatching(/^(bad_request|unknown_type)$/) },
+      });
     expect(replies.map((r) => (r as { id: unknown }).id)).toEqual([null, 1, 2, 3, 4, null, null]);
     expect(JSON.stringify(device.slots)).toBe(before);
     expect(device.calls.length).toBe(callsBefore);

@@ -12,7 +12,13 @@ function scripted(timeoutMs = 1000) {
   return { client, deviceEnd, hostEnd, received, onProtocolError };
 }
 
-const STATUS = { liveQuickStep: true, slots: false, offlineAutonomous: false, slotCount: 0, maxStepsPerSlot: 126 };
+const STATUS = {
+  liveQuickStep: true,
+  slots: false,
+  offlineAutonomous: false,
+  slotCount: 0,
+  maxStepsPerSlot: 126,
+};
 
 afterEach(() => {
   vi.useRealTimers();
@@ -54,7 +60,9 @@ describe('LinkClient', () => {
 
   it('fails every pending request with link_closed when the link drops, and refuses new ones', async () => {
     const { client, hostEnd } = scripted();
-    const ps = [client.status(), client.listSlots(), client.getSlot(1)].map((p) => p.catch((e: unknown) => e));
+    const ps = [client.status(), client.listSlots(), client.getSlot(1)].map((p) =>
+      p.catch((e: unknown) => e),
+    );
     const closed = new Promise((r) => client.onClose(r));
     hostEnd.drop();
     for (const e of await Promise.all(ps)) expect(e).toMatchObject({ code: 'link_closed' });
@@ -67,14 +75,19 @@ describe('LinkClient', () => {
     const p = client.status().catch((e: unknown) => e);
     await tick();
     deviceEnd.close(1000, 'device shutting down');
-    expect(await p).toMatchObject({ code: 'link_closed', message: expect.stringContaining('device shutting down') });
+    expect(await p).toMatchObject({
+      code: 'link_closed',
+      message: expect.stringContaining('device shutting down'),
+    });
   });
 
   it('a reply that breaks the schema rejects that request with bad_reply', async () => {
     const { client, deviceEnd } = scripted();
     const p = client.status().catch((e: unknown) => e);
     await tick();
-    deviceEnd.send(JSON.stringify({ id: 1, type: 'status', ok: true, result: { ...STATUS, slotCount: 'x' } }));
+    deviceEnd.send(
+      JSON.stringify({ id: 1, type: 'status', ok: true, result: { ...STATUS, slotCount: 'x' } }),
+    );
     expect(await p).toMatchObject({ code: 'bad_reply' });
   });
 
@@ -88,7 +101,9 @@ describe('LinkClient', () => {
 
   it('invalid params are rejected locally and never sent', async () => {
     const { client, received } = scripted();
-    await expect(client.createSlot({ slot: 0, header: {} as never, sessionId: 'x', seed: new Uint8Array(16) })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(
+      client.createSlot({ slot: 0, header: {} as never, sessionId: 'x', seed: new Uint8Array(16) }),
+    ).rejects.toMatchObject({ code: 'bad_request' });
     await tick();
     expect(received).toEqual([]);
   });

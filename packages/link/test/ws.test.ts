@@ -3,7 +3,12 @@ import { connect as netConnect } from 'node:net';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { LinkClient, MAX_FRAME_BYTES, encodeRequest } from '../src/index.ts';
-import { connectWebSocketNode, startWsDeviceServer, tokenMatches, type WsDeviceServer } from '@osprio/link/node';
+import {
+  connectWebSocketNode,
+  startWsDeviceServer,
+  tokenMatches,
+  type WsDeviceServer,
+} from '@osprio/link/node';
 import { FakeDevice, tick } from './fixtures.ts';
 
 const ORIGIN = 'http://127.0.0.1:5173';
@@ -22,19 +27,32 @@ async function start(device = new FakeDevice()) {
 }
 
 async function client(url: string, origin?: string) {
-  const c = new LinkClient(await connectWebSocketNode(url, origin === undefined ? {} : { origin }), { timeoutMs: 3000 });
+  const c = new LinkClient(
+    await connectWebSocketNode(url, origin === undefined ? {} : { origin }),
+    { timeoutMs: 3000 },
+  );
   clients.push(c);
   return c;
 }
 
 /** Raw upgrade request; resolves with the HTTP status and body of a refusal (or 101). */
-function rawUpgrade(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawUpgrade(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
       port,
       path,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -61,7 +79,9 @@ async function until(cond: () => Promise<boolean>, ms = 3000): Promise<void> {
 describe('WebSocket device server', () => {
   it('listens on loopback only', async () => {
     const { server } = await start();
-    expect(server.url).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${server.port}/device\\?token=[0-9a-f]{64}$`));
+    expect(server.url).toMatch(
+      new RegExp(`^ws://127\\.0\\.0\\.1:${server.port}/device\\?token=[0-9a-f]{64}$`),
+    );
     // Another address of this machine does not reach it.
     const { networkInterfaces } = await import('node:os');
     const other = Object.values(networkInterfaces())
@@ -80,7 +100,10 @@ describe('WebSocket device server', () => {
   it('serves the workspace origin with the token', async () => {
     const { server } = await start();
     const c = await client(server.url, ORIGIN);
-    await expect(c.hello()).resolves.toMatchObject({ model: 'osprio-pro', serialNumber: 'OP-0001' });
+    await expect(c.hello()).resolves.toMatchObject({
+      model: 'osprio-pro',
+      serialNumber: 'OP-0001',
+    });
     await expect(c.listSlots()).resolves.toHaveLength(4);
   });
 
@@ -93,8 +116,12 @@ describe('WebSocket device server', () => {
 
   it('refuses a foreign origin with 403, even with the token', async () => {
     const { server } = await start();
-    await expect(connectWebSocketNode(server.url, { origin: 'https://evil.example' })).rejects.toThrow('403 origin not allowed');
-    await expect(connectWebSocketNode(server.url, { origin: 'null' })).rejects.toThrow('403 origin not allowed');
+    await expect(
+      connectWebSocketNode(server.url, { origin: 'https://evil.example' }),
+    ).rejects.toThrow('403 origin not allowed');
+    await expect(connectWebSocketNode(server.url, { origin: 'null' })).rejects.toThrow(
+      '403 origin not allowed',
+    );
   });
 
   it('refuses a missing or wrong token with 403 and never echoes it', async () => {
@@ -102,21 +129,34 @@ describe('WebSocket device server', () => {
     const bare = server.url.replace(/\?.*$/, '');
     const wrong = `${bare}?token=${server.token.slice(0, -1)}0`;
     for (const url of [bare, wrong, `${bare}?token=`]) {
-      const err = (await connectWebSocketNode(url, { origin: ORIGIN }).catch((e: Error) => e)) as Error;
+      const err = (await connectWebSocketNode(url, { origin: ORIGIN }).catch(
+        (e: Error) => e,
+      )) as Error;
       expect(err.message).toContain('403 missing or wrong token');
       expect(err.message).not.toContain(server.token.slice(0, 16));
     }
-    const raw = await rawUpgrade(server.port, `/device?token=${server.token}x`, { Host: `127.0.0.1:${server.port}` });
+    const raw = await rawUpgrade(server.port, `/device?token=${server.token}x`, {
+      Host: `127.0.0.1:${server.port}`,
+    });
     expect(raw).toEqual({ status: 403, body: 'missing or wrong token' });
   });
 
   it('refuses a token given more than once, even when the first one is right', async () => {
     const { server } = await start();
     const host = { Host: `127.0.0.1:${server.port}` };
-    for (const q of [`token=${server.token}&token=bad`, `token=bad&token=${server.token}`, `token=${server.token}&token=${server.token}`]) {
-      expect(await rawUpgrade(server.port, `/device?${q}`, host)).toEqual({ status: 403, body: 'token given more than once' });
+    for (const q of [
+      `token=${server.token}&token=bad`,
+      `token=bad&token=${server.token}`,
+      `token=${server.token}&token=${server.token}`,
+    ]) {
+      expect(await rawUpgrade(server.port, `/device?${q}`, host)).toEqual({
+        status: 403,
+        body: 'token given more than once',
+      });
     }
-    const err = (await connectWebSocketNode(`${server.url}&token=bad`, { origin: ORIGIN }).catch((e: Error) => e)) as Error;
+    const err = (await connectWebSocketNode(`${server.url}&token=bad`, { origin: ORIGIN }).catch(
+      (e: Error) => e,
+    )) as Error;
     expect(err.message).toContain('403 token given more than once');
     expect((await rawUpgrade(server.port, `/device?token=${server.token}`, host)).status).toBe(101);
   });
@@ -124,9 +164,20 @@ describe('WebSocket device server', () => {
   it('refuses a Host header that is not loopback (DNS rebinding) and unknown paths', async () => {
     const { server } = await start();
     const path = `/device?token=${server.token}`;
-    expect(await rawUpgrade(server.port, path, { Host: `evil.example:${server.port}` })).toEqual({ status: 403, body: 'host not allowed' });
-    expect((await rawUpgrade(server.port, path, { Host: `localhost:${server.port}` })).status).toBe(101);
-    expect((await rawUpgrade(server.port, `/other?token=${server.token}`, { Host: `127.0.0.1:${server.port}` })).status).toBe(404);
+    expect(await rawUpgrade(server.port, path, { Host: `evil.example:${server.port}` })).toEqual({
+      status: 403,
+      body: 'host not allowed',
+    });
+    expect((await rawUpgrade(server.port, path, { Host: `localhost:${server.port}` })).status).toBe(
+      101,
+    );
+    expect(
+      (
+        await rawUpgrade(server.port, `/other?token=${server.token}`, {
+          Host: `127.0.0.1:${server.port}`,
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('refuses a second host while the first holds the device, and accepts it after the first disconnects', async () => {
@@ -170,7 +221,11 @@ describe('WebSocket device server', () => {
 
   it('frees the device when the first host stops answering pings (half-open link)', async () => {
     const device = new FakeDevice();
-    server = await startWsDeviceServer({ handler: device, allowedOrigins: [ORIGIN], heartbeatMs: 30 });
+    server = await startWsDeviceServer({
+      handler: device,
+      allowedOrigins: [ORIGIN],
+      heartbeatMs: 30,
+    });
     const silent = new WebSocket(server.url, { autoPong: false });
     await new Promise((r) => silent.once('open', r));
     silent.send(encodeRequest(1, 'hello', { protocolVersion: 1 }));

@@ -87,12 +87,20 @@ export class AcuDriver {
     }
   }
 
-  send(command: Command, opts: { secure?: boolean; address?: number; policy?: RequestPolicy } = {}): Promise<AcuResult> {
+  send(
+    command: Command,
+    opts: { secure?: boolean; address?: number; policy?: RequestPolicy } = {},
+  ): Promise<AcuResult> {
     return this.request({ type: 'send', command, ...opts });
   }
 
   /** `rndA`: 8 random bytes from the caller (the core has no randomness of its own). */
-  handshake(kk: KeyIndicator, scbk: Bytes, rndA: Bytes, opts: { address?: number; policy?: RequestPolicy } = {}): Promise<AcuResult> {
+  handshake(
+    kk: KeyIndicator,
+    scbk: Bytes,
+    rndA: Bytes,
+    opts: { address?: number; policy?: RequestPolicy } = {},
+  ): Promise<AcuResult> {
     return this.request({ type: 'handshake', kk, scbk, rndA, ...opts });
   }
 

@@ -20,7 +20,16 @@ import { osdp_KEYSET } from './codes.ts';
 import { cpChallenge, cpWrapCommand } from './secure-channel.ts';
 import { FrameStreamParser, type DropReason, type StreamEvent } from './stream.ts';
 import { classifyReply, onHeldCcrypt, replyMatches } from './acu-reply.ts';
-import { EMPTY_RX, fail, lost, maxTries, newTx, transmit, waitThenResend, withWake } from './acu-tx.ts';
+import {
+  EMPTY_RX,
+  fail,
+  lost,
+  maxTries,
+  newTx,
+  transmit,
+  waitThenResend,
+  withWake,
+} from './acu-tx.ts';
 import {
   DEFAULT_ACU_CONFIG,
   type AcuAction,
@@ -39,10 +48,19 @@ export { nextSqn, wireTimeMs } from './acu-tx.ts';
 
 export function acuInit(config: Partial<AcuConfig> & Pick<AcuConfig, 'address'>): AcuState {
   const c: AcuConfig = { ...DEFAULT_ACU_CONFIG, ...config };
-  if (!Number.isInteger(c.address) || c.address < 0 || c.address > BROADCAST) throw new RangeError(`PD address out of range: ${c.address}`);
+  if (!Number.isInteger(c.address) || c.address < 0 || c.address > BROADCAST)
+    throw new RangeError(`PD address out of range: ${c.address}`);
   if (!(c.baud > 0)) throw new RangeError(`baud must be positive: ${c.baud}`);
   if (!(c.tries >= 1) || !(c.triesIfSilent >= 1)) throw new RangeError('tries must be at least 1');
-  return { config: c, baud: c.baud, nextSqn: 0, session: null, phase: { name: 'idle' }, rx: EMPTY_RX, unsettled: false };
+  return {
+    config: c,
+    baud: c.baud,
+    nextSqn: 0,
+    session: null,
+    phase: { name: 'idle' },
+    rx: EMPTY_RX,
+    unsettled: false,
+  };
 }
 
 export function isIdle(state: AcuState): boolean {
@@ -55,7 +73,10 @@ export function hasSession(state: AcuState): boolean {
 
 // ─────────────────────────── transition table ───────────────────────────
 
-type Handler<T extends AcuInput['type']> = (s: AcuState, input: Extract<AcuInput, { type: T }>) => AcuTransition;
+type Handler<T extends AcuInput['type']> = (
+  s: AcuState,
+  input: Extract<AcuInput, { type: T }>,
+) => AcuTransition;
 type PhaseHandlers = { [T in AcuInput['type']]: Handler<T> };
 
 const TABLE: { readonly [P in AcuPhase['name']]: PhaseHandlers } = {
@@ -87,7 +108,10 @@ const TABLE: { readonly [P in AcuPhase['name']]: PhaseHandlers } = {
 
 /** The reducer. Never throws on anything a peer sends. */
 export function acuStep(state: AcuState, input: AcuInput): AcuTransition {
-  const handler = TABLE[state.phase.name][input.type] as (s: AcuState, i: AcuInput) => AcuTransition;
+  const handler = TABLE[state.phase.name][input.type] as (
+    s: AcuState,
+    i: AcuInput,
+  ) => AcuTransition;
   return handler(state, input);
 }
 
@@ -100,7 +124,13 @@ function stay(s: AcuState): AcuTransition {
 function busyLink(s: AcuState): AcuTransition {
   // The request is refused; the one in flight carries on.
   const t = withWake(s, []);
-  return { state: t.state, actions: [{ type: 'result', result: { ok: false, error: { kind: 'link_busy' } } }, ...t.actions] };
+  return {
+    state: t.state,
+    actions: [
+      { type: 'result', result: { ok: false, error: { kind: 'link_busy' } } },
+      ...t.actions,
+    ],
+  };
 }
 
 function resolvePolicy(c: AcuConfig, p?: RequestPolicy): ResolvedPolicy {
@@ -130,17 +160,32 @@ function startSend(s: AcuState, input: Extract<AcuInput, { type: 'send' }>): Acu
   try {
     payload = encodeCommand(input.command);
   } catch (e) {
-    return fail(s, { kind: 'bad_request', reason: e instanceof Error ? e.message : 'cannot encode command' });
+    return fail(s, {
+      kind: 'bad_request',
+      reason: e instanceof Error ? e.message : 'cannot encode command',
+    });
   }
   const secure = input.secure === true;
   // Key custody (reference §3.6): the key would go on the wire in clear. libosdp's CP refuses too.
   if (payload.code === osdp_KEYSET && (!secure || !s.session)) {
-    return fail(s, { kind: 'bad_request', reason: 'osdp_KEYSET is only sent inside an active secure channel (secure: true after a handshake)' });
+    return fail(s, {
+      kind: 'bad_request',
+      reason:
+        'osdp_KEYSET is only sent inside an active secure channel (secure: true after a handshake)',
+    });
   }
   if (secure && !s.session) return fail(s, { kind: 'sc_no_session', stage: 'command' });
-  if (secure && address === BROADCAST) return fail(s, { kind: 'bad_request', reason: 'no secure channel on broadcast' });
+  if (secure && address === BROADCAST)
+    return fail(s, { kind: 'bad_request', reason: 'no secure channel on broadcast' });
   const sqn = s.nextSqn;
-  const fields: Omit<FrameFields, 'reply' | 'scb'> = { address, sqn, check: 'crc', mark: s.config.mark, code: payload.code, data: payload.data };
+  const fields: Omit<FrameFields, 'reply' | 'scb'> = {
+    address,
+    sqn,
+    check: 'crc',
+    mark: s.config.mark,
+    code: payload.code,
+    data: payload.data,
+  };
   let bytes: Uint8Array;
   let session = null;
   if (secure) {
@@ -150,22 +195,49 @@ function startSend(s: AcuState, input: Extract<AcuInput, { type: 'send' }>): Acu
   } else {
     bytes = buildFrame({ ...fields, reply: false });
   }
-  const tx = newTx({ stage: 'command', code: payload.code, secure, session }, bytes, sqn, address, resolvePolicy(s.config, input.policy));
+  const tx = newTx(
+    { stage: 'command', code: payload.code, secure, session },
+    bytes,
+    sqn,
+    address,
+    resolvePolicy(s.config, input.policy),
+  );
   return transmit(s, tx, input.at, false);
 }
 
-function startHandshake(s: AcuState, input: Extract<AcuInput, { type: 'handshake' }>): AcuTransition {
+function startHandshake(
+  s: AcuState,
+  input: Extract<AcuInput, { type: 'handshake' }>,
+): AcuTransition {
   const address = targetAddress(s, input.address);
   if (typeof address === 'string') return fail(s, { kind: 'bad_request', reason: address });
-  if (address === BROADCAST) return fail(s, { kind: 'bad_request', reason: 'no secure channel on broadcast' });
-  if (input.kk !== 0 && input.kk !== 1) return fail(s, { kind: 'bad_request', reason: 'key indicator must be 0x00 or 0x01' });
+  if (address === BROADCAST)
+    return fail(s, { kind: 'bad_request', reason: 'no secure channel on broadcast' });
+  if (input.kk !== 0 && input.kk !== 1)
+    return fail(s, { kind: 'bad_request', reason: 'key indicator must be 0x00 or 0x01' });
   if (!isBytes(input.scbk, 16) || !isBytes(input.rndA, 8)) {
-    return fail(s, { kind: 'bad_request', reason: 'handshake needs a 16-byte SCBK and an 8-byte RND.A' });
+    return fail(s, {
+      kind: 'bad_request',
+      reason: 'handshake needs a 16-byte SCBK and an 8-byte RND.A',
+    });
   }
   // Each handshake starts a new link: SQN 0, old session gone (libosdp cp_state_change; guarantee 5).
   const c = cpChallenge(input.kk, input.scbk, input.rndA);
-  const bytes = buildFrame({ address, reply: false, sqn: 0, check: 'crc', mark: s.config.mark, ...c.chlng });
-  const tx = newTx({ stage: 'chlng', cp: c.state }, bytes, 0, address, resolvePolicy(s.config, input.policy));
+  const bytes = buildFrame({
+    address,
+    reply: false,
+    sqn: 0,
+    check: 'crc',
+    mark: s.config.mark,
+    ...c.chlng,
+  });
+  const tx = newTx(
+    { stage: 'chlng', cp: c.state },
+    bytes,
+    0,
+    address,
+    resolvePolicy(s.config, input.policy),
+  );
   return transmit({ ...s, session: null, nextSqn: 0 }, tx, input.at, false);
 }
 
@@ -175,7 +247,10 @@ function isBytes(b: unknown, len: number): b is Bytes {
 
 function restart(s: AcuState): AcuTransition {
   const next: AcuState = { ...s, nextSqn: 0, session: null, phase: { name: 'idle' }, rx: EMPTY_RX };
-  const actions: AcuAction[] = s.phase.name === 'idle' ? [] : [{ type: 'result', result: { ok: false, error: { kind: 'cancelled' } } }];
+  const actions: AcuAction[] =
+    s.phase.name === 'idle'
+      ? []
+      : [{ type: 'result', result: { ok: false, error: { kind: 'cancelled' } } }];
   return { state: next, actions };
 }
 
@@ -203,7 +278,17 @@ function onAwaitTick(s0: AcuState, input: Extract<AcuInput, { type: 'tick' }>): 
   if (p.tx.held) {
     // Some copy of the CHLNG is still unanswered: give its (late) CCRYPT one more reply window.
     if (!p.tx.extended && (p.tx.answers ?? 0) < p.tx.copies) {
-      return withWake({ ...s, phase: { ...p, deadline: p.deadline + p.tx.policy.replyTimeoutMs, tx: { ...p.tx, extended: true } } }, []);
+      return withWake(
+        {
+          ...s,
+          phase: {
+            ...p,
+            deadline: p.deadline + p.tx.policy.replyTimeoutMs,
+            tx: { ...p.tx, extended: true },
+          },
+        },
+        [],
+      );
     }
     return onHeldCcrypt({ ...s, rx: EMPTY_RX }, p.tx, p.tx.held, input.at);
   }
@@ -211,7 +296,11 @@ function onAwaitTick(s0: AcuState, input: Extract<AcuInput, { type: 'tick' }>): 
   if (p.tx.mismatch) return onHeldCcrypt({ ...s, rx: EMPTY_RX }, p.tx, p.tx.mismatch, input.at);
   // A reply still arriving at the deadline may finish, as long as it keeps to the inter-character timeout.
   const lastAt = s.rx.lastAt;
-  if (s.rx.pending.length > 0 && lastAt !== undefined && input.at < lastAt + s.config.interCharTimeoutMs) {
+  if (
+    s.rx.pending.length > 0 &&
+    lastAt !== undefined &&
+    input.at < lastAt + s.config.interCharTimeoutMs
+  ) {
     return withWake({ ...s, phase: { ...p, deadline: lastAt + s.config.interCharTimeoutMs } }, []);
   }
   return failedTry(s, p.tx, input.at, s.config.retryDelayMs);
@@ -228,11 +317,27 @@ function onRetryTick(s: AcuState, input: Extract<AcuInput, { type: 'tick' }>): A
  * give up: 'timeout' if nothing was ever heard, else 'bad_reply'. Either way the link is lost.
  */
 function failedTry(s: AcuState, tx: Tx, at: number, delay: number): AcuTransition {
-  const t: Tx = { ...tx, silentTries: tx.silentTries + (tx.heard ? 0 : 1), heardAny: tx.heardAny || tx.heard, busy: 0, held: undefined, extended: false, mismatch: undefined };
-  if (t.tries >= maxTries(t.policy) || t.silentTries >= t.policy.triesIfSilent + t.policy.earlyTries) {
+  const t: Tx = {
+    ...tx,
+    silentTries: tx.silentTries + (tx.heard ? 0 : 1),
+    heardAny: tx.heardAny || tx.heard,
+    busy: 0,
+    held: undefined,
+    extended: false,
+    mismatch: undefined,
+  };
+  if (
+    t.tries >= maxTries(t.policy) ||
+    t.silentTries >= t.policy.triesIfSilent + t.policy.earlyTries
+  ) {
     const stage = t.purpose.stage;
     const error: AcuError = t.heardAny
-      ? { kind: 'bad_reply', stage, reason: 'no valid reply (garbled, wrong baud or wrong check)', tries: t.tries }
+      ? {
+          kind: 'bad_reply',
+          stage,
+          reason: 'no valid reply (garbled, wrong baud or wrong check)',
+          tries: t.tries,
+        }
       : { kind: 'timeout', stage, tries: t.tries };
     return fail({ ...lost(s), unsettled: true }, error);
   }
@@ -240,9 +345,16 @@ function failedTry(s: AcuState, tx: Tx, at: number, delay: number): AcuTransitio
   return transmit(s, t, at, true);
 }
 
-function scan(s: AcuState, bytes: Uint8Array, at: number): { events: StreamEvent[]; rx: AcuState['rx'] } {
+function scan(
+  s: AcuState,
+  bytes: Uint8Array,
+  at: number,
+): { events: StreamEvent[]; rx: AcuState['rx'] } {
   // The parser is rebuilt from the pending bytes each time, so the state stays a plain value.
-  const p = new FrameStreamParser({ accept: 'replies', interCharTimeoutMs: s.config.interCharTimeoutMs });
+  const p = new FrameStreamParser({
+    accept: 'replies',
+    interCharTimeoutMs: s.config.interCharTimeoutMs,
+  });
   if (s.rx.pending.length > 0) p.push(s.rx.pending, s.rx.lastAt);
   const events = p.push(bytes, at);
   const all = new Uint8Array(s.rx.pending.length + bytes.length);
@@ -252,10 +364,17 @@ function scan(s: AcuState, bytes: Uint8Array, at: number): { events: StreamEvent
 }
 
 /** The partial frame is stale at `at` (silence for the inter-character timeout): expire it, rescan the rest. */
-function expireRx(s: AcuState, at: number): { events: StreamEvent[]; rx: AcuState['rx'] } | undefined {
+function expireRx(
+  s: AcuState,
+  at: number,
+): { events: StreamEvent[]; rx: AcuState['rx'] } | undefined {
   const { pending, lastAt } = s.rx;
-  if (pending.length === 0 || lastAt === undefined || at < lastAt + s.config.interCharTimeoutMs) return undefined;
-  const p = new FrameStreamParser({ accept: 'replies', interCharTimeoutMs: s.config.interCharTimeoutMs });
+  if (pending.length === 0 || lastAt === undefined || at < lastAt + s.config.interCharTimeoutMs)
+    return undefined;
+  const p = new FrameStreamParser({
+    accept: 'replies',
+    interCharTimeoutMs: s.config.interCharTimeoutMs,
+  });
   const events = [...p.push(pending, lastAt), ...p.expire(at)];
   return { events, rx: { pending: pending.slice(pending.length - p.pending), lastAt } };
 }
@@ -268,7 +387,10 @@ function onRx(s: AcuState, input: Extract<AcuInput, { type: 'rx' }>): AcuTransit
   if ('actions' in r) return r;
   // A partial frame is something heard; our reply may still complete it.
   const ph = r.phase;
-  const state = ph.name === 'awaiting_reply' && rx.pending.length > 0 ? { ...r, phase: { ...ph, tx: { ...ph.tx, heard: true } } } : r;
+  const state =
+    ph.name === 'awaiting_reply' && rx.pending.length > 0
+      ? { ...r, phase: { ...ph, tx: { ...ph.tx, heard: true } } }
+      : r;
   return withWake(state, []);
 }
 
@@ -290,7 +412,11 @@ function resendSoon(s: AcuState, tx: Tx, reason: DropReason, at: number, deadlin
  * Received frames and drops, in order. Returns the transition if the request finished or moved on
  * to another frame (the rest is then stale), else the state to keep waiting in.
  */
-function onEvents(s: AcuState, events: readonly StreamEvent[], at: number): AcuTransition | AcuState {
+function onEvents(
+  s: AcuState,
+  events: readonly StreamEvent[],
+  at: number,
+): AcuTransition | AcuState {
   let state = s;
   for (const ev of events) {
     const ph = state.phase;
@@ -301,8 +427,16 @@ function onEvents(s: AcuState, events: readonly StreamEvent[], at: number): AcuT
       if (ev.reason === 'wrong_direction') continue;
       // A damaged frame voids a held CCRYPT: the PD has said something newer.
       if (ev.reason !== 'garbage') tx = { ...tx, held: undefined };
-      if (tx.purpose.stage === 'chlng' && !tx.mismatch && (ev.reason === 'bad_check' || ev.reason === 'bad_scb')) tx = { ...tx, answers: (tx.answers ?? 0) + 1 };
-      state = { ...state, phase: { ...ph, tx, deadline: resendSoon(state, tx, ev.reason, at, ph.deadline) } };
+      if (
+        tx.purpose.stage === 'chlng' &&
+        !tx.mismatch &&
+        (ev.reason === 'bad_check' || ev.reason === 'bad_scb')
+      )
+        tx = { ...tx, answers: (tx.answers ?? 0) + 1 };
+      state = {
+        ...state,
+        phase: { ...ph, tx, deadline: resendSoon(state, tx, ev.reason, at, ph.deadline) },
+      };
       continue;
     }
     state = { ...state, phase: { ...ph, tx } };
@@ -310,7 +444,12 @@ function onEvents(s: AcuState, events: readonly StreamEvent[], at: number): AcuT
     const t = classifyReply(state, tx, ev.frame, at);
     const next = t.state.phase;
     // Finished, sent again or moved on to another frame (SCRYPT, a BUSY wait): the rest of this chunk is stale.
-    if (next.name !== 'awaiting_reply' || next.tx.bytes !== ph.tx.bytes || t.actions.some((a) => a.type === 'send')) return t;
+    if (
+      next.name !== 'awaiting_reply' ||
+      next.tx.bytes !== ph.tx.bytes ||
+      t.actions.some((a) => a.type === 'send')
+    )
+      return t;
     state = t.state; // a held CCRYPT: keep listening
   }
   return state;

@@ -26,7 +26,16 @@ import { BROADCAST, MARK, buildFrame, type Frame } from './frame.ts';
 import { decodeReply } from './replies.ts';
 import { cpCheckCcrypt, cpCheckRmacI, cpUnwrapReply, type ScSession } from './secure-channel.ts';
 import type { AcuState, AcuTransition, Tx, TxPurpose } from './acu-types.ts';
-import { fail, finish, maxTries, newTx, nextSqn, transmit, waitThenResend, withWake } from './acu-tx.ts';
+import {
+  fail,
+  finish,
+  maxTries,
+  newTx,
+  nextSqn,
+  transmit,
+  waitThenResend,
+  withWake,
+} from './acu-tx.ts';
 
 /**
  * Does `frame` (already known to carry the reply bit) answer `tx`? The address must be the one we
@@ -37,11 +46,17 @@ import { fail, finish, maxTries, newTx, nextSqn, transmit, waitThenResend, withW
 export function replyMatches(s: AcuState, tx: Tx, frame: Frame): boolean {
   const own = s.config.address;
   const addressOk =
-    tx.address === BROADCAST ? frame.address === BROADCAST || own === BROADCAST || frame.address === own : frame.address === tx.address;
+    tx.address === BROADCAST
+      ? frame.address === BROADCAST || own === BROADCAST || frame.address === own
+      : frame.address === tx.address;
   if (!addressOk) return false;
   // BUSY goes out with SQN 0; libosdp sends NAK 0x04 with the SQN it expected. Any other NAK must
   // carry our SQN, or a late NAK to an earlier command would be taken for this one's answer.
-  if (!frame.scb && (frame.code === osdp_BUSY || (frame.code === osdp_NAK && frame.data[0] === NAK_SEQ_NUM))) return true;
+  if (
+    !frame.scb &&
+    (frame.code === osdp_BUSY || (frame.code === osdp_NAK && frame.data[0] === NAK_SEQ_NUM))
+  )
+    return true;
   // A reply that cannot answer this command is stale (e.g. the PD's second answer to an SQN-0
   // command we retransmitted), even with our SQN: never let it near the MAC chain.
   return frame.sqn === tx.sqn && canAnswer(tx.purpose, frame.code);
@@ -81,7 +96,14 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
   }
   if (!frame.scb && frame.code === osdp_NAK) {
     if (damagedHeader(tx, frame)) {
-      const t: Tx = { ...tx, heardAny: true, busy: 0, held: undefined, extended: false, mismatch: undefined };
+      const t: Tx = {
+        ...tx,
+        heardAny: true,
+        busy: 0,
+        held: undefined,
+        extended: false,
+        mismatch: undefined,
+      };
       const delay = s.config.retryDelayMs;
       return delay > 0 ? waitThenResend(s, t, at + delay, true) : transmit(s, t, at, true);
     }
@@ -105,7 +127,8 @@ export function classifyReply(s: AcuState, tx: Tx, frame: Frame, at: number): Ac
         // that reruns a repeated SQN-0 CHLNG holds only its last RND.B. Take the last CCRYPT once
         // every copy is answered, else when the reply window ends (acu-link.ts onAwaitTick).
         const answers = (tx.answers ?? 0) + 1;
-        if (answers < tx.copies) return withWake({ ...s, phase: { ...s.phase, tx: { ...tx, held: frame, answers } } }, []);
+        if (answers < tx.copies)
+          return withWake({ ...s, phase: { ...s.phase, tx: { ...tx, held: frame, answers } } }, []);
       }
       return onHeldCcrypt(s, tx, frame, at);
     }
@@ -146,22 +169,57 @@ function damagedHeader(tx: Tx, frame: Frame): boolean {
 /** Checks a CCRYPT (the last one heard, see `Tx.held`) and sends SCRYPT. */
 export function onHeldCcrypt(s: AcuState, tx: Tx, frame: Frame, at: number): AcuTransition {
   const p = tx.purpose;
-  if (p.stage !== 'chlng') return fail(s, { kind: 'bad_reply', stage: p.stage, reason: 'internal: CCRYPT outside a handshake', tries: tx.tries, frame });
+  if (p.stage !== 'chlng')
+    return fail(s, {
+      kind: 'bad_reply',
+      stage: p.stage,
+      reason: 'internal: CCRYPT outside a handshake',
+      tries: tx.tries,
+      frame,
+    });
   const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
   const r = cpCheckCcrypt(p.cp, frame);
   if (!r.ok) return fail(adv, { ...r.error, stage: 'chlng', frame });
-  const bytes = buildFrame({ address: tx.address, reply: false, sqn: adv.nextSqn, check: 'crc', mark: s.config.mark, ...r.scrypt });
-  return transmit(adv, newTx({ stage: 'scrypt', cp: r.state }, bytes, adv.nextSqn, tx.address, tx.policy), at, false);
+  const bytes = buildFrame({
+    address: tx.address,
+    reply: false,
+    sqn: adv.nextSqn,
+    check: 'crc',
+    mark: s.config.mark,
+    ...r.scrypt,
+  });
+  return transmit(
+    adv,
+    newTx({ stage: 'scrypt', cp: r.state }, bytes, adv.nextSqn, tx.address, tx.policy),
+    at,
+    false,
+  );
 }
 
 /**
  * osdp_NAK: a valid reply, so the SQN advances — except NAK 0x04, which restarts the link. A
  * plaintext NAK (`secured` null) ends the session; a secured one keeps it, chain advanced.
  */
-function onNak(s: AcuState, tx: Tx, frame: Frame, data: Bytes, secured: ScSession | null): AcuTransition {
+function onNak(
+  s: AcuState,
+  tx: Tx,
+  frame: Frame,
+  data: Bytes,
+  secured: ScSession | null,
+): AcuTransition {
   const stage = tx.purpose.stage;
   const code = data[0];
-  if (code === undefined) return fail({ ...s, nextSqn: nextSqn(tx.sqn) }, { kind: 'bad_reply', stage, reason: 'osdp_NAK without an error code', tries: tx.tries, frame });
+  if (code === undefined)
+    return fail(
+      { ...s, nextSqn: nextSqn(tx.sqn) },
+      {
+        kind: 'bad_reply',
+        stage,
+        reason: 'osdp_NAK without an error code',
+        tries: tx.tries,
+        frame,
+      },
+    );
   const restarted = code === NAK_SEQ_NUM;
   const session = restarted ? null : secured;
   const next: AcuState = { ...s, nextSqn: restarted ? 0 : nextSqn(tx.sqn), session };
@@ -176,22 +234,58 @@ function onNak(s: AcuState, tx: Tx, frame: Frame, data: Bytes, secured: ScSessio
   });
 }
 
-function onCommandReply(s: AcuState, tx: Tx, p: Extract<TxPurpose, { stage: 'command' }>, frame: Frame, at: number): AcuTransition {
+function onCommandReply(
+  s: AcuState,
+  tx: Tx,
+  p: Extract<TxPurpose, { stage: 'command' }>,
+  frame: Frame,
+  at: number,
+): AcuTransition {
   const stage = 'command';
   const adv: AcuState = { ...s, nextSqn: nextSqn(tx.sqn) };
-  const ok = (state: AcuState, code: number, data: Bytes, secure: boolean, sessionDropped: boolean): AcuTransition => {
+  const ok = (
+    state: AcuState,
+    code: number,
+    data: Bytes,
+    secure: boolean,
+    sessionDropped: boolean,
+  ): AcuTransition => {
     const d = decodeReply(code, data);
-    if (!d.ok) return fail(state, { kind: 'bad_reply', stage, reason: d.error.message, tries: tx.tries, frame });
-    return finish(state, { ok: true, request: 'send', reply: d.value, frame, from: frame.address, secure, sessionDropped, tries: tx.tries });
+    if (!d.ok)
+      return fail(state, {
+        kind: 'bad_reply',
+        stage,
+        reason: d.error.message,
+        tries: tx.tries,
+        frame,
+      });
+    return finish(state, {
+      ok: true,
+      request: 'send',
+      reply: d.value,
+      frame,
+      from: frame.address,
+      secure,
+      sessionDropped,
+      tries: tx.tries,
+    });
   };
   if (!p.secure) {
-    if (frame.scb) return fail(adv, { kind: 'bad_reply', stage, reason: 'secured reply to a plaintext command', tries: tx.tries, frame });
+    if (frame.scb)
+      return fail(adv, {
+        kind: 'bad_reply',
+        stage,
+        reason: 'secured reply to a plaintext command',
+        tries: tx.tries,
+        frame,
+      });
     return ok(adv, frame.code, frame.data, false, false);
   }
   const keyset = p.code === osdp_KEYSET;
   if (!frame.scb) {
     // HID readers acknowledge KEYSET in plaintext, having already dropped the session (§5.9, LOi#194).
-    if (keyset && frame.code === osdp_ACK && frame.data.length === 0) return ok({ ...adv, session: null }, osdp_ACK, frame.data, false, true);
+    if (keyset && frame.code === osdp_ACK && frame.data.length === 0)
+      return ok({ ...adv, session: null }, osdp_ACK, frame.data, false, true);
     return fail({ ...adv, session: null }, { kind: 'sc_not_secured', stage, frame });
   }
   const u = cpUnwrapReply(p.session!, frame);

@@ -5,7 +5,13 @@ import type { Bytes } from './bytes.ts';
 import type { Command } from './commands.ts';
 import type { Frame, Sqn } from './frame.ts';
 import type { Reply } from './replies.ts';
-import type { CpChallengeState, CpScryptState, KeyIndicator, ScError, ScSession } from './secure-channel.ts';
+import type {
+  CpChallengeState,
+  CpScryptState,
+  KeyIndicator,
+  ScError,
+  ScSession,
+} from './secure-channel.ts';
 
 export interface AcuConfig {
   /** The PD's address 0x00..0x7E, or 0x7F while it is unknown (broadcast replies then come from any address). */
@@ -103,7 +109,13 @@ export type AcuError =
   /** No valid reply after every try, and nothing at all was heard. */
   | { readonly kind: 'timeout'; readonly stage: AcuStage; readonly tries: number }
   /** Bytes came back but never a valid reply (noise, bad CRC, wrong baud), or a reply that makes no sense here. */
-  | { readonly kind: 'bad_reply'; readonly stage: AcuStage; readonly reason: string; readonly tries: number; readonly frame?: Frame }
+  | {
+      readonly kind: 'bad_reply';
+      readonly stage: AcuStage;
+      readonly reason: string;
+      readonly tries: number;
+      readonly frame?: Frame;
+    }
   /** osdp_NAK. NAK 0x04 restarts the link; a plaintext NAK drops the secure channel. */
   | {
       readonly kind: 'nak';
@@ -203,7 +215,12 @@ export type AcuPhase =
   | { readonly name: 'idle' }
   | { readonly name: 'awaiting_reply'; readonly tx: Tx; readonly deadline: number }
   /** Waiting to resend `tx` verbatim; `countTry` is false after osdp_BUSY (not a failed try). */
-  | { readonly name: 'retry_wait'; readonly tx: Tx; readonly resendAt: number; readonly countTry: boolean };
+  | {
+      readonly name: 'retry_wait';
+      readonly tx: Tx;
+      readonly resendAt: number;
+      readonly countTry: boolean;
+    };
 
 export interface AcuState {
   readonly config: AcuConfig;

@@ -19,7 +19,8 @@ export class HexError extends Error {
  */
 export function abytes(name: string, value: unknown, len?: number): asserts value is Bytes {
   if (!(value instanceof Uint8Array)) throw new RangeError(`${name} must be a Uint8Array`);
-  if (len !== undefined && value.length !== len) throw new RangeError(`${name} must be ${len} bytes, got ${value.length}`);
+  if (len !== undefined && value.length !== len)
+    throw new RangeError(`${name} must be ${len} bytes, got ${value.length}`);
 }
 
 /** One byte as two lowercase hex digits (no prefix), for messages and displays. */

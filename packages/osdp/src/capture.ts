@@ -6,7 +6,17 @@
 
 import { equalCt, hex2, toHex, type Bytes } from './bytes.ts';
 import {
-  KEY_SCBK_D, NAK_CODES, PDCAP_FUNCTIONS, SCS_15, SCS_16, SCS_17, SCS_18, codeName, osdp_CHLNG, osdp_KEYSET, osdp_NAK,
+  KEY_SCBK_D,
+  NAK_CODES,
+  PDCAP_FUNCTIONS,
+  SCS_15,
+  SCS_16,
+  SCS_17,
+  SCS_18,
+  codeName,
+  osdp_CHLNG,
+  osdp_KEYSET,
+  osdp_NAK,
 } from './codes.ts';
 import { decodeCommand, type Command } from './commands.ts';
 import { BROADCAST, macInputOf, type Frame } from './frame.ts';
@@ -87,7 +97,8 @@ function check(o: Out, name: string, good: boolean, bad: string): void {
 /** Splits every input into frames (each may hold several concatenated frames) and decodes them. */
 export function decodeCapture(inputs: readonly Bytes[], opts: CaptureOptions = {}): CaptureEntry[] {
   // A caller's mistake, not a peer's: say so before any frame is read.
-  if (opts.scbk !== undefined && opts.scbk.length !== 16) throw new RangeError(`scbk must be 16 bytes, got ${opts.scbk.length}`);
+  if (opts.scbk !== undefined && opts.scbk.length !== 16)
+    throw new RangeError(`scbk must be 16 bytes, got ${opts.scbk.length}`);
   const st: Follow = { opts, scbk: opts.scbk };
   const out: CaptureEntry[] = [];
   for (const input of inputs) {
@@ -97,7 +108,14 @@ export function decodeCapture(inputs: readonly Bytes[], opts: CaptureOptions = {
       const index = out.length + 1;
       if (ev.type === 'dropped') {
         const why = ev.message ?? reasonText(ev.reason);
-        out.push({ index, hex: hex(ev.bytes), ok: false, summary: `dropped ${ev.bytes.length} byte(s): ${why}`, error: why, fields: [] });
+        out.push({
+          index,
+          hex: hex(ev.bytes),
+          ok: false,
+          summary: `dropped ${ev.bytes.length} byte(s): ${why}`,
+          error: why,
+          fields: [],
+        });
       } else {
         out.push(describe(st, ev.frame, index));
       }
@@ -108,19 +126,31 @@ export function decodeCapture(inputs: readonly Bytes[], opts: CaptureOptions = {
 
 function reasonText(reason: string): string {
   switch (reason) {
-    case 'garbage': return 'no start of message (0x53) in these bytes';
-    case 'bad_length': return 'LEN is impossible (below the minimum or above the maximum)';
-    case 'bad_ctrl': return 'CTRL has reserved bits 4-7 set';
-    case 'bad_check': return 'CRC/checksum does not match';
-    case 'bad_scb': return 'malformed security control block';
-    case 'reset': return 'incomplete frame at the end of the input';
-    default: return reason;
+    case 'garbage':
+      return 'no start of message (0x53) in these bytes';
+    case 'bad_length':
+      return 'LEN is impossible (below the minimum or above the maximum)';
+    case 'bad_ctrl':
+      return 'CTRL has reserved bits 4-7 set';
+    case 'bad_check':
+      return 'CRC/checksum does not match';
+    case 'bad_scb':
+      return 'malformed security control block';
+    case 'reset':
+      return 'incomplete frame at the end of the input';
+    default:
+      return reason;
   }
 }
 
 function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
   const dir = frame.reply ? 'PD→CP' : 'CP→PD';
-  const addr = frame.address === BROADCAST ? (frame.reply ? '0xFF (broadcast reply)' : '0x7F (broadcast)') : `0x${hex2(frame.address)}`;
+  const addr =
+    frame.address === BROADCAST
+      ? frame.reply
+        ? '0xFF (broadcast reply)'
+        : '0x7F (broadcast)'
+      : `0x${hex2(frame.address)}`;
   const name = codeName(frame.code, frame.reply);
   const o: Out = { fields: [], problems: [] };
   const fields = o.fields;
@@ -132,7 +162,11 @@ function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
     { name: 'length', value: String(frame.bytes.length) },
   );
   if (frame.mark) fields.push({ name: 'mark', value: '0xFF' });
-  if (frame.scb) fields.push({ name: 'scb', value: `SCS_${frame.scb.type.toString(16)} ${hex(frame.scb.data)}`.trim() });
+  if (frame.scb)
+    fields.push({
+      name: 'scb',
+      value: `SCS_${frame.scb.type.toString(16)} ${hex(frame.scb.data)}`.trim(),
+    });
   fields.push({ name: 'code', value: `0x${hex2(frame.code)} ${name}` });
   if (frame.mac) fields.push({ name: 'mac', value: hex(frame.mac) });
 
@@ -153,7 +187,8 @@ function describe(st: Follow, frame: Frame, index: number): CaptureEntry {
 /** A plaintext osdp_KEYSET carries the key in clear: blank its DATA in the hex unless revealed. */
 function hideKeyset(frame: Frame, wire: Bytes, reveal: boolean): string {
   const text = hex(wire);
-  if (reveal || frame.reply || frame.code !== osdp_KEYSET || frame.scb || frame.data.length <= 2) return text;
+  if (reveal || frame.reply || frame.code !== osdp_KEYSET || frame.scb || frame.data.length <= 2)
+    return text;
   // DATA is key type, key length, key: keep the first two, blank the key.
   const dataEnd = wire.length - (frame.check === 'crc' ? 2 : 1);
   const keyStart = dataEnd - frame.data.length + 2;
@@ -171,7 +206,11 @@ function secured(st: Follow, frame: Frame, o: Out): Bytes | undefined {
   }
   const s = st.session;
   if (!s) {
-    fields.push({ name: 'secure', value: 'no session known for this frame (capture starts mid-session, or --scbk missing/wrong): payload shown as sent' });
+    fields.push({
+      name: 'secure',
+      value:
+        'no session known for this frame (capture starts mid-session, or --scbk missing/wrong): payload shown as sent',
+    });
     if (frame.data.length) fields.push({ name: 'ciphertext', value: hex(frame.data) });
     return type === SCS_15 || type === SCS_16 ? frame.data : undefined;
   }
@@ -190,11 +229,22 @@ function secured(st: Follow, frame: Frame, o: Out): Bytes | undefined {
     o.problems.push('decryption failed: bad padding (wrong key or corrupted payload)');
     return undefined;
   }
-  fields.push({ name: 'plaintext', value: command && frame.code === osdp_KEYSET && !st.opts.revealKeys ? '(osdp_KEYSET payload hidden)' : hex(dec.data) });
+  fields.push({
+    name: 'plaintext',
+    value:
+      command && frame.code === osdp_KEYSET && !st.opts.revealKeys
+        ? '(osdp_KEYSET payload hidden)'
+        : hex(dec.data),
+  });
   return dec.data;
 }
 
-function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeCommand>, o: Out): void {
+function commandFields(
+  st: Follow,
+  frame: Frame,
+  r: ReturnType<typeof decodeCommand>,
+  o: Out,
+): void {
   const fields = o.fields;
   if (!r.ok) {
     fields.push({ name: 'payload', value: `malformed: ${r.error.message}` });
@@ -208,28 +258,56 @@ function commandFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeComm
       fields.push({ name: 'report type', value: `0x${hex2(c.reportType)}` });
       break;
     case 'COMSET':
-      fields.push({ name: 'new address', value: String(c.address) }, { name: 'new baud', value: String(c.baud) });
+      fields.push(
+        { name: 'new address', value: String(c.address) },
+        { name: 'new baud', value: String(c.baud) },
+      );
       break;
     case 'KEYSET':
-      fields.push({ name: 'key type', value: c.keyType === 1 ? '0x01 SCBK' : `0x${c.keyType.toString(16)}` });
-      fields.push({ name: 'key', value: st.opts.revealKeys ? hex(c.key) : `(${c.key.length} bytes hidden; --reveal-keys shows them)` });
+      fields.push({
+        name: 'key type',
+        value: c.keyType === 1 ? '0x01 SCBK' : `0x${c.keyType.toString(16)}`,
+      });
+      fields.push({
+        name: 'key',
+        value: st.opts.revealKeys
+          ? hex(c.key)
+          : `(${c.key.length} bytes hidden; --reveal-keys shows them)`,
+      });
       if (frame.scb?.type === SCS_17 && st.session) st.pendingKey = c.key.slice();
       break;
     case 'CHLNG': {
       const kk = frame.scb?.data[0] ?? 0;
       const key = kk === KEY_SCBK_D ? SCBK_D : st.scbk;
-      st.handshake = { kk, rndA: c.rndA.slice(), key, keys: key ? deriveSessionKeys(key, c.rndA) : undefined };
+      st.handshake = {
+        kk,
+        rndA: c.rndA.slice(),
+        key,
+        keys: key ? deriveSessionKeys(key, c.rndA) : undefined,
+      };
       st.session = undefined;
-      fields.push({ name: 'key indicator', value: kk === KEY_SCBK_D ? '0x00 SCBK-D (install mode)' : '0x01 SCBK' });
+      fields.push({
+        name: 'key indicator',
+        value: kk === KEY_SCBK_D ? '0x00 SCBK-D (install mode)' : '0x01 SCBK',
+      });
       fields.push({ name: 'RND.A', value: hex(c.rndA) });
-      if (!key) fields.push({ name: 'secure', value: 'SCBK not given (--scbk): the session cannot be followed' });
+      if (!key)
+        fields.push({
+          name: 'secure',
+          value: 'SCBK not given (--scbk): the session cannot be followed',
+        });
       break;
     }
     case 'SCRYPT': {
       fields.push({ name: 'server cryptogram', value: hex(c.serverCryptogram) });
       const h = st.handshake;
       if (h?.keys && h.rndB) {
-        check(o, 'server cryptogram check', equalCt(c.serverCryptogram, serverCryptogram(h.keys.sEnc, h.rndA, h.rndB)), '');
+        check(
+          o,
+          'server cryptogram check',
+          equalCt(c.serverCryptogram, serverCryptogram(h.keys.sEnc, h.rndA, h.rndB)),
+          '',
+        );
       }
       break;
     }
@@ -256,12 +334,18 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
         st.scbk = st.pendingKey;
         st.pendingKey = undefined;
         st.session = undefined;
-        fields.push({ name: 'keyset', value: 'acknowledged: later kk=0x01 sessions are followed with the new key' });
+        fields.push({
+          name: 'keyset',
+          value: 'acknowledged: later kk=0x01 sessions are followed with the new key',
+        });
       }
       break;
     case 'NAK': {
       const info = NAK_CODES[p.errorCode];
-      fields.push({ name: 'error code', value: `0x${hex2(p.errorCode)} ${info ? info.name : 'unknown'}` });
+      fields.push({
+        name: 'error code',
+        value: `0x${hex2(p.errorCode)} ${info ? info.name : 'unknown'}`,
+      });
       if (p.detail.length) fields.push({ name: 'detail', value: hex(p.detail) });
       st.pendingKey = undefined;
       break;
@@ -278,32 +362,59 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
     case 'PDCAP':
       for (const e of p.entries) {
         const fn = PDCAP_FUNCTIONS[e.functionCode] ?? 'unknown function';
-        fields.push({ name: `fc ${e.functionCode}`, value: `${fn}: compliance ${e.compliance}, number ${e.numberOf}` });
+        fields.push({
+          name: `fc ${e.functionCode}`,
+          value: `${fn}: compliance ${e.compliance}, number ${e.numberOf}`,
+        });
       }
       break;
     case 'LSTATR':
-      fields.push({ name: 'tamper', value: p.tamper ? 'tamper' : 'normal' }, { name: 'power', value: p.power ? 'failure' : 'normal' });
+      fields.push(
+        { name: 'tamper', value: p.tamper ? 'tamper' : 'normal' },
+        { name: 'power', value: p.power ? 'failure' : 'normal' },
+      );
       break;
     case 'COM':
-      fields.push({ name: 'address', value: String(p.address) }, { name: 'baud', value: String(p.baud) });
+      fields.push(
+        { name: 'address', value: String(p.address) },
+        { name: 'baud', value: String(p.baud) },
+      );
       break;
     case 'CCRYPT': {
-      fields.push({ name: 'cUID', value: hex(p.cUID) }, { name: 'RND.B', value: hex(p.rndB) }, { name: 'client cryptogram', value: hex(p.clientCryptogram) });
+      fields.push(
+        { name: 'cUID', value: hex(p.cUID) },
+        { name: 'RND.B', value: hex(p.rndB) },
+        { name: 'client cryptogram', value: hex(p.clientCryptogram) },
+      );
       const h = st.handshake;
       const echoed = frame.scb?.data[0];
       if (h && echoed !== undefined && echoed !== h.kk) {
-        fields.push({ name: 'key indicator', value: `echoed 0x${echoed.toString(16)} but 0x0${h.kk} was asked` });
+        fields.push({
+          name: 'key indicator',
+          value: `echoed 0x${echoed.toString(16)} but 0x0${h.kk} was asked`,
+        });
         o.problems.push('CCRYPT echoed another key indicator than the CHLNG asked for');
       }
       if (h?.keys) {
         h.rndB = p.rndB.slice();
-        check(o, 'client cryptogram check', equalCt(p.clientCryptogram, clientCryptogram(h.keys.sEnc, h.rndA, p.rndB)), '(the PD holds another key than the one followed)');
+        check(
+          o,
+          'client cryptogram check',
+          equalCt(p.clientCryptogram, clientCryptogram(h.keys.sEnc, h.rndA, p.rndB)),
+          '(the PD holds another key than the one followed)',
+        );
       }
       break;
     }
     case 'RMAC_I': {
       const status = frame.scb?.data[0];
-      fields.push({ name: 'status', value: status === 1 ? '0x01 accepted' : `0x${(status ?? 0).toString(16)} rejected` }, { name: 'RMAC-I', value: hex(p.rmacI) });
+      fields.push(
+        {
+          name: 'status',
+          value: status === 1 ? '0x01 accepted' : `0x${(status ?? 0).toString(16)} rejected`,
+        },
+        { name: 'RMAC-I', value: hex(p.rmacI) },
+      );
       const h = st.handshake;
       if (h?.keys && h.rndB && status === 1) {
         const expected = initialRmac(h.keys, serverCryptogram(h.keys.sEnc, h.rndA, h.rndB));
@@ -322,4 +433,3 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
       break;
   }
 }
-

@@ -101,13 +101,22 @@ export const NAK_CODES: Readonly<Record<number, NakCodeInfo>> = {
   [NAK_CMD_LEN]: { name: 'CMD_LEN', meaning: 'command length error' },
   [NAK_CMD_UNKNOWN]: { name: 'CMD_UNKNOWN', meaning: 'unknown command code' },
   [NAK_SEQ_NUM]: { name: 'SEQ_NUM', meaning: 'sequence number error' },
-  [NAK_SC_UNSUP]: { name: 'SC_UNSUP', meaning: 'secure channel not supported, or SCBK-D refused outside install mode' },
-  [NAK_SC_COND]: { name: 'SC_COND', meaning: 'security conditions not met: secure channel required' },
+  [NAK_SC_UNSUP]: {
+    name: 'SC_UNSUP',
+    meaning: 'secure channel not supported, or SCBK-D refused outside install mode',
+  },
+  [NAK_SC_COND]: {
+    name: 'SC_COND',
+    meaning: 'security conditions not met: secure channel required',
+  },
   [NAK_BIO_TYPE]: { name: 'BIO_TYPE', meaning: 'BIO_TYPE not supported' },
   [NAK_BIO_FMT]: { name: 'BIO_FMT', meaning: 'BIO_FORMAT not supported' },
   [NAK_RECORD]: { name: 'RECORD', meaning: 'unable to process command record' },
   [NAK_CARD_NOT_FOUND]: { name: 'CARD_NOT_FOUND', meaning: 'card not found (proposed extension)' },
-  [NAK_TRANSMIT_FAILED]: { name: 'TRANSMIT_FAILED', meaning: 'transmit failed (proposed extension)' },
+  [NAK_TRANSMIT_FAILED]: {
+    name: 'TRANSMIT_FAILED',
+    meaning: 'transmit failed (proposed extension)',
+  },
   [NAK_INTERNAL]: { name: 'INTERNAL', meaning: 'internal error (proposed extension)' },
   [NAK_PRIVATE]: { name: 'PRIVATE', meaning: 'private / generic failure' },
 };

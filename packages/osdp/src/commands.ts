@@ -56,7 +56,10 @@ export function encodeCommand(cmd: Command): Payload {
     case 'CHLNG':
       return { code: osdp_CHLNG, data: fixed('RND.A', cmd.rndA, 8).slice() };
     case 'SCRYPT':
-      return { code: osdp_SCRYPT, data: fixed('server cryptogram', cmd.serverCryptogram, 16).slice() };
+      return {
+        code: osdp_SCRYPT,
+        data: fixed('server cryptogram', cmd.serverCryptogram, 16).slice(),
+      };
     case 'unknown':
       return { code: u8('code', cmd.code), data: cmd.data.slice() };
   }
@@ -65,7 +68,9 @@ export function encodeCommand(cmd: Command): Payload {
 /** Decodes a command payload (plaintext DATA). Unknown codes decode as `{ kind: 'unknown' }`. */
 export function decodeCommand(code: number, data: Uint8Array): CodecResult<Command> {
   const exact = (name: string, len: number, make: () => Command): CodecResult<Command> =>
-    data.length === len ? { ok: true, value: make() } : badPayload(`${name} takes ${len} data bytes, got ${data.length}`);
+    data.length === len
+      ? { ok: true, value: make() }
+      : badPayload(`${name} takes ${len} data bytes, got ${data.length}`);
   switch (code) {
     case osdp_POLL:
       return exact('osdp_POLL', 0, () => ({ kind: 'POLL' }));
@@ -76,11 +81,18 @@ export function decodeCommand(code: number, data: Uint8Array): CodecResult<Comma
     case osdp_LSTAT:
       return exact('osdp_LSTAT', 0, () => ({ kind: 'LSTAT' }));
     case osdp_COMSET:
-      return exact('osdp_COMSET', 5, () => ({ kind: 'COMSET', address: data[0]!, baud: readU32le(data, 1) }));
+      return exact('osdp_COMSET', 5, () => ({
+        kind: 'COMSET',
+        address: data[0]!,
+        baud: readU32le(data, 1),
+      }));
     case osdp_KEYSET:
-      if (data.length < 2) return badPayload(`osdp_KEYSET needs key type and length, got ${data.length} bytes`);
+      if (data.length < 2)
+        return badPayload(`osdp_KEYSET needs key type and length, got ${data.length} bytes`);
       if (data[1] !== data.length - 2) {
-        return badPayload(`osdp_KEYSET key length byte says ${data[1]} but ${data.length - 2} key bytes follow`);
+        return badPayload(
+          `osdp_KEYSET key length byte says ${data[1]} but ${data.length - 2} key bytes follow`,
+        );
       }
       return { ok: true, value: { kind: 'KEYSET', keyType: data[0]!, key: data.slice(2) } };
     case osdp_CHLNG:

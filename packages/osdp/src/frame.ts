@@ -60,7 +60,14 @@ export interface Frame extends Omit<FrameFields, 'mark'> {
 }
 
 export interface FrameError {
-  kind: 'too_short' | 'bad_som' | 'bad_length' | 'bad_check' | 'bad_ctrl' | 'bad_scb' | 'trailing_bytes';
+  kind:
+    | 'too_short'
+    | 'bad_som'
+    | 'bad_length'
+    | 'bad_check'
+    | 'bad_ctrl'
+    | 'bad_scb'
+    | 'trailing_bytes';
   message: string;
 }
 
@@ -93,15 +100,20 @@ export function buildFrame(f: FrameFields, mac?: (macInput: Uint8Array) => Uint8
   if (!Number.isInteger(f.address) || f.address < 0 || f.address > 0x7f) {
     throw new RangeError(`address out of range: ${f.address}`);
   }
-  if (!Number.isInteger(f.code) || f.code < 0 || f.code > 0xff) throw new RangeError(`code out of range: ${f.code}`);
-  if (f.sqn !== 0 && f.sqn !== 1 && f.sqn !== 2 && f.sqn !== 3) throw new RangeError(`bad SQN: ${String(f.sqn)}`);
+  if (!Number.isInteger(f.code) || f.code < 0 || f.code > 0xff)
+    throw new RangeError(`code out of range: ${f.code}`);
+  if (f.sqn !== 0 && f.sqn !== 1 && f.sqn !== 2 && f.sqn !== 3)
+    throw new RangeError(`bad SQN: ${String(f.sqn)}`);
   const scb = f.scb;
   if (scb) {
-    if (!Number.isInteger(scb.type) || scb.type < 0 || scb.type > 0xff) throw new RangeError(`SCB type out of range`);
-    if (scb.data.length > 1) throw new RangeError(`SEC_BLK_DATA is 0–1 bytes, got ${scb.data.length}`);
+    if (!Number.isInteger(scb.type) || scb.type < 0 || scb.type > 0xff)
+      throw new RangeError(`SCB type out of range`);
+    if (scb.data.length > 1)
+      throw new RangeError(`SEC_BLK_DATA is 0–1 bytes, got ${scb.data.length}`);
   }
   const withMac = scb !== undefined && scbHasMac(scb.type);
-  if (withMac && !mac) throw new TypeError(`SCB type 0x${scb.type.toString(16)} needs a MAC function`);
+  if (withMac && !mac)
+    throw new TypeError(`SCB type 0x${scb.type.toString(16)} needs a MAC function`);
   const scbLen = scb ? 2 + scb.data.length : 0;
   const bodyLen = HEADER_LEN + scbLen + 1 + f.data.length;
   const len = bodyLen + (withMac ? MAC_WIRE_LEN : 0) + checkLength(f.check);
@@ -157,7 +169,8 @@ export function checkHeader(
   o: number,
   maxLen = 0xffff,
 ): { ok: true; len: number; check: CheckMode } | { ok: false; error: FrameError } {
-  if (b.length - o < HEADER_LEN) return fail('too_short', `need ${HEADER_LEN} header bytes, have ${b.length - o}`);
+  if (b.length - o < HEADER_LEN)
+    return fail('too_short', `need ${HEADER_LEN} header bytes, have ${b.length - o}`);
   if (b[o] !== SOM) return fail('bad_som', `expected SOM 0x53, got 0x${hex2(b[o]!)}`);
   const len = b[o + 2]! | (b[o + 3]! << 8);
   const ctrl = b[o + 4]!;
@@ -195,9 +208,11 @@ export function parseFrame(bytes: Uint8Array): ParseFrameResult {
   let macLen = 0;
   if (ctrl & CTRL_SCB) {
     const scbLen = b[o]!;
-    if (scbLen !== 2 && scbLen !== 3) return fail('bad_scb', `SEC_BLK_LEN must be 2 or 3, got ${scbLen}`);
+    if (scbLen !== 2 && scbLen !== 3)
+      return fail('bad_scb', `SEC_BLK_LEN must be 2 or 3, got ${scbLen}`);
     const type = b[o + 1]!;
-    if (o + scbLen + 1 > body.length) return fail('bad_scb', `security block does not fit in LEN ${len}`);
+    if (o + scbLen + 1 > body.length)
+      return fail('bad_scb', `security block does not fit in LEN ${len}`);
     // A MAC-type SCB in a frame too short to hold CODE + MAC is still well-framed (libosdp's
     // fixture expects it to reach the secure layer, which answers NAK 0x06): `mac` stays undefined.
     macLen = scbHasMac(type) && body.length - (o + scbLen) >= 1 + MAC_WIRE_LEN ? MAC_WIRE_LEN : 0;

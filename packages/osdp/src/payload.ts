@@ -20,7 +20,8 @@ export function badPayload(message: string): { ok: false; error: PayloadError } 
 
 /** Encoder guard: a field that must fit one byte. */
 export function u8(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`${name} must be a byte, got ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xff)
+    throw new RangeError(`${name} must be a byte, got ${n}`);
   return n;
 }
 
@@ -32,6 +33,7 @@ export function fixed(name: string, b: Uint8Array, len: number): Uint8Array {
 
 /** Encoder guard: an unsigned 32-bit field. */
 export function u32(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} out of range: ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new RangeError(`${name} out of range: ${n}`);
   return n;
 }

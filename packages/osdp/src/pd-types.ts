@@ -64,7 +64,12 @@ export type PdScState =
   | { readonly phase: 'none' }
   /** CHLNG answered; waiting for SCRYPT. */
   | { readonly phase: 'challenged'; readonly challenge: PdChallengeState; readonly kk: number }
-  | { readonly phase: 'active'; readonly session: ScSession; readonly kk: number; readonly lastAt: number | undefined };
+  | {
+      readonly phase: 'active';
+      readonly session: ScSession;
+      readonly kk: number;
+      readonly lastAt: number | undefined;
+    };
 
 export interface PdReplyCache {
   /** The command as received (SOM..check, no MARK). */
@@ -114,12 +119,29 @@ export type PdOutput =
   /** Received bytes not acted on, and why (no key material in here). */
   | { readonly type: 'ignored'; readonly reason: string; readonly bytes: number };
 
-export type PdScDropReason = 'sqn_reset' | 'mac' | 'plaintext' | 'bad_scb' | 'keyset' | 'timeout' | 'new_challenge' | 'sequence';
+export type PdScDropReason =
+  | 'sqn_reset'
+  | 'mac'
+  | 'plaintext'
+  | 'bad_scb'
+  | 'keyset'
+  | 'timeout'
+  | 'new_challenge'
+  | 'sequence';
 
 /** The libosdp-style cUID: vendor(3) ‖ model ‖ version ‖ the first three serial bytes (LE). */
 export function defaultCuid(pdid: PdId): Bytes {
   const s = pdid.serial >>> 0;
-  return Uint8Array.of(pdid.vendor[0]!, pdid.vendor[1]!, pdid.vendor[2]!, pdid.model, pdid.version, s & 0xff, (s >>> 8) & 0xff, (s >>> 16) & 0xff);
+  return Uint8Array.of(
+    pdid.vendor[0]!,
+    pdid.vendor[1]!,
+    pdid.vendor[2]!,
+    pdid.model,
+    pdid.version,
+    s & 0xff,
+    (s >>> 8) & 0xff,
+    (s >>> 16) & 0xff,
+  );
 }
 
 /** Deterministic 8 bytes from (seed, counter): splitmix32, so a seeded PD stays a pure value. */

@@ -25,7 +25,18 @@ import {
   osdp_SCRYPT,
 } from './codes.ts';
 import { decodeCommand, type Command, KEYSET_TYPE_SCBK } from './commands.ts';
-import { BROADCAST, CTRL_CRC, CTRL_SQN_MASK, type CheckMode, type Frame, MARK, MAX_FRAME_LEN, REPLY_FLAG, type Sqn, buildFrame } from './frame.ts';
+import {
+  BROADCAST,
+  CTRL_CRC,
+  CTRL_SQN_MASK,
+  type CheckMode,
+  type Frame,
+  MARK,
+  MAX_FRAME_LEN,
+  REPLY_FLAG,
+  type Sqn,
+  buildFrame,
+} from './frame.ts';
 import {
   DEFAULT_BAUDS,
   type PdConfig,
@@ -38,7 +49,14 @@ import {
 } from './pd-types.ts';
 import { type Reply, encodeReply, rxBufferSize, supportsAes, supportsCrc } from './replies.ts';
 import { SCBK_D } from './sc-crypto.ts';
-import { type ScMessage, type ScSession, pdAnswerChlng, pdCheckScrypt, pdUnwrapCommand, pdWrapReply } from './secure-channel.ts';
+import {
+  type ScMessage,
+  type ScSession,
+  pdAnswerChlng,
+  pdCheckScrypt,
+  pdUnwrapCommand,
+  pdWrapReply,
+} from './secure-channel.ts';
 import { EMPTY_STREAM, FrameStreamParser } from './stream.ts';
 
 export * from './pd-types.ts';
@@ -55,7 +73,8 @@ export function pdInit(config: PdConfig): PdState {
   if (!Number.isInteger(config.address) || config.address < 0 || config.address > 0x7e) {
     throw new RangeError(`PD address must be 0x00..0x7E, got ${config.address}`);
   }
-  if (!Number.isInteger(config.baud) || config.baud <= 0) throw new RangeError(`PD baud must be a positive integer, got ${config.baud}`);
+  if (!Number.isInteger(config.baud) || config.baud <= 0)
+    throw new RangeError(`PD baud must be a positive integer, got ${config.baud}`);
   if (config.scbk !== null) abytes('PD SCBK', config.scbk, 16);
   if (config.cUid !== undefined) abytes('PD cUID', config.cUid, 8);
   return {
@@ -78,9 +97,13 @@ export function pdStep(state: PdState, input: PdInput): PdStepResult {
       return { state: { ...state, installMode: input.installMode }, outputs: [] };
     case 'rx':
     case 'tick': {
-      const parser = FrameStreamParser.restore(state.rx, { accept: 'commands', maxLength: rxLimit(state.config) });
+      const parser = FrameStreamParser.restore(state.rx, {
+        accept: 'commands',
+        maxLength: rxLimit(state.config),
+      });
       // A tick lets a stale partial frame go, so commands behind its false SOM are still answered.
-      const events = input.type === 'rx' ? parser.push(input.bytes, input.at) : parser.expire(input.at);
+      const events =
+        input.type === 'rx' ? parser.push(input.bytes, input.at) : parser.expire(input.at);
       const at = input.type === 'rx' ? input.at : state.rx.lastAt;
       let s: PdState = { ...state, rx: parser.snapshot() };
       const outputs: PdOutput[] = [];
@@ -115,9 +138,21 @@ function overSize(s: PdState, header: Bytes, dropped: number, out: PdOutput[]): 
     return;
   }
   const crcOk = supportsCrc(s.config.pdcap);
-  const check: CheckMode = !crcOk ? 'checksum' : s.config.replyCheck === 'mirror' && !(ctrl & CTRL_CRC) ? 'checksum' : 'crc';
-  const ctx = { address: address === BROADCAST ? BROADCAST : s.address, sqn: (ctrl & CTRL_SQN_MASK) as Sqn, check, mark };
-  out.push({ type: 'send', bytes: plainReply({ ...ctx, command: h }, { code: osdp_NAK, data: Uint8Array.of(NAK_CMD_LEN) }) });
+  const check: CheckMode = !crcOk
+    ? 'checksum'
+    : s.config.replyCheck === 'mirror' && !(ctrl & CTRL_CRC)
+      ? 'checksum'
+      : 'crc';
+  const ctx = {
+    address: address === BROADCAST ? BROADCAST : s.address,
+    sqn: (ctrl & CTRL_SQN_MASK) as Sqn,
+    check,
+    mark,
+  };
+  out.push({
+    type: 'send',
+    bytes: plainReply({ ...ctx, command: h }, { code: osdp_NAK, data: Uint8Array.of(NAK_CMD_LEN) }),
+  });
 }
 
 /** libosdp's SQN cycle: after a reset (-1) comes 0, then 1, 2, 3, 1, 2, 3… */
@@ -140,8 +175,18 @@ interface ReplyCtx {
   command: Bytes;
 }
 
-function plainReply(ctx: ReplyCtx, msg: { code: number; data: Bytes; scb?: ScMessage['scb'] }): Bytes {
-  return buildFrame({ address: ctx.address, reply: true, sqn: ctx.sqn, check: ctx.check, mark: ctx.mark, ...msg });
+function plainReply(
+  ctx: ReplyCtx,
+  msg: { code: number; data: Bytes; scb?: ScMessage['scb'] },
+): Bytes {
+  return buildFrame({
+    address: ctx.address,
+    reply: true,
+    sqn: ctx.sqn,
+    check: ctx.check,
+    mark: ctx.mark,
+    ...msg,
+  });
 }
 
 /** Sends bytes and remembers them as the answer to this command (for a repeated SQN). */
@@ -162,7 +207,12 @@ function onFrame(state: PdState, frame: Frame, at: number | undefined, out: PdOu
     return s;
   }
   const crcOk = supportsCrc(cfg.pdcap);
-  if (s.sc.phase === 'active' && at !== undefined && s.sc.lastAt !== undefined && at - s.sc.lastAt > (cfg.scTimeoutMs ?? 8000)) {
+  if (
+    s.sc.phase === 'active' &&
+    at !== undefined &&
+    s.sc.lastAt !== undefined &&
+    at - s.sc.lastAt > (cfg.scTimeoutMs ?? 8000)
+  ) {
     s = dropSc(s, 'timeout', out);
   }
   const ctx: ReplyCtx = {
@@ -179,7 +229,8 @@ function onFrame(state: PdState, frame: Frame, at: number | undefined, out: PdOu
   // Sequence number (reference §2.6, libosdp phy_check_packet).
   // A true repeat (same SQN, same bytes): the CP lost our reply. Resend it bit for bit, run nothing.
   // This includes a retried SQN-0 command unless `sqn0Repeat` is 'reprocess' (see PdConfig).
-  const sameBytes = s.cache !== null && frame.sqn === s.seq && equalBytes(s.cache.command, frame.bytes);
+  const sameBytes =
+    s.cache !== null && frame.sqn === s.seq && equalBytes(s.cache.command, frame.bytes);
   if (sameBytes && (frame.sqn !== 0 || cfg.sqn0Repeat !== 'reprocess')) {
     out.push({ type: 'send', bytes: s.cache!.reply });
     return s;
@@ -200,7 +251,13 @@ function onFrame(state: PdState, frame: Frame, at: number | undefined, out: PdOu
   return onCommand(s, frame, at, ctx, out);
 }
 
-function onCommand(state: PdState, frame: Frame, at: number | undefined, ctx: ReplyCtx, out: PdOutput[]): PdState {
+function onCommand(
+  state: PdState,
+  frame: Frame,
+  at: number | undefined,
+  ctx: ReplyCtx,
+  out: PdOutput[],
+): PdState {
   let s = state;
   const scb = frame.scb;
   const scCapable = supportsAes(s.config.pdcap);
@@ -233,10 +290,17 @@ function onCommand(state: PdState, frame: Frame, at: number | undefined, ctx: Re
   const reply = (st: PdState, r: Reply): PdState => {
     const msg = encodeReply(r);
     if (st.sc.phase !== 'active') return send(st, ctx, plainReply(ctx, msg), out);
-    const w = pdWrapReply(st.sc.session, { address: ctx.address, sqn: ctx.sqn, check: ctx.check, mark: ctx.mark, ...msg });
+    const w = pdWrapReply(st.sc.session, {
+      address: ctx.address,
+      sqn: ctx.sqn,
+      check: ctx.check,
+      mark: ctx.mark,
+      ...msg,
+    });
     return send({ ...st, sc: { ...st.sc, session: w.session } }, ctx, w.bytes, out);
   };
-  const nakReply = (st: PdState, c: number): PdState => reply(st, { kind: 'NAK', errorCode: c, detail: new Uint8Array(0) });
+  const nakReply = (st: PdState, c: number): PdState =>
+    reply(st, { kind: 'NAK', errorCode: c, detail: new Uint8Array(0) });
 
   const decoded = decodeCommand(code, data);
   if (!decoded.ok) return nakReply(s, NAK_CMD_LEN);
@@ -261,7 +325,11 @@ function execute(
     case 'CAP':
       return reply(s, { kind: 'PDCAP', entries: [...cfg.pdcap] });
     case 'LSTAT':
-      return reply(s, { kind: 'LSTATR', tamper: cfg.lstat?.tamper ?? 0, power: cfg.lstat?.power ?? 0 });
+      return reply(s, {
+        kind: 'LSTATR',
+        tamper: cfg.lstat?.tamper ?? 0,
+        power: cfg.lstat?.power ?? 0,
+      });
     case 'COMSET': {
       if (cmd.address >= BROADCAST) return nakReply(s, NAK_CMD_LEN);
       if (!(cfg.bauds ?? DEFAULT_BAUDS).includes(cmd.baud)) return nakReply(s, NAK_RECORD);
@@ -272,7 +340,8 @@ function execute(
     }
     case 'KEYSET': {
       if (!secure) return nakReply(s, NAK_SC_COND);
-      if (cmd.keyType !== KEYSET_TYPE_SCBK || cmd.key.length !== 16) return nakReply(s, NAK_CMD_LEN);
+      if (cmd.keyType !== KEYSET_TYPE_SCBK || cmd.key.length !== 16)
+        return nakReply(s, NAK_CMD_LEN);
       let after: PdState;
       if (cfg.keysetAck === 'plaintext') {
         // HID readers discard the session first and ACK in plaintext (reference §5.9, LOi#194).
@@ -304,11 +373,21 @@ function onChlng(state: PdState, frame: Frame, ctx: ReplyCtx, out: PdOutput[]): 
     cUid: cfg.cUid ?? defaultCuid(cfg.pdid),
   });
   if (!r.ok) return nak(s, ctx, r.nak, out);
-  const next: PdState = { ...s, handshakes: s.handshakes + 1, sc: { phase: 'challenged', challenge: r.state, kk: r.state.kk } };
+  const next: PdState = {
+    ...s,
+    handshakes: s.handshakes + 1,
+    sc: { phase: 'challenged', challenge: r.state, kk: r.state.kk },
+  };
   return send(next, ctx, plainReply(ctx, r.ccrypt), out);
 }
 
-function onScrypt(s: PdState, frame: Frame, at: number | undefined, ctx: ReplyCtx, out: PdOutput[]): PdState {
+function onScrypt(
+  s: PdState,
+  frame: Frame,
+  at: number | undefined,
+  ctx: ReplyCtx,
+  out: PdOutput[],
+): PdState {
   // SCRYPT needs a pending CHLNG; during an active session it is refused (reference §5.8).
   if (s.sc.phase !== 'challenged') return nak(s, ctx, NAK_SC_COND, out);
   const kk = s.sc.kk;

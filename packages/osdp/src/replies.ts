@@ -18,7 +18,6 @@ import {
 } from './codes.ts';
 import { badPayload, fixed, u32, u8, type CodecResult, type Payload } from './payload.ts';
 
-
 export interface Firmware {
   major: number;
   minor: number;
@@ -84,7 +83,10 @@ export function encodeReply(reply: Reply): Payload {
       return { code: osdp_PDCAP, data };
     }
     case 'LSTATR':
-      return { code: osdp_LSTATR, data: Uint8Array.of(u8('tamper', reply.tamper), u8('power', reply.power)) };
+      return {
+        code: osdp_LSTATR,
+        data: Uint8Array.of(u8('tamper', reply.tamper), u8('power', reply.power)),
+      };
     case 'COM': {
       const data = new Uint8Array(5);
       data[0] = u8('address', reply.address);
@@ -110,7 +112,9 @@ export function encodeReply(reply: Reply): Payload {
 /** Decodes a reply payload (plaintext DATA). Unknown codes decode as `{ kind: 'unknown' }`. */
 export function decodeReply(code: number, data: Uint8Array): CodecResult<Reply> {
   const exact = (name: string, len: number, make: () => Reply): CodecResult<Reply> =>
-    data.length === len ? { ok: true, value: make() } : badPayload(`${name} takes ${len} data bytes, got ${data.length}`);
+    data.length === len
+      ? { ok: true, value: make() }
+      : badPayload(`${name} takes ${len} data bytes, got ${data.length}`);
   switch (code) {
     case osdp_ACK:
       return exact('osdp_ACK', 0, () => ({ kind: 'ACK' }));
@@ -128,7 +132,8 @@ export function decodeReply(code: number, data: Uint8Array): CodecResult<Reply> 
         firmware: { major: data[9]!, minor: data[10]!, build: data[11]! },
       }));
     case osdp_PDCAP: {
-      if (data.length % 3 !== 0) return badPayload(`osdp_PDCAP data must be a multiple of 3 bytes, got ${data.length}`);
+      if (data.length % 3 !== 0)
+        return badPayload(`osdp_PDCAP data must be a multiple of 3 bytes, got ${data.length}`);
       const entries: PdCapEntry[] = [];
       for (let i = 0; i < data.length; i += 3) {
         entries.push({ functionCode: data[i]!, compliance: data[i + 1]!, numberOf: data[i + 2]! });
@@ -138,7 +143,11 @@ export function decodeReply(code: number, data: Uint8Array): CodecResult<Reply> 
     case osdp_LSTATR:
       return exact('osdp_LSTATR', 2, () => ({ kind: 'LSTATR', tamper: data[0]!, power: data[1]! }));
     case osdp_COM:
-      return exact('osdp_COM', 5, () => ({ kind: 'COM', address: data[0]!, baud: readU32le(data, 1) }));
+      return exact('osdp_COM', 5, () => ({
+        kind: 'COM',
+        address: data[0]!,
+        baud: readU32le(data, 1),
+      }));
     case osdp_CCRYPT:
       return exact('osdp_CCRYPT', 32, () => ({
         kind: 'CCRYPT',

@@ -7,7 +7,9 @@ import { abytes, concat, equalCt, type Bytes } from './bytes.ts';
 
 export const AES_BLOCK = 16;
 
-const SCBK_D_BYTES = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f];
+const SCBK_D_BYTES = [
+  0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+];
 // Private copy for comparisons: typed arrays cannot be frozen, so a caller that wipes the exported
 // constant must not be able to change what "SCBK-D" means inside this module.
 const SCBK_D_PRIVATE = Uint8Array.from(SCBK_D_BYTES);
@@ -143,7 +145,8 @@ export type DecryptResult =
 export function decryptData(sEnc: Bytes, lastMacFromPeer: Bytes, ciphertext: Bytes): DecryptResult {
   need('S-ENC', sEnc, 16);
   need('peer MAC', lastMacFromPeer, 16);
-  if (ciphertext.length === 0 || ciphertext.length % AES_BLOCK !== 0) return { ok: false, error: 'bad_length' };
+  if (ciphertext.length === 0 || ciphertext.length % AES_BLOCK !== 0)
+    return { ok: false, error: 'bad_length' };
   const pt = cbc(sEnc, notBytes(lastMacFromPeer), { disablePadding: true }).decrypt(ciphertext);
   let i = pt.length - 1;
   // Padding lives only in the last block; stop there so a long run of data zeros is not "padding".

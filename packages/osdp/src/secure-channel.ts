@@ -71,7 +71,11 @@ export type ScError =
   /** Wrong code, SCB or length for the handshake step or secured message. */
   | { readonly kind: 'sc_bad_message'; readonly reason: string }
   /** CCRYPT echoed another key indicator than the CHLNG asked for (OSDP.Net issue #193). */
-  | { readonly kind: 'sc_key_indicator_mismatch'; readonly sent: KeyIndicator; readonly echoed: number }
+  | {
+      readonly kind: 'sc_key_indicator_mismatch';
+      readonly sent: KeyIndicator;
+      readonly echoed: number;
+    }
   /** Client cryptogram (at the CP) or server cryptogram (at the PD) does not match: other key. */
   | { readonly kind: 'sc_cryptogram_mismatch' }
   /** RMAC_I status byte is not 0x01: the PD did not accept the session. */
@@ -89,7 +93,10 @@ export type ScError =
 
 export type ScErrorKind = ScError['kind'];
 
-const bad = (reason: string): { ok: false; error: ScError } => ({ ok: false, error: { kind: 'sc_bad_message', reason } });
+const bad = (reason: string): { ok: false; error: ScError } => ({
+  ok: false,
+  error: { kind: 'sc_bad_message', reason },
+});
 
 function scbOf(type: number, b?: number): Scb {
   return { type, data: b === undefined ? new Uint8Array(0) : Uint8Array.of(b) };
@@ -114,29 +121,44 @@ export interface CpScryptState {
  * Starts a handshake. `scbk` must match `kk` (SCBK_D for 0x00); `rndA` is 8 random bytes from the
  * caller. Session keys are derived now so the CCRYPT check is a single comparison.
  */
-export function cpChallenge(kk: KeyIndicator, scbk: Bytes, rndA: Bytes): { state: CpChallengeState; chlng: ScMessage } {
-  if (kk !== 0 && kk !== 1) throw new RangeError(`key indicator must be 0x00 or 0x01, got ${String(kk)}`);
+export function cpChallenge(
+  kk: KeyIndicator,
+  scbk: Bytes,
+  rndA: Bytes,
+): { state: CpChallengeState; chlng: ScMessage } {
+  if (kk !== 0 && kk !== 1)
+    throw new RangeError(`key indicator must be 0x00 or 0x01, got ${String(kk)}`);
   abytes('SCBK', scbk, 16);
   abytes('RND.A', rndA, 8);
   const keys = deriveSessionKeys(scbk, rndA);
   const a = rndA.slice();
-  return { state: { kk, rndA: a, keys }, chlng: { scb: scbOf(SCS_11, kk), code: osdp_CHLNG, data: a } };
+  return {
+    state: { kk, rndA: a, keys },
+    chlng: { scb: scbOf(SCS_11, kk), code: osdp_CHLNG, data: a },
+  };
 }
 
 /** Checks osdp_CCRYPT (SCS_12, echoed kk, client cryptogram) and builds osdp_SCRYPT. */
 export function cpCheckCcrypt(
   state: CpChallengeState,
   reply: ScFrameView,
-): { ok: true; state: CpScryptState; scrypt: ScMessage; cUid: Bytes; rndB: Bytes } | { ok: false; error: ScError } {
-  if (reply.code !== osdp_CCRYPT) return bad(`expected osdp_CCRYPT (0x76), got 0x${hex2(reply.code)}`);
-  if (!reply.scb || reply.scb.type !== SCS_12 || reply.scb.data.length !== 1) return bad('CCRYPT without an SCS_12 block');
+):
+  | { ok: true; state: CpScryptState; scrypt: ScMessage; cUid: Bytes; rndB: Bytes }
+  | { ok: false; error: ScError } {
+  if (reply.code !== osdp_CCRYPT)
+    return bad(`expected osdp_CCRYPT (0x76), got 0x${hex2(reply.code)}`);
+  if (!reply.scb || reply.scb.type !== SCS_12 || reply.scb.data.length !== 1)
+    return bad('CCRYPT without an SCS_12 block');
   const echoed = reply.scb.data[0]!;
-  if (echoed !== state.kk) return { ok: false, error: { kind: 'sc_key_indicator_mismatch', sent: state.kk, echoed } };
-  if (reply.data.length !== 32) return bad(`CCRYPT data must be 32 bytes, got ${reply.data.length}`);
+  if (echoed !== state.kk)
+    return { ok: false, error: { kind: 'sc_key_indicator_mismatch', sent: state.kk, echoed } };
+  if (reply.data.length !== 32)
+    return bad(`CCRYPT data must be 32 bytes, got ${reply.data.length}`);
   const cUid = reply.data.slice(0, 8);
   const rndB = reply.data.slice(8, 16);
   const expected = clientCryptogram(state.keys.sEnc, state.rndA, rndB);
-  if (!equalCt(expected, reply.data.subarray(16, 32))) return { ok: false, error: { kind: 'sc_cryptogram_mismatch' } };
+  if (!equalCt(expected, reply.data.subarray(16, 32)))
+    return { ok: false, error: { kind: 'sc_cryptogram_mismatch' } };
   const sc = serverCryptogram(state.keys.sEnc, state.rndA, rndB);
   return {
     ok: true,
@@ -155,15 +177,23 @@ export function cpCheckRmacI(
   state: CpScryptState,
   reply: ScFrameView,
 ): { ok: true; session: ScSession; relabelled: boolean } | { ok: false; error: ScError } {
-  if (reply.code !== osdp_RMAC_I) return bad(`expected osdp_RMAC_I (0x78), got 0x${hex2(reply.code)}`);
+  if (reply.code !== osdp_RMAC_I)
+    return bad(`expected osdp_RMAC_I (0x78), got 0x${hex2(reply.code)}`);
   const scb = reply.scb;
-  if (!scb || (scb.type !== SCS_14 && scb.type !== SCS_12) || scb.data.length !== 1) return bad('RMAC_I without an SCS_14 block');
+  if (!scb || (scb.type !== SCS_14 && scb.type !== SCS_12) || scb.data.length !== 1)
+    return bad('RMAC_I without an SCS_14 block');
   const status = scb.data[0]!;
   if (status !== RMAC_I_ACCEPTED) return { ok: false, error: { kind: 'sc_rmac_status', status } };
-  if (reply.data.length !== 16) return bad(`RMAC_I data must be 16 bytes, got ${reply.data.length}`);
-  if (!equalCt(reply.data, state.expectedRmacI)) return { ok: false, error: { kind: 'sc_rmac_mismatch' } };
+  if (reply.data.length !== 16)
+    return bad(`RMAC_I data must be 16 bytes, got ${reply.data.length}`);
+  if (!equalCt(reply.data, state.expectedRmacI))
+    return { ok: false, error: { kind: 'sc_rmac_mismatch' } };
   const rmacI = state.expectedRmacI.slice();
-  return { ok: true, session: { keys: state.keys, cMac: rmacI, rMac: rmacI }, relabelled: scb.type !== SCS_14 };
+  return {
+    ok: true,
+    session: { keys: state.keys, cMac: rmacI, rMac: rmacI },
+    relabelled: scb.type !== SCS_14,
+  };
 }
 
 /** A plaintext frame to secure: everything but the security block and the reply flag. */
@@ -196,7 +226,8 @@ function unwrap(
   const scb = frame.scb;
   if (!scb) return { ok: false, error: { kind: 'sc_not_secured' } };
   const [plainType, encType] = reply ? [SCS_16, SCS_18] : [SCS_15, SCS_17];
-  if (scb.type !== plainType && scb.type !== encType) return bad(`unexpected security block 0x${hex2(scb.type)}`);
+  if (scb.type !== plainType && scb.type !== encType)
+    return bad(`unexpected security block 0x${hex2(scb.type)}`);
   if (scb.data.length !== 0) return bad('SCS_15..18 block carries no data byte');
   if (!frame.mac) return bad('secured frame has no room for a MAC');
   // Mirror of wrap(): a reply was chained on our C-MAC, a command on our R-MAC.
@@ -210,14 +241,22 @@ function unwrap(
     if (!d.ok) return { ok: false, error: { kind: 'sc_bad_padding' } };
     data = d.data;
   }
-  return { ok: true, code: frame.code, data, session: reply ? { ...session, rMac: mac } : { ...session, cMac: mac } };
+  return {
+    ok: true,
+    code: frame.code,
+    data,
+    session: reply ? { ...session, rMac: mac } : { ...session, cMac: mac },
+  };
 }
 
 /**
  * Secures a command: SCS_17 (encrypted) if it has data, else SCS_15. Returns the bytes to send and
  * the session with the new C-MAC. A retransmission must resend these bytes, never rewrap.
  */
-export function cpWrapCommand(session: ScSession, f: PlainFrameFields): { bytes: Uint8Array; session: ScSession } {
+export function cpWrapCommand(
+  session: ScSession,
+  f: PlainFrameFields,
+): { bytes: Uint8Array; session: ScSession } {
   return wrap(session, f, false);
 }
 
@@ -255,7 +294,9 @@ export interface PdChallengeOptions {
 export function pdAnswerChlng(
   cmd: ScFrameView,
   opts: PdChallengeOptions,
-): { ok: true; state: PdChallengeState; ccrypt: ScMessage } | { ok: false; error: ScError; nak: number } {
+):
+  | { ok: true; state: PdChallengeState; ccrypt: ScMessage }
+  | { ok: false; error: ScError; nak: number } {
   // The caller's inputs (not the peer's): a wrong length is a programming error, e.g. a 7-byte cUID
   // would silently make a 31-byte CCRYPT.
   abytes('RND.B', opts.rndB, 8);
@@ -263,7 +304,8 @@ export function pdAnswerChlng(
   if (cmd.code !== osdp_CHLNG || !cmd.scb || cmd.scb.type !== SCS_11 || cmd.scb.data.length !== 1) {
     return { ...bad('CHLNG without an SCS_11 block'), nak: NAK_SC_COND };
   }
-  if (cmd.data.length !== 8) return { ...bad(`CHLNG data must be 8 bytes, got ${cmd.data.length}`), nak: NAK_CMD_LEN };
+  if (cmd.data.length !== 8)
+    return { ...bad(`CHLNG data must be 8 bytes, got ${cmd.data.length}`), nak: NAK_CMD_LEN };
   const kk = cmd.scb.data[0]!;
   const key = opts.keyFor(kk);
   if (!key) return { ok: false, error: { kind: 'sc_key_refused', kk }, nak: NAK_SC_UNSUP };
@@ -287,12 +329,19 @@ export function pdCheckScrypt(
   state: PdChallengeState,
   cmd: ScFrameView,
 ): { ok: true; session: ScSession; rmacI: ScMessage } | { ok: false; error: ScError; nak: number } {
-  if (cmd.code !== osdp_SCRYPT || !cmd.scb || cmd.scb.type !== SCS_13 || cmd.scb.data.length !== 1) {
+  if (
+    cmd.code !== osdp_SCRYPT ||
+    !cmd.scb ||
+    cmd.scb.type !== SCS_13 ||
+    cmd.scb.data.length !== 1
+  ) {
     return { ...bad('SCRYPT without an SCS_13 block'), nak: NAK_SC_COND };
   }
-  if (cmd.data.length !== 16) return { ...bad(`SCRYPT data must be 16 bytes, got ${cmd.data.length}`), nak: NAK_CMD_LEN };
+  if (cmd.data.length !== 16)
+    return { ...bad(`SCRYPT data must be 16 bytes, got ${cmd.data.length}`), nak: NAK_CMD_LEN };
   const expected = serverCryptogram(state.keys.sEnc, state.rndA, state.rndB);
-  if (!equalCt(expected, cmd.data)) return { ok: false, error: { kind: 'sc_cryptogram_mismatch' }, nak: NAK_SC_UNSUP };
+  if (!equalCt(expected, cmd.data))
+    return { ok: false, error: { kind: 'sc_cryptogram_mismatch' }, nak: NAK_SC_UNSUP };
   const rmacI = initialRmac(state.keys, expected);
   return {
     ok: true,
@@ -313,12 +362,17 @@ export function pdRejectedRmacI(): ScMessage {
 export function pdUnwrapCommand(
   session: ScSession,
   frame: Frame,
-): { ok: true; code: number; data: Bytes; session: ScSession } | { ok: false; error: ScError; nak: number } {
+):
+  | { ok: true; code: number; data: Bytes; session: ScSession }
+  | { ok: false; error: ScError; nak: number } {
   const r = unwrap(session, frame, false);
   return r.ok ? r : { ...r, nak: NAK_SC_COND };
 }
 
 /** Secures a reply to the command just unwrapped: SCS_18 if it has data, else SCS_16. */
-export function pdWrapReply(session: ScSession, f: PlainFrameFields): { bytes: Uint8Array; session: ScSession } {
+export function pdWrapReply(
+  session: ScSession,
+  f: PlainFrameFields,
+): { bytes: Uint8Array; session: ScSession } {
   return wrap(session, f, true);
 }

@@ -4,7 +4,15 @@
 // longer than the inter-character timeout, only the SOM byte is discarded and the bytes after it
 // are rescanned for a later SOM, because a real frame may hide inside a broken one (LOi#222).
 
-import { type Frame, type FrameError, MARK, MAX_FRAME_LEN, SOM, checkHeader, parseFrame } from './frame.ts';
+import {
+  type Frame,
+  type FrameError,
+  MARK,
+  MAX_FRAME_LEN,
+  SOM,
+  checkHeader,
+  parseFrame,
+} from './frame.ts';
 
 const GAP = 'frame interrupted by an inter-character gap';
 
@@ -84,7 +92,11 @@ export class FrameStreamParser {
   push(chunk: Uint8Array, at?: number): StreamEvent[] {
     this.events = [];
     if (at !== undefined) {
-      if (this.lastAt !== undefined && this.buf.length > 0 && at - this.lastAt > this.interCharTimeoutMs) {
+      if (
+        this.lastAt !== undefined &&
+        this.buf.length > 0 &&
+        at - this.lastAt > this.interCharTimeoutMs
+      ) {
         this.drainStale();
       }
       this.lastAt = at;
@@ -107,7 +119,12 @@ export class FrameStreamParser {
    */
   expire(at: number): StreamEvent[] {
     this.events = [];
-    if (this.buf.length > 0 && this.lastAt !== undefined && at - this.lastAt >= this.interCharTimeoutMs) this.drainStale();
+    if (
+      this.buf.length > 0 &&
+      this.lastAt !== undefined &&
+      at - this.lastAt >= this.interCharTimeoutMs
+    )
+      this.drainStale();
     return this.events;
   }
 
@@ -154,7 +171,11 @@ export class FrameStreamParser {
         }
         // LEN above our maximum (not below the minimum): keep the header for the PD's NAK 0x02.
         const len = b[som + 2]! | (b[som + 3]! << 8);
-        this.dropFalseSom(som, h.error, h.error.kind === 'bad_length' && len > this.maxLength ? b.slice(0, som + 5) : undefined);
+        this.dropFalseSom(
+          som,
+          h.error,
+          h.error.kind === 'bad_length' && len > this.maxLength ? b.slice(0, som + 5) : undefined,
+        );
         continue;
       }
       if (b.length - som < h.len) {
@@ -170,7 +191,11 @@ export class FrameStreamParser {
       const frame = parsed.frame;
       const wanted = this.accept === 'any' || (this.accept === 'replies') === frame.reply;
       if (!wanted) {
-        this.drop(som + h.len, 'wrong_direction', frame.reply ? 'reply ignored' : 'command ignored');
+        this.drop(
+          som + h.len,
+          'wrong_direction',
+          frame.reply ? 'reply ignored' : 'command ignored',
+        );
         continue;
       }
       this.buf = b.subarray(som + h.len);
@@ -181,16 +206,25 @@ export class FrameStreamParser {
   /** The SOM at `som` did not start a valid frame: drop it (and its MARK) and rescan after it. */
   private dropFalseSom(som: number, error: FrameError, header?: Uint8Array): void {
     const reason: DropReason =
-      error.kind === 'bad_ctrl' || error.kind === 'bad_check' || error.kind === 'bad_scb' ? error.kind : 'bad_length';
+      error.kind === 'bad_ctrl' || error.kind === 'bad_check' || error.kind === 'bad_scb'
+        ? error.kind
+        : 'bad_length';
     this.dropToNextSom(som, reason, error.message, false, header);
   }
 
   /** Drops from the front up to (not including) the next SOM candidate after `som`, or its MARK. */
-  private dropToNextSom(som: number, reason: DropReason, message: string, stale: boolean, header?: Uint8Array): void {
+  private dropToNextSom(
+    som: number,
+    reason: DropReason,
+    message: string,
+    stale: boolean,
+    header?: Uint8Array,
+  ): void {
     const b = this.buf;
     const next = b.indexOf(SOM, som + 1);
     let end: number;
-    if (next < 0) end = b.length - (!stale && b[b.length - 1] === MARK && b.length - 1 > som ? 1 : 0);
+    if (next < 0)
+      end = b.length - (!stale && b[b.length - 1] === MARK && b.length - 1 > som ? 1 : 0);
     else end = b[next - 1] === MARK && next - 1 > som ? next - 1 : next;
     this.drop(end, reason, message, header);
   }
@@ -200,7 +234,11 @@ export class FrameStreamParser {
     const bytes = this.buf.slice(0, n);
     this.buf = this.buf.subarray(n);
     if (header) {
-      this.events.push(message === undefined ? { type: 'dropped', bytes, reason, header } : { type: 'dropped', bytes, reason, message, header });
+      this.events.push(
+        message === undefined
+          ? { type: 'dropped', bytes, reason, header }
+          : { type: 'dropped', bytes, reason, message, header },
+      );
       return;
     }
     const last = this.events[this.events.length - 1];
@@ -211,6 +249,10 @@ export class FrameStreamParser {
       last.bytes = merged;
       return;
     }
-    this.events.push(message === undefined ? { type: 'dropped', bytes, reason } : { type: 'dropped', bytes, reason, message });
+    this.events.push(
+      message === undefined
+        ? { type: 'dropped', bytes, reason }
+        : { type: 'dropped', bytes, reason, message },
+    );
   }
 }

@@ -6,12 +6,19 @@ import { toHex } from '../src/bytes.ts';
 import { acuInit, acuStep, wireTimeMs } from '../src/acu-link.ts';
 import type { AcuAction, AcuState, RequestPolicy } from '../src/acu-types.ts';
 
-const wakes = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
-const sends = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'send').map((x) => toHex((x as { bytes: Uint8Array }).bytes));
+const wakes = (a: readonly AcuAction[]) =>
+  a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
+const sends = (a: readonly AcuAction[]) =>
+  a.filter((x) => x.type === 'send').map((x) => toHex((x as { bytes: Uint8Array }).bytes));
 
 /** Runs a POLL to a PD that never answers; returns every transmission's time and bytes, and the result. */
 function silentPd(policy: RequestPolicy) {
-  let t = acuStep(acuInit({ address: 1, baud: 115200 }), { type: 'send', command: { kind: 'POLL' }, policy, at: 0 });
+  let t = acuStep(acuInit({ address: 1, baud: 115200 }), {
+    type: 'send',
+    command: { kind: 'POLL' },
+    policy,
+    at: 0,
+  });
   const sent: { at: number; hex: string }[] = sends(t.actions).map((hex) => ({ at: 0, hex }));
   let state: AcuState = t.state;
   for (let guard = 0; guard < 50; guard++) {
@@ -38,15 +45,28 @@ describe('early reply windows', () => {
   });
 
   it('without an early window (or one not below the reply timeout) nothing changes', () => {
-    for (const policy of [{ tries: 3, triesIfSilent: 3, replyTimeoutMs: 200 }, { tries: 3, triesIfSilent: 3, replyTimeoutMs: 200, earlyTimeoutMs: 250 }]) {
+    for (const policy of [
+      { tries: 3, triesIfSilent: 3, replyTimeoutMs: 200 },
+      { tries: 3, triesIfSilent: 3, replyTimeoutMs: 200, earlyTimeoutMs: 250 },
+    ]) {
       const r = silentPd(policy);
       expect(r.result).toMatchObject({ ok: false, error: { kind: 'timeout', tries: 3 } });
-      expect(r.sent.slice(1).map((s, i) => Math.round(s.at - r.sent[i]!.at - frame))).toEqual([200, 200]);
+      expect(r.sent.slice(1).map((s, i) => Math.round(s.at - r.sent[i]!.at - frame))).toEqual([
+        200, 200,
+      ]);
     }
   });
 
   it('earlyTries sets how many short windows come first', () => {
-    const r = silentPd({ tries: 2, triesIfSilent: 2, replyTimeoutMs: 200, earlyTimeoutMs: 20, earlyTries: 1 });
-    expect(r.sent.slice(1).map((s, i) => Math.round(s.at - r.sent[i]!.at - frame))).toEqual([20, 200]);
+    const r = silentPd({
+      tries: 2,
+      triesIfSilent: 2,
+      replyTimeoutMs: 200,
+      earlyTimeoutMs: 20,
+      earlyTries: 1,
+    });
+    expect(r.sent.slice(1).map((s, i) => Math.round(s.at - r.sent[i]!.at - frame))).toEqual([
+      20, 200,
+    ]);
   });
 });

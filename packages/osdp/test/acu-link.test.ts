@@ -9,10 +9,19 @@ import type { AcuAction, AcuState } from '../src/acu-types.ts';
 import { osdp_BUSY } from '../src/codes.ts';
 import { buildFrame } from '../src/frame.ts';
 import { SCBK_D } from '../src/sc-crypto.ts';
-import { SimLine, corrupt, parsed, stepHex, workedSession, workedSessionPd, type Fault } from './support/acu-sim.ts';
+import {
+  SimLine,
+  corrupt,
+  parsed,
+  stepHex,
+  workedSession,
+  workedSessionPd,
+  type Fault,
+} from './support/acu-sim.ts';
 
 const sendActs = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'send');
-const wakes = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
+const wakes = (a: readonly AcuAction[]) =>
+  a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
 const results = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'result');
 
 describe('acuStep (pure reducer)', () => {
@@ -48,7 +57,12 @@ describe('acuStep (pure reducer)', () => {
     expect(toHex(again.bytes)).toBe(toHex(first));
     expect(parsed(again.bytes).sqn).toBe(2);
     t = acuStep(t.state, { type: 'tick', at: wakes(t.actions)[0]! });
-    expect(results(t.actions)).toEqual([{ type: 'result', result: { ok: false, error: { kind: 'timeout', stage: 'command', tries: 2 } } }]);
+    expect(results(t.actions)).toEqual([
+      {
+        type: 'result',
+        result: { ok: false, error: { kind: 'timeout', stage: 'command', tries: 2 } },
+      },
+    ]);
     expect(t.state.nextSqn).toBe(0);
     expect(t.state.phase.name).toBe('idle');
   });
@@ -57,7 +71,9 @@ describe('acuStep (pure reducer)', () => {
     const s0 = acuInit({ address: 1 });
     const t1 = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 0 });
     const t2 = acuStep(t1.state, { type: 'send', command: { kind: 'POLL' }, at: 1 });
-    expect(results(t2.actions)).toEqual([{ type: 'result', result: { ok: false, error: { kind: 'link_busy' } } }]);
+    expect(results(t2.actions)).toEqual([
+      { type: 'result', result: { ok: false, error: { kind: 'link_busy' } } },
+    ]);
     expect(t2.state.phase).toEqual(t1.state.phase);
   });
 
@@ -65,7 +81,9 @@ describe('acuStep (pure reducer)', () => {
     const s0 = acuInit({ address: 1 });
     const t1 = acuStep({ ...s0, nextSqn: 3 }, { type: 'send', command: { kind: 'POLL' }, at: 0 });
     const t2 = acuStep(t1.state, { type: 'restart' });
-    expect(results(t2.actions)).toEqual([{ type: 'result', result: { ok: false, error: { kind: 'cancelled' } } }]);
+    expect(results(t2.actions)).toEqual([
+      { type: 'result', result: { ok: false, error: { kind: 'cancelled' } } },
+    ]);
     expect(t2.state).toMatchObject({ nextSqn: 0, session: null, phase: { name: 'idle' } });
   });
 
@@ -74,11 +92,20 @@ describe('acuStep (pure reducer)', () => {
     const idle = acuStep(s0, { type: 'rx', bytes: fromHex('538108000540'), at: 0 });
     expect(idle.actions).toEqual([]);
     const t1 = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 0 });
-    const ack = buildFrame({ address: 1, reply: true, sqn: 0, check: 'crc', code: 0x40, data: new Uint8Array(0) });
+    const ack = buildFrame({
+      address: 1,
+      reply: true,
+      sqn: 0,
+      check: 'crc',
+      code: 0x40,
+      data: new Uint8Array(0),
+    });
     const t2 = acuStep(t1.state, { type: 'rx', bytes: ack.subarray(0, 3), at: 20 });
     expect(results(t2.actions)).toHaveLength(0);
     const t3 = acuStep(t2.state, { type: 'rx', bytes: ack.subarray(3), at: 25 });
-    expect(results(t3.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'ACK' }, from: 1 } }]);
+    expect(results(t3.actions)).toMatchObject([
+      { result: { ok: true, reply: { kind: 'ACK' }, from: 1 } },
+    ]);
     expect(t3.state.nextSqn).toBe(1);
   });
 });
@@ -88,7 +115,11 @@ describe('acuStep: a reply buffered behind a false SOM (reference §2.1 resync, 
   const FALSE_SOM = fromHex('5381000204');
   const PDID = fromHex(stepHex(2)); // reply to ID, address 1, SQN 0, CRC
   const start = () => {
-    const t = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), { type: 'send', command: { kind: 'ID', reportType: 0 }, at: 0 });
+    const t = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), {
+      type: 'send',
+      command: { kind: 'ID', reportType: 0 },
+      at: 0,
+    });
     return acuStep(t.state, { type: 'rx', bytes: concat(FALSE_SOM, PDID), at: 20 });
   };
 
@@ -100,7 +131,9 @@ describe('acuStep: a reply buffered behind a false SOM (reference §2.1 resync, 
     expect(results(early.actions)).toEqual([]);
     expect(wakes(early.actions)).toEqual([40]);
     const r = acuStep(early.state, { type: 'tick', at: 60 });
-    expect(results(r.actions)).toMatchObject([{ result: { ok: true, reply: { kind: 'PDID', serial: 0x12345678 }, from: 1 } }]);
+    expect(results(r.actions)).toMatchObject([
+      { result: { ok: true, reply: { kind: 'PDID', serial: 0x12345678 }, from: 1 } },
+    ]);
     expect(r.state.nextSqn).toBe(1);
   });
 
@@ -111,7 +144,11 @@ describe('acuStep: a reply buffered behind a false SOM (reference §2.1 resync, 
   });
 
   it('a stale partial frame with nothing behind it ends the try once the line stayed quiet, not at the deadline', () => {
-    const t0 = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), { type: 'send', command: { kind: 'ID', reportType: 0 }, at: 0 });
+    const t0 = acuStep(acuInit({ address: 1, tries: 1, triesIfSilent: 1 }), {
+      type: 'send',
+      command: { kind: 'ID', reportType: 0 },
+      at: 0,
+    });
     const deadline = t0.actions.flatMap((a) => (a.type === 'wake' ? [a.at] : []))[0]!;
     const t1 = acuStep(t0.state, { type: 'rx', bytes: FALSE_SOM, at: 20 });
     const t2 = acuStep(t1.state, { type: 'tick', at: 40 });
@@ -120,7 +157,9 @@ describe('acuStep: a reply buffered behind a false SOM (reference §2.1 resync, 
     expect(wakes(t2.actions)).toEqual([60]);
     expect(60).toBeLessThan(deadline);
     const t3 = acuStep(t2.state, { type: 'tick', at: 60 });
-    expect(results(t3.actions)).toMatchObject([{ result: { ok: false, error: { kind: 'bad_reply', stage: 'command' } } }]);
+    expect(results(t3.actions)).toMatchObject([
+      { result: { ok: false, error: { kind: 'bad_reply', stage: 'command' } } },
+    ]);
   });
 });
 
@@ -131,15 +170,34 @@ describe('acuStep: key custody (reference §3.6)', () => {
     const s0 = acuInit({ address: 1 });
     const requests = [
       { type: 'send' as const, command: { kind: 'KEYSET' as const, keyType: 1, key: KEY }, at: 0 },
-      { type: 'send' as const, command: { kind: 'KEYSET' as const, keyType: 1, key: KEY }, secure: false, at: 0 },
-      { type: 'send' as const, command: { kind: 'KEYSET' as const, keyType: 1, key: KEY }, secure: true, at: 0 }, // no session
-      { type: 'send' as const, command: { kind: 'unknown' as const, code: 0x75, data: Uint8Array.from([1, 16, ...KEY]) }, at: 0 },
+      {
+        type: 'send' as const,
+        command: { kind: 'KEYSET' as const, keyType: 1, key: KEY },
+        secure: false,
+        at: 0,
+      },
+      {
+        type: 'send' as const,
+        command: { kind: 'KEYSET' as const, keyType: 1, key: KEY },
+        secure: true,
+        at: 0,
+      }, // no session
+      {
+        type: 'send' as const,
+        command: { kind: 'unknown' as const, code: 0x75, data: Uint8Array.from([1, 16, ...KEY]) },
+        at: 0,
+      },
     ];
     for (const req of requests) {
       const t = acuStep(s0, req);
       expect(sendActs(t.actions)).toEqual([]);
       const [r] = results(t.actions);
-      expect(r).toMatchObject({ result: { ok: false, error: { kind: 'bad_request', reason: expect.stringMatching(/KEYSET.*secure channel/) } } });
+      expect(r).toMatchObject({
+        result: {
+          ok: false,
+          error: { kind: 'bad_request', reason: expect.stringMatching(/KEYSET.*secure channel/) },
+        },
+      });
       const error = (r as { result: { error: object } }).result.error;
       expect(JSON.stringify(error)).not.toMatch(/00112233/i);
       expect(Object.values(error).some((v) => v instanceof Uint8Array)).toBe(false);
@@ -151,8 +209,16 @@ describe('acuStep: key custody (reference §3.6)', () => {
 
 // ───────────── property: the exchange survives any recoverable fault pattern ─────────────
 
-type FaultKind = 'ok' | 'drop_cmd' | 'corrupt_cmd' | 'drop_reply' | 'corrupt_reply' | 'late_reply' | 'busy';
-const FAULTS: FaultKind[] = ['drop_cmd', 'corrupt_cmd', 'drop_reply', 'corrupt_reply', 'late_reply', 'busy'];
+type FaultKind =
+  'ok' | 'drop_cmd' | 'corrupt_cmd' | 'drop_reply' | 'corrupt_reply' | 'late_reply' | 'busy';
+const FAULTS: FaultKind[] = [
+  'drop_cmd',
+  'corrupt_cmd',
+  'drop_reply',
+  'corrupt_reply',
+  'late_reply',
+  'busy',
+];
 
 function faultOf(kind: FaultKind, sent: Uint8Array): Fault | undefined {
   const f = parsed(sent);
@@ -170,83 +236,114 @@ function faultOf(kind: FaultKind, sent: Uint8Array): Fault | undefined {
     case 'late_reply':
       return { turnaroundMs: 260 };
     case 'busy':
-      return { command: null, reply: () => [buildFrame({ address: f.address, reply: true, sqn: 0, check: 'crc', code: osdp_BUSY, data: new Uint8Array(0) })] };
+      return {
+        command: null,
+        reply: () => [
+          buildFrame({
+            address: f.address,
+            reply: true,
+            sqn: 0,
+            check: 'crc',
+            code: osdp_BUSY,
+            data: new Uint8Array(0),
+          }),
+        ],
+      };
   }
 }
 
 // 'resend': the PD answers a repeated SQN-0 frame from its cache; 'reprocess': it runs it again (so
 // a retried CHLNG draws a second CCRYPT with a new RND.B).
-describe.each(['resend', 'reprocess'] as const)('property (PD sqn0Repeat: %s): every recoverable fault pattern still provisions', (sqn0Repeat) => {
-  it('ID, SCBK-D session, secured POLL/LSTAT, KEYSET, new-key session, secured POLL', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant<FaultKind>('ok') }, { weight: 2, arbitrary: fc.constantFrom(...FAULTS) }), {
-          minLength: 1,
-          maxLength: 80,
-        }),
-        async (pattern) => {
-          const line = new SimLine(workedSessionPd({ sqn0Repeat }));
-          const trace: AcuTraceEvent[] = [];
-          const link = new AcuDriver(line, { address: 1, baud: 9600, tries: 6, triesIfSilent: 6 }, (e) => trace.push(e));
-          // At most 3 failures in a row (tries: 6) and 5 BUSYs in a row (maxBusy: 20), so every
-          // exchange is recoverable.
-          let run = 0;
-          let busyRun = 0;
-          line.fault = (n, sent) => {
-            let k = pattern[n % pattern.length]!;
-            if (k === 'busy') busyRun++;
-            else if (k !== 'ok') run++;
-            if (run > 3 || busyRun > 5) k = 'ok';
-            if (k === 'ok') run = busyRun = 0;
-            return faultOf(k, sent);
-          };
-          const newKey = fromHex(workedSession.keys_session2.scbk);
-          // Against a PD that reruns a repeated SQN-0 CHLNG, a lost CCRYPT leaves the CP holding an
-          // older RND.B than the PD: SCRYPT then draws NAK 0x05 — a typed failure, and the caller's
-          // fresh handshake (new RND.A) must succeed. Against the caching PD no retry is allowed.
-          let handshakes = 0;
-          const handshake = async (kk: 0 | 1, key: Uint8Array) => {
-            for (let attempt = 0; ; attempt++) {
-              const rndA = Uint8Array.from({ length: 8 }, (_, i) => 0xa0 + 16 * (handshakes % 6) + i);
-              handshakes++;
-              const r = await link.handshake(kk, key, rndA);
-              if (r.ok || sqn0Repeat === 'resend' || attempt === 2) return r;
-              expect(r.error).toMatchObject({ kind: 'nak', stage: 'scrypt', code: 5 });
-              expect(link.hasSession).toBe(false);
+describe.each(['resend', 'reprocess'] as const)(
+  'property (PD sqn0Repeat: %s): every recoverable fault pattern still provisions',
+  (sqn0Repeat) => {
+    it('ID, SCBK-D session, secured POLL/LSTAT, KEYSET, new-key session, secured POLL', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              { weight: 3, arbitrary: fc.constant<FaultKind>('ok') },
+              { weight: 2, arbitrary: fc.constantFrom(...FAULTS) },
+            ),
+            {
+              minLength: 1,
+              maxLength: 80,
+            },
+          ),
+          async (pattern) => {
+            const line = new SimLine(workedSessionPd({ sqn0Repeat }));
+            const trace: AcuTraceEvent[] = [];
+            const link = new AcuDriver(
+              line,
+              { address: 1, baud: 9600, tries: 6, triesIfSilent: 6 },
+              (e) => trace.push(e),
+            );
+            // At most 3 failures in a row (tries: 6) and 5 BUSYs in a row (maxBusy: 20), so every
+            // exchange is recoverable.
+            let run = 0;
+            let busyRun = 0;
+            line.fault = (n, sent) => {
+              let k = pattern[n % pattern.length]!;
+              if (k === 'busy') busyRun++;
+              else if (k !== 'ok') run++;
+              if (run > 3 || busyRun > 5) k = 'ok';
+              if (k === 'ok') run = busyRun = 0;
+              return faultOf(k, sent);
+            };
+            const newKey = fromHex(workedSession.keys_session2.scbk);
+            // Against a PD that reruns a repeated SQN-0 CHLNG, a lost CCRYPT leaves the CP holding an
+            // older RND.B than the PD: SCRYPT then draws NAK 0x05 — a typed failure, and the caller's
+            // fresh handshake (new RND.A) must succeed. Against the caching PD no retry is allowed.
+            let handshakes = 0;
+            const handshake = async (kk: 0 | 1, key: Uint8Array) => {
+              for (let attempt = 0; ; attempt++) {
+                const rndA = Uint8Array.from(
+                  { length: 8 },
+                  (_, i) => 0xa0 + 16 * (handshakes % 6) + i,
+                );
+                handshakes++;
+                const r = await link.handshake(kk, key, rndA);
+                if (r.ok || sqn0Repeat === 'resend' || attempt === 2) return r;
+                expect(r.error).toMatchObject({ kind: 'nak', stage: 'scrypt', code: 5 });
+                expect(link.hasSession).toBe(false);
+              }
+            };
+            const steps = [
+              () => link.send({ kind: 'ID', reportType: 0 }),
+              () => handshake(0, SCBK_D),
+              () => link.send({ kind: 'POLL' }, { secure: true }),
+              () => link.send({ kind: 'LSTAT' }, { secure: true }),
+              () => link.send({ kind: 'KEYSET', keyType: 1, key: newKey }, { secure: true }),
+              () => handshake(1, newKey),
+              () => link.send({ kind: 'POLL' }, { secure: true }),
+            ];
+            for (const [i, step] of steps.entries()) {
+              const r = await step();
+              if (!r.ok) throw new Error(`step ${i} failed: ${JSON.stringify(r.error)}`);
             }
-          };
-          const steps = [
-            () => link.send({ kind: 'ID', reportType: 0 }),
-            () => handshake(0, SCBK_D),
-            () => link.send({ kind: 'POLL' }, { secure: true }),
-            () => link.send({ kind: 'LSTAT' }, { secure: true }),
-            () => link.send({ kind: 'KEYSET', keyType: 1, key: newKey }, { secure: true }),
-            () => handshake(1, newKey),
-            () => link.send({ kind: 'POLL' }, { secure: true }),
-          ];
-          for (const [i, step] of steps.entries()) {
-            const r = await step();
-            if (!r.ok) throw new Error(`step ${i} failed: ${JSON.stringify(r.error)}`);
-          }
-          // Every retransmission repeats the previous transmission byte for byte.
-          const tx = trace.filter((e): e is Extract<AcuTraceEvent, { dir: 'tx' }> => e.dir === 'tx');
-          for (let i = 1; i < tx.length; i++) {
-            if (tx[i]!.retransmission) expect(toHex(tx[i]!.bytes)).toBe(toHex(tx[i - 1]!.bytes));
-          }
-          // New frames: SQN 0 on the first and on each CHLNG, then 1, 2, 3, 1, …; all carry CRC.
-          const fresh = tx.filter((e) => !e.retransmission).map((e) => parsed(e.bytes));
-          let expected = 0;
-          for (const [i, f] of fresh.entries()) {
-            if (f.scb?.type === 0x11) expected = 0;
-            expect(f.sqn, `fresh frame ${i}`).toBe(expected);
-            expected = expected === 3 ? 1 : expected + 1;
-          }
-          if (sqn0Repeat === 'resend') expect(fresh.map((f) => f.sqn)).toEqual([0, 0, 1, 2, 3, 1, 0, 1, 2]);
-          expect(fresh.every((f) => f.check === 'crc')).toBe(true);
-          expect(line.pd.scbk && toHex(line.pd.scbk)).toBe(toHex(newKey));
-        },
-      ),
-      { numRuns: 200, seed: 0x05d9 },
-    );
-  });
-});
+            // Every retransmission repeats the previous transmission byte for byte.
+            const tx = trace.filter(
+              (e): e is Extract<AcuTraceEvent, { dir: 'tx' }> => e.dir === 'tx',
+            );
+            for (let i = 1; i < tx.length; i++) {
+              if (tx[i]!.retransmission) expect(toHex(tx[i]!.bytes)).toBe(toHex(tx[i - 1]!.bytes));
+            }
+            // New frames: SQN 0 on the first and on each CHLNG, then 1, 2, 3, 1, …; all carry CRC.
+            const fresh = tx.filter((e) => !e.retransmission).map((e) => parsed(e.bytes));
+            let expected = 0;
+            for (const [i, f] of fresh.entries()) {
+              if (f.scb?.type === 0x11) expected = 0;
+              expect(f.sqn, `fresh frame ${i}`).toBe(expected);
+              expected = expected === 3 ? 1 : expected + 1;
+            }
+            if (sqn0Repeat === 'resend')
+              expect(fresh.map((f) => f.sqn)).toEqual([0, 0, 1, 2, 3, 1, 0, 1, 2]);
+            expect(fresh.every((f) => f.check === 'crc')).toBe(true);
+            expect(line.pd.scbk && toHex(line.pd.scbk)).toBe(toHex(newKey));
+          },
+        ),
+        { numRuns: 200, seed: 0x05d9 },
+      );
+    });
+  },
+);

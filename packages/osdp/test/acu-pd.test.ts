@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { osdp_BUSY, osdp_NAK } from '../src/codes.ts';
 import { buildFrame } from '../src/frame.ts';
 import { SCBK_D } from '../src/sc-crypto.ts';
-import { corrupt, parsed, reframe, wire, workedSession, workedSessionPd } from './support/acu-sim.ts';
+import {
+  corrupt,
+  parsed,
+  reframe,
+  wire,
+  workedSession,
+  workedSessionPd,
+} from './support/acu-sim.ts';
 import { HEX, NEW_SCBK, RND_A1, RND_A2, err, ok, setup, txs } from './support/acu-setup.ts';
 
 describe('provisioning exchange, ACU link ↔ PD model', () => {
@@ -16,7 +23,9 @@ describe('provisioning exchange, ACU link ↔ PD model', () => {
     expect(ok(await link.send({ kind: 'POLL' }, { secure: true })).reply.kind).toBe('ACK');
     const lstat = ok(await link.send({ kind: 'LSTAT' }, { secure: true }));
     expect(lstat.reply).toEqual({ kind: 'LSTATR', tamper: 0, power: 0 });
-    const keyset = ok(await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true }));
+    const keyset = ok(
+      await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true }),
+    );
     expect(keyset).toMatchObject({ reply: { kind: 'ACK' }, secure: true, sessionDropped: true });
     expect(link.hasSession).toBe(false);
     ok(await link.handshake(1, NEW_SCBK, RND_A2));
@@ -47,13 +56,17 @@ describe('provisioning exchange, ACU link ↔ PD model', () => {
     expect(link.state.nextSqn).toBe(1);
 
     ok(await link.handshake(0, SCBK_D, RND_A1, { address: 5 }));
-    ok(await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true, address: 5 }));
+    ok(
+      await link.send({ kind: 'KEYSET', keyType: 1, key: NEW_SCBK }, { secure: true, address: 5 }),
+    );
     ok(await link.handshake(1, NEW_SCBK, RND_A2, { address: 5 }));
     const poll = ok(await link.send({ kind: 'POLL' }, { secure: true, address: 5 }));
     expect(poll).toMatchObject({ reply: { kind: 'ACK' }, secure: true, from: 5 });
 
     // Install mode is over: SCBK-D no longer works (the PD uses its SCBK, as libosdp does).
-    expect(err(await link.handshake(0, SCBK_D, RND_A1, { address: 5 })).kind).toBe('sc_cryptogram_mismatch');
+    expect(err(await link.handshake(0, SCBK_D, RND_A1, { address: 5 })).kind).toBe(
+      'sc_cryptogram_mismatch',
+    );
     // Guarantee 6: every frame the provisioner sent carries CRC-16.
     expect(line.sentFrames().every((f) => f.check === 'crc')).toBe(true);
   });
@@ -74,7 +87,19 @@ describe('provisioning exchange, ACU link ↔ PD model', () => {
   it('a plaintext ACK to anything but KEYSET during a session is rejected (sc_not_secured)', async () => {
     const { line, link } = setup();
     ok(await link.handshake(0, SCBK_D, RND_A1));
-    line.fault = () => ({ command: null, reply: () => [buildFrame({ address: 1, reply: true, sqn: 2, check: 'crc', code: 0x40, data: new Uint8Array(0) })] });
+    line.fault = () => ({
+      command: null,
+      reply: () => [
+        buildFrame({
+          address: 1,
+          reply: true,
+          sqn: 2,
+          check: 'crc',
+          code: 0x40,
+          data: new Uint8Array(0),
+        }),
+      ],
+    });
     expect(err(await link.send({ kind: 'POLL' }, { secure: true })).kind).toBe('sc_not_secured');
     expect(link.hasSession).toBe(false);
   });
@@ -168,7 +193,11 @@ describe('SQN and retransmission', () => {
   it('garbled answers on every try give bad_reply, not timeout', async () => {
     const { line, link } = setup(workedSessionPd(), { tries: 2 });
     line.fault = () => ({ reply: (r) => r.map(corrupt) });
-    expect(err(await link.send({ kind: 'POLL' }))).toMatchObject({ kind: 'bad_reply', stage: 'command', tries: 2 });
+    expect(err(await link.send({ kind: 'POLL' }))).toMatchObject({
+      kind: 'bad_reply',
+      stage: 'command',
+      tries: 2,
+    });
   });
 
   it('a slow PD (reply after the deadline) is picked up on the retry', async () => {
@@ -182,7 +211,14 @@ describe('SQN and retransmission', () => {
   it('osdp_BUSY (SQN 0): waits, resends the same bytes with the same SQN, not counted as a try', async () => {
     const { line, link } = setup(workedSessionPd(), { tries: 1, busyDelayMs: 50 });
     ok(await link.send({ kind: 'POLL' }));
-    const busy = buildFrame({ address: 1, reply: true, sqn: 0, check: 'crc', code: osdp_BUSY, data: new Uint8Array(0) });
+    const busy = buildFrame({
+      address: 1,
+      reply: true,
+      sqn: 0,
+      check: 'crc',
+      code: osdp_BUSY,
+      data: new Uint8Array(0),
+    });
     line.fault = (n) => (n === 1 || n === 2 ? { command: null, reply: () => [busy] } : undefined);
     const r = ok(await link.send({ kind: 'ID', reportType: 0 }));
     expect(r.reply.kind).toBe('PDID');
@@ -197,15 +233,33 @@ describe('SQN and retransmission', () => {
 
   it('gives up with kind busy when the PD stays busy', async () => {
     const { line, link } = setup(workedSessionPd(), { maxBusy: 2 });
-    const busy = buildFrame({ address: 1, reply: true, sqn: 0, check: 'crc', code: osdp_BUSY, data: new Uint8Array(0) });
+    const busy = buildFrame({
+      address: 1,
+      reply: true,
+      sqn: 0,
+      check: 'crc',
+      code: osdp_BUSY,
+      data: new Uint8Array(0),
+    });
     line.fault = () => ({ command: null, reply: () => [busy] });
-    expect(err(await link.send({ kind: 'POLL' }))).toEqual({ kind: 'busy', stage: 'command', count: 3 });
+    expect(err(await link.send({ kind: 'POLL' }))).toEqual({
+      kind: 'busy',
+      stage: 'command',
+      count: 3,
+    });
   });
 
   it('NAK 0x04 restarts the link: next command with SQN 0, session dropped', async () => {
     const { line, link } = setup();
     ok(await link.handshake(0, SCBK_D, RND_A1));
-    const nak04 = buildFrame({ address: 1, reply: true, sqn: 1, check: 'crc', code: osdp_NAK, data: Uint8Array.of(0x04) });
+    const nak04 = buildFrame({
+      address: 1,
+      reply: true,
+      sqn: 1,
+      check: 'crc',
+      code: osdp_NAK,
+      data: Uint8Array.of(0x04),
+    });
     line.fault = (n) => (n === 2 ? { command: null, reply: () => [nak04] } : undefined);
     const e = err(await link.send({ kind: 'POLL' }, { secure: true }));
     expect(e).toMatchObject({ kind: 'nak', code: 4, restarted: true, sessionDropped: true });
@@ -218,8 +272,13 @@ describe('SQN and retransmission', () => {
   it('the PD model itself answers an out-of-order SQN with NAK 04 (carrying another SQN), which the link accepts', async () => {
     const { line, link } = setup();
     ok(await link.send({ kind: 'POLL' })); // PD now expects 1
-    line.fault = (n) => (n === 1 ? { command: reframe(txs(line)[1]!.bytes, { sqn: 3 }) } : undefined);
-    expect(err(await link.send({ kind: 'POLL' }))).toMatchObject({ kind: 'nak', code: 4, restarted: true });
+    line.fault = (n) =>
+      n === 1 ? { command: reframe(txs(line)[1]!.bytes, { sqn: 3 }) } : undefined;
+    expect(err(await link.send({ kind: 'POLL' }))).toMatchObject({
+      kind: 'nak',
+      code: 4,
+      restarted: true,
+    });
   });
 });
 
@@ -238,7 +297,9 @@ describe('replies the link must ignore or accept', () => {
     line.fault = () => ({ reply: (r) => r.map((b) => reframe(b, { address: 3 })) });
     expect(ok(await link.send({ kind: 'POLL' }, { address: 0x7f })).from).toBe(3);
     line.fault = () => ({ reply: (r) => r.map((b) => reframe(b, { address: 9 })) });
-    expect(err(await link.send({ kind: 'POLL' }, { address: 0x7f }))).toMatchObject({ kind: 'bad_reply' });
+    expect(err(await link.send({ kind: 'POLL' }, { address: 0x7f }))).toMatchObject({
+      kind: 'bad_reply',
+    });
   });
 
   it('broadcast with the PD address unknown (0x7F) accepts a reply from any address', async () => {
@@ -253,8 +314,22 @@ describe('replies the link must ignore or accept', () => {
     line.fault = (_n, sent) => ({
       reply: (r) => [
         sent, // RS-485 echo of our own command
-        buildFrame({ address: 1, reply: false, sqn: 1, check: 'crc', code: 0x60, data: new Uint8Array(0) }),
-        buildFrame({ address: 1, reply: true, sqn: 3, check: 'crc', code: 0x40, data: new Uint8Array(0) }), // stale
+        buildFrame({
+          address: 1,
+          reply: false,
+          sqn: 1,
+          check: 'crc',
+          code: 0x60,
+          data: new Uint8Array(0),
+        }),
+        buildFrame({
+          address: 1,
+          reply: true,
+          sqn: 3,
+          check: 'crc',
+          code: 0x40,
+          data: new Uint8Array(0),
+        }), // stale
         ...r,
       ],
     });

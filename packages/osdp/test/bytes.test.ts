@@ -18,7 +18,10 @@ describe('bytes', () => {
     // data is that the loop never exits early. Count the element reads instead.
     const reads = (a: Uint8Array, b: Uint8Array) => {
       let n = 0;
-      const spy = (x: Uint8Array) => new Proxy(x, { get: (t, p) => (typeof p === 'string' && /^\d+$/.test(p) && n++, Reflect.get(t, p)) });
+      const spy = (x: Uint8Array) =>
+        new Proxy(x, {
+          get: (t, p) => (typeof p === 'string' && /^\d+$/.test(p) && n++, Reflect.get(t, p)),
+        });
       equalCt(spy(a), spy(b));
       return n;
     };
@@ -28,7 +31,10 @@ describe('bytes', () => {
     expect(reads(same, fromHex('00112233445566778899aabbccddee00'))).toBe(32); // differs at the last byte
     const early = (a: Uint8Array, b: Uint8Array) => {
       let n = 0;
-      const spy = (x: Uint8Array) => new Proxy(x, { get: (t, p) => (typeof p === 'string' && /^\d+$/.test(p) && n++, Reflect.get(t, p)) });
+      const spy = (x: Uint8Array) =>
+        new Proxy(x, {
+          get: (t, p) => (typeof p === 'string' && /^\d+$/.test(p) && n++, Reflect.get(t, p)),
+        });
       equalBytes(spy(a), spy(b));
       return n;
     };

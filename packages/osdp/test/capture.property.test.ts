@@ -26,16 +26,24 @@ const chunk: fc.Arbitrary<Uint8Array> = fc.oneof(
     }
     return out;
   }),
-  fc.tuple(fc.constantFrom(...FRAMES), fc.nat(), fc.integer({ min: 0, max: 7 })).map(([f, pos, bit]) => {
-    const b = f.slice();
-    b[pos % b.length]! ^= 1 << bit;
-    return b;
-  }),
-  fc.tuple(fc.constantFrom(...FRAMES), fc.nat(), fc.nat()).map(([f, a, b]) => f.slice(Math.min(a, b) % (f.length + 1), Math.max(a, b) % (f.length + 1))),
+  fc
+    .tuple(fc.constantFrom(...FRAMES), fc.nat(), fc.integer({ min: 0, max: 7 }))
+    .map(([f, pos, bit]) => {
+      const b = f.slice();
+      b[pos % b.length]! ^= 1 << bit;
+      return b;
+    }),
+  fc
+    .tuple(fc.constantFrom(...FRAMES), fc.nat(), fc.nat())
+    .map(([f, a, b]) => f.slice(Math.min(a, b) % (f.length + 1), Math.max(a, b) % (f.length + 1))),
 );
 
 const inputs = fc.array(chunk, { maxLength: 24 });
-const scbk = fc.oneof(fc.constant(NEW_SCBK), fc.constant(SCBK_D), fc.uint8Array({ minLength: 16, maxLength: 16 }));
+const scbk = fc.oneof(
+  fc.constant(NEW_SCBK),
+  fc.constant(SCBK_D),
+  fc.uint8Array({ minLength: 16, maxLength: 16 }),
+);
 
 function wellFormed(out: ReturnType<typeof decodeCapture>): void {
   out.forEach((e, i) => {

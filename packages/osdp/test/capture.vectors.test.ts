@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { crc16, decodeCapture, fromHex, toHex } from '../src/index.ts';
 
-const crcLe = (b: Uint8Array): string => { const c = crc16(b); return toHex(Uint8Array.of(c & 0xff, c >> 8)); };
+const crcLe = (b: Uint8Array): string => {
+  const c = crc16(b);
+  return toHex(Uint8Array.of(c & 0xff, c >> 8));
+};
 import { libosdpCaptures, osdpVectors } from '../../../test-support/shared.ts';
 
 const session = osdpVectors.secure_channel.worked_provisioning_session;
-const field = (e: { fields: { name: string; value: string }[] }, name: string) => e.fields.find((f) => f.name === name)?.value;
+const field = (e: { fields: { name: string; value: string }[] }, name: string) =>
+  e.fields.find((f) => f.name === name)?.value;
 
 describe('decodeCapture on the worked provisioning session', () => {
   const frames = session.steps.map((s) => fromHex(s.packet_hex));
@@ -45,7 +49,12 @@ describe('decodeCapture on the worked provisioning session', () => {
   });
 
   it('splits concatenated frames in one input', () => {
-    const joined = fromHex(session.steps.slice(0, 4).map((s) => s.packet_hex).join(''));
+    const joined = fromHex(
+      session.steps
+        .slice(0, 4)
+        .map((s) => s.packet_hex)
+        .join(''),
+    );
     expect(decodeCapture([joined]).map((e) => e.summary)).toEqual([
       'CP→PD 0x01 SQN0 CRC osdp_ID',
       'PD→CP 0x01 SQN0 CRC osdp_PDID',
@@ -60,13 +69,18 @@ describe('decodeCapture on libosdp frames and garbage', () => {
     for (const x of libosdpCaptures.observed_libosdp_pd.exchanges) {
       const inputs = [x.cmd, x.reply].filter((h): h is string => !!h).map(fromHex);
       const out = decodeCapture(inputs, { revealKeys: true });
-      expect(out.every((e) => e.ok), x.note).toBe(true);
+      expect(
+        out.every((e) => e.ok),
+        x.note,
+      ).toBe(true);
       expect(out.map((e) => e.hex)).toEqual(inputs.map(toHex));
     }
   });
 
   it('blanks the key of a plaintext osdp_KEYSET in the bytes shown, unless revealed', () => {
-    const ks = libosdpCaptures.observed_libosdp_pd.exchanges.find((x) => x.note.startsWith('KEYSET in plaintext'))!;
+    const ks = libosdpCaptures.observed_libosdp_pd.exchanges.find((x) =>
+      x.note.startsWith('KEYSET in plaintext'),
+    )!;
     const [hidden] = decodeCapture([fromHex(ks.cmd)]);
     expect(hidden!.hex).toBe(`53031a0005750110${'xx'.repeat(16)}e7f5`);
     expect(JSON.stringify(hidden)).not.toContain('11111111111111111111111111111111');
@@ -80,7 +94,10 @@ describe('decodeCapture on libosdp frames and garbage', () => {
     const body = poll.slice(0, poll.length - 2);
     const withCrc = fromHex(toHex(body) + crcLe(body));
     const out = decodeCapture([...frames, withCrc]);
-    expect(out.at(-1)).toMatchObject({ ok: false, error: expect.stringMatching(/^mac check failed/) });
+    expect(out.at(-1)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^mac check failed/),
+    });
     expect(out.at(-1)!.summary).toMatch(/osdp_POLL — mac check failed/);
     // A PDID with 5 data bytes instead of 12.
     const shortPdid = fromHex('5381' + '0d00' + '04' + '45' + '0a00170102');
@@ -89,7 +106,11 @@ describe('decodeCapture on libosdp frames and garbage', () => {
   });
 
   it('gives each bad input a one-line reason and never throws', () => {
-    const out = decodeCapture([fromHex('ff53e5080004400000'), fromHex('0102030405'), fromHex('5301')]);
+    const out = decodeCapture([
+      fromHex('ff53e5080004400000'),
+      fromHex('0102030405'),
+      fromHex('5301'),
+    ]);
     expect(out.length).toBeGreaterThan(0);
     for (const e of out) {
       expect(e.ok).toBe(false);

@@ -22,16 +22,28 @@ const COMMANDS: { [K in Command['kind']]: fc.Arbitrary<Extract<Command, { kind: 
   LSTAT: fc.constant({ kind: 'LSTAT' }),
   COMSET: fc.record({ kind: fc.constant('COMSET'), address: u8, baud: u32 }),
   // Any key length the length byte can state, not only the small sizes fast-check favours.
-  KEYSET: fc.record({ kind: fc.constant('KEYSET'), keyType: u8, key: fc.integer({ min: 0, max: 255 }).chain((n) => bytes(n)) }),
+  KEYSET: fc.record({
+    kind: fc.constant('KEYSET'),
+    keyType: u8,
+    key: fc.integer({ min: 0, max: 255 }).chain((n) => bytes(n)),
+  }),
   CHLNG: fc.record({ kind: fc.constant('CHLNG'), rndA: bytes(8) }),
   SCRYPT: fc.record({ kind: fc.constant('SCRYPT'), serverCryptogram: bytes(16) }),
   // A known code decodes as its own kind, so 'unknown' is only round-trip for the others.
-  unknown: fc.record({ kind: fc.constant('unknown'), code: u8.filter((c) => !knownCommand.has(c)), data: fc.uint8Array({ maxLength: 64 }) }),
+  unknown: fc.record({
+    kind: fc.constant('unknown'),
+    code: u8.filter((c) => !knownCommand.has(c)),
+    data: fc.uint8Array({ maxLength: 64 }),
+  }),
 };
 
 const REPLIES: { [K in Reply['kind']]: fc.Arbitrary<Extract<Reply, { kind: K }>> } = {
   ACK: fc.constant({ kind: 'ACK' }),
-  NAK: fc.record({ kind: fc.constant('NAK'), errorCode: u8, detail: fc.uint8Array({ maxLength: 16 }) }),
+  NAK: fc.record({
+    kind: fc.constant('NAK'),
+    errorCode: u8,
+    detail: fc.uint8Array({ maxLength: 16 }),
+  }),
   PDID: fc.record({
     kind: fc.constant('PDID'),
     vendor: bytes(3),
@@ -40,13 +52,27 @@ const REPLIES: { [K in Reply['kind']]: fc.Arbitrary<Extract<Reply, { kind: K }>>
     serial: u32,
     firmware: fc.record({ major: u8, minor: u8, build: u8 }),
   }),
-  PDCAP: fc.record({ kind: fc.constant('PDCAP'), entries: fc.array(fc.record({ functionCode: u8, compliance: u8, numberOf: u8 }), { maxLength: 40 }) }),
+  PDCAP: fc.record({
+    kind: fc.constant('PDCAP'),
+    entries: fc.array(fc.record({ functionCode: u8, compliance: u8, numberOf: u8 }), {
+      maxLength: 40,
+    }),
+  }),
   LSTATR: fc.record({ kind: fc.constant('LSTATR'), tamper: u8, power: u8 }),
   COM: fc.record({ kind: fc.constant('COM'), address: u8, baud: u32 }),
-  CCRYPT: fc.record({ kind: fc.constant('CCRYPT'), cUID: bytes(8), rndB: bytes(8), clientCryptogram: bytes(16) }),
+  CCRYPT: fc.record({
+    kind: fc.constant('CCRYPT'),
+    cUID: bytes(8),
+    rndB: bytes(8),
+    clientCryptogram: bytes(16),
+  }),
   RMAC_I: fc.record({ kind: fc.constant('RMAC_I'), rmacI: bytes(16) }),
   BUSY: fc.constant({ kind: 'BUSY' }),
-  unknown: fc.record({ kind: fc.constant('unknown'), code: u8.filter((c) => !knownReply.has(c)), data: fc.uint8Array({ maxLength: 64 }) }),
+  unknown: fc.record({
+    kind: fc.constant('unknown'),
+    code: u8.filter((c) => !knownReply.has(c)),
+    data: fc.uint8Array({ maxLength: 64 }),
+  }),
 };
 
 describe('command codecs: encode → decode round trip, per kind', () => {

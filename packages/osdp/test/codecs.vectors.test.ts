@@ -4,7 +4,15 @@ import { fromHex, toHex } from '../src/bytes.ts';
 import { NAK_CODES, OSDP_BAUDS, codeName, isStandardBaud, nakInfo } from '../src/codes.ts';
 import { type Command, decodeCommand, encodeCommand } from '../src/commands.ts';
 import { type Frame, parseFrame } from '../src/frame.ts';
-import { type Reply, decodeReply, encodeReply, rxBufferSize, supportsAes, supportsCrc, usesDefaultKey } from '../src/replies.ts';
+import {
+  type Reply,
+  decodeReply,
+  encodeReply,
+  rxBufferSize,
+  supportsAes,
+  supportsCrc,
+  usesDefaultKey,
+} from '../src/replies.ts';
 import { allWirePackets } from './support/packets.ts';
 
 function frameOf(hex: string): Frame {
@@ -32,7 +40,7 @@ function reply(hex: string): Reply {
 const plain = allWirePackets().filter((p) => {
   if (!p.valid) return false;
   const f = frameOf(p.hex);
-  return !(f.scb && f.scb.type >= 0x15) ;
+  return !(f.scb && f.scb.type >= 0x15);
 });
 
 describe('every plaintext shared packet decodes and re-encodes to the same payload', () => {
@@ -60,10 +68,18 @@ describe('every plaintext shared packet decodes and re-encodes to the same paylo
 
 describe('command fields', () => {
   it('COMSET broadcast (Annex E): address 0, 9600 LE', () => {
-    expect(command('537F0D00046E00802500006E38')).toEqual({ kind: 'COMSET', address: 0, baud: 9600 });
+    expect(command('537F0D00046E00802500006E38')).toEqual({
+      kind: 'COMSET',
+      address: 0,
+      baud: 9600,
+    });
   });
   it('COMSET(6, 115200) from the libosdp capture', () => {
-    expect(command('53050d00076e0600c2010081ad')).toEqual({ kind: 'COMSET', address: 6, baud: 115200 });
+    expect(command('53050d00076e0600c2010081ad')).toEqual({
+      kind: 'COMSET',
+      address: 6,
+      baud: 115200,
+    });
   });
   it('ID and CAP carry report type 0', () => {
     expect(command('53000900046100C066')).toEqual({ kind: 'ID', reportType: 0 });
@@ -83,7 +99,9 @@ describe('command fields', () => {
     const ch = command(steps[4]!.packet_hex);
     expect(ch.kind === 'CHLNG' && toHex(ch.rndA)).toBe(keys.rnd_a.toLowerCase());
     const sc = command(steps[6]!.packet_hex);
-    expect(sc.kind === 'SCRYPT' && toHex(sc.serverCryptogram)).toBe(keys.server_cryptogram.toLowerCase());
+    expect(sc.kind === 'SCRYPT' && toHex(sc.serverCryptogram)).toBe(
+      keys.server_cryptogram.toLowerCase(),
+    );
   });
   it('LSTAT and POLL take no data', () => {
     expect(encodeCommand({ kind: 'LSTAT' })).toEqual({ code: 0x64, data: new Uint8Array(0) });
@@ -97,15 +115,27 @@ describe('reply fields', () => {
     expect(r.kind).toBe('PDID');
     if (r.kind !== 'PDID') return;
     expect(toHex(r.vendor)).toBe('00068e');
-    expect(r).toMatchObject({ model: 1, version: 1, serial: 127, firmware: { major: 1, minor: 10, build: 5 } });
+    expect(r).toMatchObject({
+      model: 1,
+      version: 1,
+      serial: 127,
+      firmware: { major: 1, minor: 10, build: 5 },
+    });
   });
 
   it('PDID from the libosdp PD (vendor 0x0a0b0c little-endian on the wire, model 153, serial 0x01020304, fw 3.2.1)', () => {
-    const ex = libosdpCaptures.observed_libosdp_pd.exchanges.find((e) => e.cmd.startsWith('530309000661'))!;
+    const ex = libosdpCaptures.observed_libosdp_pd.exchanges.find((e) =>
+      e.cmd.startsWith('530309000661'),
+    )!;
     const r = reply(ex.reply!);
     if (r.kind !== 'PDID') throw new Error('not a PDID');
     expect(toHex(r.vendor)).toBe('0c0b0a');
-    expect(r).toMatchObject({ model: 153, version: 1, serial: 0x01020304, firmware: { major: 3, minor: 2, build: 1 } });
+    expect(r).toMatchObject({
+      model: 153,
+      version: 1,
+      serial: 0x01020304,
+      firmware: { major: 3, minor: 2, build: 1 },
+    });
   });
 
   it('PDCAP helpers on the worked session (CRC, AES, default key, RX 256)', () => {
@@ -119,27 +149,47 @@ describe('reply fields', () => {
   });
 
   it('PDCAP helpers on the libosdp PD (not on the default key) and on an empty PDCAP', () => {
-    const ex = libosdpCaptures.observed_libosdp_pd.exchanges.find((e) => e.reply?.startsWith('53831a000746'))!;
+    const ex = libosdpCaptures.observed_libosdp_pd.exchanges.find((e) =>
+      e.reply?.startsWith('53831a000746'),
+    )!;
     const r = reply(ex.reply!);
     if (r.kind !== 'PDCAP') throw new Error('not a PDCAP');
     expect(r.entries[0]).toEqual({ functionCode: 4, compliance: 1, numberOf: 1 });
-    expect([supportsCrc(r.entries), supportsAes(r.entries), usesDefaultKey(r.entries)]).toEqual([true, true, false]);
+    expect([supportsCrc(r.entries), supportsAes(r.entries), usesDefaultKey(r.entries)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(rxBufferSize(r.entries)).toBe(256);
-    expect([supportsCrc([]), supportsAes([]), usesDefaultKey([]), rxBufferSize([])]).toEqual([false, false, false, undefined]);
+    expect([supportsCrc([]), supportsAes([]), usesDefaultKey([]), rxBufferSize([])]).toEqual([
+      false,
+      false,
+      false,
+      undefined,
+    ]);
   });
 
   it('NAK keeps its code and any extra detail bytes', () => {
-    expect(reply('53800900064106A0BA')).toEqual({ kind: 'NAK', errorCode: 6, detail: new Uint8Array(0) });
+    expect(reply('53800900064106A0BA')).toEqual({
+      kind: 'NAK',
+      errorCode: 6,
+      detail: new Uint8Array(0),
+    });
     const r = decodeReply(0x41, fromHex('0901ff'));
     expect(r.ok && r.value).toEqual({ kind: 'NAK', errorCode: 9, detail: fromHex('01ff') });
-    expect(toHex(encodeReply({ kind: 'NAK', errorCode: 9, detail: fromHex('01ff') }).data)).toBe('0901ff');
+    expect(toHex(encodeReply({ kind: 'NAK', errorCode: 9, detail: fromHex('01ff') }).data)).toBe(
+      '0901ff',
+    );
   });
 
-  it.each(Object.keys(NAK_CODES).map(Number))('NAK code 0x%s decodes with a name and meaning', (code) => {
-    const r = decodeReply(0x41, Uint8Array.of(code));
-    expect(r.ok && r.value.kind === 'NAK' && r.value.errorCode).toBe(code);
-    expect(nakInfo(code).meaning).not.toBe('unknown NAK code');
-  });
+  it.each(Object.keys(NAK_CODES).map(Number))(
+    'NAK code 0x%s decodes with a name and meaning',
+    (code) => {
+      const r = decodeReply(0x41, Uint8Array.of(code));
+      expect(r.ok && r.value.kind === 'NAK' && r.value.errorCode).toBe(code);
+      expect(nakInfo(code).meaning).not.toBe('unknown NAK code');
+    },
+  );
 
   it('COM from the libosdp PD carries the NEW address and baud', () => {
     expect(reply('53850d0007540600c201003be0')).toEqual({ kind: 'COM', address: 6, baud: 115200 });
@@ -158,15 +208,27 @@ describe('reply fields', () => {
   });
 
   it('LSTATR and BUSY', () => {
-    expect(decodeReply(0x48, fromHex('0100'))).toEqual({ ok: true, value: { kind: 'LSTATR', tamper: 1, power: 0 } });
+    expect(decodeReply(0x48, fromHex('0100'))).toEqual({
+      ok: true,
+      value: { kind: 'LSTATR', tamper: 1, power: 0 },
+    });
     expect(decodeReply(0x79, new Uint8Array(0))).toEqual({ ok: true, value: { kind: 'BUSY' } });
   });
 });
 
 describe('malformed and unknown payloads', () => {
   const badCommands: [number, string][] = [
-    [0x60, '00'], [0x61, ''], [0x61, '0000'], [0x62, ''], [0x64, '01'], [0x6e, '00802500'],
-    [0x6e, '008025000000'], [0x75, '01'], [0x75, '011000'], [0x76, '00010203040506'], [0x77, '00'],
+    [0x60, '00'],
+    [0x61, ''],
+    [0x61, '0000'],
+    [0x62, ''],
+    [0x64, '01'],
+    [0x6e, '00802500'],
+    [0x6e, '008025000000'],
+    [0x75, '01'],
+    [0x75, '011000'],
+    [0x76, '00010203040506'],
+    [0x77, '00'],
   ];
   it.each(badCommands)('command 0x%s with data "%s" is bad_payload', (code, hex) => {
     const r = decodeCommand(code, fromHex(hex));
@@ -175,8 +237,15 @@ describe('malformed and unknown payloads', () => {
   });
 
   const badReplies: [number, string][] = [
-    [0x40, '00'], [0x41, ''], [0x45, '00068e01017f000000010a'], [0x46, '0801'], [0x48, '00'],
-    [0x54, '0580250000ff'], [0x76, '00'], [0x78, '00'], [0x79, '00'],
+    [0x40, '00'],
+    [0x41, ''],
+    [0x45, '00068e01017f000000010a'],
+    [0x46, '0801'],
+    [0x48, '00'],
+    [0x54, '0580250000ff'],
+    [0x76, '00'],
+    [0x78, '00'],
+    [0x79, '00'],
   ];
   it.each(badReplies)('reply 0x%s with data "%s" is bad_payload', (code, hex) => {
     const r = decodeReply(code, fromHex(hex));

@@ -7,7 +7,9 @@ const crcWire = (n: number): string => hex2(n & 0xff) + hex2(n >>> 8);
 
 describe('crc16 (CRC-16/AUG-CCITT)', () => {
   it('has the catalogue check value over "123456789"', () => {
-    expect(crc16(new TextEncoder().encode('123456789')).toString(16).toUpperCase()).toBe(osdpVectors.crc16.check_123456789);
+    expect(crc16(new TextEncoder().encode('123456789')).toString(16).toUpperCase()).toBe(
+      osdpVectors.crc16.check_123456789,
+    );
   });
 
   it.each(osdpVectors.crc16.vectors)('vectors.json: $source', (v) => {
@@ -30,9 +32,12 @@ describe('checksum8', () => {
     expect(hex2(checksum8(fromHex(v.input)))).toBe(v.checksum.toLowerCase());
   });
 
-  it.each(libosdpCaptures.from_libosdp_tests.annex_e_checksum.cases)('libosdp Annex E: $msg', (v) => {
-    expect(hex2(checksum8(fromHex(v.msg)))).toBe(v.checksum);
-  });
+  it.each(libosdpCaptures.from_libosdp_tests.annex_e_checksum.cases)(
+    'libosdp Annex E: $msg',
+    (v) => {
+      expect(hex2(checksum8(fromHex(v.msg)))).toBe(v.checksum);
+    },
+  );
 
   it('makes the byte sum zero', () => {
     const msg = fromHex('53e507000140');

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, toHex } from '../src/bytes.ts';
 import { checksum8, crc16 } from '../src/crc.ts';
-import { type FrameFields, type Sqn, buildFrame, macInputOf, parseFrame, scbHasMac } from '../src/frame.ts';
+import {
+  type FrameFields,
+  type Sqn,
+  buildFrame,
+  macInputOf,
+  parseFrame,
+  scbHasMac,
+} from '../src/frame.ts';
 import { FrameStreamParser, type StreamEvent } from '../src/stream.ts';
 
 /** A deterministic 16-byte "MAC" that depends on every input byte. */
@@ -32,7 +39,8 @@ const fieldsArb: fc.Arbitrary<FrameFields> = fc.record({
   mark: fc.boolean(),
 });
 
-const build = (f: FrameFields): Uint8Array => buildFrame(f, f.scb && scbHasMac(f.scb.type) ? fakeMac : undefined);
+const build = (f: FrameFields): Uint8Array =>
+  buildFrame(f, f.scb && scbHasMac(f.scb.type) ? fakeMac : undefined);
 
 function checkIntact(bytes: Uint8Array): boolean {
   const ctrl = bytes[4]!;
@@ -43,7 +51,8 @@ function checkIntact(bytes: Uint8Array): boolean {
   return checksum8(bytes.subarray(0, bytes.length - 1)) === bytes[bytes.length - 1];
 }
 
-const frames = (evs: StreamEvent[]): string[] => evs.flatMap((e) => (e.type === 'frame' ? [toHex(e.frame.bytes)] : []));
+const frames = (evs: StreamEvent[]): string[] =>
+  evs.flatMap((e) => (e.type === 'frame' ? [toHex(e.frame.bytes)] : []));
 
 describe('build → parse round trip', () => {
   it('holds for every code, both check modes, with/without MARK, SCB and MAC', () => {
@@ -121,14 +130,18 @@ const chunked = (bytes: Uint8Array, cuts: number[]): Uint8Array[] => {
 describe('FrameStreamParser properties', () => {
   it('under clean input and arbitrary chunking yields exactly the frames sent', () => {
     fc.assert(
-      fc.property(fc.array(fieldsArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 20 }), (fs, cuts) => {
-        const wires = fs.map(build);
-        const parser = new FrameStreamParser();
-        const evs = chunked(concat(...wires), cuts).flatMap((c) => parser.push(c));
-        expect(evs.filter((e) => e.type === 'dropped')).toEqual([]);
-        expect(frames(evs)).toEqual(wires.map((w) => toHex(w[0] === 0xff ? w.subarray(1) : w)));
-        expect(parser.pending).toBe(0);
-      }),
+      fc.property(
+        fc.array(fieldsArb, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (fs, cuts) => {
+          const wires = fs.map(build);
+          const parser = new FrameStreamParser();
+          const evs = chunked(concat(...wires), cuts).flatMap((c) => parser.push(c));
+          expect(evs.filter((e) => e.type === 'dropped')).toEqual([]);
+          expect(frames(evs)).toEqual(wires.map((w) => toHex(w[0] === 0xff ? w.subarray(1) : w)));
+          expect(parser.pending).toBe(0);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -136,20 +149,26 @@ describe('FrameStreamParser properties', () => {
   it('with garbage between frames, still yields every frame and only intact frames', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.uint8Array({ maxLength: 12 }), fieldsArb), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 12 }), fieldsArb), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         fc.array(fc.nat(), { maxLength: 20 }),
         (items, cuts) => {
           const wires = items.map(([, f]) => build(f));
           const stream = concat(...items.flatMap(([g], i) => [g, wires[i]!]));
           const parser = new FrameStreamParser();
           const evs = chunked(stream, cuts).flatMap((c) => parser.push(c));
-          for (const e of evs) if (e.type === 'frame') expect(checkIntact(e.frame.bytes)).toBe(true);
+          for (const e of evs)
+            if (e.type === 'frame') expect(checkIntact(e.frame.bytes)).toBe(true);
           // Garbage may complete into an extra frame by chance, or swallow a frame behind a false SOM
           // whose LEN is still pending at the end; every frame that was fully received after any such
           // false SOM failed must come out, in order.
           const got = frames(evs);
           const want = wires.map((w) => toHex(w[0] === 0xff ? w.subarray(1) : w));
-          const flushed = frames(parser.push(new Uint8Array(0), 0)).concat(frames(parser.push(new Uint8Array(0), 1000)));
+          const flushed = frames(parser.push(new Uint8Array(0), 0)).concat(
+            frames(parser.push(new Uint8Array(0), 1000)),
+          );
           const all = got.concat(flushed);
           let k = 0;
           for (const g of all) if (k < want.length && g === want[k]) k++;
@@ -168,7 +187,11 @@ describe('FrameStreamParser properties', () => {
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { maxLength: 6 }),
         fc.array(fc.nat(), { maxLength: 20 }),
         (fs, noise, flips, cuts) => {
-          const stream = concat(noise, ...fs.map(build), noise.subarray(0, noise.length >> 1)).slice();
+          const stream = concat(
+            noise,
+            ...fs.map(build),
+            noise.subarray(0, noise.length >> 1),
+          ).slice();
           for (const [p, b] of flips) if (stream.length) stream[p % stream.length]! ^= 1 << b;
           const parser = new FrameStreamParser({ maxLength: 256 });
           let t = 0;
@@ -181,7 +204,9 @@ describe('FrameStreamParser properties', () => {
           }
           // Every input byte is either in a frame, dropped with a reason, or still pending.
           const accounted = evs.reduce(
-            (n, e) => n + (e.type === 'frame' ? e.frame.bytes.length + (e.frame.mark ? 1 : 0) : e.bytes.length),
+            (n, e) =>
+              n +
+              (e.type === 'frame' ? e.frame.bytes.length + (e.frame.mark ? 1 : 0) : e.bytes.length),
             0,
           );
           expect(accounted + parser.pending).toBe(stream.length);

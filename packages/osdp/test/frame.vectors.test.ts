@@ -56,7 +56,14 @@ describe('every shared packet parses and rebuilds byte for byte', () => {
 describe('parsed fields', () => {
   it('COMSET broadcast (Annex E, CRC)', () => {
     const f = parseOk('537F0D00046E00802500006E38');
-    expect(f).toMatchObject({ address: 0x7f, reply: false, sqn: 0, check: 'crc', code: 0x6e, mark: false });
+    expect(f).toMatchObject({
+      address: 0x7f,
+      reply: false,
+      sqn: 0,
+      check: 'crc',
+      code: 0x6e,
+      mark: false,
+    });
     expect(toHex(f.data)).toBe('0080250000');
     expect(f.scb).toBeUndefined();
     expect(f.mac).toBeUndefined();
@@ -64,7 +71,14 @@ describe('parsed fields', () => {
 
   it('ACK reply with MARK, checksum', () => {
     const f = parseOk('FF53E50700014080');
-    expect(f).toMatchObject({ address: 0x65, reply: true, sqn: 1, check: 'checksum', code: 0x40, mark: true });
+    expect(f).toMatchObject({
+      address: 0x65,
+      reply: true,
+      sqn: 1,
+      check: 'checksum',
+      code: 0x40,
+      mark: true,
+    });
     expect(f.data.length).toBe(0);
   });
 
@@ -100,7 +114,15 @@ describe('buildFrame', () => {
   it('passes SOM..end of DATA with the final LEN to the MAC function and puts 4 bytes on the wire', () => {
     let seen = '';
     const bytes = buildFrame(
-      { address: 1, reply: false, sqn: 2, check: 'crc', scb: { type: 0x17, data: new Uint8Array(0) }, code: 0x6e, data: fromHex('00112233') },
+      {
+        address: 1,
+        reply: false,
+        sqn: 2,
+        check: 'crc',
+        scb: { type: 0x17, data: new Uint8Array(0) },
+        code: 0x6e,
+        data: fromHex('00112233'),
+      },
       (input) => {
         seen = toHex(input);
         return fromHex('0102030405060708090a0b0c0d0e0f10');
@@ -112,16 +134,32 @@ describe('buildFrame', () => {
   });
 
   it('prefixes MARK only when asked', () => {
-    const f = { address: 0x65, reply: false, sqn: 0 as const, check: 'crc' as const, code: 0x60, data: new Uint8Array(0) };
+    const f = {
+      address: 0x65,
+      reply: false,
+      sqn: 0 as const,
+      check: 'crc' as const,
+      code: 0x60,
+      data: new Uint8Array(0),
+    };
     expect(toHex(buildFrame(f))).toBe('5365080004606090');
     expect(toHex(buildFrame({ ...f, mark: true }))).toBe('ff5365080004606090');
   });
 
   it('rejects caller bugs', () => {
-    const f = { address: 0, reply: false, sqn: 0 as const, check: 'crc' as const, code: 0x60, data: new Uint8Array(0) };
+    const f = {
+      address: 0,
+      reply: false,
+      sqn: 0 as const,
+      check: 'crc' as const,
+      code: 0x60,
+      data: new Uint8Array(0),
+    };
     expect(() => buildFrame({ ...f, address: 0x80 })).toThrow(RangeError);
     expect(() => buildFrame({ ...f, scb: { type: 0x15, data: new Uint8Array(0) } })).toThrow(/MAC/);
-    expect(() => buildFrame({ ...f, scb: { type: 0x11, data: new Uint8Array(2) } })).toThrow(RangeError);
+    expect(() => buildFrame({ ...f, scb: { type: 0x11, data: new Uint8Array(2) } })).toThrow(
+      RangeError,
+    );
   });
 });
 

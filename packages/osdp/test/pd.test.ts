@@ -6,7 +6,15 @@ import { decodeReply } from '../src/replies.ts';
 import { type Frame, type Sqn, buildFrame, parseFrame } from '../src/frame.ts';
 import { type PdConfig, type PdOutput, type PdState, pdInit, pdStep } from '../src/pd.ts';
 import { SCBK_D } from '../src/sc-crypto.ts';
-import { type KeyIndicator, type ScSession, cpChallenge, cpCheckCcrypt, cpCheckRmacI, cpUnwrapReply, cpWrapCommand } from '../src/secure-channel.ts';
+import {
+  type KeyIndicator,
+  type ScSession,
+  cpChallenge,
+  cpCheckCcrypt,
+  cpCheckRmacI,
+  cpUnwrapReply,
+  cpWrapCommand,
+} from '../src/secure-channel.ts';
 
 const SCBK = fromHex('00112233445566778899aabbccddeeff');
 const RND_A = fromHex('b0b1b2b3b4b5b6b7');
@@ -15,7 +23,13 @@ function config(o: Partial<PdConfig> = {}): PdConfig {
   return {
     address: 1,
     baud: 9600,
-    pdid: { vendor: Uint8Array.of(0x0a, 0x00, 0x17), model: 1, version: 2, serial: 0x12345678, firmware: { major: 1, minor: 2, build: 3 } },
+    pdid: {
+      vendor: Uint8Array.of(0x0a, 0x00, 0x17),
+      model: 1,
+      version: 2,
+      serial: 0x12345678,
+      firmware: { major: 1, minor: 2, build: 3 },
+    },
     pdcap: [
       { functionCode: 8, compliance: 1, numberOf: 0 },
       { functionCode: 9, compliance: 1, numberOf: 1 },
@@ -34,7 +48,10 @@ class Harness {
     this.state = pdInit(cfg);
   }
   send(bytes: Bytes, at?: number): Frame[] {
-    const r = pdStep(this.state, at === undefined ? { type: 'rx', bytes } : { type: 'rx', bytes, at });
+    const r = pdStep(
+      this.state,
+      at === undefined ? { type: 'rx', bytes } : { type: 'rx', bytes, at },
+    );
     this.state = r.state;
     this.outputs = r.outputs;
     return r.outputs.flatMap((o) => {
@@ -44,18 +61,38 @@ class Harness {
       return [f.frame];
     });
   }
-  cmd(sqn: Sqn, code: number, data: Bytes = new Uint8Array(0), o: { address?: number; check?: 'crc' | 'checksum'; mark?: boolean } = {}): Frame[] {
-    return this.send(buildFrame({ address: o.address ?? 1, reply: false, sqn, check: o.check ?? 'crc', code, data, mark: o.mark }));
+  cmd(
+    sqn: Sqn,
+    code: number,
+    data: Bytes = new Uint8Array(0),
+    o: { address?: number; check?: 'crc' | 'checksum'; mark?: boolean } = {},
+  ): Frame[] {
+    return this.send(
+      buildFrame({
+        address: o.address ?? 1,
+        reply: false,
+        sqn,
+        check: o.check ?? 'crc',
+        code,
+        data,
+        mark: o.mark,
+      }),
+    );
   }
   types(): string[] {
     return this.outputs.map((o) => o.type);
   }
 }
 
-const nakCode = (f: Frame | undefined): number | undefined => (f && f.code === 0x41 && !f.scb ? f.data[0] : undefined);
+const nakCode = (f: Frame | undefined): number | undefined =>
+  f && f.code === 0x41 && !f.scb ? f.data[0] : undefined;
 
 /** Runs a handshake from SQN 0; returns the CP session or the failing reply. */
-function handshake(h: Harness, kk: KeyIndicator, cpKey: Bytes): { session?: ScSession; reply: Frame; error?: string } {
+function handshake(
+  h: Harness,
+  kk: KeyIndicator,
+  cpKey: Bytes,
+): { session?: ScSession; reply: Frame; error?: string } {
   const ch = cpChallenge(kk, cpKey, RND_A);
   const [cc] = h.send(buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...ch.chlng }));
   const c = cpCheckCcrypt(ch.state, cc!);
@@ -66,7 +103,13 @@ function handshake(h: Harness, kk: KeyIndicator, cpKey: Bytes): { session?: ScSe
   return { session: r.session, reply: rm! };
 }
 
-function secure(h: Harness, session: ScSession, sqn: Sqn, code: number, data: Bytes = new Uint8Array(0)): { frames: Frame[]; session: ScSession; bytes: Bytes } {
+function secure(
+  h: Harness,
+  session: ScSession,
+  sqn: Sqn,
+  code: number,
+  data: Bytes = new Uint8Array(0),
+): { frames: Frame[]; session: ScSession; bytes: Bytes } {
   const w = cpWrapCommand(session, { address: 1, sqn, check: 'crc', code, data });
   return { frames: h.send(w.bytes), session: w.session, bytes: w.bytes };
 }
@@ -86,14 +129,31 @@ describe('addressing, MARK and check mode', () => {
     h.cmd(0, 0x60);
     expect(h.cmd(1, 0x60, undefined, { address: 2 })).toEqual([]);
     expect(h.outputs).toEqual([{ type: 'ignored', reason: 'not_addressed', bytes: 8 }]);
-    expect(h.send(buildFrame({ address: 1, reply: true, sqn: 1, check: 'crc', code: 0x40, data: new Uint8Array(0) }))).toEqual([]);
+    expect(
+      h.send(
+        buildFrame({
+          address: 1,
+          reply: true,
+          sqn: 1,
+          check: 'crc',
+          code: 0x40,
+          data: new Uint8Array(0),
+        }),
+      ),
+    ).toEqual([]);
     expect(h.outputs[0]).toMatchObject({ type: 'ignored', reason: 'wrong_direction' });
     expect(h.cmd(1, 0x60)[0]?.code).toBe(0x40);
   });
 
   it('answers a checksum command in CRC like libosdp, or mirrors it when configured', () => {
-    expect(new Harness(config()).cmd(0, 0x60, undefined, { check: 'checksum' })[0]?.check).toBe('crc');
-    expect(new Harness(config({ replyCheck: 'mirror' })).cmd(0, 0x60, undefined, { check: 'checksum' })[0]?.check).toBe('checksum');
+    expect(new Harness(config()).cmd(0, 0x60, undefined, { check: 'checksum' })[0]?.check).toBe(
+      'crc',
+    );
+    expect(
+      new Harness(config({ replyCheck: 'mirror' })).cmd(0, 0x60, undefined, {
+        check: 'checksum',
+      })[0]?.check,
+    ).toBe('checksum');
   });
 
   it('a checksum-only PD NAKs a CRC command with 0x01, in checksum', () => {
@@ -115,7 +175,10 @@ describe('commands', () => {
   it('LSTAT reports the configured tamper/power', () => {
     const h = new Harness(config({ lstat: { tamper: 1, power: 0 } }));
     const [r] = h.cmd(0, 0x64);
-    expect(decodeReply(r!.code, r!.data)).toEqual({ ok: true, value: { kind: 'LSTATR', tamper: 1, power: 0 } });
+    expect(decodeReply(r!.code, r!.data)).toEqual({
+      ok: true,
+      value: { kind: 'LSTATR', tamper: 1, power: 0 },
+    });
   });
 
   it('COMSET: NAK 02 for address 0x7F and above, NAK 09 for a non-standard baud, then osdp_COM and the switch', () => {
@@ -167,11 +230,29 @@ describe('commands', () => {
 });
 
 describe('receive limit (reference §1, §3.2): an over-size command is NAKed 0x02', () => {
-  const withFc10 = (size: number) => config({ pdcap: [...config().pdcap, { functionCode: 10, compliance: size & 0xff, numberOf: size >> 8 }] });
+  const withFc10 = (size: number) =>
+    config({
+      pdcap: [
+        ...config().pdcap,
+        { functionCode: 10, compliance: size & 0xff, numberOf: size >> 8 },
+      ],
+    });
   /** A command whose LEN is exactly `len`: unknown code 0x69 (NAK 0x03 once received whole) with zero data. */
-  const sized = (len: number, sqn: Sqn = 0, o: { address?: number; mark?: boolean; check?: 'crc' | 'checksum' } = {}): Bytes => {
+  const sized = (
+    len: number,
+    sqn: Sqn = 0,
+    o: { address?: number; mark?: boolean; check?: 'crc' | 'checksum' } = {},
+  ): Bytes => {
     const check = o.check ?? 'crc';
-    return buildFrame({ address: o.address ?? 1, reply: false, sqn, check, code: 0x69, data: new Uint8Array(len - 6 - (check === 'crc' ? 2 : 1)), mark: o.mark });
+    return buildFrame({
+      address: o.address ?? 1,
+      reply: false,
+      sqn,
+      check,
+      code: 0x69,
+      data: new Uint8Array(len - 6 - (check === 'crc' ? 2 : 1)),
+      mark: o.mark,
+    });
   };
 
   it('limit from PDCAP FC 10: LEN 64 is taken, LEN 65 draws NAK 0x02 with the header SQN, MARK mirrored', () => {
@@ -179,7 +260,15 @@ describe('receive limit (reference §1, §3.2): an over-size command is NAKed 0x
     expect(nakCode(h.send(sized(64, 0))[0])).toBe(0x03); // within the limit: received whole, then unknown
     const frames = h.send(sized(65, 1, { mark: true }));
     expect(frames).toHaveLength(1);
-    expect(frames[0]).toMatchObject({ address: 1, reply: true, sqn: 1, check: 'crc', mark: true, code: 0x41, data: Uint8Array.of(0x02) });
+    expect(frames[0]).toMatchObject({
+      address: 1,
+      reply: true,
+      sqn: 1,
+      check: 'crc',
+      mark: true,
+      code: 0x41,
+      data: Uint8Array.of(0x02),
+    });
   });
 
   it('answers at the header, before the rest of the frame arrives, and keeps its SQN state', () => {
@@ -200,14 +289,25 @@ describe('receive limit (reference §1, §3.2): an over-size command is NAKed 0x
     expect(nakCode(p.send(sized(1441, 0).subarray(0, 5))[0])).toBe(0x02);
     const m = new Harness({ ...withFc10(64), maxLength: 128 });
     expect(m.send(sized(128, 0).subarray(0, 5))).toEqual([]);
-    expect(nakCode(new Harness({ ...withFc10(64), maxLength: 128 }).send(sized(129, 0).subarray(0, 5))[0])).toBe(0x02);
+    expect(
+      nakCode(
+        new Harness({ ...withFc10(64), maxLength: 128 }).send(sized(129, 0).subarray(0, 5))[0],
+      ),
+    ).toBe(0x02);
   });
 
   it('broadcast is NAKed from 0xFF; other addresses and reply headers are not answered', () => {
     const b = new Harness(withFc10(64)).send(sized(100, 0, { address: 0x7f }));
     expect(b[0]).toMatchObject({ address: 0x7f, code: 0x41, data: Uint8Array.of(0x02) });
     expect(new Harness(withFc10(64)).send(sized(100, 0, { address: 2 }))).toEqual([]);
-    const reply = buildFrame({ address: 1, reply: true, sqn: 0, check: 'crc', code: 0x40, data: new Uint8Array(100) });
+    const reply = buildFrame({
+      address: 1,
+      reply: true,
+      sqn: 0,
+      check: 'crc',
+      code: 0x40,
+      data: new Uint8Array(100),
+    });
     expect(new Harness(withFc10(64)).send(reply)).toEqual([]);
   });
 });
@@ -215,7 +315,14 @@ describe('receive limit (reference §1, §3.2): an over-size command is NAKed 0x
 describe('tick: the line went quiet (reference §1 inter-character timeout, §2.1 resync)', () => {
   it('a command buffered behind a false SOM is answered once the partial frame goes stale', () => {
     const h = new Harness(config());
-    const poll = buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', code: 0x60, data: new Uint8Array(0) });
+    const poll = buildFrame({
+      address: 1,
+      reply: false,
+      sqn: 0,
+      check: 'crc',
+      code: 0x60,
+      data: new Uint8Array(0),
+    });
     // 53 01 00 02 04: a plausible header claiming 512 bytes swallows the POLL.
     expect(h.send(Uint8Array.from([0x53, 0x01, 0x00, 0x02, 0x04, ...poll]), 0)).toEqual([]);
     let r = pdStep(h.state, { type: 'tick', at: 19 });
@@ -244,7 +351,10 @@ describe('secure channel', () => {
     const c = secure(h, s, 3, 0x6e, fromHex('0280250000'));
     expect(c.frames[0]?.scb?.type).toBe(0x18);
     const com = cpUnwrapReply(c.session, c.frames[0]!);
-    expect(com.ok && decodeReply(com.code, com.data)).toEqual({ ok: true, value: { kind: 'COM', address: 2, baud: 9600 } });
+    expect(com.ok && decodeReply(com.code, com.data)).toEqual({
+      ok: true,
+      value: { kind: 'COM', address: 2, baud: 9600 },
+    });
   });
 
   it('outside install mode ignores kk=00 and uses its SCBK, so the CP cryptogram check fails', () => {
@@ -269,7 +379,17 @@ describe('secure channel', () => {
     const h = new Harness(config());
     const ch = cpChallenge(1, SCBK, RND_A);
     h.send(buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...ch.chlng }));
-    const [r] = h.send(buildFrame({ address: 1, reply: false, sqn: 1, check: 'crc', scb: { type: 0x13, data: Uint8Array.of(1) }, code: 0x77, data: new Uint8Array(16) }));
+    const [r] = h.send(
+      buildFrame({
+        address: 1,
+        reply: false,
+        sqn: 1,
+        check: 'crc',
+        scb: { type: 0x13, data: Uint8Array.of(1) },
+        code: 0x77,
+        data: new Uint8Array(16),
+      }),
+    );
     expect(nakCode(r)).toBe(0x05);
     expect(h.state.sc.phase).toBe('none');
   });
@@ -277,16 +397,33 @@ describe('secure channel', () => {
   it('a bad MAC gets NAK 06 in plaintext and drops the session', () => {
     const h = new Harness(config());
     const s = handshake(h, 1, SCBK).session!;
-    const w = cpWrapCommand(s, { address: 1, sqn: 2, check: 'crc', code: 0x60, data: new Uint8Array(0) });
+    const w = cpWrapCommand(s, {
+      address: 1,
+      sqn: 2,
+      check: 'crc',
+      code: 0x60,
+      data: new Uint8Array(0),
+    });
     const bad = w.bytes.slice();
     bad[8]! ^= 0x01; // inside the MAC; fix the CRC so only the MAC is wrong
     const f = parseFrame(bad);
     expect(f.ok).toBe(false);
-    const rebuilt = buildFrame({ address: 1, reply: false, sqn: 2, check: 'crc', scb: { type: 0x15, data: new Uint8Array(0) }, code: 0x60, data: new Uint8Array(0) }, () => {
-      const m = new Uint8Array(16);
-      m.set(bad.subarray(8, 12));
-      return m;
-    });
+    const rebuilt = buildFrame(
+      {
+        address: 1,
+        reply: false,
+        sqn: 2,
+        check: 'crc',
+        scb: { type: 0x15, data: new Uint8Array(0) },
+        code: 0x60,
+        data: new Uint8Array(0),
+      },
+      () => {
+        const m = new Uint8Array(16);
+        m.set(bad.subarray(8, 12));
+        return m;
+      },
+    );
     const [r] = h.send(rebuilt);
     expect(nakCode(r)).toBe(0x06);
     expect(h.outputs).toContainEqual({ type: 'sc_dropped', reason: 'mac' });
@@ -303,9 +440,29 @@ describe('secure channel', () => {
   it('SCRYPT while SC is active gets NAK 06; an unknown SCB type gets NAK 06', () => {
     const h = new Harness(config());
     handshake(h, 1, SCBK);
-    const [r] = h.send(buildFrame({ address: 1, reply: false, sqn: 2, check: 'crc', scb: { type: 0x13, data: Uint8Array.of(1) }, code: 0x77, data: new Uint8Array(16) }));
+    const [r] = h.send(
+      buildFrame({
+        address: 1,
+        reply: false,
+        sqn: 2,
+        check: 'crc',
+        scb: { type: 0x13, data: Uint8Array.of(1) },
+        code: 0x77,
+        data: new Uint8Array(16),
+      }),
+    );
     expect(nakCode(r)).toBe(0x06);
-    const [u] = h.send(buildFrame({ address: 1, reply: false, sqn: 3, check: 'crc', scb: { type: 0x19, data: new Uint8Array(0) }, code: 0x60, data: new Uint8Array(0) }));
+    const [u] = h.send(
+      buildFrame({
+        address: 1,
+        reply: false,
+        sqn: 3,
+        check: 'crc',
+        scb: { type: 0x19, data: new Uint8Array(0) },
+        code: 0x60,
+        data: new Uint8Array(0),
+      }),
+    );
     expect(nakCode(u)).toBe(0x06);
   });
 
@@ -346,20 +503,38 @@ describe('secure channel', () => {
   it('drops SC after the idle timeout when times are given', () => {
     const h = new Harness(config());
     const ch = cpChallenge(1, SCBK, RND_A);
-    const [cc] = h.send(buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...ch.chlng }), 0);
+    const [cc] = h.send(
+      buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...ch.chlng }),
+      0,
+    );
     const c = cpCheckCcrypt(ch.state, cc!);
     if (!c.ok) throw new Error(c.error.kind);
-    const [rm] = h.send(buildFrame({ address: 1, reply: false, sqn: 1, check: 'crc', ...c.scrypt }), 10);
+    const [rm] = h.send(
+      buildFrame({ address: 1, reply: false, sqn: 1, check: 'crc', ...c.scrypt }),
+      10,
+    );
     const r = cpCheckRmacI(c.state, rm!);
     if (!r.ok) throw new Error(r.error.kind);
-    const w = cpWrapCommand(r.session, { address: 1, sqn: 2, check: 'crc', code: 0x60, data: new Uint8Array(0) });
+    const w = cpWrapCommand(r.session, {
+      address: 1,
+      sqn: 2,
+      check: 'crc',
+      code: 0x60,
+      data: new Uint8Array(0),
+    });
     const [n] = h.send(w.bytes, 8011);
     expect(h.outputs[0]).toEqual({ type: 'sc_dropped', reason: 'timeout' });
     expect(nakCode(n)).toBe(0x06);
   });
 
   it('a retried SQN-0 CHLNG gets the same CCRYPT (so the retry completes), or a fresh one with reprocess', () => {
-    const chlng = buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...cpChallenge(1, SCBK, RND_A).chlng });
+    const chlng = buildFrame({
+      address: 1,
+      reply: false,
+      sqn: 0,
+      check: 'crc',
+      ...cpChallenge(1, SCBK, RND_A).chlng,
+    });
     const h = new Harness(config());
     const a = h.send(chlng)[0]!;
     const b = h.send(chlng)[0]!;
@@ -379,7 +554,15 @@ describe('secure channel', () => {
       const out: string[] = [];
       for (let i = 0; i < n; i++) {
         const rndA = Uint8Array.of(i, 1, 2, 3, 4, 5, 6, 7);
-        const [cc] = h.send(buildFrame({ address: 1, reply: false, sqn: 0, check: 'crc', ...cpChallenge(1, SCBK, rndA).chlng }));
+        const [cc] = h.send(
+          buildFrame({
+            address: 1,
+            reply: false,
+            sqn: 0,
+            check: 'crc',
+            ...cpChallenge(1, SCBK, rndA).chlng,
+          }),
+        );
         out.push(toHex(cc!.data.subarray(8, 16)));
       }
       return out;
@@ -402,7 +585,10 @@ describe('enforce-secure (libosdp ENFORCE_SECURE)', () => {
     expect(nakCode(h.cmd(3, 0x60)[0])).toBe(0x06);
     expect(nakCode(h.cmd(1, 0x64)[0])).toBe(0x06);
     // broadcast ID is still answered (discovery works)
-    expect(h.cmd(2, 0x61, Uint8Array.of(0), { address: 0x7f })[0]).toMatchObject({ address: 0x7f, code: 0x45 });
+    expect(h.cmd(2, 0x61, Uint8Array.of(0), { address: 0x7f })[0]).toMatchObject({
+      address: 0x7f,
+      code: 0x45,
+    });
   });
 
   it('without the flag the same PD takes plaintext COMSET', () => {
@@ -421,7 +607,13 @@ describe('enforce-secure (libosdp ENFORCE_SECURE)', () => {
     expect(h.state.sc.phase).toBe('active');
     expect(h.state.address).toBe(5);
     // The same session answers at the new address (SQN goes on, no restart).
-    const w = cpWrapCommand(com.ok ? com.session : hs.session!, { address: 5, sqn: 3, check: 'crc', code: 0x61, data: Uint8Array.of(0) });
+    const w = cpWrapCommand(com.ok ? com.session : hs.session!, {
+      address: 5,
+      sqn: 3,
+      check: 'crc',
+      code: 0x61,
+      data: Uint8Array.of(0),
+    });
     const [id] = h.send(w.bytes);
     const idr = cpUnwrapReply(w.session, id!);
     expect(idr.ok && idr.code).toBe(0x45);

@@ -8,7 +8,11 @@ const session = osdpVectors.secure_channel.worked_provisioning_session;
 
 function rx(state: PdState, hex: string): { state: PdState; sent: string[]; outputs: PdOutput[] } {
   const r = pdStep(state, { type: 'rx', bytes: fromHex(hex) });
-  return { state: r.state, outputs: r.outputs, sent: r.outputs.flatMap((o) => (o.type === 'send' ? [toHex(o.bytes)] : [])) };
+  return {
+    state: r.state,
+    outputs: r.outputs,
+    sent: r.outputs.flatMap((o) => (o.type === 'send' ? [toHex(o.bytes)] : [])),
+  };
 }
 
 /** Configured as the capture's pd_args: --install-mode --address 3, PDID and caps as listed. */
@@ -16,7 +20,13 @@ function libosdpCaptureConfig(): PdConfig {
   return {
     address: 3,
     baud: 9600,
-    pdid: { vendor: Uint8Array.of(0x0c, 0x0b, 0x0a), model: 153, version: 1, serial: 0x01020304, firmware: { major: 3, minor: 2, build: 1 } },
+    pdid: {
+      vendor: Uint8Array.of(0x0c, 0x0b, 0x0a),
+      model: 153,
+      version: 1,
+      serial: 0x01020304,
+      firmware: { major: 3, minor: 2, build: 1 },
+    },
     // LED 1/1 and buzzer 1/1 from the app; libosdp adds CRC, AES-128, RX buffer 256 and OSDP 2.2.
     pdcap: [
       { functionCode: 4, compliance: 1, numberOf: 1 },
@@ -38,7 +48,13 @@ function workedSessionConfig(overrides: Partial<PdConfig> = {}): PdConfig {
   return {
     address: 1,
     baud: 9600,
-    pdid: { vendor: Uint8Array.of(0x0a, 0x00, 0x17), model: 1, version: 2, serial: 0x12345678, firmware: { major: 1, minor: 2, build: 3 } },
+    pdid: {
+      vendor: Uint8Array.of(0x0a, 0x00, 0x17),
+      model: 1,
+      version: 2,
+      serial: 0x12345678,
+      firmware: { major: 1, minor: 2, build: 3 },
+    },
     pdcap: [
       { functionCode: 8, compliance: 1, numberOf: 0 },
       { functionCode: 9, compliance: 1, numberOf: 1 },
@@ -83,9 +99,27 @@ describe('reproduces every observed libosdp PD exchange byte for byte', () => {
     for (let k = 0; k <= idx; k++) state = rx(state, exchanges[k]!.cmd).state;
     expect(state.seq).toBe(1);
     // POLL SQN 2 to address 3 is accepted as the next command.
-    const poll2 = toHex(buildFrame({ address: 3, reply: false, sqn: 2, check: 'crc', code: 0x60, data: new Uint8Array(0) }));
+    const poll2 = toHex(
+      buildFrame({
+        address: 3,
+        reply: false,
+        sqn: 2,
+        check: 'crc',
+        code: 0x60,
+        data: new Uint8Array(0),
+      }),
+    );
     expect(rx(state, poll2).sent).toEqual([
-      toHex(buildFrame({ address: 3, reply: true, sqn: 2, check: 'crc', code: 0x40, data: new Uint8Array(0) })),
+      toHex(
+        buildFrame({
+          address: 3,
+          reply: true,
+          sqn: 2,
+          check: 'crc',
+          code: 0x40,
+          data: new Uint8Array(0),
+        }),
+      ),
     ]);
   });
 
@@ -108,7 +142,11 @@ describe('reproduces every observed libosdp PD exchange byte for byte', () => {
 describe('completes the worked provisioning session byte for byte', () => {
   const steps = session.steps;
 
-  function runSession(config: PdConfig): { replies: Map<number, string[]>; outputs: PdOutput[]; state: PdState } {
+  function runSession(config: PdConfig): {
+    replies: Map<number, string[]>;
+    outputs: PdOutput[];
+    state: PdState;
+  } {
     let state = pdInit(config);
     const replies = new Map<number, string[]>();
     const outputs: PdOutput[] = [];
@@ -139,10 +177,16 @@ describe('completes the worked provisioning session byte for byte', () => {
     const { outputs, state } = runSession(workedSessionConfig());
     const keyset = outputs.filter((o) => o.type === 'keyset_applied');
     expect(keyset).toHaveLength(1);
-    expect(keyset[0]!.type === 'keyset_applied' && toHex(keyset[0]!.scbk)).toBe(session.keys_session2.scbk.toLowerCase());
+    expect(keyset[0]!.type === 'keyset_applied' && toHex(keyset[0]!.scbk)).toBe(
+      session.keys_session2.scbk.toLowerCase(),
+    );
     expect(state.installMode).toBe(false);
     expect(toHex(state.scbk!)).toBe(session.keys_session2.scbk.toLowerCase());
-    expect(outputs.filter((o) => o.type === 'sc_established').map((o) => o.type === 'sc_established' && o.kk)).toEqual([0, 1]);
+    expect(
+      outputs
+        .filter((o) => o.type === 'sc_established')
+        .map((o) => o.type === 'sc_established' && o.kk),
+    ).toEqual([0, 1]);
     expect(state.sc.phase).toBe('active');
   });
 

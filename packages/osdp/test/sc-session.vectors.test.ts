@@ -49,9 +49,25 @@ const parse = (bytes: Uint8Array | string): Frame => {
 };
 const ADDR = 0x01;
 const cmdFrame = (sqn: Sqn, m: ScMessage): Uint8Array =>
-  buildFrame({ address: ADDR, reply: false, sqn, check: 'crc', scb: m.scb, code: m.code, data: m.data });
+  buildFrame({
+    address: ADDR,
+    reply: false,
+    sqn,
+    check: 'crc',
+    scb: m.scb,
+    code: m.code,
+    data: m.data,
+  });
 const replyFrame = (sqn: Sqn, m: ScMessage): Uint8Array =>
-  buildFrame({ address: ADDR, reply: true, sqn, check: 'crc', scb: m.scb, code: m.code, data: m.data });
+  buildFrame({
+    address: ADDR,
+    reply: true,
+    sqn,
+    check: 'crc',
+    scb: m.scb,
+    code: m.code,
+    data: m.data,
+  });
 const plain = (reply: boolean, sqn: Sqn, code: number, data: string): Uint8Array =>
   buildFrame({ address: ADDR, reply, sqn, check: 'crc', code, data: h(data) });
 const cUidOf = (ccryptHex: string): Uint8Array => parse(ccryptHex).data.slice(0, 8);
@@ -61,12 +77,23 @@ function expectOk<T extends { ok: boolean }>(r: T): asserts r is Extract<T, { ok
 }
 
 /** Runs steps 5–8: returns both sides' sessions. */
-function handshake(kk: 0 | 1, scbk: Uint8Array, rndA: string, rndB: string, pdKey: Uint8Array, steps: [number, number, number, number]) {
+function handshake(
+  kk: 0 | 1,
+  scbk: Uint8Array,
+  rndA: string,
+  rndB: string,
+  pdKey: Uint8Array,
+  steps: [number, number, number, number],
+) {
   const c = cpChallenge(kk, scbk, h(rndA));
   const chlng = cmdFrame(0, c.chlng);
   expect(HEX(chlng)).toBe(step(steps[0]).packet_hex);
 
-  const p = pdAnswerChlng(parse(chlng), { keyFor: () => pdKey, rndB: h(rndB), cUid: cUidOf(step(steps[1]).packet_hex) });
+  const p = pdAnswerChlng(parse(chlng), {
+    keyFor: () => pdKey,
+    rndB: h(rndB),
+    cUid: cUidOf(step(steps[1]).packet_hex),
+  });
   expectOk(p);
   const ccrypt = replyFrame(0, p.ccrypt);
   expect(HEX(ccrypt)).toBe(step(steps[1]).packet_hex);
@@ -98,7 +125,14 @@ interface SecureStep {
 }
 
 /** CP wraps a command, PD unwraps it, asserting bytes and both chain values. */
-function secureCommand(cp: ScSession, pd: ScSession, sqn: Sqn, code: number, data: string, n: number) {
+function secureCommand(
+  cp: ScSession,
+  pd: ScSession,
+  sqn: Sqn,
+  code: number,
+  data: string,
+  n: number,
+) {
   const s = step(n) as SecureStep;
   expect(HEX(cp.rMac)).toBe(s.mac_iv);
   if (s.enc_iv) expect(HEX(notBytes(cp.rMac))).toBe(s.enc_iv);
@@ -114,7 +148,14 @@ function secureCommand(cp: ScSession, pd: ScSession, sqn: Sqn, code: number, dat
 }
 
 /** PD wraps a reply, CP unwraps it. */
-function secureReply(cp: ScSession, pd: ScSession, sqn: Sqn, code: number, data: string, n: number) {
+function secureReply(
+  cp: ScSession,
+  pd: ScSession,
+  sqn: Sqn,
+  code: number,
+  data: string,
+  n: number,
+) {
   const s = step(n) as SecureStep;
   expect(HEX(pd.cMac)).toBe(s.mac_iv);
   if (s.enc_iv) expect(HEX(notBytes(pd.cMac))).toBe(s.enc_iv);
@@ -133,9 +174,13 @@ describe('worked provisioning session (vectors.json), driven through the CP and 
   it('reproduces all 19 steps byte for byte', () => {
     // 1–4: plaintext ID / PDID / CAP / PDCAP (payloads taken from the vector frames).
     expect(HEX(plain(false, 0, osdp_ID, '00'))).toBe(step(1).packet_hex);
-    expect(HEX(plain(true, 0, osdp_PDID, toHex(parse(step(2).packet_hex).data)))).toBe(step(2).packet_hex);
+    expect(HEX(plain(true, 0, osdp_PDID, toHex(parse(step(2).packet_hex).data)))).toBe(
+      step(2).packet_hex,
+    );
     expect(HEX(plain(false, 1, osdp_CAP, '00'))).toBe(step(3).packet_hex);
-    expect(HEX(plain(true, 1, osdp_PDCAP, toHex(parse(step(4).packet_hex).data)))).toBe(step(4).packet_hex);
+    expect(HEX(plain(true, 1, osdp_PDCAP, toHex(parse(step(4).packet_hex).data)))).toBe(
+      step(4).packet_hex,
+    );
 
     // 5–8: install-mode handshake with SCBK-D.
     const k1 = ws.keys_session1;
@@ -167,19 +212,29 @@ describe('worked provisioning session (vectors.json), driven through the CP and 
   it('a PD asked for SCBK-D but holding another key fails the CP cryptogram check (§5.8)', () => {
     const k1 = ws.keys_session1;
     const c = cpChallenge(0, SCBK_D, h(k1.rnd_a));
-    const p = pdAnswerChlng(parse(cmdFrame(0, c.chlng)), { keyFor: () => h(ws.keys_session2.scbk), rndB: h(k1.rnd_b), cUid: new Uint8Array(8) });
+    const p = pdAnswerChlng(parse(cmdFrame(0, c.chlng)), {
+      keyFor: () => h(ws.keys_session2.scbk),
+      rndB: h(k1.rnd_b),
+      cUid: new Uint8Array(8),
+    });
     expectOk(p);
-    expect(cpCheckCcrypt(c.state, parse(replyFrame(0, p.ccrypt)))).toEqual({ ok: false, error: { kind: 'sc_cryptogram_mismatch' } });
+    expect(cpCheckCcrypt(c.state, parse(replyFrame(0, p.ccrypt)))).toEqual({
+      ok: false,
+      error: { kind: 'sc_cryptogram_mismatch' },
+    });
   });
 
   it('rejects a CCRYPT that echoes another key indicator', () => {
     const k1 = ws.keys_session1;
     const c = cpChallenge(1, SCBK_D, h(k1.rnd_a)); // ask for kk=01 …
-    const p = pdAnswerChlng({ ...parse(cmdFrame(0, c.chlng)), scb: { type: 0x11, data: Uint8Array.of(0) } }, {
-      keyFor: () => SCBK_D,
-      rndB: h(k1.rnd_b),
-      cUid: new Uint8Array(8),
-    }); // … PD answers as if kk=00, with a cryptogram that would otherwise verify
+    const p = pdAnswerChlng(
+      { ...parse(cmdFrame(0, c.chlng)), scb: { type: 0x11, data: Uint8Array.of(0) } },
+      {
+        keyFor: () => SCBK_D,
+        rndB: h(k1.rnd_b),
+        cUid: new Uint8Array(8),
+      },
+    ); // … PD answers as if kk=00, with a cryptogram that would otherwise verify
     expectOk(p);
     expect(cpCheckCcrypt(c.state, parse(replyFrame(0, p.ccrypt)))).toEqual({
       ok: false,
@@ -189,27 +244,51 @@ describe('worked provisioning session (vectors.json), driven through the CP and 
 
   it('PD refuses a key indicator it has no key for with NAK 0x05', () => {
     const c = cpChallenge(0, SCBK_D, h(ws.keys_session1.rnd_a));
-    const p = pdAnswerChlng(parse(cmdFrame(0, c.chlng)), { keyFor: (kk) => (kk === 1 ? SCBK_D : null), rndB: new Uint8Array(8), cUid: new Uint8Array(8) });
+    const p = pdAnswerChlng(parse(cmdFrame(0, c.chlng)), {
+      keyFor: (kk) => (kk === 1 ? SCBK_D : null),
+      rndB: new Uint8Array(8),
+      cUid: new Uint8Array(8),
+    });
     expect(p).toMatchObject({ ok: false, error: { kind: 'sc_key_refused', kk: 0 }, nak: 0x05 });
   });
 
   it('PD answers a wrong server cryptogram with NAK 0x05; CP rejects RMAC_I ss != 01 and a wrong RMAC-I', () => {
     const k1 = ws.keys_session1;
     const c = cpChallenge(0, SCBK_D, h(k1.rnd_a));
-    const p = pdAnswerChlng(parse(cmdFrame(0, c.chlng)), { keyFor: () => SCBK_D, rndB: h(k1.rnd_b), cUid: new Uint8Array(8) });
+    const p = pdAnswerChlng(parse(cmdFrame(0, c.chlng)), {
+      keyFor: () => SCBK_D,
+      rndB: h(k1.rnd_b),
+      cUid: new Uint8Array(8),
+    });
     expectOk(p);
     const c2 = cpCheckCcrypt(c.state, parse(replyFrame(0, p.ccrypt)));
     expectOk(c2);
     const badScrypt = { ...c2.scrypt, data: c2.scrypt.data.map((x, i) => (i === 0 ? x ^ 1 : x)) };
-    expect(pdCheckScrypt(p.state, parse(cmdFrame(1, badScrypt)))).toMatchObject({ ok: false, error: { kind: 'sc_cryptogram_mismatch' }, nak: 0x05 });
+    expect(pdCheckScrypt(p.state, parse(cmdFrame(1, badScrypt)))).toMatchObject({
+      ok: false,
+      error: { kind: 'sc_cryptogram_mismatch' },
+      nak: 0x05,
+    });
 
-    expect(cpCheckRmacI(c2.state, parse(replyFrame(1, pdRejectedRmacI())))).toEqual({ ok: false, error: { kind: 'sc_rmac_status', status: 0xff } });
+    expect(cpCheckRmacI(c2.state, parse(replyFrame(1, pdRejectedRmacI())))).toEqual({
+      ok: false,
+      error: { kind: 'sc_rmac_status', status: 0xff },
+    });
     const good = pdCheckScrypt(p.state, parse(cmdFrame(1, c2.scrypt)));
     expectOk(good);
-    const forged = { ...good.rmacI, data: good.rmacI.data.map((x, i) => (i === 15 ? x ^ 0x80 : x)) };
-    expect(cpCheckRmacI(c2.state, parse(replyFrame(1, forged)))).toEqual({ ok: false, error: { kind: 'sc_rmac_mismatch' } });
+    const forged = {
+      ...good.rmacI,
+      data: good.rmacI.data.map((x, i) => (i === 15 ? x ^ 0x80 : x)),
+    };
+    expect(cpCheckRmacI(c2.state, parse(replyFrame(1, forged)))).toEqual({
+      ok: false,
+      error: { kind: 'sc_rmac_mismatch' },
+    });
     // OSDP.Net's simulator labels RMAC_I as SCS_12: accepted, flagged.
-    const relabelled = cpCheckRmacI(c2.state, parse(replyFrame(1, { ...good.rmacI, scb: { type: 0x12, data: Uint8Array.of(1) } })));
+    const relabelled = cpCheckRmacI(
+      c2.state,
+      parse(replyFrame(1, { ...good.rmacI, scb: { type: 0x12, data: Uint8Array.of(1) } })),
+    );
     expect(relabelled).toMatchObject({ ok: true, relabelled: true });
   });
 });
@@ -220,31 +299,72 @@ describe('secured message failures leave the session untouched', () => {
 
   it('a flipped MAC byte or data byte gives sc_mac_mismatch and NAK 0x06 at the PD', () => {
     const { cp, pd } = setup();
-    const w = cpWrapCommand(cp, { address: ADDR, sqn: 2, check: 'crc', code: osdp_POLL, data: new Uint8Array(0) });
+    const w = cpWrapCommand(cp, {
+      address: ADDR,
+      sqn: 2,
+      check: 'crc',
+      code: osdp_POLL,
+      data: new Uint8Array(0),
+    });
     const f = parse(w.bytes);
     const badMac = { ...f, mac: f.mac!.map((x, i) => (i === 3 ? x ^ 1 : x)) };
-    expect(pdUnwrapCommand(pd, badMac)).toEqual({ ok: false, error: { kind: 'sc_mac_mismatch' }, nak: 0x06 });
+    expect(pdUnwrapCommand(pd, badMac)).toEqual({
+      ok: false,
+      error: { kind: 'sc_mac_mismatch' },
+      nak: 0x06,
+    });
     // Retransmitting the identical bytes still verifies against the untouched PD session.
     expect(pdUnwrapCommand(pd, parse(w.bytes)).ok).toBe(true);
   });
 
   it('a reply verified against the wrong chain value is rejected; the CP session is unchanged', () => {
     const { cp, pd } = setup();
-    const c = cpWrapCommand(cp, { address: ADDR, sqn: 2, check: 'crc', code: osdp_POLL, data: new Uint8Array(0) });
+    const c = cpWrapCommand(cp, {
+      address: ADDR,
+      sqn: 2,
+      check: 'crc',
+      code: osdp_POLL,
+      data: new Uint8Array(0),
+    });
     const u = pdUnwrapCommand(pd, parse(c.bytes));
     expectOk(u);
-    const r = pdWrapReply(u.session, { address: ADDR, sqn: 2, check: 'crc', code: osdp_ACK, data: new Uint8Array(0) });
+    const r = pdWrapReply(u.session, {
+      address: ADDR,
+      sqn: 2,
+      check: 'crc',
+      code: osdp_ACK,
+      data: new Uint8Array(0),
+    });
     // Using the pre-command CP session (wrong C-MAC as IV) must fail.
-    expect(cpUnwrapReply(cp, parse(r.bytes))).toEqual({ ok: false, error: { kind: 'sc_mac_mismatch' } });
+    expect(cpUnwrapReply(cp, parse(r.bytes))).toEqual({
+      ok: false,
+      error: { kind: 'sc_mac_mismatch' },
+    });
     expect(cpUnwrapReply(c.session, parse(r.bytes)).ok).toBe(true);
   });
 
   it('plaintext frames, wrong-direction SCBs and missing MACs are typed errors', () => {
     const { cp, pd } = setup();
-    expect(cpUnwrapReply(cp, parse(plain(true, 2, osdp_ACK, '')))).toEqual({ ok: false, error: { kind: 'sc_not_secured' } });
-    const w = cpWrapCommand(cp, { address: ADDR, sqn: 2, check: 'crc', code: osdp_POLL, data: new Uint8Array(0) });
-    expect(cpUnwrapReply(cp, parse(w.bytes))).toMatchObject({ ok: false, error: { kind: 'sc_bad_message' } });
-    expect(pdUnwrapCommand(pd, { ...parse(w.bytes), mac: undefined } as Frame)).toMatchObject({ ok: false, error: { kind: 'sc_bad_message' }, nak: 0x06 });
+    expect(cpUnwrapReply(cp, parse(plain(true, 2, osdp_ACK, '')))).toEqual({
+      ok: false,
+      error: { kind: 'sc_not_secured' },
+    });
+    const w = cpWrapCommand(cp, {
+      address: ADDR,
+      sqn: 2,
+      check: 'crc',
+      code: osdp_POLL,
+      data: new Uint8Array(0),
+    });
+    expect(cpUnwrapReply(cp, parse(w.bytes))).toMatchObject({
+      ok: false,
+      error: { kind: 'sc_bad_message' },
+    });
+    expect(pdUnwrapCommand(pd, { ...parse(w.bytes), mac: undefined } as Frame)).toMatchObject({
+      ok: false,
+      error: { kind: 'sc_bad_message' },
+      nak: 0x06,
+    });
   });
 
   it('bad padding under a valid MAC gives sc_bad_padding; SCS_17 with no data is refused', () => {
@@ -255,18 +375,44 @@ describe('secured message failures leave the session untouched', () => {
     const noPad = new Uint8Array(16); // …versus an all-zero plaintext block with no marker:
     const ct = encryptData(keys.sEnc, cp.rMac, noPad).subarray(0, 16);
     const mk = (data: Uint8Array) =>
-      buildFrame({ address: ADDR, reply: false, sqn: 2, check: 'crc', scb: { type: 0x17, data: new Uint8Array(0) }, code: osdp_LSTAT, data } as FrameFields, (input) =>
-        osdpMac(keys, cp.rMac, input),
+      buildFrame(
+        {
+          address: ADDR,
+          reply: false,
+          sqn: 2,
+          check: 'crc',
+          scb: { type: 0x17, data: new Uint8Array(0) },
+          code: osdp_LSTAT,
+          data,
+        } as FrameFields,
+        (input) => osdpMac(keys, cp.rMac, input),
       );
     expect(pdUnwrapCommand(pd, parse(mk(raw))).ok).toBe(true);
-    expect(pdUnwrapCommand(pd, parse(mk(ct)))).toEqual({ ok: false, error: { kind: 'sc_bad_padding' }, nak: 0x06 });
-    expect(pdUnwrapCommand(pd, parse(mk(new Uint8Array(0))))).toEqual({ ok: false, error: { kind: 'sc_bad_padding' }, nak: 0x06 });
+    expect(pdUnwrapCommand(pd, parse(mk(ct)))).toEqual({
+      ok: false,
+      error: { kind: 'sc_bad_padding' },
+      nak: 0x06,
+    });
+    expect(pdUnwrapCommand(pd, parse(mk(new Uint8Array(0))))).toEqual({
+      ok: false,
+      error: { kind: 'sc_bad_padding' },
+      nak: 0x06,
+    });
   });
 
   it('an SCS_15 command carrying data is accepted as MAC-only plaintext data', () => {
     const { cp, pd } = setup();
-    const bytes = buildFrame({ address: ADDR, reply: false, sqn: 2, check: 'crc', scb: { type: 0x15, data: new Uint8Array(0) }, code: osdp_ID, data: h('00') }, (input) =>
-      osdpMac(cp.keys, cp.rMac, input),
+    const bytes = buildFrame(
+      {
+        address: ADDR,
+        reply: false,
+        sqn: 2,
+        check: 'crc',
+        scb: { type: 0x15, data: new Uint8Array(0) },
+        code: osdp_ID,
+        data: h('00'),
+      },
+      (input) => osdpMac(cp.keys, cp.rMac, input),
     );
     const u = pdUnwrapCommand(pd, parse(bytes));
     expect(u.ok && toHex(u.data)).toBe('00');
@@ -276,15 +422,37 @@ describe('secured message failures leave the session untouched', () => {
 describe('zero-key command packets (OSDP.Net), wrapped by cpWrapCommand', () => {
   const zk = osdpVectors.secure_channel.zero_key_command_packets;
   const zero = new Uint8Array(16);
-  const session: ScSession = { keys: { sEnc: zero, sMac1: zero, sMac2: zero }, cMac: zero, rMac: zero };
-  const CODES: Record<string, number> = { COMSET: osdp_COMSET, CAP: osdp_CAP, ID: osdp_ID, KEYSET: osdp_KEYSET, LSTAT: osdp_LSTAT, ISTAT: osdp_ISTAT, OSTAT: osdp_OSTAT };
+  const session: ScSession = {
+    keys: { sEnc: zero, sMac1: zero, sMac2: zero },
+    cMac: zero,
+    rMac: zero,
+  };
+  const CODES: Record<string, number> = {
+    COMSET: osdp_COMSET,
+    CAP: osdp_CAP,
+    ID: osdp_ID,
+    KEYSET: osdp_KEYSET,
+    LSTAT: osdp_LSTAT,
+    ISTAT: osdp_ISTAT,
+    OSTAT: osdp_OSTAT,
+  };
   it('covers all seven packets', () => expect(zk.packets).toHaveLength(7));
   it.each(zk.packets.map((p) => [p.name, p] as const))('%s', (name, p) => {
     // The name spells the command and its plaintext data, e.g. "COMSET 01 80250000 (SCS_17)".
-    const [word, ...rest] = name.replace(/\(.*\)/, '').trim().split(/\s+/);
+    const [word, ...rest] = name
+      .replace(/\(.*\)/, '')
+      .trim()
+      .split(/\s+/);
     const code = CODES[word!];
     expect(code).toBeDefined();
-    const w = cpWrapCommand(session, { address: 0, sqn: 2, check: 'crc', mark: true, code: code!, data: h(rest.join('')) });
+    const w = cpWrapCommand(session, {
+      address: 0,
+      sqn: 2,
+      check: 'crc',
+      mark: true,
+      code: code!,
+      data: h(rest.join('')),
+    });
     expect(HEX(w.bytes)).toBe(p.hex);
     // And the PD side verifies and decrypts it back.
     const u = pdUnwrapCommand(session, parse(w.bytes));

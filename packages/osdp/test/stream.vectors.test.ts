@@ -61,7 +61,14 @@ describe('resynchronisation', () => {
     // Find a checksum frame whose checksum byte is 0x53.
     let f: Uint8Array = new Uint8Array(0);
     for (let d = 0; d < 256 && f[f.length - 1] !== 0x53; d++) {
-      f = buildFrame({ address: 0x65, reply: true, sqn: 1, check: 'checksum', code: 0x41, data: Uint8Array.of(d) });
+      f = buildFrame({
+        address: 0x65,
+        reply: true,
+        sqn: 1,
+        check: 'checksum',
+        code: 0x41,
+        data: Uint8Array.of(d),
+      });
     }
     expect(f[f.length - 1]).toBe(0x53);
     const next = '5380080006403bca';
@@ -151,7 +158,9 @@ describe('over-size headers', () => {
     const evs = new FrameStreamParser({ maxLength: 128 }).push(fromHex('ff53018100046000'));
     expect(evs).toHaveLength(1);
     expect(evs[0]).toMatchObject({ type: 'dropped', reason: 'bad_length' });
-    expect(evs[0]?.type === 'dropped' && evs[0].header && toHex(evs[0].header)).toBe('ff5301810004');
+    expect(evs[0]?.type === 'dropped' && evs[0].header && toHex(evs[0].header)).toBe(
+      'ff5301810004',
+    );
   });
 
   it('keep the whole header even when a LEN byte is 0x53, and only for LEN above the maximum', () => {

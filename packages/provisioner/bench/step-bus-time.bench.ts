@@ -31,17 +31,62 @@ for (const b of [38400, 115200, 230400]) {
   scenarios.push({ name: `fresh PD at 9600 → B`, baud: b, pd: { address: 0, baud: 9600 } });
 }
 for (const b of [9600, 115200]) {
-  scenarios.push({ name: `fresh at B, no auto-verify`, baud: b, pd: { address: 0, baud: b }, autoVerify: false });
-  scenarios.push({ name: `fresh at B, + capabilities`, baud: b, pd: { address: 0, baud: b }, caps: [{ functionCode: 16, minCompliance: 2, minCount: 0 }] });
-  scenarios.push({ name: `retry: keyed, at A/B, lastSeen B`, baud: b, pd: { address: A, baud: b, keyed: true }, lastSeenBaud: b });
+  scenarios.push({
+    name: `fresh at B, no auto-verify`,
+    baud: b,
+    pd: { address: 0, baud: b },
+    autoVerify: false,
+  });
+  scenarios.push({
+    name: `fresh at B, + capabilities`,
+    baud: b,
+    pd: { address: 0, baud: b },
+    caps: [{ functionCode: 16, minCompliance: 2, minCount: 0 }],
+  });
+  scenarios.push({
+    name: `retry: keyed, at A/B, lastSeen B`,
+    baud: b,
+    pd: { address: A, baud: b, keyed: true },
+    lastSeenBaud: b,
+  });
 }
-scenarios.push({ name: `fresh at 9600 → B, PD replies after 300 ms`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'slow', replyDelayMs: 300 }] });
-scenarios.push({ name: `fresh at 9600 → B, 1% byte errors`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'noisy', byteErrorRate: 0.01 }] });
-scenarios.push({ name: `fresh at 9600 → B, PD reboots at KEYSET`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'reboot', atReply: 6, applied: true }] });
+scenarios.push({
+  name: `fresh at 9600 → B, PD replies after 300 ms`,
+  baud: 115200,
+  pd: { address: 0, baud: 9600 },
+  faults: [{ kind: 'slow', replyDelayMs: 300 }],
+});
+scenarios.push({
+  name: `fresh at 9600 → B, 1% byte errors`,
+  baud: 115200,
+  pd: { address: 0, baud: 9600 },
+  faults: [{ kind: 'noisy', byteErrorRate: 0.01 }],
+});
+scenarios.push({
+  name: `fresh at 9600 → B, PD reboots at KEYSET`,
+  baud: 115200,
+  pd: { address: 0, baud: 9600 },
+  faults: [{ kind: 'reboot', atReply: 6, applied: true }],
+});
 // Issue 13: plaintext COMSET refused (NAK 0x06), address found by osdp_ID, COMSET inside the install session.
-scenarios.push({ name: `enforce-secure PD at B (first candidate)`, baud: 115200, pd: { address: 0, baud: 115200 }, faults: [{ kind: 'enforce_secure' }] });
-scenarios.push({ name: `enforce-secure PD at 9600 → B`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'enforce_secure' }] });
-scenarios.push({ name: `absent (no_response)`, baud: 115200, pd: { address: 0, baud: 9600 }, faults: [{ kind: 'absent' }] });
+scenarios.push({
+  name: `enforce-secure PD at B (first candidate)`,
+  baud: 115200,
+  pd: { address: 0, baud: 115200 },
+  faults: [{ kind: 'enforce_secure' }],
+});
+scenarios.push({
+  name: `enforce-secure PD at 9600 → B`,
+  baud: 115200,
+  pd: { address: 0, baud: 9600 },
+  faults: [{ kind: 'enforce_secure' }],
+});
+scenarios.push({
+  name: `absent (no_response)`,
+  baud: 115200,
+  pd: { address: 0, baud: 9600 },
+  faults: [{ kind: 'absent' }],
+});
 
 interface Measure {
   outcome: string;
@@ -56,7 +101,11 @@ async function once(s: Scenario, seed: number): Promise<Measure> {
   const bus = createSimBus({ baud: 9600, seed, traceLimit: Infinity });
   const scbk = deriveScbk(SEED, SESSION, STEP, A);
   const pd = attachSimPd(bus.line, {
-    config: { address: s.pd.address, baud: s.pd.baud, ...(s.pd.keyed ? { scbk, installMode: false } : {}) },
+    config: {
+      address: s.pd.address,
+      baud: s.pd.baud,
+      ...(s.pd.keyed ? { scbk, installMode: false } : {}),
+    },
     faults: s.faults ?? [],
   });
   let c = seed;
@@ -68,7 +117,8 @@ async function once(s: Scenario, seed: number): Promise<Measure> {
     options: { timeoutMs: 0, autoVerify: s.autoVerify ?? true, expectedCapabilities: s.caps ?? [] },
     key: { seed: SEED, sessionId: SESSION },
     lastSeenBaud: s.lastSeenBaud,
-    random: (n) => Uint8Array.from({ length: n }, () => (c = (c * 1103515245 + 12345) >>> 0) >>> 24),
+    random: (n) =>
+      Uint8Array.from({ length: n }, () => (c = (c * 1103515245 + 12345) >>> 0) >>> 24),
   });
   const wallMs = performance.now() - t0;
   const busMs = bus.now() - start;
@@ -86,13 +136,18 @@ async function once(s: Scenario, seed: number): Promise<Measure> {
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const lpad = (s: string | number, n: number) => String(s).padStart(n);
 
-console.log(`bus time per step on the simulated bus (target address ${A}); floor = wire time of every frame + PD turnaround per reply`);
-console.log(`${pad('scenario', 44)}${lpad('B', 7)}  ${pad('outcome', 12)}${lpad('frames', 7)}${lpad('silent', 7)}${lpad('bus ms', 10)}${lpad('floor ms', 10)}${lpad('ratio', 8)}${lpad('wall ms', 9)}`);
+console.log(
+  `bus time per step on the simulated bus (target address ${A}); floor = wire time of every frame + PD turnaround per reply`,
+);
+console.log(
+  `${pad('scenario', 44)}${lpad('B', 7)}  ${pad('outcome', 12)}${lpad('frames', 7)}${lpad('silent', 7)}${lpad('bus ms', 10)}${lpad('floor ms', 10)}${lpad('ratio', 8)}${lpad('wall ms', 9)}`,
+);
 for (const s of scenarios) {
   // warm-up, then the median wall time over RUNS seeds (bus figures are from seed 1: deterministic)
   await once(s, 1);
   const ms: Measure[] = [];
-  for (let i = 0; i < RUNS; i++) ms.push(await once(s, 1 + (s.faults?.some((f) => f.kind === 'noisy') ? i : 0)));
+  for (let i = 0; i < RUNS; i++)
+    ms.push(await once(s, 1 + (s.faults?.some((f) => f.kind === 'noisy') ? i : 0)));
   const m = ms[0]!;
   const walls = ms.map((x) => x.wallMs).sort((a, b) => a - b);
   const wall = walls[Math.floor(walls.length / 2)]!;
@@ -107,7 +162,9 @@ for (const s of scenarios) {
 
 // What one wrong candidate baud costs: the profile says B, the PD sits elsewhere, so the first probe
 // (at B) goes unanswered; its cost is the bus time until the next probe starts.
-console.log(`\ncost of a wrong candidate baud (the first, silent probe at B; PD at another rate) — target ≤ 50 ms`);
+console.log(
+  `\ncost of a wrong candidate baud (the first, silent probe at B; PD at another rate) — target ≤ 50 ms`,
+);
 const rates = [9600, 19200, 38400, 57600, 115200, 230400];
 const costs: string[] = [];
 for (const b of rates) {
@@ -119,7 +176,8 @@ for (const b of rates) {
     target: { address: A, baud: b, stepIndex: STEP },
     options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
     key: { seed: SEED, sessionId: SESSION },
-    random: (n) => Uint8Array.from({ length: n }, () => (c = (c * 1103515245 + 12345) >>> 0) >>> 24),
+    random: (n) =>
+      Uint8Array.from({ length: n }, () => (c = (c * 1103515245 + 12345) >>> 0) >>> 24),
   });
   const t = bus.line.trace;
   costs.push(`${b}: ${(t[1]!.start - t[0]!.start).toFixed(1)} ms`);

@@ -41,12 +41,16 @@ export function expandProfile(profile: Profile, rng?: Rng): PlannedStep[] {
 
 /** Partial Fisher–Yates over start..126: `count` distinct addresses, sorted ascending. */
 function pickRandom(start: number, count: number, rng: Rng | undefined): number[] {
-  if (rng === undefined) throw new ExpandError('no_rng', 'the random address strategy needs a random source');
+  if (rng === undefined)
+    throw new ExpandError('no_rng', 'the random address strategy needs a random source');
   const pool = Array.from({ length: MAX_PD_ADDRESS - start + 1 }, (_, i) => start + i);
   for (let i = 0; i < count; i++) {
     const r = rng();
     if (!(typeof r === 'number' && r >= 0 && r < 1)) {
-      throw new ExpandError('bad_rng', `the random source returned ${String(r)}; it must return a number in [0, 1)`);
+      throw new ExpandError(
+        'bad_rng',
+        `the random source returned ${String(r)}; it must return a number in [0, 1)`,
+      );
     }
     const span = pool.length - i;
     // min(): defensive, keeps j in range whatever the float arithmetic does near 1.
@@ -61,17 +65,28 @@ function pickRandom(start: number, count: number, rng: Rng | undefined): number[
  * the strategy gives that index (for `random`, any address in startAddress..126; distinctness is the
  * caller's, who sees the whole plan). The device checks every uploaded step with this.
  */
-export function stepMismatch(profile: Profile, step: { index: number; address: number; baud: number }): string | null {
+export function stepMismatch(
+  profile: Profile,
+  step: { index: number; address: number; baud: number },
+): string | null {
   const { index, address, baud } = step;
   if (baud !== profile.baud) return `baud ${baud} is not the header’s ${profile.baud}`;
   const wrong = (rule: string) => `address ${address} is not the header’s (${rule})`;
   switch (profile.addressStrategy) {
     case 'sequential':
-      return address === profile.startAddress + index ? null : wrong(`sequential from ${profile.startAddress}: expected ${profile.startAddress + index}`);
+      return address === profile.startAddress + index
+        ? null
+        : wrong(
+            `sequential from ${profile.startAddress}: expected ${profile.startAddress + index}`,
+          );
     case 'manual':
-      return address === profile.manualAddresses[index] ? null : wrong(`manual list: expected ${String(profile.manualAddresses[index])}`);
+      return address === profile.manualAddresses[index]
+        ? null
+        : wrong(`manual list: expected ${String(profile.manualAddresses[index])}`);
     case 'random':
-      return address >= profile.startAddress && address <= MAX_PD_ADDRESS ? null : wrong(`random in ${profile.startAddress}..${MAX_PD_ADDRESS}`);
+      return address >= profile.startAddress && address <= MAX_PD_ADDRESS
+        ? null
+        : wrong(`random in ${profile.startAddress}..${MAX_PD_ADDRESS}`);
   }
 }
 

@@ -26,7 +26,12 @@ export function exportAvailable(slotState: string): boolean {
   return slotState === 'complete';
 }
 
-export type DeriveScbk = (seed: Bytes, sessionId: string, stepIndex: number, pdAddress: number) => Bytes;
+export type DeriveScbk = (
+  seed: Bytes,
+  sessionId: string,
+  stepIndex: number,
+  pdAddress: number,
+) => Bytes;
 
 export interface KeyExportStep {
   index: number;
@@ -59,7 +64,8 @@ export interface KeyExport {
   scbks: ScbkEntry[];
 }
 
-export type KeyExportErrorCode = 'slot_not_complete' | 'bad_session_id' | 'bad_seed' | 'bad_step' | 'bad_key';
+export type KeyExportErrorCode =
+  'slot_not_complete' | 'bad_session_id' | 'bad_seed' | 'bad_step' | 'bad_key';
 
 /** A typed error; its message never carries key material. */
 export class KeyExportError extends Error {
@@ -72,7 +78,6 @@ export class KeyExportError extends Error {
   }
 }
 
-
 /**
  * Derives the SCBK of every `success` step and returns the export. Throws KeyExportError when the
  * slot is not complete or the input is inconsistent (bad session id or seed, a step with an
@@ -82,7 +87,10 @@ export class KeyExportError extends Error {
  */
 export function buildKeyExport(input: KeyExportInput, derive: DeriveScbk): KeyExport {
   if (!exportAvailable(input.slotState)) {
-    throw new KeyExportError('slot_not_complete', `the key export is available once the slot is complete; it is ${String(input.slotState)}`);
+    throw new KeyExportError(
+      'slot_not_complete',
+      `the key export is available once the slot is complete; it is ${String(input.slotState)}`,
+    );
   }
   if (!isUuid(input.sessionId)) {
     throw new KeyExportError('bad_session_id', 'the session id is not a UUID');
@@ -98,15 +106,24 @@ export function buildKeyExport(input: KeyExportInput, derive: DeriveScbk): KeyEx
     }
     seenIndex.add(s.index);
     if (!Number.isInteger(s.address) || s.address < 0 || s.address > MAX_PD_ADDRESS) {
-      throw new KeyExportError('bad_step', `step ${s.index}: address ${String(s.address)} is not a PD address (0–${MAX_PD_ADDRESS})`);
+      throw new KeyExportError(
+        'bad_step',
+        `step ${s.index}: address ${String(s.address)} is not a PD address (0–${MAX_PD_ADDRESS})`,
+      );
     }
     if (!(PROFILE_BAUDS as readonly number[]).includes(s.baud)) {
-      throw new KeyExportError('bad_step', `step ${s.index}: ${String(s.baud)} is not a supported baud rate`);
+      throw new KeyExportError(
+        'bad_step',
+        `step ${s.index}: ${String(s.baud)} is not a supported baud rate`,
+      );
     }
     if (s.state !== 'success') continue;
     const other = addressOf.get(s.address);
     if (other !== undefined) {
-      throw new KeyExportError('bad_step', `steps ${other} and ${s.index} were both provisioned at address ${s.address}`);
+      throw new KeyExportError(
+        'bad_step',
+        `steps ${other} and ${s.index} were both provisioned at address ${s.address}`,
+      );
     }
     addressOf.set(s.address, s.index);
   }
@@ -118,7 +135,10 @@ export function buildKeyExport(input: KeyExportInput, derive: DeriveScbk): KeyEx
     const key = derive(input.seed, sessionId, s.index, s.address);
     try {
       if (!(key instanceof Uint8Array) || key.length !== SCBK_LEN) {
-        throw new KeyExportError('bad_key', `step ${s.index}: the derived key is not ${SCBK_LEN} bytes`);
+        throw new KeyExportError(
+          'bad_key',
+          `step ${s.index}: the derived key is not ${SCBK_LEN} bytes`,
+        );
       }
       scbks.push({ pdAddress: s.address, baudrate: s.baud, scbkHex: toHex(key) });
     } finally {
@@ -140,7 +160,11 @@ export function toJson(e: KeyExport): string {
     kind: KEY_EXPORT_KIND,
     version: KEY_EXPORT_VERSION,
     session_id: e.sessionId,
-    scbks: e.scbks.map((s) => ({ pdAddress: s.pdAddress, baudrate: s.baudrate, scbkHex: s.scbkHex })),
+    scbks: e.scbks.map((s) => ({
+      pdAddress: s.pdAddress,
+      baudrate: s.baudrate,
+      scbkHex: s.scbkHex,
+    })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -12,7 +12,8 @@ const LABEL: Bytes = new TextEncoder().encode(KDF_ID);
 /** The CMAC message M is always this long: 1 + 14 + 1 + 16 + 2 + 1 + 2. */
 export const KDF_INPUT_LEN = 37;
 
-export type KdfErrorCode = 'bad_seed' | 'bad_session_id' | 'bad_step_index' | 'bad_pd_address' | 'weak_key';
+export type KdfErrorCode =
+  'bad_seed' | 'bad_session_id' | 'bad_step_index' | 'bad_pd_address' | 'weak_key';
 
 /** A typed error whose message never contains key material. */
 export class KdfError extends Error {
@@ -28,7 +29,10 @@ export class KdfError extends Error {
 /** UUID text (8-4-4-4-12 hex, any case) → its 16 raw bytes in RFC 4122 (textual, big-endian) order. */
 export function uuidToBytes(uuid: string): Bytes {
   if (!isUuid(uuid)) {
-    throw new KdfError('bad_session_id', 'session id is not a UUID (expected 8-4-4-4-12 hex digits)');
+    throw new KdfError(
+      'bad_session_id',
+      'session id is not a UUID (expected 8-4-4-4-12 hex digits)',
+    );
   }
   const hex = uuid.replace(/-/g, '');
   const out = new Uint8Array(16);
@@ -38,10 +42,16 @@ export function uuidToBytes(uuid: string): Bytes {
 
 function checkContext(stepIndex: number, pdAddress: number): void {
   if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex > 0xffff) {
-    throw new KdfError('bad_step_index', `step index must be an integer 0..65535, got ${String(stepIndex)}`);
+    throw new KdfError(
+      'bad_step_index',
+      `step index must be an integer 0..65535, got ${String(stepIndex)}`,
+    );
   }
   if (!Number.isInteger(pdAddress) || pdAddress < 0 || pdAddress > 0x7e) {
-    throw new KdfError('bad_pd_address', `PD address must be an integer 0..126, got ${String(pdAddress)}`);
+    throw new KdfError(
+      'bad_pd_address',
+      `PD address must be an integer 0..126, got ${String(pdAddress)}`,
+    );
   }
 }
 
@@ -70,7 +80,8 @@ export function kdfInput(sessionId: string, stepIndex: number, pdAddress: number
 
 /** AES-128-CMAC (RFC 4493). */
 export function aesCmac(key: Bytes, message: Bytes): Bytes {
-  if (key.length !== 16) throw new KdfError('bad_seed', `CMAC key must be 16 bytes, got ${key.length}`);
+  if (key.length !== 16)
+    throw new KdfError('bad_seed', `CMAC key must be 16 bytes, got ${key.length}`);
   return cmac(message, key);
 }
 
@@ -78,9 +89,17 @@ export function aesCmac(key: Bytes, message: Bytes): Bytes {
  * Derives the SCBK for one step. Throws KdfError on malformed input, and ('weak_key') if the result
  * is SCBK-D or all zeros — odds 2^-127 each, so that means something upstream is broken.
  */
-export function deriveScbk(seed: Bytes, sessionId: string, stepIndex: number, pdAddress: number): Bytes {
+export function deriveScbk(
+  seed: Bytes,
+  sessionId: string,
+  stepIndex: number,
+  pdAddress: number,
+): Bytes {
   if (!(seed instanceof Uint8Array) || seed.length !== 16) {
-    throw new KdfError('bad_seed', `seed must be 16 bytes, got ${seed instanceof Uint8Array ? seed.length : typeof seed}`);
+    throw new KdfError(
+      'bad_seed',
+      `seed must be 16 bytes, got ${seed instanceof Uint8Array ? seed.length : typeof seed}`,
+    );
   }
   const key = aesCmac(seed, kdfInput(sessionId, stepIndex, pdAddress));
   if (isWeakScbk(key)) {

@@ -30,7 +30,10 @@ export function describe(x: unknown): string {
   if (x === undefined) return 'nothing';
   if (x === null) return 'null';
   // A long run of hex could be key material pasted into the wrong field: never echo it.
-  if (typeof x === 'string') return /^[\s0-9a-fx:,-]{16,}$/i.test(x) ? 'a long hex string' : `the text ${JSON.stringify(clip(x, 24))}`;
+  if (typeof x === 'string')
+    return /^[\s0-9a-fx:,-]{16,}$/i.test(x)
+      ? 'a long hex string'
+      : `the text ${JSON.stringify(clip(x, 24))}`;
   if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
   if (Array.isArray(x)) return 'a list';
   if (typeof x === 'object') return 'an object';
@@ -46,7 +49,10 @@ export function formatProblems(problems: readonly ProfileProblem[]): string {
 export function capProblems(problems: ProfileProblem[]): ProfileProblem[] {
   if (problems.length <= MAX_PROBLEMS) return problems;
   const rest = problems.length - (MAX_PROBLEMS - 1);
-  return [...problems.slice(0, MAX_PROBLEMS - 1), { path: '', message: `…and ${rest} more problems` }];
+  return [
+    ...problems.slice(0, MAX_PROBLEMS - 1),
+    { path: '', message: `…and ${rest} more problems` },
+  ];
 }
 
 /** Field names that would carry key material; a profile never holds a seed or an SCBK. */

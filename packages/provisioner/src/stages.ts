@@ -1,7 +1,16 @@
 // The vocabulary of one provisioning step, shared by the device, the link and the host.
 // Names follow ../shared/design/commissioning.md.
 
-export const STAGES = ['discover', 'comset', 'confirm', 'install_session', 'keyset', 'key_verify', 'verify', 'capabilities'] as const;
+export const STAGES = [
+  'discover',
+  'comset',
+  'confirm',
+  'install_session',
+  'keyset',
+  'key_verify',
+  'verify',
+  'capabilities',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** "queued" is the stage shown for an accepted attempt waiting for the bus. */

@@ -27,7 +27,14 @@ describe('expandProfile', () => {
   });
 
   it('manual: the list as given, in its order', () => {
-    const steps = expandProfile(baseProfile({ addressStrategy: 'manual', deviceCount: 4, manualAddresses: [40, 0, 126, 7], baud: 9600 }));
+    const steps = expandProfile(
+      baseProfile({
+        addressStrategy: 'manual',
+        deviceCount: 4,
+        manualAddresses: [40, 0, 126, 7],
+        baud: 9600,
+      }),
+    );
     expect(steps).toEqual([
       { index: 0, address: 40, baud: 9600 },
       { index: 1, address: 0, baud: 9600 },
@@ -49,7 +56,10 @@ describe('expandProfile', () => {
   });
 
   it('random with exactly enough room takes every address', () => {
-    const steps = expandProfile(baseProfile({ addressStrategy: 'random', startAddress: 120, deviceCount: 7 }), seeded(1));
+    const steps = expandProfile(
+      baseProfile({ addressStrategy: 'random', startAddress: 120, deviceCount: 7 }),
+      seeded(1),
+    );
     expect(steps.map((s) => s.address)).toEqual([120, 121, 122, 123, 124, 125, 126]);
   });
 
@@ -65,13 +75,16 @@ describe('expandProfile', () => {
   it('random reaches every address of the range over many sources', () => {
     const p = baseProfile({ addressStrategy: 'random', startAddress: 100, deviceCount: 3 });
     const seen = new Set<number>();
-    for (let s = 0; s < 300; s++) for (const st of expandProfile(p, seeded(s))) seen.add(st.address);
+    for (let s = 0; s < 300; s++)
+      for (const st of expandProfile(p, seeded(s))) seen.add(st.address);
     expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: 27 }, (_, i) => 100 + i));
   });
 
   it('random without a source, or with a source out of [0, 1), is a typed error', () => {
     const p = baseProfile({ addressStrategy: 'random' });
-    expect(() => expandProfile(p)).toThrow(expect.objectContaining({ name: 'ExpandError', code: 'no_rng' }));
+    expect(() => expandProfile(p)).toThrow(
+      expect.objectContaining({ name: 'ExpandError', code: 'no_rng' }),
+    );
     for (const r of [1, -0.1, Number.NaN, 2]) {
       expect(() => expandProfile(p, () => r)).toThrow(ExpandError);
       expect(() => expandProfile(p, () => r)).toThrow(expect.objectContaining({ code: 'bad_rng' }));
@@ -83,7 +96,9 @@ describe('expandProfile', () => {
       throw new Error('called');
     };
     expect(() => expandProfile(baseProfile(), boom)).not.toThrow();
-    expect(() => expandProfile(baseProfile({ addressStrategy: 'manual', manualAddresses: [1, 2, 3] }), boom)).not.toThrow();
+    expect(() =>
+      expandProfile(baseProfile({ addressStrategy: 'manual', manualAddresses: [1, 2, 3] }), boom),
+    ).not.toThrow();
   });
 
   it('refuses an invalid profile with its problems (no room, duplicates, broadcast)', () => {
@@ -109,7 +124,8 @@ describe('expandProfile', () => {
           expect(s.index).toBe(i);
           expect(s.baud).toBe(p.baud);
           expect(Number.isInteger(s.address) && s.address >= 0 && s.address <= 126).toBe(true);
-          if (p.addressStrategy !== 'manual') expect(s.address).toBeGreaterThanOrEqual(p.startAddress);
+          if (p.addressStrategy !== 'manual')
+            expect(s.address).toBeGreaterThanOrEqual(p.startAddress);
         }
         if (p.addressStrategy === 'manual') expect(addrs).toEqual(p.manualAddresses);
       }),

@@ -59,13 +59,16 @@ function codeOf(f: () => unknown): string | undefined {
 describe('availability', () => {
   it('only a complete slot offers the export', () => {
     expect(exportAvailable('complete')).toBe(true);
-    for (const s of ['empty', 'staging', 'ready', 'COMPLETE', '']) expect(exportAvailable(s)).toBe(false);
+    for (const s of ['empty', 'staging', 'ready', 'COMPLETE', ''])
+      expect(exportAvailable(s)).toBe(false);
   });
 
   it('buildKeyExport refuses any other slot state, before deriving anything', () => {
     for (const slotState of ['empty', 'staging', 'ready'] as KeyExportSlotState[]) {
       const calls: unknown[][] = [];
-      expect(codeOf(() => buildKeyExport(input({ slotState }), fakeDerive(calls)))).toBe('slot_not_complete');
+      expect(codeOf(() => buildKeyExport(input({ slotState }), fakeDerive(calls)))).toBe(
+        'slot_not_complete',
+      );
       expect(calls).toEqual([]);
     }
   });
@@ -105,23 +108,40 @@ describe('buildKeyExport', () => {
   });
 
   it('an export with no successful step is just the header', () => {
-    const e = buildKeyExport(input({ steps: [{ index: 0, address: 1, baud: 9600, state: 'skipped' }] }), fakeDerive());
+    const e = buildKeyExport(
+      input({ steps: [{ index: 0, address: 1, baud: 9600, state: 'skipped' }] }),
+      fakeDerive(),
+    );
     expect(e.scbks).toEqual([]);
     expect(toCsv(e)).toBe('pd_address,baudrate,scbk\n');
   });
 
   it('refuses inconsistent input with a typed error that carries no key material', () => {
     const d = fakeDerive();
-    expect(codeOf(() => buildKeyExport(input({ sessionId: 'not-a-uuid' }), d))).toBe('bad_session_id');
+    expect(codeOf(() => buildKeyExport(input({ sessionId: 'not-a-uuid' }), d))).toBe(
+      'bad_session_id',
+    );
     expect(codeOf(() => buildKeyExport(input({ seed: new Uint8Array(15) }), d))).toBe('bad_seed');
     const step = { index: 0, address: 1, baud: 9600, state: 'success' as const };
-    expect(codeOf(() => buildKeyExport(input({ steps: [step, { ...step, address: 2 }] }), d))).toBe('bad_step');
-    expect(codeOf(() => buildKeyExport(input({ steps: [step, { ...step, index: 1 }] }), d))).toBe('bad_step');
-    expect(codeOf(() => buildKeyExport(input({ steps: [{ ...step, address: 127 }] }), d))).toBe('bad_step');
-    expect(codeOf(() => buildKeyExport(input({ steps: [{ ...step, baud: 1200 }] }), d))).toBe('bad_step');
-    expect(codeOf(() => buildKeyExport(input({ steps: [{ ...step, index: -1 }] }), d))).toBe('bad_step');
+    expect(codeOf(() => buildKeyExport(input({ steps: [step, { ...step, address: 2 }] }), d))).toBe(
+      'bad_step',
+    );
+    expect(codeOf(() => buildKeyExport(input({ steps: [step, { ...step, index: 1 }] }), d))).toBe(
+      'bad_step',
+    );
+    expect(codeOf(() => buildKeyExport(input({ steps: [{ ...step, address: 127 }] }), d))).toBe(
+      'bad_step',
+    );
+    expect(codeOf(() => buildKeyExport(input({ steps: [{ ...step, baud: 1200 }] }), d))).toBe(
+      'bad_step',
+    );
+    expect(codeOf(() => buildKeyExport(input({ steps: [{ ...step, index: -1 }] }), d))).toBe(
+      'bad_step',
+    );
     // the same address twice is fine when only one of them was provisioned
-    expect(() => buildKeyExport(input({ steps: [step, { ...step, index: 1, state: 'skipped' }] }), d)).not.toThrow();
+    expect(() =>
+      buildKeyExport(input({ steps: [step, { ...step, index: 1, state: 'skipped' }] }), d),
+    ).not.toThrow();
 
     const short = new Uint8Array(15).fill(0xcd);
     let msg = '';
@@ -182,7 +202,11 @@ describe('formats', () => {
 describe('with the real osprio-scbk-v1 derivation', () => {
   it('exports the kdf-vectors keys of each session', () => {
     const sessions = new Map<string, typeof kdfVectors.cases>();
-    for (const c of kdfVectors.cases) sessions.set(`${c.seedHex}/${c.sessionId}`, [...(sessions.get(`${c.seedHex}/${c.sessionId}`) ?? []), c]);
+    for (const c of kdfVectors.cases)
+      sessions.set(`${c.seedHex}/${c.sessionId}`, [
+        ...(sessions.get(`${c.seedHex}/${c.sessionId}`) ?? []),
+        c,
+      ]);
     expect(sessions.size).toBeGreaterThan(0);
     for (const cases of sessions.values()) {
       const first = cases[0]!;
@@ -191,11 +215,18 @@ describe('with the real osprio-scbk-v1 derivation', () => {
           sessionId: first.sessionId,
           seed: fromHex(first.seedHex),
           slotState: 'complete',
-          steps: cases.map((c) => ({ index: c.stepIndex, address: c.pdAddress, baud: 115200, state: 'success' as const })),
+          steps: cases.map((c) => ({
+            index: c.stepIndex,
+            address: c.pdAddress,
+            baud: 115200,
+            state: 'success' as const,
+          })),
         },
         deriveScbk,
       );
-      const want = [...cases].sort((a, b) => a.stepIndex - b.stepIndex).map((c) => ({ pdAddress: c.pdAddress, baudrate: 115200, scbkHex: c.scbkHex }));
+      const want = [...cases]
+        .sort((a, b) => a.stepIndex - b.stepIndex)
+        .map((c) => ({ pdAddress: c.pdAddress, baudrate: 115200, scbkHex: c.scbkHex }));
       expect(e.scbks).toEqual(want);
       expect(toCsv(e)).not.toContain(first.seedHex);
     }

@@ -7,7 +7,8 @@ import type * as Aes from '@noble/ciphers/aes.js';
 const forced = vi.hoisted(() => ({ value: undefined as Uint8Array | undefined }));
 vi.mock('@noble/ciphers/aes.js', async (importOriginal) => {
   const real = await importOriginal<typeof Aes>();
-  const cmac = (msg: Uint8Array, key: Uint8Array): Uint8Array => (forced.value ? forced.value.slice() : real.cmac(msg, key));
+  const cmac = (msg: Uint8Array, key: Uint8Array): Uint8Array =>
+    forced.value ? forced.value.slice() : real.cmac(msg, key);
   return { ...real, cmac };
 });
 

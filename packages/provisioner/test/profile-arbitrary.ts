@@ -32,15 +32,23 @@ export const validProfileArb: fc.Arbitrary<Profile> = fc
   .chain((base) => {
     const manual =
       base.addressStrategy === 'manual'
-        ? fc.shuffledSubarray(ALL_ADDRESSES, { minLength: base.deviceCount, maxLength: base.deviceCount })
+        ? fc.shuffledSubarray(ALL_ADDRESSES, {
+            minLength: base.deviceCount,
+            maxLength: base.deviceCount,
+          })
         : fc.constant<number[]>([]);
     const start = fc.integer({ min: 0, max: 127 - base.deviceCount });
-    return fc.record({ manualAddresses: manual, startAddress: start }).map((r) => ({ ...base, ...r }) as Profile);
+    return fc
+      .record({ manualAddresses: manual, startAddress: start })
+      .map((r) => ({ ...base, ...r }) as Profile);
   });
 
 /** A random source in [0, 1) built from generated values (edge values included), cycled. */
 export const rngArb = fc
-  .array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 200 })
+  .array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+    minLength: 1,
+    maxLength: 200,
+  })
   .map((xs) => {
     let i = 0;
     return () => xs[i++ % xs.length]!;

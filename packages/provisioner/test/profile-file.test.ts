@@ -1,7 +1,12 @@
 // The profile import/export file: versioned, key-free, with clear errors for anything else.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseProfileFile, profileFileName, serializeProfileFile, PROFILE_FILE_KIND } from '../src/profile-file.ts';
+import {
+  parseProfileFile,
+  profileFileName,
+  serializeProfileFile,
+  PROFILE_FILE_KIND,
+} from '../src/profile-file.ts';
 import { InvalidProfileError, formatProblems } from '../src/profile-schema.ts';
 import { buildKeyExport, toCsv, toJson } from '../src/export.ts';
 import type { Profile } from '../src/profile.ts';
@@ -24,11 +29,20 @@ describe('serializeProfileFile', () => {
   it('writes kind, version and exactly the profile fields, with a trailing newline', () => {
     const text = serializeProfileFile(baseProfile());
     expect(text.endsWith('}\n')).toBe(true);
-    expect(JSON.parse(text)).toEqual({ kind: PROFILE_FILE_KIND, version: 1, profile: baseProfile() });
+    expect(JSON.parse(text)).toEqual({
+      kind: PROFILE_FILE_KIND,
+      version: 1,
+      profile: baseProfile(),
+    });
   });
 
   it('leaves out anything else the object carries, such as a seed or a session id', () => {
-    const withSecrets = { ...baseProfile(), seed: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i), seedHex: KEYISH, sessionId: 'x' } as unknown as Profile;
+    const withSecrets = {
+      ...baseProfile(),
+      seed: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i),
+      seedHex: KEYISH,
+      sessionId: 'x',
+    } as unknown as Profile;
     const text = serializeProfileFile(withSecrets);
     expect(text).not.toMatch(/seed|session|scbk/i);
     expect(text).not.toContain(KEYISH);
@@ -36,7 +50,9 @@ describe('serializeProfileFile', () => {
   });
 
   it('refuses an invalid profile rather than write a file that would not import', () => {
-    expect(() => serializeProfileFile(baseProfile({ deviceCount: 0 }))).toThrow(InvalidProfileError);
+    expect(() => serializeProfileFile(baseProfile({ deviceCount: 0 }))).toThrow(
+      InvalidProfileError,
+    );
   });
 
   it('round-trips every valid profile', () => {
@@ -58,7 +74,13 @@ describe('parseProfileFile', () => {
   it('reads a file written by hand, applying defaults and tolerating a BOM', () => {
     const text = `\uFEFF{"kind":"osprio-profile","version":1,"profile":{"name":"Gate","deviceCount":2,"addressStrategy":"manual","manualAddresses":[9,3],"baud":9600}}`;
     const r = parseProfileFile(text);
-    expect(r.ok && r.profile).toMatchObject({ name: 'Gate', manualAddresses: [9, 3], expectedCapabilities: [], timeoutMs: 0, autoVerify: false });
+    expect(r.ok && r.profile).toMatchObject({
+      name: 'Gate',
+      manualAddresses: [9, 3],
+      expectedCapabilities: [],
+      timeoutMs: 0,
+      autoVerify: false,
+    });
   });
 
   it('not JSON: says so, where it breaks, and never quotes the text', () => {
@@ -75,14 +97,24 @@ describe('parseProfileFile', () => {
   });
 
   it('JSON that is not an object', () => {
-    expect(problems('[1,2]')[0]!.message).toMatch(/^this file is not an Osprio profile: it holds a list/);
-    expect(problems('42')[0]!.message).toMatch(/^this file is not an Osprio profile: it holds a single value/);
+    expect(problems('[1,2]')[0]!.message).toMatch(
+      /^this file is not an Osprio profile: it holds a list/,
+    );
+    expect(problems('42')[0]!.message).toMatch(
+      /^this file is not an Osprio profile: it holds a single value/,
+    );
   });
 
   it('a file from another program: no kind, or another kind', () => {
-    expect(problems(JSON.stringify({ name: 'x', deviceCount: 1 }))[0]!.message).toMatch(/^this looks like a bare profile without the file header/);
+    expect(problems(JSON.stringify({ name: 'x', deviceCount: 1 }))[0]!.message).toMatch(
+      /^this looks like a bare profile without the file header/,
+    );
     expect(problems(JSON.stringify({ editor: 'x' }))).toEqual([
-      { path: 'kind', message: 'this file is not an Osprio profile: it has no "kind" (expected "osprio-profile"); it may come from another program' },
+      {
+        path: 'kind',
+        message:
+          'this file is not an Osprio profile: it has no "kind" (expected "osprio-profile"); it may come from another program',
+      },
     ]);
     expect(problems(JSON.stringify({ kind: 'vscode-settings' }))[0]!.message).toBe(
       'this file is not an Osprio profile: its kind is "vscode-settings", expected "osprio-profile"; it may come from another program',
@@ -95,28 +127,45 @@ describe('parseProfileFile', () => {
 
   it('our own key export, JSON or CSV, is recognised as such and its keys are not echoed', () => {
     const exp = buildKeyExport(
-      { sessionId: 'c0ffee00-1234-4abc-8def-0123456789ab', seed: new Uint8Array(16), slotState: 'complete', steps: [{ index: 0, address: 1, baud: 9600, state: 'success' }] },
+      {
+        sessionId: 'c0ffee00-1234-4abc-8def-0123456789ab',
+        seed: new Uint8Array(16),
+        slotState: 'complete',
+        steps: [{ index: 0, address: 1, baud: 9600, state: 'success' }],
+      },
       () => fromHex(KEYISH),
     );
     const json = problems(toJson(exp));
     expect(json).toHaveLength(1);
     expect(json[0]!.message).toMatch(/^this is a key export, not a profile/);
     const csv = problems(toCsv(exp));
-    expect(csv[0]!.message).toMatch(/^this is a key export \(CSV of provisioned SCBKs\), not a profile/);
+    expect(csv[0]!.message).toMatch(
+      /^this is a key export \(CSV of provisioned SCBKs\), not a profile/,
+    );
     expect(JSON.stringify([json, csv])).not.toContain(KEYISH);
   });
 
   it('a newer version is refused with both versions named', () => {
     expect(problems(fileWith(baseProfile(), { version: 2 }))).toEqual([
-      { path: 'version', message: 'version 2 is newer than this tool reads (1); update Osprio Provisioner to import it' },
+      {
+        path: 'version',
+        message:
+          'version 2 is newer than this tool reads (1); update Osprio Provisioner to import it',
+      },
     ]);
   });
 
   it('a missing or malformed version', () => {
     const { version: _v, ...noVersion } = JSON.parse(fileWith(baseProfile()));
-    expect(problems(JSON.stringify(noVersion))).toEqual([{ path: 'version', message: 'missing; this tool reads profile files of version 1' }]);
-    expect(problems(fileWith(baseProfile(), { version: '1' }))[0]!.message).toBe('the text "1" is not a profile file version; this tool reads version 1');
-    expect(problems(fileWith(baseProfile(), { version: 0 }))[0]!.message).toBe('0 is not a profile file version; this tool reads version 1');
+    expect(problems(JSON.stringify(noVersion))).toEqual([
+      { path: 'version', message: 'missing; this tool reads profile files of version 1' },
+    ]);
+    expect(problems(fileWith(baseProfile(), { version: '1' }))[0]!.message).toBe(
+      'the text "1" is not a profile file version; this tool reads version 1',
+    );
+    expect(problems(fileWith(baseProfile(), { version: 0 }))[0]!.message).toBe(
+      '0 is not a profile file version; this tool reads version 1',
+    );
   });
 
   it('refuses a file carrying a seed or an SCBK anywhere, naming the field but never its value', () => {
@@ -124,19 +173,33 @@ describe('parseProfileFile', () => {
       [fileWith({ ...baseProfile(), seed: KEYISH }), 'profile.seed'],
       [fileWith(baseProfile(), { seedHex: KEYISH }), 'seedHex'],
       [fileWith(baseProfile(), { extra: [{ scbk: KEYISH }] }), 'extra[0].scbk'],
-      [fileWith({ ...baseProfile(), expectedCapabilities: [{ functionCode: 9, SCBK: [1, 2] }] }), 'profile.expectedCapabilities[0].SCBK'],
+      [
+        fileWith({ ...baseProfile(), expectedCapabilities: [{ functionCode: 9, SCBK: [1, 2] }] }),
+        'profile.expectedCapabilities[0].SCBK',
+      ],
     ] as const;
     for (const [text, path] of cases) {
       const ps = problems(text);
       expect(ps).toHaveLength(1);
       expect(ps[0]!.path).toBe(path);
-      expect(ps[0]!.message).toMatch(/^profile files never carry key material \(seeds or SCBKs\); remove this field/);
+      expect(ps[0]!.message).toMatch(
+        /^profile files never carry key material \(seeds or SCBKs\); remove this field/,
+      );
       expect(JSON.stringify(ps)).not.toContain(KEYISH);
     }
   });
 
   it('reports the profile problems with their place in the file, all at once', () => {
-    const ps = problems(fileWith({ ...baseProfile({ addressStrategy: 'manual', deviceCount: 4, manualAddresses: [1, 2, 3, 130] }), baud: 1 }));
+    const ps = problems(
+      fileWith({
+        ...baseProfile({
+          addressStrategy: 'manual',
+          deviceCount: 4,
+          manualAddresses: [1, 2, 3, 130],
+        }),
+        baud: 1,
+      }),
+    );
     expect(formatProblems(ps)).toBe(
       'profile.manualAddresses[3]: 130 is above 126, the highest PD address; use 0–126\n' +
         'profile.baud: 1 is not a supported baud rate; use one of 9600, 19200, 38400, 57600, 115200, 230400',
@@ -144,9 +207,15 @@ describe('parseProfileFile', () => {
   });
 
   it('a missing profile, a profile that is not an object, unknown top-level fields', () => {
-    expect(problems(JSON.stringify({ kind: 'osprio-profile', version: 1 }))).toEqual([{ path: 'profile', message: 'missing; the file holds no profile' }]);
-    expect(problems(fileWith('x'))).toEqual([{ path: 'profile', message: 'expected a profile object, got the text "x"' }]);
-    expect(problems(fileWith(baseProfile(), { profiles: [] }))).toEqual([{ path: 'profiles', message: 'unknown field; remove it (did you mean "profile"?)' }]);
+    expect(problems(JSON.stringify({ kind: 'osprio-profile', version: 1 }))).toEqual([
+      { path: 'profile', message: 'missing; the file holds no profile' },
+    ]);
+    expect(problems(fileWith('x'))).toEqual([
+      { path: 'profile', message: 'expected a profile object, got the text "x"' },
+    ]);
+    expect(problems(fileWith(baseProfile(), { profiles: [] }))).toEqual([
+      { path: 'profiles', message: 'unknown field; remove it (did you mean "profile"?)' },
+    ]);
   });
 
   it('an oversized text is refused without parsing', () => {
@@ -154,7 +223,10 @@ describe('parseProfileFile', () => {
   });
 
   it('never throws on arbitrary text or JSON', () => {
-    fc.assert(fc.property(fc.string(), (s) => void parseProfileFile(s)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string(), (s) => void parseProfileFile(s)),
+      { numRuns: 300 },
+    );
     fc.assert(
       fc.property(fc.jsonValue(), (x) => {
         void parseProfileFile(JSON.stringify(x));

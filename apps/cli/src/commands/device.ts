@@ -3,7 +3,14 @@
 // to. Loopback only; the token in that address is random per run. Ctrl-C (or SIGTERM) shuts it down
 // cleanly: the journals are closed, an attempt in flight reads as interrupted on the next start.
 
-import { FAULT_SPEC_HELP, FaultSpecError, defaultStateDir, parseFaultSpec, parseSpeed, startEmulator } from '@osprio/device/emulator';
+import {
+  FAULT_SPEC_HELP,
+  FaultSpecError,
+  defaultStateDir,
+  parseFaultSpec,
+  parseSpeed,
+  startEmulator,
+} from '@osprio/device/emulator';
 import type { Emulator, EmulatorModel } from '@osprio/device/emulator';
 import type { FaultPlan } from '@osprio/device/emulator';
 import { parseLoopbackListen } from '../listen.ts';
@@ -58,7 +65,8 @@ interface Parsed {
 }
 
 function int(v: string, flag: string, lo: number, hi: number): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < lo || Number(v) > hi) throw new UsageError(`${flag} must be an integer ${lo}..${hi}`);
+  if (!/^\d+$/.test(v.trim()) || Number(v) < lo || Number(v) > hi)
+    throw new UsageError(`${flag} must be an integer ${lo}..${hi}`);
   return Number(v);
 }
 
@@ -69,15 +77,20 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
   // The spec wants each opening screen (quick-step only / slots only / both) reachable; a Mini has no
   // flash for slots, so it offers quick-step only.
   const modes = o.modes ?? (model === 'pro' ? 'both' : 'quick-step');
-  if (modes !== 'quick-step' && modes !== 'slots' && modes !== 'both') throw new UsageError('--modes must be quick-step, slots or both');
-  if (model === 'mini' && modes !== 'quick-step') throw new UsageError('--model mini has no slots: --modes slots or both needs --model pro');
+  if (modes !== 'quick-step' && modes !== 'slots' && modes !== 'both')
+    throw new UsageError('--modes must be quick-step, slots or both');
+  if (model === 'mini' && modes !== 'quick-step')
+    throw new UsageError('--model mini has no slots: --modes slots or both needs --model pro');
   let port = 0;
   if (o.listen !== undefined) {
     try {
       const l = parseLoopbackListen(o.listen);
       port = l.port;
       // The device URL and its Host check are IPv4 loopback: refuse rather than bind something else.
-      if (l.host === '::1') throw new Error(`--listen: the emulator serves on 127.0.0.1 only, not [::1]; use 127.0.0.1:${l.port}`);
+      if (l.host === '::1')
+        throw new Error(
+          `--listen: the emulator serves on 127.0.0.1 only, not [::1]; use 127.0.0.1:${l.port}`,
+        );
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -87,7 +100,8 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
   try {
     faults = parseFaultSpec(o.faults ?? '');
   } catch (e) {
-    if (e instanceof FaultSpecError) throw new UsageError(`--faults: ${e.message}\n${FAULT_SPEC_HELP}`);
+    if (e instanceof FaultSpecError)
+      throw new UsageError(`--faults: ${e.message}\n${FAULT_SPEC_HELP}`);
     throw e;
   }
   let speed: number;
@@ -101,16 +115,35 @@ export function parseDeviceOptions(o: DeviceCommandOptions): Parsed {
     try {
       url = new URL(u);
     } catch {
-      throw new UsageError(`--origin ${JSON.stringify(u.slice(0, 80))} is not a URL (e.g. http://127.0.0.1:5173)`);
+      throw new UsageError(
+        `--origin ${JSON.stringify(u.slice(0, 80))} is not a URL (e.g. http://127.0.0.1:5173)`,
+      );
     }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash) {
+    if (
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.pathname !== '/' ||
+      url.search ||
+      url.hash
+    ) {
       throw new UsageError(`--origin must be a bare http(s) origin such as http://127.0.0.1:5173`);
     }
     return url.origin;
   });
-  if (o.stateDir !== undefined && o.stateDir.trim() === '') throw new UsageError('--state-dir must not be empty');
+  if (o.stateDir !== undefined && o.stateDir.trim() === '')
+    throw new UsageError('--state-dir must not be empty');
   const seed = o.seed === undefined ? 1 : int(o.seed, '--seed', 0, 2 ** 31);
-  return { model, modes, port, stateDir: o.stateDir, pds, faults, faultText: o.faults ?? '', speed, origins, seed };
+  return {
+    model,
+    modes,
+    port,
+    stateDir: o.stateDir,
+    pds,
+    faults,
+    faultText: o.faults ?? '',
+    speed,
+    origins,
+    seed,
+  };
 }
 
 function defaultStop(): Promise<string> {
@@ -141,7 +174,9 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
   try {
     emu = await startEmulator({
       model: p.model,
-      modelOverrides: { status: { liveQuickStep: p.modes !== 'slots', slots: p.modes !== 'quick-step' } },
+      modelOverrides: {
+        status: { liveQuickStep: p.modes !== 'slots', slots: p.modes !== 'quick-step' },
+      },
       port: p.port,
       ...(stateDir ? { stateDir } : {}),
       pds: p.pds,
@@ -150,31 +185,55 @@ export async function runDevice(o: DeviceCommandOptions, io: DeviceIo): Promise<
       origins: p.origins,
       seed: p.seed,
       technician: o.technician !== false,
-      log: o.quiet ? () => {} : (line) => io.out(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
+      log: o.quiet
+        ? () => {}
+        : (line) => io.out(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
     });
   } catch (e) {
     const code = (e as { code?: string }).code;
     // The exit codes every command shares: its flash held by another emulator is "in use" (4);
     // a taken port or any other failure to come up, "unreachable" (3).
     if (e instanceof Error && e.name === 'StateDirInUseError') {
-      io.err(`osprio device: the state dir is in use by another emulator (${e.message}); stop it or pass another --state-dir`);
+      io.err(
+        `osprio device: the state dir is in use by another emulator (${e.message}); stop it or pass another --state-dir`,
+      );
       return EXIT.inUse;
     }
-    if (code === 'EADDRINUSE') io.err(`osprio device: port ${p.port} is already in use on 127.0.0.1`);
-    else io.err(`osprio device: cannot start the emulator: ${e instanceof Error ? e.message : String(e)}`);
+    if (code === 'EADDRINUSE')
+      io.err(`osprio device: port ${p.port} is already in use on 127.0.0.1`);
+    else
+      io.err(
+        `osprio device: cannot start the emulator: ${e instanceof Error ? e.message : String(e)}`,
+      );
     return EXIT.unreachable;
   }
   const d = emu.device;
   // Lets `osprio devices` list it and other commands find it without --device; removed on exit.
   const unrecord = recordDevice(
-    { url: emu.url, model: d.identity.model, serialNumber: d.identity.serialNumber, slots: d.status.slots, liveQuickStep: d.status.liveQuickStep },
+    {
+      url: emu.url,
+      model: d.identity.model,
+      serialNumber: d.identity.serialNumber,
+      slots: d.status.slots,
+      liveQuickStep: d.status.liveQuickStep,
+    },
     io.env ?? process.env,
     (l) => io.err(`osprio device: ${l}`),
   );
-  io.out(`${d.identity.model} emulator — serial ${d.identity.serialNumber}, firmware ${d.identity.firmwareVersion}, protocol ${d.identity.protocolVersion}`);
-  io.out(emu.stateDir ? `state dir (the device's flash): ${emu.stateDir}` : 'no slots on this model: nothing is kept across restarts');
-  io.out(`speed: ${Number.isFinite(p.speed) ? `${p.speed}x real time` : 'max'}; readers on the bus: ${p.pds}; faults: ${p.faultText || 'none'}`);
-  io.out(`origins allowed: ${p.origins.length ? p.origins.join(' ') : 'none (clients without an Origin header, like the CLI, only)'}`);
+  io.out(
+    `${d.identity.model} emulator — serial ${d.identity.serialNumber}, firmware ${d.identity.firmwareVersion}, protocol ${d.identity.protocolVersion}`,
+  );
+  io.out(
+    emu.stateDir
+      ? `state dir (the device's flash): ${emu.stateDir}`
+      : 'no slots on this model: nothing is kept across restarts',
+  );
+  io.out(
+    `speed: ${Number.isFinite(p.speed) ? `${p.speed}x real time` : 'max'}; readers on the bus: ${p.pds}; faults: ${p.faultText || 'none'}`,
+  );
+  io.out(
+    `origins allowed: ${p.origins.length ? p.origins.join(' ') : 'none (clients without an Origin header, like the CLI, only)'}`,
+  );
   io.out(`connect a host to: ${emu.url}`);
   io.out('(the token in that address is this run’s secret; Ctrl-C stops the device)');
   const signal = await stop;

@@ -12,12 +12,19 @@ export async function runDevices(opts: { json?: boolean }, io: CliIo): Promise<n
     return 0;
   }
   if (devices.length === 0) {
-    io.out('no device runs on this computer; start one with `osprio device --sim` (or `npm start`)');
+    io.out(
+      'no device runs on this computer; start one with `osprio device --sim` (or `npm start`)',
+    );
     io.out(`(looked in ${runtimeFile(io.env)})`);
     return 0;
   }
-  const modes = (d: { slots: boolean; liveQuickStep: boolean }) => [d.liveQuickStep ? 'quick-step' : '', d.slots ? 'slots' : ''].filter(Boolean).join('+') || '-';
-  for (const l of table(['model', 'serial', 'modes', 'pid', 'address'], devices.map((d) => [d.model, d.serialNumber, modes(d), String(d.pid), d.url]))) io.out(l);
+  const modes = (d: { slots: boolean; liveQuickStep: boolean }) =>
+    [d.liveQuickStep ? 'quick-step' : '', d.slots ? 'slots' : ''].filter(Boolean).join('+') || '-';
+  for (const l of table(
+    ['model', 'serial', 'modes', 'pid', 'address'],
+    devices.map((d) => [d.model, d.serialNumber, modes(d), String(d.pid), d.url]),
+  ))
+    io.out(l);
   if (devices.length > 1) io.out('(several devices: pick one with --device <address>)');
   return 0;
 }

@@ -22,11 +22,27 @@ export async function runExport(n: string, o: ExportOptions, io: CliIo): Promise
   const k = keyOutput(o.format, o.out, o.ageRecipient ?? []);
   const { session } = await attach(o.device, 'slots', io.env);
   try {
-    const file = await session.exportSlot(slot, k.format).catch((e: unknown) => Promise.reject(requestFailure(e, `exporting slot ${slot}`)));
+    const file = await session
+      .exportSlot(slot, k.format)
+      .catch((e: unknown) => Promise.reject(requestFailure(e, `exporting slot ${slot}`)));
     const r = await writeExport(file, k);
-    const how = r.encrypted ? `age-encrypted to ${k.recipients.length} recipient${k.recipients.length === 1 ? '' : 's'}` : 'plain text: keep it safe';
-    if (o.json) io.out(JSON.stringify({ slot, file: k.out, format: k.format, entries: r.entries, encrypted: r.encrypted }));
-    else io.out(`wrote ${r.entries} key${r.entries === 1 ? '' : 's'} of slot ${slot} to ${k.out} (${k.format}, ${how}; mode 0600)`);
+    const how = r.encrypted
+      ? `age-encrypted to ${k.recipients.length} recipient${k.recipients.length === 1 ? '' : 's'}`
+      : 'plain text: keep it safe';
+    if (o.json)
+      io.out(
+        JSON.stringify({
+          slot,
+          file: k.out,
+          format: k.format,
+          entries: r.entries,
+          encrypted: r.encrypted,
+        }),
+      );
+    else
+      io.out(
+        `wrote ${r.entries} key${r.entries === 1 ? '' : 's'} of slot ${slot} to ${k.out} (${k.format}, ${how}; mode 0600)`,
+      );
     return EXIT.ok;
   } finally {
     session.close();

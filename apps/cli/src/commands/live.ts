@@ -30,22 +30,32 @@ export async function runLive(o: LiveOptions, io: CliIo): Promise<number> {
   if (!v.ok) throw usageError(v.problems.map((p) => `${flagFor(p.path)}: ${p.message}`).join('; '));
   if (o.format !== undefined && o.out === undefined) throw usageError('--format needs --out FILE');
   // Without an export the new key dies with this session and the PD stays locked to it.
-  if (o.out === undefined && !o.discardKey) throw usageError('give --out FILE for the key export (or --discard-key for a trial run: the PD stays locked to a key nobody keeps)');
-  const k: KeyOutput | null = o.out === undefined ? null : keyOutput(o.format, o.out, o.ageRecipient ?? []);
+  if (o.out === undefined && !o.discardKey)
+    throw usageError(
+      'give --out FILE for the key export (or --discard-key for a trial run: the PD stays locked to a key nobody keeps)',
+    );
+  const k: KeyOutput | null =
+    o.out === undefined ? null : keyOutput(o.format, o.out, o.ageRecipient ?? []);
   const { session, target } = await attach(o.device, 'live', io.env);
   try {
-    const live = await session.openLive().catch((e: unknown) => Promise.reject(requestFailure(e, 'opening the live queue')));
+    const live = await session
+      .openLive()
+      .catch((e: unknown) => Promise.reject(requestFailure(e, 'opening the live queue')));
     try {
-      const step = await live.quickStep(address, baud, v.options).catch((e: unknown) => Promise.reject(requestFailure(e, 'quick-step')));
+      const step = await live
+        .quickStep(address, baud, v.options)
+        .catch((e: unknown) => Promise.reject(requestFailure(e, 'quick-step')));
       let last = '';
       const ended = await new Promise<Row>((resolve, reject) => {
         const check = (s: QueueSnapshot) => {
           const r = s.rows.find((x) => x.index === step);
           if (!r) return;
           const key = JSON.stringify(rowJson(r));
-          if (key !== last) io.out(o.json ? JSON.stringify({ type: 'row', ...rowJson(r) }) : rowLine(r));
+          if (key !== last)
+            io.out(o.json ? JSON.stringify({ type: 'row', ...rowJson(r) }) : rowLine(r));
           last = key;
-          if (r.requested === null && (r.state === 'success' || r.state === 'failure')) done(() => resolve(r));
+          if (r.requested === null && (r.state === 'success' || r.state === 'failure'))
+            done(() => resolve(r));
         };
         const offRows = live.onChange(check);
         const offState = session.onState((st) => {
@@ -59,15 +69,29 @@ export async function runLive(o: LiveOptions, io: CliIo): Promise<number> {
         check(live.snapshot);
       });
       if (ended.state !== 'success') {
-        if (!o.json) io.out(`failed: ${ended.outcome ?? 'failure'}${ended.detail ? ` — ${ended.detail}` : ''}${k ? `; nothing written to ${k.out}` : ''}`);
+        if (!o.json)
+          io.out(
+            `failed: ${ended.outcome ?? 'failure'}${ended.detail ? ` — ${ended.detail}` : ''}${k ? `; nothing written to ${k.out}` : ''}`,
+          );
         return EXIT.failed;
       }
       if (k) {
-        const file = await live.exportSuccessful(k.format).catch((e: unknown) => Promise.reject(requestFailure(e, 'the live export')));
+        const file = await live
+          .exportSuccessful(k.format)
+          .catch((e: unknown) => Promise.reject(requestFailure(e, 'the live export')));
         const r = await writeExport(file, k);
-        if (!o.json) io.out(`ok — PD at address ${address} @ ${baud} keyed; wrote ${r.entries} key${r.entries === 1 ? '' : 's'} to ${k.out} (${k.format}${r.encrypted ? ', age-encrypted' : ''}; mode 0600)`);
-      } else if (!o.json) io.out(`ok — PD at address ${address} @ ${baud} keyed (--discard-key: its key was not kept)`);
-      if (o.json) io.out(JSON.stringify({ type: 'result', ok: true, step, address, baud, file: k?.out ?? null }));
+        if (!o.json)
+          io.out(
+            `ok — PD at address ${address} @ ${baud} keyed; wrote ${r.entries} key${r.entries === 1 ? '' : 's'} to ${k.out} (${k.format}${r.encrypted ? ', age-encrypted' : ''}; mode 0600)`,
+          );
+      } else if (!o.json)
+        io.out(
+          `ok — PD at address ${address} @ ${baud} keyed (--discard-key: its key was not kept)`,
+        );
+      if (o.json)
+        io.out(
+          JSON.stringify({ type: 'result', ok: true, step, address, baud, file: k?.out ?? null }),
+        );
       return EXIT.ok;
     } catch (e) {
       throw e instanceof CliError ? e : requestFailure(e, 'live');

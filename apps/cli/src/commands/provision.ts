@@ -10,8 +10,19 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { attachSimPd, openBus, parseBusUrl, SimLine, type Bus, type BusUrl } from '@osprio/bus';
 import {
-  buildKeyExport, deriveScbk, formatProblems, runStep, stageText, stepOptionsOf, toCsv, toJson, validateProfile,
-  type AttemptResult, type ExpectedCapability, type Profile, type StageEvent,
+  buildKeyExport,
+  deriveScbk,
+  formatProblems,
+  runStep,
+  stageText,
+  stepOptionsOf,
+  toCsv,
+  toJson,
+  validateProfile,
+  type AttemptResult,
+  type ExpectedCapability,
+  type Profile,
+  type StageEvent,
 } from '@osprio/provisioner';
 
 export interface ProvisionOptions {
@@ -40,7 +51,6 @@ class UsageError extends Error {}
 const DEFAULT_BRIDGE_BAUD = 9600;
 
 /** Runs one quick-step; returns the process exit code (0 only for `ok`). */
-// eslint-disable-next-line max-lines-per-function -- split into prepare / run / save / report is issue 14 work of h-defects; drop this line when it lands
 export async function runProvision(o: ProvisionOptions, io: ProvisionIo): Promise<number> {
   const p = await prepare(o, io);
   if (typeof p === 'number') return p;
@@ -78,7 +88,9 @@ async function prepare(o: ProvisionOptions, io: ProvisionIo): Promise<Prepared |
     checkBus(o.bus, profile.baud);
     exportPath = o.export === undefined ? undefined : checkExportPath(o.export);
     if (!exportPath && !o.discardKey) {
-      throw new UsageError('give --export FILE.csv|FILE.json to keep the derived key (the PD leaves install mode and only this key opens it), or --discard-key for a trial run');
+      throw new UsageError(
+        'give --export FILE.csv|FILE.json to keep the derived key (the PD leaves install mode and only this key opens it), or --discard-key for a trial run',
+      );
     }
   } catch (e) {
     io.err(`osprio provision: ${(e as Error).message}`);
@@ -87,27 +99,48 @@ async function prepare(o: ProvisionOptions, io: ProvisionIo): Promise<Prepared |
   const address = profile.manualAddresses[0]!;
   if (!exportPath) return { profile, address };
   try {
-    return { profile, address, export: { path: exportPath, file: await open(exportPath, 'wx', 0o600) } };
+    return {
+      profile,
+      address,
+      export: { path: exportPath, file: await open(exportPath, 'wx', 0o600) },
+    };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    io.err(`osprio provision: cannot create ${exportPath}: ${code === 'EEXIST' ? 'it already exists (choose a new file; exports are never overwritten)' : (e as Error).message}`);
+    io.err(
+      `osprio provision: cannot create ${exportPath}: ${code === 'EEXIST' ? 'it already exists (choose a new file; exports are never overwritten)' : (e as Error).message}`,
+    );
     return 2;
   }
 }
 
 /** Opens the bus and runs the step, printing each stage; an exit code (3) when the bus fails. */
-async function run(o: ProvisionOptions, io: ProvisionIo, p: Prepared, key: StepKey, random: (n: number) => Uint8Array): Promise<AttemptResult | number> {
+async function run(
+  o: ProvisionOptions,
+  io: ProvisionIo,
+  p: Prepared,
+  key: StepKey,
+  random: (n: number) => Uint8Array,
+): Promise<AttemptResult | number> {
   const { profile, address } = p;
   let bus: Bus | undefined;
   try {
     bus = await (io.openBus ?? openDefaultBus)(o.bus, profile.baud);
-    if (!o.json) io.out(`provisioning PD → address ${address}, ${profile.baud} baud on ${bus.name}`);
+    if (!o.json)
+      io.out(`provisioning PD → address ${address}, ${profile.baud} baud on ${bus.name}`);
     const started = bus.now();
     const onStage = (e: StageEvent) => {
-      if (!o.json) io.out(`  ${stageMark(e)} ${stageText(e.stage).padEnd(16)} ${e.status.replace('_', ' ')}  (+${Math.round(bus!.now() - started)} ms)`);
+      if (!o.json)
+        io.out(
+          `  ${stageMark(e)} ${stageText(e.stage).padEnd(16)} ${e.status.replace('_', ' ')}  (+${Math.round(bus!.now() - started)} ms)`,
+        );
     };
     return await runStep({
-      bus, target: { address, baud: profile.baud, stepIndex: 0 }, options: stepOptionsOf(profile), key, random, onStage,
+      bus,
+      target: { address, baud: profile.baud, stepIndex: 0 },
+      options: stepOptionsOf(profile),
+      key,
+      random,
+      onStage,
     });
   } catch (e) {
     await discard(p.export);
@@ -142,7 +175,12 @@ async function save(p: Prepared, result: AttemptResult, key: StepKey): Promise<S
     return { keyed, verified };
   }
   const ex = buildKeyExport(
-    { sessionId: key.sessionId, seed: key.seed, slotState: 'complete', steps: [{ index: 0, address: p.address, baud: p.profile.baud, state: 'success' }] },
+    {
+      sessionId: key.sessionId,
+      seed: key.seed,
+      slotState: 'complete',
+      steps: [{ index: 0, address: p.address, baud: p.profile.baud, state: 'success' }],
+    },
     deriveScbk,
   );
   const { path, file } = p.export;
@@ -158,10 +196,30 @@ async function save(p: Prepared, result: AttemptResult, key: StepKey): Promise<S
 }
 
 /** The result line(s): one JSON line with --json, else the outcome and where the key is. */
-function report(o: ProvisionOptions, io: ProvisionIo, p: Prepared, result: AttemptResult, saved: Saved, sessionId: string): void {
+function report(
+  o: ProvisionOptions,
+  io: ProvisionIo,
+  p: Prepared,
+  result: AttemptResult,
+  saved: Saved,
+  sessionId: string,
+): void {
   const { exported, verified, keyed } = saved;
   if (o.json) {
-    io.out(JSON.stringify({ outcome: result.outcome, detail: result.detail, stage: result.stage, stageStatus: result.stageStatus, completed: result.completed, address: p.address, baud: p.profile.baud, sessionId, export: exported ?? null, exportVerified: exported ? verified : null }));
+    io.out(
+      JSON.stringify({
+        outcome: result.outcome,
+        detail: result.detail,
+        stage: result.stage,
+        stageStatus: result.stageStatus,
+        completed: result.completed,
+        address: p.address,
+        baud: p.profile.baud,
+        sessionId,
+        export: exported ?? null,
+        exportVerified: exported ? verified : null,
+      }),
+    );
     return;
   }
   const ok = result.outcome === 'ok';
@@ -169,12 +227,20 @@ function report(o: ProvisionOptions, io: ProvisionIo, p: Prepared, result: Attem
   if (exported && ok) {
     io.out(`key export written to ${exported} (sensitive: treat it as key material)`);
   } else if (exported && verified) {
-    io.out(`the new key landed and was verified; ${laterCheck(result.outcome)}. The key is saved in ${exported} (sensitive: the PD now opens only with this key).`);
+    io.out(
+      `the new key landed and was verified; ${laterCheck(result.outcome)}. The key is saved in ${exported} (sensitive: the PD now opens only with this key).`,
+    );
   } else if (exported) {
-    io.out(`the PD acknowledged the new key but it was not proven; the key is saved in ${exported} (UNVERIFIED, sensitive).`);
-    io.out('  The PD has probably left install mode with this key: check it with that key, or put it back in install mode before provisioning it again.');
+    io.out(
+      `the PD acknowledged the new key but it was not proven; the key is saved in ${exported} (UNVERIFIED, sensitive).`,
+    );
+    io.out(
+      '  The PD has probably left install mode with this key: check it with that key, or put it back in install mode before provisioning it again.',
+    );
   } else if (keyed && !ok) {
-    io.out('the PD acknowledged a key that was not kept (--discard-key): put it back in install mode before provisioning it again.');
+    io.out(
+      'the PD acknowledged a key that was not kept (--discard-key): put it back in install mode before provisioning it again.',
+    );
   }
 }
 
@@ -236,7 +302,7 @@ function checkBus(url: string, baud: number): void {
   if (/^\s*wss?:/i.test(url)) {
     throw new UsageError(
       '--bus takes a bus (serial:, tcp://, rfc2217:// or sim:): provision drives a bus directly; ' +
-        'to run a quick-step through a provisioner device, use osprio live --device \'ws://…?token=…\'',
+        "to run a quick-step through a provisioner device, use osprio live --device 'ws://…?token=…'",
     );
   }
   let u: BusUrl;
@@ -256,7 +322,8 @@ function checkBus(url: string, baud: number): void {
 
 function checkExportPath(p: string): string {
   const ext = extname(p).toLowerCase();
-  if (ext !== '.csv' && ext !== '.json') throw new UsageError(`--export must name a .csv or .json file (got "${p}")`);
+  if (ext !== '.csv' && ext !== '.json')
+    throw new UsageError(`--export must name a .csv or .json file (got "${p}")`);
   return resolve(p);
 }
 
@@ -267,7 +334,10 @@ function quickStepProfile(o: ProvisionOptions): Profile {
   const caps: ExpectedCapability[] = [];
   for (const c of o.expectCap ?? []) {
     const m = /^(\d+):(\d+):(\d+)$/.exec(c.trim());
-    if (!m) throw new UsageError(`--expect-cap "${c}": expected FC:LEVEL:COUNT, e.g. 4:1:1 (function code, minimum compliance, minimum count)`);
+    if (!m)
+      throw new UsageError(
+        `--expect-cap "${c}": expected FC:LEVEL:COUNT, e.g. 4:1:1 (function code, minimum compliance, minimum count)`,
+      );
     caps.push({ functionCode: Number(m[1]), minCompliance: Number(m[2]), minCount: Number(m[3]) });
   }
   const input = {
@@ -286,7 +356,10 @@ function quickStepProfile(o: ProvisionOptions): Profile {
       .replace(/manualAddresses\[0\]/g, '--address')
       .replace(/\bbaud\b:/g, '--baud:')
       .replace(/timeoutMs/g, '--timeout')
-      .replace(/expectedCapabilities\[(\d+)\]/g, (_m, i: string) => `--expect-cap #${Number(i) + 1}`);
+      .replace(
+        /expectedCapabilities\[(\d+)\]/g,
+        (_m, i: string) => `--expect-cap #${Number(i) + 1}`,
+      );
     throw new UsageError(`invalid quick-step:\n${text}`);
   }
   return v.profile;

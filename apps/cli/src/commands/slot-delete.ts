@@ -7,11 +7,17 @@ import { slotArg } from '../args.ts';
 import { attach, requestFailure } from '../session.ts';
 import { countersText, slotStateText } from '../format/rows.ts';
 
-export async function runSlotDelete(n: string, o: { device?: string; yes?: boolean; json?: boolean }, io: CliIo): Promise<number> {
+export async function runSlotDelete(
+  n: string,
+  o: { device?: string; yes?: boolean; json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const slot = slotArg(n);
   const { session, target } = await attach(o.device, 'slots', io.env);
   try {
-    const slots = await session.listSlots().catch((e: unknown) => Promise.reject(requestFailure(e, 'listing slots')));
+    const slots = await session
+      .listSlots()
+      .catch((e: unknown) => Promise.reject(requestFailure(e, 'listing slots')));
     const current = slots.find((s) => s.index === slot);
     if (!current) throw usageError(`the device has no slot ${slot} (slots 0..${slots.length - 1})`);
     if (current.state === 'empty') {
@@ -21,7 +27,10 @@ export async function runSlotDelete(n: string, o: { device?: string; yes?: boole
     }
     const what = `slot ${slot} (${slotStateText(current)}${current.profileName ? `, profile "${current.profileName}"` : ''}, ${countersText(current.counters)})`;
     if (!o.yes) {
-      const loses = current.counters.provisioned > 0 ? `; the keys of its ${current.counters.provisioned} provisioned PDs can no longer be exported` : '';
+      const loses =
+        current.counters.provisioned > 0
+          ? `; the keys of its ${current.counters.provisioned} provisioned PDs can no longer be exported`
+          : '';
       const ok = await io.confirm(`Delete ${what} on the device at ${target.where}${loses}?`);
       if (ok === null) throw usageError('no terminal to ask on: pass --yes to delete the slot');
       if (!ok) {
@@ -29,7 +38,9 @@ export async function runSlotDelete(n: string, o: { device?: string; yes?: boole
         return EXIT.ok;
       }
     }
-    const after = await session.deleteSlot(slot).catch((e: unknown) => Promise.reject(requestFailure(e, `deleting slot ${slot}`)));
+    const after = await session
+      .deleteSlot(slot)
+      .catch((e: unknown) => Promise.reject(requestFailure(e, `deleting slot ${slot}`)));
     if (o.json) io.out(JSON.stringify({ deleted: true, slot: after }));
     else io.out(`deleted ${what}`);
     return EXIT.ok;

@@ -8,14 +8,27 @@ import { rowJson, rowsTable, snapshotHeader, stagingHint } from '../format/rows.
 import type { QueueSnapshot } from '@osprio/host';
 
 export function snapshotJson(s: QueueSnapshot): Record<string, unknown> {
-  return { queue: s.queue, state: s.slotState, profileName: s.profileName, counters: s.counters, lastSeq: s.lastSeq, rows: s.rows.map(rowJson) };
+  return {
+    queue: s.queue,
+    state: s.slotState,
+    profileName: s.profileName,
+    counters: s.counters,
+    lastSeq: s.lastSeq,
+    rows: s.rows.map(rowJson),
+  };
 }
 
-export async function runSlotShow(n: string, o: { device?: string; json?: boolean }, io: CliIo): Promise<number> {
+export async function runSlotShow(
+  n: string,
+  o: { device?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const slot = slotArg(n);
   const { session } = await attach(o.device, 'slots', io.env);
   try {
-    const view = await session.openSlot(slot).catch((e: unknown) => Promise.reject(requestFailure(e, `reading slot ${slot}`)));
+    const view = await session
+      .openSlot(slot)
+      .catch((e: unknown) => Promise.reject(requestFailure(e, `reading slot ${slot}`)));
     const s = view.snapshot;
     view.close();
     if (o.json) {

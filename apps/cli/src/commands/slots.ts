@@ -8,9 +8,17 @@ import { slotsTable, stagingHint } from '../format/rows.ts';
 export async function runSlots(o: { device?: string; json?: boolean }, io: CliIo): Promise<number> {
   const { session } = await attach(o.device, 'slots', io.env);
   try {
-    const slots = await session.listSlots().catch((e: unknown) => Promise.reject(requestFailure(e, 'listing slots')));
+    const slots = await session
+      .listSlots()
+      .catch((e: unknown) => Promise.reject(requestFailure(e, 'listing slots')));
     if (o.json) {
-      io.out(JSON.stringify({ slots: slots.map((s) => ({ ...s, unfinishedUpload: s.state === 'staging' })) }, null, 2));
+      io.out(
+        JSON.stringify(
+          { slots: slots.map((s) => ({ ...s, unfinishedUpload: s.state === 'staging' })) },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     for (const l of slotsTable(slots)) io.out(l);

@@ -19,12 +19,14 @@ export const DEMO_FAULTS = '2:absent,4:keyed,6:slow:300,9:noisy:0.01,11:at-baud:
 export async function startCommand(o: StartOptions = {}): Promise<void> {
   const port = (s: string | undefined, name: string): number => {
     if (s === undefined) return 0;
-    if (!/^\d+$/.test(s) || Number(s) > 65535) throw new Error(`${name} must be a TCP port 0..65535 (got "${s}")`);
+    if (!/^\d+$/.test(s) || Number(s) > 65535)
+      throw new Error(`${name} must be a TCP port 0..65535 (got "${s}")`);
     return Number(s);
   };
   const speedText = o.speed ?? '1';
   const speed = speedText === 'max' ? 'max' : Number(speedText);
-  if (speed !== 'max' && !(speed > 0)) throw new Error(`--speed must be a positive number or "max" (got "${speedText}")`);
+  if (speed !== 'max' && !(speed > 0))
+    throw new Error(`--speed must be a positive number or "max" (got "${speedText}")`);
   // Device log lines wait until the URL has been printed: it must be the first line.
   let held: string[] | null = [];
   const log = (id: string, line: string) => {
@@ -43,7 +45,9 @@ export async function startCommand(o: StartOptions = {}): Promise<void> {
     ],
   }).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'EADDRINUSE') {
-      throw new Error(`a port asked for is already in use on 127.0.0.1 (another npm start?): pick another with --port, --pro-port or --mini-port, or leave them out for free ports`);
+      throw new Error(
+        `a port asked for is already in use on 127.0.0.1 (another npm start?): pick another with --port, --pro-port or --mini-port, or leave them out for free ports`,
+      );
     }
     throw e;
   });
@@ -74,7 +78,19 @@ The ws:// addresses are for the CLI, e.g.:
   // `osprio devices` lists them; other commands find them without --device (removed on exit).
   for (const d of [pro, mini]) {
     const { identity, status } = d.device;
-    unrecord.push(recordDevice({ url: d.url, model: identity.model, serialNumber: identity.serialNumber, slots: status.slots, liveQuickStep: status.liveQuickStep }, process.env, (l) => console.error(l)));
+    unrecord.push(
+      recordDevice(
+        {
+          url: d.url,
+          model: identity.model,
+          serialNumber: identity.serialNumber,
+          slots: status.slots,
+          liveQuickStep: status.liveQuickStep,
+        },
+        process.env,
+        (l) => console.error(l),
+      ),
+    );
   }
   for (const line of held) console.log(line);
   held = null;

@@ -33,7 +33,8 @@ export interface StatusReport {
   slots: SlotSummary[];
 }
 
-export const STATUS_USAGE = 'usage: osprio status [--device ws://127.0.0.1:<port>/device?token=<token>] [--json] [--timeout MS]';
+export const STATUS_USAGE =
+  'usage: osprio status [--device ws://127.0.0.1:<port>/device?token=<token>] [--json] [--timeout MS]';
 
 const SCREEN_TEXT: Record<OpeningScreen, string> = {
   'mode-picker': 'mode picker (live quick-step or slots)',
@@ -43,8 +44,14 @@ const SCREEN_TEXT: Record<OpeningScreen, string> = {
 };
 
 /** Fetches the report; throws LinkError. */
-export async function fetchStatus(url: string, opts: { origin?: string; timeoutMs?: number } = {}): Promise<StatusReport> {
-  const conn = await connectWebSocketNode(url, { ...(opts.origin ? { origin: opts.origin } : {}), openTimeoutMs: opts.timeoutMs ?? 5000 });
+export async function fetchStatus(
+  url: string,
+  opts: { origin?: string; timeoutMs?: number } = {},
+): Promise<StatusReport> {
+  const conn = await connectWebSocketNode(url, {
+    ...(opts.origin ? { origin: opts.origin } : {}),
+    openTimeoutMs: opts.timeoutMs ?? 5000,
+  });
   const client = new LinkClient(conn, { timeoutMs: opts.timeoutMs ?? 5000 });
   try {
     const identity = await client.hello('osprio-cli status');
@@ -58,16 +65,24 @@ export async function fetchStatus(url: string, opts: { origin?: string; timeoutM
 
 /** A refusal or failure as one line a person can act on. The URL's token is never repeated. */
 export function explain(e: unknown, where: string): string {
-  if (!(e instanceof LinkError)) return `cannot talk to the device at ${where}: ${e instanceof Error ? e.message : String(e)}`;
+  if (!(e instanceof LinkError))
+    return `cannot talk to the device at ${where}: ${e instanceof Error ? e.message : String(e)}`;
   const m = e.message;
-  if (e.code === 'device_in_use') return `the device at ${where} is in use: another host (a workspace tab or another CLI) holds it; close that session and try again`;
-  if (/\b403\b/.test(m) && /token/.test(m)) return `the device at ${where} refused the connection: missing or wrong token (use the whole address the emulator printed, including ?token=…)`;
-  if (/\b403\b/.test(m) && /origin/.test(m)) return `the device at ${where} refused the connection: origin not allowed`;
-  if (/\b403\b/.test(m)) return `the device at ${where} refused the connection: ${m.replace(/^.*403\s*/, '').slice(0, 80)}`;
-  if (/\b404\b/.test(m)) return `no device at ${where}: wrong path (the emulator prints the exact address)`;
+  if (e.code === 'device_in_use')
+    return `the device at ${where} is in use: another host (a workspace tab or another CLI) holds it; close that session and try again`;
+  if (/\b403\b/.test(m) && /token/.test(m))
+    return `the device at ${where} refused the connection: missing or wrong token (use the whole address the emulator printed, including ?token=…)`;
+  if (/\b403\b/.test(m) && /origin/.test(m))
+    return `the device at ${where} refused the connection: origin not allowed`;
+  if (/\b403\b/.test(m))
+    return `the device at ${where} refused the connection: ${m.replace(/^.*403\s*/, '').slice(0, 80)}`;
+  if (/\b404\b/.test(m))
+    return `no device at ${where}: wrong path (the emulator prints the exact address)`;
   if (e.code === 'timeout') return `the device at ${where} did not answer in time`;
-  if (e.code === 'version_unsupported') return `the device at ${where} does not speak this CLI's protocol version: ${m}`;
-  if (e.code === 'link_closed') return `cannot reach a device at ${where} (connection refused or dropped) — is the emulator running?`;
+  if (e.code === 'version_unsupported')
+    return `the device at ${where} does not speak this CLI's protocol version: ${m}`;
+  if (e.code === 'link_closed')
+    return `cannot reach a device at ${where} (connection refused or dropped) — is the emulator running?`;
   return `the device at ${where} answered ${e.code}: ${m}`;
 }
 
@@ -85,10 +100,34 @@ export function formatStatus(r: StatusReport): string[] {
   ];
   if (!st.slots) return lines;
   lines.push('slots');
-  const rows = [['slot', 'state', 'profile', 'sessionId', 'total', 'prov', 'failed', 'skipped', 'pending', 'lastSeq']];
+  const rows = [
+    [
+      'slot',
+      'state',
+      'profile',
+      'sessionId',
+      'total',
+      'prov',
+      'failed',
+      'skipped',
+      'pending',
+      'lastSeq',
+    ],
+  ];
   for (const s of r.slots) {
     const c = s.counters;
-    rows.push([String(s.index), slotStateText(s), s.profileName ?? '-', s.sessionId ?? '-', String(c.total), String(c.provisioned), String(c.failed), String(c.skipped), String(c.pending), String(s.lastSeq)]);
+    rows.push([
+      String(s.index),
+      slotStateText(s),
+      s.profileName ?? '-',
+      s.sessionId ?? '-',
+      String(c.total),
+      String(c.provisioned),
+      String(c.failed),
+      String(c.skipped),
+      String(c.pending),
+      String(s.lastSeq),
+    ]);
   }
   lines.push(...table(rows[0]!, rows.slice(1), { indent: '  ' }));
   for (const slot of r.slots) {
@@ -120,7 +159,8 @@ export async function runStatus(o: StatusOptions, io: StatusIo): Promise<number>
   }
   let timeoutMs = 5000;
   if (o.timeout !== undefined) {
-    if (!/^\d{1,6}$/.test(o.timeout) || Number(o.timeout) < 1) return usage('--timeout must be a number of milliseconds');
+    if (!/^\d{1,6}$/.test(o.timeout) || Number(o.timeout) < 1)
+      return usage('--timeout must be a number of milliseconds');
     timeoutMs = Number(o.timeout);
   }
   let report: StatusReport;

@@ -29,16 +29,25 @@ function select(s: QueueSnapshot, steps: number[], o: VerbOptions): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-const same = (a: Row | undefined, b: Row) => a !== undefined && JSON.stringify(rowJson(a)) === JSON.stringify(rowJson(b));
+const same = (a: Row | undefined, b: Row) =>
+  a !== undefined && JSON.stringify(rowJson(a)) === JSON.stringify(rowJson(b));
 
 /** Resolves once every step in `attempts` (index → attempts before the verb) has ended a newer attempt. */
-function waitForAttempts(view: SlotView, initial: readonly Row[], attempts: Map<number, number>, onRow: (r: Row) => void, lost: Promise<never>): Promise<Row[]> {
+function waitForAttempts(
+  view: SlotView,
+  initial: readonly Row[],
+  attempts: Map<number, number>,
+  onRow: (r: Row) => void,
+  lost: Promise<never>,
+): Promise<Row[]> {
   // From the rows as they were before the verbs: an attempt may already have moved on meanwhile.
   let prev = new Map(initial.map((r) => [r.index, r]));
   const done = (s: QueueSnapshot) =>
     [...attempts].every(([i, before]) => {
       const r = s.rows.find((x) => x.index === i);
-      return r !== undefined && r.requested === null && r.attempts > before && r.state !== 'attempting';
+      return (
+        r !== undefined && r.requested === null && r.attempts > before && r.state !== 'attempting'
+      );
     });
   return Promise.race([
     lost,
@@ -57,18 +66,29 @@ function waitForAttempts(view: SlotView, initial: readonly Row[], attempts: Map<
   ]);
 }
 
-export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: VerbOptions, io: CliIo): Promise<number> {
+export async function runVerb(
+  verb: Verb,
+  n: string,
+  stepTexts: string[],
+  o: VerbOptions,
+  io: CliIo,
+): Promise<number> {
   const slot = slotArg(n);
   const explicit = stepArgs(stepTexts);
-  if (explicit.length === 0 && !o.allPending && !o.allFailed) throw usageError('name the steps (e.g. 3 7 12) or use --all-pending / --all-failed');
+  if (explicit.length === 0 && !o.allPending && !o.allFailed)
+    throw usageError('name the steps (e.g. 3 7 12) or use --all-pending / --all-failed');
   const { session, target } = await attach(o.device, 'slots', io.env);
   let opened: SlotView | null = null;
   try {
-    const view: SlotView = await session.openSlot(slot).catch((e: unknown) => Promise.reject(requestFailure(e, `reading slot ${slot}`)));
+    const view: SlotView = await session
+      .openSlot(slot)
+      .catch((e: unknown) => Promise.reject(requestFailure(e, `reading slot ${slot}`)));
     opened = view;
     const steps = select(view.snapshot, explicit, o);
     if (steps.length === 0) {
-      const which = [o.allPending ? 'pending' : '', o.allFailed ? 'failed' : ''].filter(Boolean).join(' or ');
+      const which = [o.allPending ? 'pending' : '', o.allFailed ? 'failed' : '']
+        .filter(Boolean)
+        .join(' or ');
       if (o.json) io.out(JSON.stringify({ verb, slot, accepted: [], rejected: [] }));
       else io.out(`slot ${slot} has no ${which} steps: nothing to ${verb}`);
       return EXIT.ok;
@@ -90,8 +110,12 @@ export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: Ver
     }
     if (o.json) io.out(JSON.stringify({ verb, slot, accepted, rejected }));
     else {
-      if (accepted.length) io.out(`${verb}: accepted for ${accepted.length} step${accepted.length === 1 ? '' : 's'} (${accepted.join(' ')})`);
-      for (const r of rejected) io.err(`${verb} step ${r.step}: refused by the device — ${r.reason}`);
+      if (accepted.length)
+        io.out(
+          `${verb}: accepted for ${accepted.length} step${accepted.length === 1 ? '' : 's'} (${accepted.join(' ')})`,
+        );
+      for (const r of rejected)
+        io.err(`${verb} step ${r.step}: refused by the device — ${r.reason}`);
     }
     let failed = rejected.length > 0;
     if (o.wait && (verb === 'try' || verb === 'retry') && accepted.length > 0) {
@@ -104,9 +128,18 @@ export async function runVerb(verb: Verb, n: string, stepTexts: string[], o: Ver
       });
       lost.catch(() => {}); // consumed by the race; a late rejection (our own close) is no news
       const waited = new Map(accepted.map((i) => [i, before.get(i) ?? 0]));
-      const ended = await waitForAttempts(v, initial, waited, (r) => io.out(o.json ? JSON.stringify({ type: 'row', ...rowJson(r) }) : rowLine(r)), lost).finally(() => offState());
+      const ended = await waitForAttempts(
+        v,
+        initial,
+        waited,
+        (r) => io.out(o.json ? JSON.stringify({ type: 'row', ...rowJson(r) }) : rowLine(r)),
+        lost,
+      ).finally(() => offState());
       const bad = ended.filter((r) => r.state === 'failure');
-      if (!o.json) io.out(`${ended.length - bad.length} of ${ended.length} attempts succeeded${bad.length ? `; failed: ${bad.map((r) => `${r.index} (${r.outcome ?? 'failure'})`).join(', ')}` : ''}`);
+      if (!o.json)
+        io.out(
+          `${ended.length - bad.length} of ${ended.length} attempts succeeded${bad.length ? `; failed: ${bad.map((r) => `${r.index} (${r.outcome ?? 'failure'})`).join(', ')}` : ''}`,
+        );
       failed ||= bad.length > 0;
     }
     return failed ? EXIT.failed : EXIT.ok;

@@ -6,7 +6,7 @@
 
 import type { QueueSnapshot, Row, SlotView } from '@osprio/host';
 import type { CliIo } from '../io.ts';
-import type { CliError} from '../exit-codes.ts';
+import type { CliError } from '../exit-codes.ts';
 import { EXIT, usageError } from '../exit-codes.ts';
 import { slotArg } from '../args.ts';
 import { attach, requestFailure, stateFailure } from '../session.ts';
@@ -20,7 +20,11 @@ const rowKey = (r: Row) => JSON.stringify(rowJson(r));
  *  to the rows too: edges move the rows, while the snapshot's slotState changes only on a read. */
 export function isComplete(s: QueueSnapshot): boolean {
   if (s.slotState === 'complete') return true;
-  return s.slotState === 'ready' && s.rows.length > 0 && s.rows.every((r) => r.state === 'success' || r.state === 'skipped');
+  return (
+    s.slotState === 'ready' &&
+    s.rows.length > 0 &&
+    s.rows.every((r) => r.state === 'success' || r.state === 'skipped')
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -35,8 +39,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-// eslint-disable-next-line max-lines-per-function -- one watch loop (attach, print, re-attach on a dropped link, end on complete); h-cli to split if it grows
-export async function runWatch(n: string, o: { device?: string; json?: boolean }, io: CliIo): Promise<number> {
+// eslint-disable-next-line max-lines-per-function -- one watch loop (attach, print, re-attach on a dropped link, end on complete)
+export async function runWatch(
+  n: string,
+  o: { device?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const slot = slotArg(n);
   const signal = io.signal;
   const { session, target } = await attach(o.device, 'slots', io.env);
@@ -51,7 +59,11 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
   if (first.slotState === 'empty' || first.slotState === 'staging') {
     view.close();
     session.close();
-    throw usageError(first.slotState === 'empty' ? `slot ${slot} is empty: nothing to watch` : `slot ${slot} holds an unfinished upload: nothing to watch; delete it with: osprio slot delete ${slot}`);
+    throw usageError(
+      first.slotState === 'empty'
+        ? `slot ${slot} is empty: nothing to watch`
+        : `slot ${slot} holds an unfinished upload: nothing to watch; delete it with: osprio slot delete ${slot}`,
+    );
   }
   let bar: Progress | null = null;
   const line = (obj: Record<string, unknown>, human: string) => {
@@ -91,15 +103,25 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
         line({ type: 'row', seq: s.lastSeq, ...rowJson(r) }, rowLine(r));
       }
       prev = new Map(s.rows.map((r) => [r.index, rowKey(r)]));
-      bar?.update(doneCount(s), s.counters.total, s.counters.failed ? `(${s.counters.failed} failed)` : '');
+      bar?.update(
+        doneCount(s),
+        s.counters.total,
+        s.counters.failed ? `(${s.counters.failed} failed)` : '',
+      );
       if (s.slotState === 'empty' || s.slotState === 'staging') {
         // Deleted (and perhaps written anew) by another host while this watch was away.
-        line({ type: 'end', reason: 'deleted', state: s.slotState }, `slot ${slot} was deleted on the device${s.slotState === 'staging' ? ' and is being written anew' : ''}; nothing left to watch`);
+        line(
+          { type: 'end', reason: 'deleted', state: s.slotState },
+          `slot ${slot} was deleted on the device${s.slotState === 'staging' ? ' and is being written anew' : ''}; nothing left to watch`,
+        );
         finish(EXIT.failed);
         return;
       }
       if (isComplete(s)) {
-        line({ type: 'complete', state: 'complete', counters: s.counters, lastSeq: s.lastSeq }, `slot ${slot} complete — ${countersText(s.counters)}; export it with: osprio export ${slot} --format csv --out FILE`);
+        line(
+          { type: 'complete', state: 'complete', counters: s.counters, lastSeq: s.lastSeq },
+          `slot ${slot} complete — ${countersText(s.counters)}; export it with: osprio export ${slot} --format csv --out FILE`,
+        );
         finish(EXIT.ok);
       }
     };
@@ -117,7 +139,10 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
           // sequence number cannot tell (the slot deleted and written anew while we were away).
           await view.refresh().catch(() => {});
           if (finished) break;
-          line({ type: 'link', state: 'attached', lastSeq: view.snapshot.lastSeq }, `re-attached to the device at ${target.where}; caught up to seq ${view.snapshot.lastSeq}`);
+          line(
+            { type: 'link', state: 'attached', lastSeq: view.snapshot.lastSeq },
+            `re-attached to the device at ${target.where}; caught up to seq ${view.snapshot.lastSeq}`,
+          );
           onSnapshot(view.snapshot);
           break;
         }
@@ -127,7 +152,10 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
         }
         if (st.kind !== said) {
           said = st.kind;
-          line({ type: 'link', state: st.kind }, `still waiting for the device (${st.kind === 'in_use' ? 'in use by another host' : 'unreachable'}); Ctrl-C to stop`);
+          line(
+            { type: 'link', state: st.kind },
+            `still waiting for the device (${st.kind === 'in_use' ? 'in use by another host' : 'unreachable'}); Ctrl-C to stop`,
+          );
         }
         delay = Math.min(delay * 2, 2000);
       }
@@ -137,12 +165,18 @@ export async function runWatch(n: string, o: { device?: string; json?: boolean }
     cleanups.push(
       session.onState((st) => {
         if (finished || reattaching || st.kind !== 'lost') return;
-        line({ type: 'link', state: 'lost', message: st.message }, `lost the link to the device (${st.message}); re-attaching…`);
+        line(
+          { type: 'link', state: 'lost', message: st.message },
+          `lost the link to the device (${st.message}); re-attaching…`,
+        );
         void reattach();
       }),
     );
     const onAbort = () => {
-      line({ type: 'end', reason: 'interrupted', lastSeq: view.snapshot.lastSeq }, 'stopped watching (Ctrl-C)');
+      line(
+        { type: 'end', reason: 'interrupted', lastSeq: view.snapshot.lastSeq },
+        'stopped watching (Ctrl-C)',
+      );
       finish(EXIT.ok);
     };
     signal.addEventListener('abort', onAbort, { once: true });

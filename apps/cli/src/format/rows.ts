@@ -19,7 +19,16 @@ export function stateText(r: Pick<Row, 'state' | 'requested'>): string {
 export function rowsTable(rows: readonly Row[]): string[] {
   return table(
     ['step', 'address', 'baud', 'state', 'attempts', 'outcome', 'stage', 'detail'],
-    rows.map((r) => [String(r.index), String(r.address), String(r.baud), stateText(r), String(r.attempts), r.outcome ?? '-', stageText(r), r.detail || '']),
+    rows.map((r) => [
+      String(r.index),
+      String(r.address),
+      String(r.baud),
+      stateText(r),
+      String(r.attempts),
+      r.outcome ?? '-',
+      stageText(r),
+      r.detail || '',
+    ]),
     { right: [0, 1, 2, 4] },
   );
 }
@@ -35,8 +44,16 @@ export function rowLine(r: Row): string {
 /** The machine shape of a row (--json): the device's record plus the host's pending request. */
 export function rowJson(r: Row): Record<string, unknown> {
   return {
-    step: r.index, address: r.address, baud: r.baud, state: r.state, attempts: r.attempts, outcome: r.outcome,
-    detail: r.detail, stage: r.stage, stageStatus: r.stageStatus, requested: r.requested,
+    step: r.index,
+    address: r.address,
+    baud: r.baud,
+    state: r.state,
+    attempts: r.attempts,
+    outcome: r.outcome,
+    detail: r.detail,
+    stage: r.stage,
+    stageStatus: r.stageStatus,
+    requested: r.requested,
   };
 }
 
@@ -55,7 +72,9 @@ export function slotStateText(s: Pick<SlotSummary, 'state' | 'index'>): string {
 }
 
 export function stagingHint(s: Pick<SlotSummary, 'state' | 'index'>): string | null {
-  return s.state === 'staging' ? `slot ${s.index} holds an unfinished upload (interrupted before it was sealed); delete it with: osprio slot delete ${s.index}` : null;
+  return s.state === 'staging'
+    ? `slot ${s.index} holds an unfinished upload (interrupted before it was sealed); delete it with: osprio slot delete ${s.index}`
+    : null;
 }
 
 export function slotsTable(slots: readonly SlotSummary[], indent = ''): string[] {
@@ -63,7 +82,16 @@ export function slotsTable(slots: readonly SlotSummary[], indent = ''): string[]
     ['slot', 'state', 'profile', 'total', 'prov', 'failed', 'skipped', 'pending'],
     slots.map((s) => {
       const c = s.counters;
-      return [String(s.index), slotStateText(s), s.profileName ?? '-', String(c.total), String(c.provisioned), String(c.failed), String(c.skipped), String(c.pending)];
+      return [
+        String(s.index),
+        slotStateText(s),
+        s.profileName ?? '-',
+        String(c.total),
+        String(c.provisioned),
+        String(c.failed),
+        String(c.skipped),
+        String(c.pending),
+      ];
     }),
     { right: [0, 3, 4, 5, 6, 7], indent },
   );

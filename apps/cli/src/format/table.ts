@@ -7,10 +7,16 @@ export interface TableOptions {
 }
 
 /** Lines of a table: a header row, then one line per row; trailing spaces trimmed. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], opts: TableOptions = {}): string[] {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  opts: TableOptions = {},
+): string[] {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const right = new Set(opts.right ?? []);
   const indent = opts.indent ?? '';
-  return all.map((r) => `${indent}${widths.map((w, i) => (right.has(i) ? (r[i] ?? '').padStart(w) : (r[i] ?? '').padEnd(w))).join('  ')}`.trimEnd());
+  return all.map((r) =>
+    `${indent}${widths.map((w, i) => (right.has(i) ? (r[i] ?? '').padStart(w) : (r[i] ?? '').padEnd(w))).join('  ')}`.trimEnd(),
+  );
 }

@@ -5,7 +5,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, type Emulator, type EmulatorModel, type TechnicianTiming } from '@osprio/device/emulator';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorModel,
+  type TechnicianTiming,
+} from '@osprio/device/emulator';
 import type { ModelOverrides } from '@osprio/device';
 import type { LinkServerOptions } from '@osprio/link';
 import { startWorkspaceServer, type WorkspaceServer } from './workspace-server.ts';
@@ -100,7 +105,13 @@ export async function startWorkspace(o: StartWorkspaceOptions): Promise<RunningW
       ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
       devices: o.devices.map((d) => {
         const emu = emulators.get(d.id)!;
-        return { id: d.id, name: d.name ?? MODEL_NAMES[d.model], handler: emu.handler, identity: emu.device.identity, ...(d.linkOptions ? { linkOptions: d.linkOptions } : {}) };
+        return {
+          id: d.id,
+          name: d.name ?? MODEL_NAMES[d.model],
+          handler: emu.handler,
+          identity: emu.device.identity,
+          ...(d.linkOptions ? { linkOptions: d.linkOptions } : {}),
+        };
       }),
     });
   } catch (e) {

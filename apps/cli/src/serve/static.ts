@@ -28,7 +28,12 @@ const PAGE_HEADERS = {
     "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
-export async function serveStatic(distDir: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveStatic(
+  distDir: string,
+  pathname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8' }).end('GET only');
     return;
@@ -60,13 +65,26 @@ export async function serveStatic(distDir: string, pathname: string, req: Incomi
     st = await stat(file).catch(() => null);
   }
   if (!st || !st.isFile()) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(extname(rel) === '' ? 'the workspace is not built: run npm run build:workspace' : 'not found');
+    res
+      .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+      .end(
+        extname(rel) === ''
+          ? 'the workspace is not built: run npm run build:workspace'
+          : 'not found',
+      );
     return;
   }
   const type = TYPES[extname(file)] ?? 'application/octet-stream';
   // Hashed assets are immutable; the page itself is always re-read so a rebuild shows at once.
-  const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
-  res.writeHead(200, { ...PAGE_HEADERS, 'Content-Type': type, 'Content-Length': st.size, 'Cache-Control': cache });
+  const cache = file.includes(`${sep}assets${sep}`)
+    ? 'public, max-age=31536000, immutable'
+    : 'no-cache';
+  res.writeHead(200, {
+    ...PAGE_HEADERS,
+    'Content-Type': type,
+    'Content-Length': st.size,
+    'Cache-Control': cache,
+  });
   if (req.method === 'HEAD') {
     res.end();
     return;

@@ -7,7 +7,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { FramedConnection, MAX_FRAME_BYTES, createLinkServer, type DeviceHandler, type LinkServerOptions } from '@osprio/link';
+import {
+  FramedConnection,
+  MAX_FRAME_BYTES,
+  createLinkServer,
+  type DeviceHandler,
+  type LinkServerOptions,
+} from '@osprio/link';
 import { tokenMatches } from '@osprio/link/node';
 
 export interface WsStreamOptions {
@@ -24,22 +30,32 @@ export interface WsStreamEndpoint {
   close(): void;
 }
 
-const isLoopback = (a: string | undefined) => a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
+const isLoopback = (a: string | undefined) =>
+  a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
 
 function refuse(socket: Duplex, reason: string): void {
-  socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  socket.end(
+    `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 export function createWsStreamEndpoint(o: WsStreamOptions): WsStreamEndpoint {
   const origins = new Set(o.allowedOrigins.map((x) => x.toLowerCase()));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: true });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4 * MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
 
   function problem(req: IncomingMessage): string | null {
-    if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress)) return 'loopback only';
+    if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress))
+      return 'loopback only';
     const host = (req.headers.host ?? '').toLowerCase();
     const port = req.socket.localPort;
-    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) return 'host not allowed';
+    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host))
+      return 'host not allowed';
     // A browser always sends Origin; this endpoint is for the workspace page only.
     const origin = req.headers.origin;
     if (origin === undefined || !origins.has(origin.toLowerCase())) return 'origin not allowed';
@@ -72,7 +88,11 @@ export function createWsStreamEndpoint(o: WsStreamOptions): WsStreamEndpoint {
         });
         ws.on('message', (data: RawData, isBinary: boolean) => {
           if (!isBinary) return conn.close(4400, 'binary frames only');
-          const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+          const buf = Buffer.isBuffer(data)
+            ? data
+            : Array.isArray(data)
+              ? Buffer.concat(data)
+              : Buffer.from(data);
           conn.receive(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
         });
         ws.on('close', () => conn.ended());

@@ -70,11 +70,15 @@ function loopbackHost(req: IncomingMessage): boolean {
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(text);
+  res
+    .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+    .end(text);
 }
 
 export async function startWorkspaceServer(o: WorkspaceServerOptions): Promise<WorkspaceServer> {
-  for (const d of o.devices) if (!/^[a-z0-9-]+$/.test(d.id)) throw new RangeError(`device id must be [a-z0-9-]+ (got "${d.id}")`);
+  for (const d of o.devices)
+    if (!/^[a-z0-9-]+$/.test(d.id))
+      throw new RangeError(`device id must be [a-z0-9-]+ (got "${d.id}")`);
   let listing: DeviceListing[] = [];
   const endpoints: (WsDeviceEndpoint | WsStreamEndpoint)[] = [];
 
@@ -84,7 +88,11 @@ export async function startWorkspaceServer(o: WorkspaceServerOptions): Promise<W
     if (url.pathname === '/api/devices') {
       if (req.method !== 'GET') return plain(res, 405, 'GET only');
       // Same-origin only: no Access-Control-Allow-Origin, and nothing cacheable.
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
       res.end(JSON.stringify({ devices: listing }));
       return;
     }
@@ -101,7 +109,9 @@ export async function startWorkspaceServer(o: WorkspaceServerOptions): Promise<W
       socket.once('close', () => set.delete(socket));
     }
     for (const e of endpoints) if (e.handleUpgrade(req, socket, head)) return;
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 14\r\n\r\nno such device');
+    socket.end(
+      'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 14\r\n\r\nno such device',
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -122,7 +132,13 @@ export async function startWorkspaceServer(o: WorkspaceServerOptions): Promise<W
       ...(d.linkOptions ? { linkOptions: d.linkOptions } : {}),
       ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
     });
-    const stream = createWsStreamEndpoint({ handler: d.handler, allowedOrigins, token, path: `/stream/${d.id}`, ...(d.linkOptions ? { linkOptions: d.linkOptions } : {}) });
+    const stream = createWsStreamEndpoint({
+      handler: d.handler,
+      allowedOrigins,
+      token,
+      path: `/stream/${d.id}`,
+      ...(d.linkOptions ? { linkOptions: d.linkOptions } : {}),
+    });
     endpoints.push(ws, stream);
     const q = `?token=${encodeURIComponent(token)}`;
     return {

@@ -5,9 +5,14 @@
 export type Schedule = (fn: () => void) => unknown;
 
 export const nextFrame: Schedule = (fn) =>
-  typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => fn()) : setTimeout(fn, 16);
+  typeof requestAnimationFrame === 'function'
+    ? requestAnimationFrame(() => fn())
+    : setTimeout(fn, 16);
 
-export function frameBatch<T>(deliver: (value: T) => void, schedule: Schedule = nextFrame): { push(value: T): void; flush(): void; stop(): void } {
+export function frameBatch<T>(
+  deliver: (value: T) => void,
+  schedule: Schedule = nextFrame,
+): { push(value: T): void; flush(): void; stop(): void } {
   let pending: { value: T } | null = null;
   let scheduled = false;
   let stopped = false;

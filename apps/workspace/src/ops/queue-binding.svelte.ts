@@ -75,7 +75,9 @@ export class QueueBinding {
     if (!view) return;
     try {
       const r = await view.verbAll(verb, which);
-      const refused = r.rejected.length ? `; ${r.rejected.length} refused (first: ${r.rejected[0]!.message})` : '';
+      const refused = r.rejected.length
+        ? `; ${r.rejected.length} refused (first: ${r.rejected[0]!.message})`
+        : '';
       this.notice = `${verb} requested for ${r.accepted} ${which} ${r.accepted === 1 ? 'step' : 'steps'}${refused}. The device runs them one at a time.`;
     } catch (e) {
       this.notice = `${verb} all ${which} failed: ${errorText(e)}`;

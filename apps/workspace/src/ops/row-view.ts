@@ -56,14 +56,29 @@ export function outcomeView(row: Pick<StepRecord, 'outcome' | 'detail' | 'state'
   const code = row.outcome ?? '';
   const detail = row.detail ?? '';
   let addressing: string | null = null;
-  if (code === 'scbk_rejected') addressing = addressingNote(detail) ?? 'address and baud: the device did not say';
-  const full = code === '' ? (row.state === 'attempting' ? 'attempt in progress' : 'no attempt yet') : detail ? `${code}: ${detail}` : code;
+  if (code === 'scbk_rejected')
+    addressing = addressingNote(detail) ?? 'address and baud: the device did not say';
+  const full =
+    code === ''
+      ? row.state === 'attempting'
+        ? 'attempt in progress'
+        : 'no attempt yet'
+      : detail
+        ? `${code}: ${detail}`
+        : code;
   return { code, detail, addressing, full };
 }
 
 // ---- stage-milestone track ----
 
-export const CORE_STAGES = ['discover', 'comset', 'confirm', 'install_session', 'keyset', 'key_verify'] as const;
+export const CORE_STAGES = [
+  'discover',
+  'comset',
+  'confirm',
+  'install_session',
+  'keyset',
+  'key_verify',
+] as const;
 export type TrackStage = (typeof CORE_STAGES)[number] | 'verify' | 'capabilities';
 
 export const STAGE_LABELS: Record<TrackStage, string> = {
@@ -109,17 +124,30 @@ export function trackStages(opts: TrackOptions, reached: string | null = null): 
   return stages;
 }
 
-const STATUS_WORD: Record<'done' | 'in_flight' | 'stalled', string> = { done: 'done', in_flight: 'in flight', stalled: 'stalled' };
+const STATUS_WORD: Record<'done' | 'in_flight' | 'stalled', string> = {
+  done: 'done',
+  in_flight: 'in flight',
+  stalled: 'stalled',
+};
 
-export function trackView(row: Pick<StepRecord, 'stage' | 'stageStatus' | 'state'>, opts: TrackOptions = {}): TrackView {
+export function trackView(
+  row: Pick<StepRecord, 'stage' | 'stageStatus' | 'state'>,
+  opts: TrackOptions = {},
+): TrackView {
   const stages = trackStages(opts, row.stage);
-  const at = row.stage === null || row.stage === 'queued' ? -1 : stages.indexOf(row.stage as TrackStage);
+  const at =
+    row.stage === null || row.stage === 'queued' ? -1 : stages.indexOf(row.stage as TrackStage);
   const status = row.stageStatus ?? (row.state === 'attempting' ? 'in_flight' : 'done');
   const milestones = stages.map((stage, i): Milestone => {
     let mark: MilestoneMark = 'todo';
     if (at >= 0 && i < at) mark = 'passed';
     else if (i === at) mark = status;
-    return { stage, label: STAGE_LABELS[stage], mark, optional: stage === 'verify' || stage === 'capabilities' };
+    return {
+      stage,
+      label: STAGE_LABELS[stage],
+      mark,
+      optional: stage === 'verify' || stage === 'capabilities',
+    };
   });
   let summary: string;
   if (row.stage === 'queued') summary = 'queued for the bus';

@@ -23,17 +23,28 @@ const LEGAL_FROM: Record<Verb, string> = {
   reset: 'reset is always available',
 };
 
-export function verbButtons(row: { state: StepState; requested: Verb | null }, busy = false): VerbButton[] {
+export function verbButtons(
+  row: { state: StepState; requested: Verb | null },
+  busy = false,
+): VerbButton[] {
   return ROW_VERBS.map((verb) => {
-    if (row.requested) return { verb, enabled: false, why: `${row.requested} requested; waiting for the device` };
+    if (row.requested)
+      return { verb, enabled: false, why: `${row.requested} requested; waiting for the device` };
     if (busy) return { verb, enabled: false, why: 'waiting for the device' };
     const legal = verbLegal(row.state, verb);
-    return { verb, enabled: legal, why: legal ? '' : `${LEGAL_FROM[verb]}; this one is ${row.state}` };
+    return {
+      verb,
+      enabled: legal,
+      why: legal ? '' : `${LEGAL_FROM[verb]}; this one is ${row.state}`,
+    };
   });
 }
 
 /** Resetting an attempting row throws away an attempt in progress: ask first, in plain words. */
-export function confirmationFor(row: { state: StepState; address: number }, verb: Verb): string | null {
+export function confirmationFor(
+  row: { state: StepState; address: number },
+  verb: Verb,
+): string | null {
   if (verb === 'reset' && row.state === 'attempting') {
     return `Reset the step for address ${row.address}? It is being attempted right now; the attempt ends and the step goes back to pending with its attempt count cleared.`;
   }

@@ -81,7 +81,9 @@ export function emptyValues(): FormValues {
 
 /** Which fields the strategy uses: the start address for sequential/random, the list for manual. */
 export function visibleFields(strategy: AddressStrategy): FieldKey[] {
-  return FIELDS.filter((f) => (strategy === 'manual' ? f !== 'startAddress' : f !== 'manualAddresses'));
+  return FIELDS.filter((f) =>
+    strategy === 'manual' ? f !== 'startAddress' : f !== 'manualAddresses',
+  );
 }
 
 export function isStrategy(x: string): x is AddressStrategy {
@@ -110,29 +112,42 @@ export function parseAddressList(text: string): { addresses: number[]; problems:
     if (range) {
       const a = Number(range[1]);
       const b = Number(range[2]);
-      if (a > b) problems.push(`"${token}" runs backwards; write ranges low to high, like ${b}-${a}`);
-      else if (b > MAX_PD_ADDRESS) problems.push(`"${token}" goes past ${MAX_PD_ADDRESS}, the highest PD address`);
+      if (a > b)
+        problems.push(`"${token}" runs backwards; write ranges low to high, like ${b}-${a}`);
+      else if (b > MAX_PD_ADDRESS)
+        problems.push(`"${token}" goes past ${MAX_PD_ADDRESS}, the highest PD address`);
       else for (let n = a; n <= b; n++) addresses.push(n);
     } else if (WHOLE.test(token)) {
       addresses.push(Number(token));
     } else {
-      problems.push(`"${clip(token)}" is not an address; list addresses 0–${MAX_PD_ADDRESS} separated by commas or spaces, or ranges like 10-20`);
+      problems.push(
+        `"${clip(token)}" is not an address; list addresses 0–${MAX_PD_ADDRESS} separated by commas or spaces, or ranges like 10-20`,
+      );
     }
   }
   return { addresses, problems };
 }
 
 /** Expected capabilities: `3:1:1, 4` → [{3,1,1}, {4,0,0}]. */
-export function parseCapabilities(text: string): { capabilities: ExpectedCapability[]; problems: string[] } {
+export function parseCapabilities(text: string): {
+  capabilities: ExpectedCapability[];
+  problems: string[];
+} {
   const capabilities: ExpectedCapability[] = [];
   const problems: string[] = [];
   for (const token of text.split(/[\s,;]+/).filter((t) => t !== '')) {
     const m = /^(\d+)(?::(\d+))?(?::(\d+))?$/.exec(token);
     if (!m) {
-      problems.push(`"${clip(token)}" is not a capability; write a PDCAP function code, optionally with minimum compliance and count, like 3 or 3:1:2`);
+      problems.push(
+        `"${clip(token)}" is not a capability; write a PDCAP function code, optionally with minimum compliance and count, like 3 or 3:1:2`,
+      );
       continue;
     }
-    capabilities.push({ functionCode: Number(m[1]), minCompliance: Number(m[2] ?? 0), minCount: Number(m[3] ?? 0) });
+    capabilities.push({
+      functionCode: Number(m[1]),
+      minCompliance: Number(m[2] ?? 0),
+      minCount: Number(m[3] ?? 0),
+    });
   }
   return { capabilities, problems };
 }
@@ -156,9 +171,14 @@ export function checkForm(values: FormValues): FormCheck {
     addressStrategy: values.addressStrategy,
     autoVerify: values.autoVerify,
   };
-  if (values.name.trim() === '') add('name', 'Give the profile a name, for example the site or panel it is for.');
+  if (values.name.trim() === '')
+    add('name', 'Give the profile a name, for example the site or panel it is for.');
 
-  const count = whole(values.deviceCount, `Enter how many PDs this plan provisions, 1–${MAX_STEPS_PER_SLOT}.`, `Enter a whole number of PDs, 1–${MAX_STEPS_PER_SLOT}.`);
+  const count = whole(
+    values.deviceCount,
+    `Enter how many PDs this plan provisions, 1–${MAX_STEPS_PER_SLOT}.`,
+    `Enter a whole number of PDs, 1–${MAX_STEPS_PER_SLOT}.`,
+  );
   if (count.ok) input['deviceCount'] = count.value;
   else add('deviceCount', count.message);
 
@@ -166,20 +186,32 @@ export function checkForm(values: FormValues): FormCheck {
     const list = parseAddressList(values.manualAddresses);
     for (const m of list.problems) add('manualAddresses', m);
     if (list.problems.length === 0 && list.addresses.length === 0) {
-      add('manualAddresses', `List one address per PD (0–${MAX_PD_ADDRESS}), separated by commas or spaces; ranges like 10-20 are fine.`);
+      add(
+        'manualAddresses',
+        `List one address per PD (0–${MAX_PD_ADDRESS}), separated by commas or spaces; ranges like 10-20 are fine.`,
+      );
     }
     input['manualAddresses'] = list.addresses;
     // Ignored by this strategy and hidden: kept when it is a valid address (so an imported
     // profile reads back unchanged), left out otherwise (a hidden field cannot show a problem).
     const start = whole(values.startAddress, '', '');
-    if (start.ok && start.value >= 0 && start.value <= MAX_PD_ADDRESS) input['startAddress'] = start.value;
+    if (start.ok && start.value >= 0 && start.value <= MAX_PD_ADDRESS)
+      input['startAddress'] = start.value;
   } else {
-    const start = whole(values.startAddress, `Enter the first address to assign, 0–${MAX_PD_ADDRESS}.`, `Enter the start address as a whole number, 0–${MAX_PD_ADDRESS}.`);
+    const start = whole(
+      values.startAddress,
+      `Enter the first address to assign, 0–${MAX_PD_ADDRESS}.`,
+      `Enter the start address as a whole number, 0–${MAX_PD_ADDRESS}.`,
+    );
     if (start.ok) input['startAddress'] = start.value;
     else add('startAddress', start.message);
   }
 
-  const baud = whole(values.baud, 'Choose a baud rate.', `Choose one of ${PROFILE_BAUDS.join(', ')}.`);
+  const baud = whole(
+    values.baud,
+    'Choose a baud rate.',
+    `Choose one of ${PROFILE_BAUDS.join(', ')}.`,
+  );
   if (baud.ok) input['baud'] = baud.value;
   else add('baud', baud.message);
 
@@ -187,7 +219,11 @@ export function checkForm(values: FormValues): FormCheck {
   for (const m of caps.problems) add('expectedCapabilities', m);
   input['expectedCapabilities'] = caps.capabilities;
 
-  const timeout = whole(values.timeoutMs, 'Enter a timeout in milliseconds, or 0 for the firmware default.', 'Enter the timeout as a whole number of milliseconds, or 0 for the firmware default.');
+  const timeout = whole(
+    values.timeoutMs,
+    'Enter a timeout in milliseconds, or 0 for the firmware default.',
+    'Enter the timeout as a whole number of milliseconds, or 0 for the firmware default.',
+  );
   if (timeout.ok) input['timeoutMs'] = timeout.value;
   else add('timeoutMs', timeout.message);
 
@@ -206,7 +242,10 @@ export function checkForm(values: FormValues): FormCheck {
     const ms = problems[f];
     if (ms && ms.length > MAX_SHOWN_PER_FIELD) {
       const rest = ms.length - (MAX_SHOWN_PER_FIELD - 1);
-      problems[f] = [...ms.slice(0, MAX_SHOWN_PER_FIELD - 1), `…and ${rest} more problems in this field; fix these first.`];
+      problems[f] = [
+        ...ms.slice(0, MAX_SHOWN_PER_FIELD - 1),
+        `…and ${rest} more problems in this field; fix these first.`,
+      ];
     }
   }
   return { input, problems, ok };
@@ -218,7 +257,9 @@ export const MAX_SHOWN_PER_FIELD = 4;
 /** The form field a problem path belongs to (`manualAddresses[3]` → manualAddresses); `profile.` of a file is stripped. */
 export function fieldOf(path: string): FieldKey | null {
   const head = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(path.replace(/^profile\.?/, ''))?.[0];
-  return head !== undefined && (FIELDS as readonly string[]).includes(head) ? (head as FieldKey) : null;
+  return head !== undefined && (FIELDS as readonly string[]).includes(head)
+    ? (head as FieldKey)
+    : null;
 }
 
 /** A profile rule's message, in the form's words: list positions as "Entry 4", field names as labels. */
@@ -226,7 +267,8 @@ export function formMessage(p: ProfileProblem): string {
   const path = p.path.replace(/^profile\.?/, '');
   let prefix = '';
   const item = /^(manualAddresses|expectedCapabilities)\[(\d+)\]/.exec(path);
-  if (item) prefix = `${item[1] === 'manualAddresses' ? 'Entry' : 'Capability'} ${Number(item[2]) + 1} in the list: `;
+  if (item)
+    prefix = `${item[1] === 'manualAddresses' ? 'Entry' : 'Capability'} ${Number(item[2]) + 1} in the list: `;
   const text = p.message
     .replace(/manualAddresses\[(\d+)\]/g, (_, i: string) => `entry ${Number(i) + 1}`)
     .replace(/expectedCapabilities\[(\d+)\]/g, (_, i: string) => `capability ${Number(i) + 1}`)
@@ -250,7 +292,11 @@ export function valuesFromProfile(p: Profile): FormValues {
     manualAddresses: formatAddressList(p.manualAddresses),
     baud: String(p.baud),
     expectedCapabilities: p.expectedCapabilities
-      .map((c) => (c.minCompliance === 0 && c.minCount === 0 ? String(c.functionCode) : `${c.functionCode}:${c.minCompliance}:${c.minCount}`))
+      .map((c) =>
+        c.minCompliance === 0 && c.minCount === 0
+          ? String(c.functionCode)
+          : `${c.functionCode}:${c.minCompliance}:${c.minCount}`,
+      )
       .join(', '),
     timeoutMs: String(p.timeoutMs),
     autoVerify: p.autoVerify,

@@ -20,9 +20,15 @@ export function reviewSummary(plan: Plan): Fact[] {
     { label: FIELD_LABELS.baud, value: String(p.baud) },
     {
       label: FIELD_LABELS.expectedCapabilities,
-      value: caps.length === 0 ? 'none (check skipped)' : caps.map((c) => `${c.functionCode}:${c.minCompliance}:${c.minCount}`).join(', '),
+      value:
+        caps.length === 0
+          ? 'none (check skipped)'
+          : caps.map((c) => `${c.functionCode}:${c.minCompliance}:${c.minCount}`).join(', '),
     },
-    { label: FIELD_LABELS.timeoutMs, value: p.timeoutMs === 0 ? 'firmware default' : `${p.timeoutMs} ms` },
+    {
+      label: FIELD_LABELS.timeoutMs,
+      value: p.timeoutMs === 0 ? 'firmware default' : `${p.timeoutMs} ms`,
+    },
     { label: FIELD_LABELS.autoVerify, value: p.autoVerify ? 'on' : 'off' },
   ];
 }

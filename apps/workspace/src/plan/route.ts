@@ -57,9 +57,13 @@ export function routeReducer(screen: OpeningScreen, r: Route, a: RouteAction): R
     case 'create':
       return r.kind === 'slot-list' ? { kind: 'form', slot: a.slot, values: a.values } : r;
     case 'imported':
-      return r.kind === 'slot-list' ? { kind: 'review', slot: a.slot, values: a.values, plan: a.plan } : r;
+      return r.kind === 'slot-list'
+        ? { kind: 'review', slot: a.slot, values: a.values, plan: a.plan }
+        : r;
     case 'review':
-      return r.kind === 'form' ? { kind: 'review', slot: r.slot, values: a.values, plan: a.plan } : r;
+      return r.kind === 'form'
+        ? { kind: 'review', slot: r.slot, values: a.values, plan: a.plan }
+        : r;
     case 'back':
       if (r.kind === 'review') return { kind: 'form', slot: r.slot, values: r.values };
       if (r.kind === 'form' || r.kind === 'slot') return { kind: 'slot-list' };

@@ -49,7 +49,10 @@ export function deleteQuestion(s: SlotSummary): { title: string; body: string } 
     case 'empty':
       return { title, body: 'This slot is already empty; there is nothing to delete.' };
     case 'staging':
-      return { title, body: 'The unfinished upload is discarded and the slot becomes empty. No PD has been touched by it.' };
+      return {
+        title,
+        body: 'The unfinished upload is discarded and the slot becomes empty. No PD has been touched by it.',
+      };
     case 'ready': {
       const c = s.counters;
       return {
@@ -65,7 +68,10 @@ export function deleteQuestion(s: SlotSummary): { title: string; body: string } 
           : n === 1
             ? 'Export the key of the 1 provisioned PD first if you still need it: after this it can no longer be exported.'
             : `Export the keys of the ${n} provisioned PDs first if you still need them: after this they can no longer be exported.`;
-      return { title, body: `The plan and its results are erased from the device and the slot becomes empty. ${keep}` };
+      return {
+        title,
+        body: `The plan and its results are erased from the device and the slot becomes empty. ${keep}`,
+      };
     }
   }
 }

@@ -9,7 +9,10 @@ export function deviceLockName(key: string): string {
 }
 
 /** Takes the device's lock if nobody holds it; never waits. */
-export function tryLockDevice(key: string, locks: LockManager | undefined = globalThis.navigator?.locks): Promise<DeviceLock> {
+export function tryLockDevice(
+  key: string,
+  locks: LockManager | undefined = globalThis.navigator?.locks,
+): Promise<DeviceLock> {
   // Without the API (an insecure context) the device's own rule is the only guard.
   if (!locks) return Promise.resolve({ ok: true, release: () => {} });
   return new Promise((resolve) => {

@@ -29,7 +29,13 @@ export type TabAction =
   /** Connect was clicked; `reattach` when it is the held session's device. */
   | { type: 'connect'; deviceName: string; reattach: boolean }
   | { type: 'locked_elsewhere'; deviceName: string }
-  | { type: 'session'; deviceKey: string; deviceName: string; session: DeviceSession; state: SessionState }
+  | {
+      type: 'session';
+      deviceKey: string;
+      deviceName: string;
+      session: DeviceSession;
+      state: SessionState;
+    }
   | { type: 'notice'; notice: Notice }
   /** The person disconnected (or picked another device): the held session is gone. */
   | { type: 'disconnect' };
@@ -48,7 +54,10 @@ export function tabReducer(s: TabState, a: TabAction): TabState {
     case 'locked_elsewhere':
       return {
         kind: 'pairing',
-        notice: { kind: 'in_use', message: `${a.deviceName} is in use in another Provisioner tab or window. Use it there, or close it there and Connect again.` },
+        notice: {
+          kind: 'in_use',
+          message: `${a.deviceName} is in use in another Provisioner tab or window. Use it there, or close it there and Connect again.`,
+        },
         held: heldOf(s),
       };
     case 'notice':
@@ -75,19 +84,46 @@ function fromSession(s: TabState, a: Extract<TabAction, { type: 'session' }>): T
     case 'connecting':
       return { kind: 'connecting', deviceName: name, held: keep };
     case 'attached':
-      return { kind: 'connected', held: { deviceKey: a.deviceKey, deviceName: name, session: a.session, screen: st.screen } };
+      return {
+        kind: 'connected',
+        held: { deviceKey: a.deviceKey, deviceName: name, session: a.session, screen: st.screen },
+      };
     case 'in_use':
-      return { kind: 'pairing', notice: { kind: 'in_use', message: `${name} is in use by another host (another browser or the CLI). Close that session, then Connect again.` }, held: keep };
+      return {
+        kind: 'pairing',
+        notice: {
+          kind: 'in_use',
+          message: `${name} is in use by another host (another browser or the CLI). Close that session, then Connect again.`,
+        },
+        held: keep,
+      };
     case 'incompatible':
       return {
         kind: 'pairing',
-        notice: { kind: 'incompatible', message: `${name} runs firmware this workspace cannot talk to (${plainMessage(st.message)}). Update the device's firmware, then Connect again.` },
+        notice: {
+          kind: 'incompatible',
+          message: `${name} runs firmware this workspace cannot talk to (${plainMessage(st.message)}). Update the device's firmware, then Connect again.`,
+        },
         held: null,
       };
     case 'unreachable':
-      return { kind: 'pairing', notice: { kind: 'unreachable', message: `Cannot reach ${name}: ${plainMessage(st.message)}. Check that it is plugged in and running, then Connect again.` }, held: keep };
+      return {
+        kind: 'pairing',
+        notice: {
+          kind: 'unreachable',
+          message: `Cannot reach ${name}: ${plainMessage(st.message)}. Check that it is plugged in and running, then Connect again.`,
+        },
+        held: keep,
+      };
     case 'lost':
-      return { kind: 'pairing', notice: { kind: 'lost', message: `The connection to ${name} was lost: ${plainMessage(st.message)}. Reconnect the device and Connect again.` }, held: keep };
+      return {
+        kind: 'pairing',
+        notice: {
+          kind: 'lost',
+          message: `The connection to ${name} was lost: ${plainMessage(st.message)}. Reconnect the device and Connect again.`,
+        },
+        held: keep,
+      };
     case 'closed':
       return { kind: 'pairing', notice: null, held: null };
   }

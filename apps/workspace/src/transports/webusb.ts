@@ -17,7 +17,11 @@ export function parseUsbFilters(text: string): UsbFilter[] | null {
   for (const part of text.split(',')) {
     const m = /^\s*([0-9a-f]{1,4})(?::([0-9a-f]{1,4}))?\s*$/i.exec(part);
     if (!m) return null;
-    out.push(m[2] === undefined ? { vendorId: parseInt(m[1]!, 16) } : { vendorId: parseInt(m[1]!, 16), productId: parseInt(m[2], 16) });
+    out.push(
+      m[2] === undefined
+        ? { vendorId: parseInt(m[1]!, 16) }
+        : { vendorId: parseInt(m[1]!, 16), productId: parseInt(m[2], 16) },
+    );
   }
   return out.length > 0 ? out : null;
 }
@@ -32,7 +36,9 @@ export interface VendorPipe {
 
 /** Finds the vendor interface with a bulk IN and a bulk OUT endpoint; null if the device has none. */
 export function findVendorPipe(device: UsbDeviceLike): VendorPipe | null {
-  const configs = device.configuration ? [device.configuration, ...device.configurations] : device.configurations;
+  const configs = device.configuration
+    ? [device.configuration, ...device.configurations]
+    : device.configurations;
   for (const c of configs) {
     for (const itf of c.interfaces) {
       for (const alt of itf.alternates) {
@@ -40,7 +46,13 @@ export function findVendorPipe(device: UsbDeviceLike): VendorPipe | null {
         const bulkIn = alt.endpoints.find((e) => e.type === 'bulk' && e.direction === 'in');
         const bulkOut = alt.endpoints.find((e) => e.type === 'bulk' && e.direction === 'out');
         if (bulkIn && bulkOut) {
-          return { interfaceNumber: itf.interfaceNumber, alternateSetting: alt.alternateSetting, configurationValue: c.configurationValue, in: bulkIn, out: bulkOut };
+          return {
+            interfaceNumber: itf.interfaceNumber,
+            alternateSetting: alt.alternateSetting,
+            configurationValue: c.configurationValue,
+            in: bulkIn,
+            out: bulkOut,
+          };
         }
       }
     }
@@ -60,7 +72,10 @@ export function describeUsbDevice(d: UsbDeviceLike): string {
 }
 
 /** Opens the chooser; resolves with the chosen device, or null if the person cancelled. */
-export async function requestUsbDevice(usb: UsbLike, filters: readonly UsbFilter[] = DEFAULT_USB_FILTERS): Promise<UsbDeviceLike | null> {
+export async function requestUsbDevice(
+  usb: UsbLike,
+  filters: readonly UsbFilter[] = DEFAULT_USB_FILTERS,
+): Promise<UsbDeviceLike | null> {
   try {
     return await usb.requestDevice({ filters: [...filters] });
   } catch (e) {
@@ -79,18 +94,30 @@ export interface OpenUsbOptions {
 
 /** Opens the device's vendor pipe as a LinkConnection. Rejects with LinkError('not_supported') if the
  *  device has no such interface, ('link_closed') if it cannot be opened or claimed. */
-export async function openUsbLink(device: UsbDeviceLike, opts: OpenUsbOptions = {}): Promise<LinkConnection> {
+export async function openUsbLink(
+  device: UsbDeviceLike,
+  opts: OpenUsbOptions = {},
+): Promise<LinkConnection> {
   const pipe = findVendorPipe(device);
-  if (!pipe) throw new LinkError('not_supported', `${describeUsbDevice(device)} has no provisioner interface (vendor class with bulk endpoints)`);
+  if (!pipe)
+    throw new LinkError(
+      'not_supported',
+      `${describeUsbDevice(device)} has no provisioner interface (vendor class with bulk endpoints)`,
+    );
   try {
     if (!device.opened) await device.open();
-    if (device.configuration?.configurationValue !== pipe.configurationValue) await device.selectConfiguration(pipe.configurationValue);
+    if (device.configuration?.configurationValue !== pipe.configurationValue)
+      await device.selectConfiguration(pipe.configurationValue);
     await device.claimInterface(pipe.interfaceNumber);
-    if (pipe.alternateSetting !== 0) await device.selectAlternateInterface(pipe.interfaceNumber, pipe.alternateSetting);
+    if (pipe.alternateSetting !== 0)
+      await device.selectAlternateInterface(pipe.interfaceNumber, pipe.alternateSetting);
   } catch (e) {
     const why = e instanceof Error && e.message ? e.message : 'unknown reason';
     await device.close().catch(() => {});
-    throw new LinkError('link_closed', `cannot open ${describeUsbDevice(device)}: ${why} (is another program or tab using it?)`);
+    throw new LinkError(
+      'link_closed',
+      `cannot open ${describeUsbDevice(device)}: ${why} (is another program or tab using it?)`,
+    );
   }
 
   let open = true;
@@ -109,7 +136,8 @@ export async function openUsbLink(device: UsbDeviceLike, opts: OpenUsbOptions = 
       writes = writes.then(async () => {
         if (!open) return;
         const r = await device.transferOut(pipe.out.endpointNumber, bytes);
-        if (r.status !== 'ok' || r.bytesWritten !== bytes.length) throw new Error(`bulk OUT ${r.status}`);
+        if (r.status !== 'ok' || r.bytesWritten !== bytes.length)
+          throw new Error(`bulk OUT ${r.status}`);
       });
       writes.catch(() => {
         conn.ended();
@@ -146,7 +174,8 @@ export async function openUsbLink(device: UsbDeviceLike, opts: OpenUsbOptions = 
         }
       }
       if (r.status !== 'ok') break;
-      if (r.data && r.data.byteLength > 0) conn.receive(new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength));
+      if (r.data && r.data.byteLength > 0)
+        conn.receive(new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength));
     }
     if (open) {
       conn.ended();

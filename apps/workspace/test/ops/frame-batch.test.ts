@@ -5,7 +5,10 @@ describe('frameBatch', () => {
   it('delivers only the latest value of a burst, once per frame', () => {
     const frames: (() => void)[] = [];
     const seen: number[] = [];
-    const b = frameBatch<number>((v) => seen.push(v), (fn) => frames.push(fn));
+    const b = frameBatch<number>(
+      (v) => seen.push(v),
+      (fn) => frames.push(fn),
+    );
     for (let i = 1; i <= 10_000; i++) b.push(i);
     expect(frames).toHaveLength(1);
     expect(seen).toEqual([]);
@@ -19,7 +22,10 @@ describe('frameBatch', () => {
   it('delivers nothing after stop', () => {
     const frames: (() => void)[] = [];
     const seen: number[] = [];
-    const b = frameBatch<number>((v) => seen.push(v), (fn) => frames.push(fn));
+    const b = frameBatch<number>(
+      (v) => seen.push(v),
+      (fn) => frames.push(fn),
+    );
     b.push(1);
     b.stop();
     frames.forEach((f) => f());

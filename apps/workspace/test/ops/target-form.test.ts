@@ -5,9 +5,22 @@ const base = { address: '5', baud: '9600', timeout: '', autoVerify: false, capab
 
 describe('parseTarget', () => {
   it('turns the typed fields into a quick-step target', () => {
-    expect(parseTarget({ ...base, timeout: '2000', autoVerify: true, capabilities: '4:1:1, 3:1:2' })).toEqual({
+    expect(
+      parseTarget({ ...base, timeout: '2000', autoVerify: true, capabilities: '4:1:1, 3:1:2' }),
+    ).toEqual({
       ok: true,
-      target: { address: 5, baud: 9600, options: { timeoutMs: 2000, autoVerify: true, expectedCapabilities: [{ functionCode: 4, minCompliance: 1, minCount: 1 }, { functionCode: 3, minCompliance: 1, minCount: 2 }] } },
+      target: {
+        address: 5,
+        baud: 9600,
+        options: {
+          timeoutMs: 2000,
+          autoVerify: true,
+          expectedCapabilities: [
+            { functionCode: 4, minCompliance: 1, minCount: 1 },
+            { functionCode: 3, minCompliance: 1, minCount: 2 },
+          ],
+        },
+      },
     });
   });
   it('takes an empty timeout as the firmware default (0)', () => {
@@ -15,7 +28,13 @@ describe('parseTarget', () => {
     expect(r.ok && r.target.options.timeoutMs).toBe(0);
   });
   it('reports one problem per field, in words that say how to fix it', () => {
-    const r = parseTarget({ address: '127', baud: '1234', timeout: '-5', autoVerify: false, capabilities: '4:1' });
+    const r = parseTarget({
+      address: '127',
+      baud: '1234',
+      timeout: '-5',
+      autoVerify: false,
+      capabilities: '4:1',
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.address).toMatch(/broadcast/);

@@ -18,7 +18,11 @@ function describeResult(label: string, r: AcuResult): string {
 }
 
 /** `replyTimeoutMs`: generous on loaded CI machines; a simulated PD answers in a few ms either way. */
-export async function provisioningScript(bus: Bus, target: { address: number; baud: number }, replyTimeoutMs = 200): Promise<ScriptRun> {
+export async function provisioningScript(
+  bus: Bus,
+  target: { address: number; baud: number },
+  replyTimeoutMs = 200,
+): Promise<ScriptRun> {
   const sent: string[] = [];
   let rnd = 0;
   const rndA = () => Uint8Array.from({ length: 8 }, () => rnd++ & 0xff);
@@ -40,7 +44,10 @@ export async function provisioningScript(bus: Bus, target: { address: number; ba
   const a = { address: target.address };
   await step('confirm', acu.send({ kind: 'ID', reportType: 0 }, a));
   await step('install session', acu.handshake(0, SCBK_D, rndA(), a));
-  await step('keyset', acu.send({ kind: 'KEYSET', keyType: 1, key: SCRIPT_SCBK }, { secure: true, ...a }));
+  await step(
+    'keyset',
+    acu.send({ kind: 'KEYSET', keyType: 1, key: SCRIPT_SCBK }, { secure: true, ...a }),
+  );
   await step('verify session', acu.handshake(1, SCRIPT_SCBK, rndA(), a));
   await step('secure poll', acu.send({ kind: 'POLL' }, { secure: true, ...a }));
   await step('install mode off', acu.handshake(0, SCBK_D, rndA(), { ...a, policy: { tries: 1 } }));

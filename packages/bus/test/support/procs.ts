@@ -14,7 +14,9 @@ export function requireBinary(bin: string, debianPackage: string): string {
   const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
   const found = r.stdout.trim();
   if (r.status !== 0 || !found) {
-    throw new Error(`${bin} is not installed; this test needs it (apt-get install -y ${debianPackage}). CI installs it.`);
+    throw new Error(
+      `${bin} is not installed; this test needs it (apt-get install -y ${debianPackage}). CI installs it.`,
+    );
   }
   return found;
 }
@@ -35,7 +37,11 @@ export function tempDir(prefix: string): string {
 
 export { freePort };
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -77,7 +83,10 @@ export async function startPtyPair(dir: string): Promise<PtyPair> {
   const a = path.join(dir, 'pty-a');
   const b = path.join(dir, 'pty-b');
   const p = startProc(bin, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`]);
-  await waitFor(() => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer/.test(p.output()), 'socat pty pair');
+  await waitFor(
+    () => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer/.test(p.output()),
+    'socat pty pair',
+  );
   return { ...p, a, b };
 }
 
@@ -86,10 +95,16 @@ export interface Ser2net extends Proc {
 }
 
 /** ser2net 4 bridging 127.0.0.1:<port> (raw or RFC 2217) to the serial device `device`. */
-export async function startSer2net(dir: string, device: string, mode: 'raw' | 'rfc2217', baud = 9600): Promise<Ser2net> {
+export async function startSer2net(
+  dir: string,
+  device: string,
+  mode: 'raw' | 'rfc2217',
+  baud = 9600,
+): Promise<Ser2net> {
   const bin = requireBinary('ser2net', 'ser2net');
   const port = await freePort();
-  const accepter = mode === 'rfc2217' ? `telnet(rfc2217),tcp,127.0.0.1,${port}` : `tcp,127.0.0.1,${port}`;
+  const accepter =
+    mode === 'rfc2217' ? `telnet(rfc2217),tcp,127.0.0.1,${port}` : `tcp,127.0.0.1,${port}`;
   const config = [
     '%YAML 1.1',
     '---',
@@ -116,7 +131,8 @@ export async function startSer2net(dir: string, device: string, mode: 'raw' | 'r
       }),
     'ser2net to listen',
   );
-  if (p.child.exitCode !== null) throw new Error(`ser2net exited (${p.child.exitCode}): ${p.output()}`);
+  if (p.child.exitCode !== null)
+    throw new Error(`ser2net exited (${p.child.exitCode}): ${p.output()}`);
   // The probe connection above may still be closing inside ser2net; give it a moment.
   await new Promise((r) => setTimeout(r, 100));
   return { ...p, port };

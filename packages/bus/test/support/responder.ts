@@ -45,6 +45,9 @@ export class ScriptedResponder implements LineNode {
 }
 
 /** Answers every clean frame with a fixed reply; anything else (garbage) is ignored. */
-export function fixedAnswer(expect: Uint8Array, reply: Uint8Array): (heard: Uint8Array) => Uint8Array | null {
+export function fixedAnswer(
+  expect: Uint8Array,
+  reply: Uint8Array,
+): (heard: Uint8Array) => Uint8Array | null {
   return (heard) => (equalBytes(heard, expect) ? reply : null);
 }

@@ -85,7 +85,10 @@ export class Bench {
 
   constructor(private readonly opts: BenchOptions) {
     this.line = new SimLine({ seed: opts.seed ?? 1, traceLimit: 64 });
-    this.bus = new PacedBus(new SimBus(this.line, { baud: 9600, nodeName: 'provisioner' }), opts.speed);
+    this.bus = new PacedBus(
+      new SimBus(this.line, { baud: 9600, nodeName: 'provisioner' }),
+      opts.speed,
+    );
   }
 
   /** The reader currently on the line, if any. */
@@ -98,14 +101,21 @@ export class Bench {
     let r = this.readers.get(key);
     if (!r) {
       const made = stepIndex < this.opts.pds ? this.makePd(stepIndex, key) : null;
-      r = { key, stepIndex, pd: made?.pd ?? null, port: null, byteErrorRate: made?.byteErrorRate ?? 0 };
+      r = {
+        key,
+        stepIndex,
+        pd: made?.pd ?? null,
+        port: null,
+        byteErrorRate: made?.byteErrorRate ?? 0,
+      };
       this.readers.set(key, r);
       if (this.readers.size > 4096) this.forgetOldest();
     }
     if (this.onLine === r) return r;
     this.unplug();
     const noise = 1 - (1 - r.byteErrorRate) * (1 - (this.opts.lineByteErrorRate ?? 0));
-    if (r.pd) r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, byteErrorRate: noise });
+    if (r.pd)
+      r.port = this.line.attach(r.pd, { turnaroundMs: r.pd.turnaroundMs, byteErrorRate: noise });
     this.onLine = r;
     return r;
   }
@@ -123,7 +133,8 @@ export class Bench {
    */
   executor(run: StepExecutor, isAutonomous: () => boolean): StepExecutor {
     return (job: StepJob, ctx) => {
-      if (!isAutonomous()) this.plugIn(readerKey(job.queue, job.sessionId, job.stepIndex), job.stepIndex);
+      if (!isAutonomous())
+        this.plugIn(readerKey(job.queue, job.sessionId, job.stepIndex), job.stepIndex);
       return run(job, ctx);
     };
   }
@@ -137,7 +148,16 @@ export class Bench {
       if (signal.aborted) return false;
       await this.bus.setBaud(baud);
       this.bus.flushInput();
-      await this.bus.write(buildFrame({ address: BROADCAST, reply: false, sqn: 0, check: 'crc', code: osdp_POLL, data: new Uint8Array(0) }));
+      await this.bus.write(
+        buildFrame({
+          address: BROADCAST,
+          reply: false,
+          sqn: 0,
+          check: 'crc',
+          code: osdp_POLL,
+          data: new Uint8Array(0),
+        }),
+      );
       const heard = await this.bus.read(this.bus.now() + PROBE_WINDOW_MS);
       if (heard) {
         // Let the rest of the reply pass so it is not mistaken for the next command's answer.
@@ -159,7 +179,14 @@ export class Bench {
       const id = parseReaderKey(r.key);
       if (!r.pd || !id) continue;
       const f = r.pd.stored;
-      out.push({ stepIndex: r.stepIndex, ...id, address: f.address, baud: f.baud, scbkHex: f.scbk ? toHex(f.scbk) : null, installMode: f.installMode });
+      out.push({
+        stepIndex: r.stepIndex,
+        ...id,
+        address: f.address,
+        baud: f.baud,
+        scbkHex: f.scbk ? toHex(f.scbk) : null,
+        installMode: f.installMode,
+      });
     }
     return out;
   }
@@ -180,10 +207,24 @@ export class Bench {
       config: factoryPdConfig({
         ...(setup.address !== undefined ? { address: setup.address } : {}),
         ...(setup.baud !== undefined ? { baud: setup.baud } : {}),
-        ...(saved ? { address: saved.address, baud: saved.baud, scbk: saved.scbk?.slice() ?? null, installMode: saved.installMode } : {}),
+        ...(saved
+          ? {
+              address: saved.address,
+              baud: saved.baud,
+              scbk: saved.scbk?.slice() ?? null,
+              installMode: saved.installMode,
+            }
+          : {}),
         random: { seed: (this.opts.seed ?? 1) * 1000 + stepIndex },
       }),
-      ...(store ? { onEvent: (e) => (e.type === 'comset_applied' || e.type === 'keyset_applied' ? store.save(key, pd.stored) : undefined) } : {}),
+      ...(store
+        ? {
+            onEvent: (e) =>
+              e.type === 'comset_applied' || e.type === 'keyset_applied'
+                ? store.save(key, pd.stored)
+                : undefined,
+          }
+        : {}),
     });
     return { pd, byteErrorRate: noisy?.kind === 'noisy' ? noisy.byteErrorRate : 0 };
   }

@@ -102,7 +102,8 @@ export function defaultStateDir(model: EmulatorModel): string {
 export function parseSpeed(v: string | number): number {
   if (v === 'max') return Infinity;
   const n = typeof v === 'number' ? v : /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
-  if (!(n > 0) || !Number.isFinite(n) || n > 1e6) throw new RangeError('speed must be a positive number (e.g. 1, 10, 100) or "max"');
+  if (!(n > 0) || !Number.isFinite(n) || n > 1e6)
+    throw new RangeError('speed must be a positive number (e.g. 1, 10, 100) or "max"');
   return n;
 }
 
@@ -112,15 +113,23 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   if (short !== 'pro' && short !== 'mini') throw new RangeError('model must be "pro" or "mini"');
   const model: DeviceModel = short === 'mini' ? 'osprio-mini' : 'osprio-pro';
   const speed = parseSpeed(opts.speed ?? 1);
-  const faults = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : (opts.faults ?? NO_FAULTS);
+  const faults =
+    typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : (opts.faults ?? NO_FAULTS);
   const pds = opts.pds ?? 126;
-  if (!Number.isInteger(pds) || pds < 0 || pds > 126) throw new RangeError('pds must be an integer 0..126');
+  if (!Number.isInteger(pds) || pds < 0 || pds > 126)
+    throw new RangeError('pds must be an integer 0..126');
   const log = opts.log ?? (() => {});
-  const config = modelConfig(model, { ...opts.modelOverrides, ...(opts.serialNumber ? { serialNumber: opts.serialNumber } : {}) });
+  const config = modelConfig(model, {
+    ...opts.modelOverrides,
+    ...(opts.serialNumber ? { serialNumber: opts.serialNumber } : {}),
+  });
   const stateDir = config.status.slots ? (opts.stateDir ?? defaultStateDir(short)) : null;
 
   const bench = new Bench({
-    faults, pds, speed, seed: opts.seed ?? 1,
+    faults,
+    pds,
+    speed,
+    seed: opts.seed ?? 1,
     ...(opts.readerFlash ? { readerFlash: opts.readerFlash } : {}),
     ...(opts.lineByteErrorRate ? { lineByteErrorRate: opts.lineByteErrorRate } : {}),
   });
@@ -149,12 +158,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
   const dev = device;
   for (const [slot, r] of dev.loadReports.entries()) {
-    if (r.truncatedBytes > 0) log(`slot ${slot}: cut ${r.truncatedBytes} bytes of torn journal tail`);
+    if (r.truncatedBytes > 0)
+      log(`slot ${slot}: cut ${r.truncatedBytes} bytes of torn journal tail`);
   }
 
   const technician =
     config.status.offlineAutonomous && opts.technician !== false
-      ? new Technician(dev, bench, () => hostAttached, speed, { ...DEFAULT_TIMING, ...opts.technicianTiming }, log)
+      ? new Technician(
+          dev,
+          bench,
+          () => hostAttached,
+          speed,
+          { ...DEFAULT_TIMING, ...opts.technicianTiming },
+          log,
+        )
       : null;
 
   const handler = new (class extends DeviceLinkHandler {
@@ -175,7 +192,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const e = ev.edge;
     if (e.state === 'success' || e.state === 'failure') {
       const q = 'slot' in e.queue ? `slot ${e.queue.slot}` : 'live';
-      log(`${q} step ${e.stepIndex}: ${e.state} (${e.outcome ?? '-'}) attempt ${e.attempts}${e.detail ? ` — ${e.detail}` : ''}`);
+      log(
+        `${q} step ${e.stepIndex}: ${e.state} (${e.outcome ?? '-'}) attempt ${e.attempts}${e.detail ? ` — ${e.detail}` : ''}`,
+      );
     }
   });
 
@@ -188,7 +207,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       port: opts.port ?? 0,
       ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
       linkOptions: {
-        onInternalError: (err, type) => log(`internal error serving ${type}: ${err instanceof Error ? err.name : 'error'}`),
+        onInternalError: (err, type) =>
+          log(`internal error serving ${type}: ${err instanceof Error ? err.name : 'error'}`),
       },
     });
   } catch (e) {
@@ -197,7 +217,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     throw e;
   }
   technician?.start();
-  log(`${model} ${config.identity.serialNumber}: speed ${Number.isFinite(speed) ? `${speed}x` : 'max'}, ${pds} readers, faults ${describePlan(faults)}`);
+  log(
+    `${model} ${config.identity.serialNumber}: speed ${Number.isFinite(speed) ? `${speed}x` : 'max'}, ${pds} readers, faults ${describePlan(faults)}`,
+  );
 
   let closing: Promise<void> | null = null;
   const srv = server;

@@ -11,7 +11,13 @@
 // Example: `3:absent,5:keyed,7:slow:400+noisy:0.01,random:0.2@7`. Explicit items win over random.
 
 import { OSDP_BAUDS } from '@osprio/osdp';
-import { Prng, SIM_PD_FAULT_HELP, SIM_PD_FAULT_NAMES, SimPdSpecError, parseSimPdFault } from '@osprio/bus';
+import {
+  Prng,
+  SIM_PD_FAULT_HELP,
+  SIM_PD_FAULT_NAMES,
+  SimPdSpecError,
+  parseSimPdFault,
+} from '@osprio/bus';
 import type { SimPdFault, SimPdFaultSpec } from '@osprio/bus';
 import { randomBytes } from 'node:crypto';
 
@@ -39,7 +45,15 @@ const SETUP_HELP: readonly [string, string][] = [
 export const FAULT_NAMES: readonly string[] = [...SIM_PD_FAULT_NAMES, 'at-baud', 'at-address'];
 
 /** What random:P picks from: faults a technician meets in the field, each recoverable by a retry or visible as an outcome. */
-const RANDOM_POOL: readonly string[] = ['absent', 'keyed', 'slow', 'noisy', 'at-baud:19200', 'nak-keyset', 'reboot'];
+const RANDOM_POOL: readonly string[] = [
+  'absent',
+  'keyed',
+  'slow',
+  'noisy',
+  'at-baud:19200',
+  'nak-keyset',
+  'reboot',
+];
 
 export interface FaultPlan {
   /** step index → faults of its reader */
@@ -69,18 +83,26 @@ function parseFault(text: string, where: string): FaultItem {
   if (name === 'at-baud' || name === 'at-address') {
     if (more.length) throw new FaultSpecError(`${where}: ${name} takes one value`);
     const v = arg === undefined ? null : num(arg.trim());
-    if (arg !== undefined && v === null) throw new FaultSpecError(`${where}: ${name}: needs a number`);
+    if (arg !== undefined && v === null)
+      throw new FaultSpecError(`${where}: ${name}: needs a number`);
     if (name === 'at-baud') {
       const baud = v ?? 19200;
-      if (!(OSDP_BAUDS as readonly number[]).includes(baud)) throw new FaultSpecError(`${where}: at-baud: value must be one of ${OSDP_BAUDS.join(', ')}`);
+      if (!(OSDP_BAUDS as readonly number[]).includes(baud))
+        throw new FaultSpecError(
+          `${where}: at-baud: value must be one of ${OSDP_BAUDS.join(', ')}`,
+        );
       return { text: `at-baud:${baud}`, name, baud };
     }
     const address = v ?? 1;
-    if (!Number.isInteger(address) || address < 0 || address > 126) throw new FaultSpecError(`${where}: at-address: value must be an integer 0..126`);
+    if (!Number.isInteger(address) || address < 0 || address > 126)
+      throw new FaultSpecError(`${where}: at-address: value must be an integer 0..126`);
     return { text: `at-address:${address}`, name, address };
   }
   const canonical = name.trim().toLowerCase().replace(/_/g, '-');
-  if (!FAULT_NAMES.includes(canonical)) throw new FaultSpecError(`${where}: unknown fault "${name.slice(0, 40)}" (known: ${FAULT_NAMES.join(', ')})`);
+  if (!FAULT_NAMES.includes(canonical))
+    throw new FaultSpecError(
+      `${where}: unknown fault "${name.slice(0, 40)}" (known: ${FAULT_NAMES.join(', ')})`,
+    );
   try {
     return { text: t, name: canonical, fault: parseSimPdFault(t) };
   } catch (e) {
@@ -98,21 +120,25 @@ export function parseFaultSpec(spec: string): FaultPlan {
   for (const raw of spec.split(',')) {
     const item = raw.trim();
     const colon = item.indexOf(':');
-    if (colon < 0) throw new FaultSpecError(`"${item.slice(0, 40)}": expected STEP:FAULT or random:P`);
+    if (colon < 0)
+      throw new FaultSpecError(`"${item.slice(0, 40)}": expected STEP:FAULT or random:P`);
     const head = item.slice(0, colon).trim();
     const rest = item.slice(colon + 1).trim();
     if (head === 'random') {
       if (random) throw new FaultSpecError('random: given twice');
       const [pText, seedText] = rest.split('@');
       const p = num((pText ?? '').trim());
-      if (p === null || p < 0 || p > 1) throw new FaultSpecError('random: P must be a probability between 0 and 1');
+      if (p === null || p < 0 || p > 1)
+        throw new FaultSpecError('random: P must be a probability between 0 and 1');
       const seed = seedText === undefined ? 1 : num(seedText.trim());
-      if (seed === null || !Number.isInteger(seed) || seed < 0) throw new FaultSpecError('random: @SEED must be a non-negative integer');
+      if (seed === null || !Number.isInteger(seed) || seed < 0)
+        throw new FaultSpecError('random: @SEED must be a non-negative integer');
       random = { p, seed };
       continue;
     }
     const step = /^\d{1,3}$/.test(head) ? Number(head) : NaN;
-    if (!(step >= 0 && step <= 125)) throw new FaultSpecError(`"${head.slice(0, 40)}": STEP must be a step index 0..125`);
+    if (!(step >= 0 && step <= 125))
+      throw new FaultSpecError(`"${head.slice(0, 40)}": STEP must be a step index 0..125`);
     if (rest === '') throw new FaultSpecError(`step ${step}: no fault given`);
     const faults = rest.split('+').map((f) => parseFault(f, `step ${step}`));
     byStep.set(step, [...(byStep.get(step) ?? []), ...faults]);
@@ -137,7 +163,8 @@ export function readerSetup(items: readonly FaultItem[]): ReaderSetup {
     if ('baud' in it) setup.baud = it.baud;
     else if ('address' in it) setup.address = it.address;
     // A random key nobody knows: the commissioning must end in scbk_rejected.
-    else if (it.fault.kind === 'keyed') setup.faults.push({ kind: 'keyed', scbk: new Uint8Array(randomBytes(16)) });
+    else if (it.fault.kind === 'keyed')
+      setup.faults.push({ kind: 'keyed', scbk: new Uint8Array(randomBytes(16)) });
     else setup.faults.push(it.fault);
   }
   return setup;
@@ -145,7 +172,9 @@ export function readerSetup(items: readonly FaultItem[]): ReaderSetup {
 
 /** A short description for the start banner (never key material). */
 export function describePlan(plan: FaultPlan): string {
-  const parts = [...plan.byStep.entries()].sort((a, b) => a[0] - b[0]).map(([s, f]) => `${s}:${f.map((x) => x.text).join('+')}`);
+  const parts = [...plan.byStep.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, f]) => `${s}:${f.map((x) => x.text).join('+')}`);
   if (plan.random) parts.push(`random:${plan.random.p}@${plan.random.seed}`);
   return parts.length ? parts.join(',') : 'none';
 }

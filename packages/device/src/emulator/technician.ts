@@ -17,7 +17,11 @@ export interface TechnicianTiming {
   lingerMs: number;
 }
 
-export const DEFAULT_TIMING: TechnicianTiming = { walkMs: 3000, patienceMs: 20_000, lingerMs: 1500 };
+export const DEFAULT_TIMING: TechnicianTiming = {
+  walkMs: 3000,
+  patienceMs: 20_000,
+  lingerMs: 1500,
+};
 
 export class Technician {
   private stopped = false;
@@ -35,7 +39,9 @@ export class Technician {
   ) {}
 
   start(): void {
-    this.loop ??= this.run().catch((e: unknown) => this.log(`technician stopped: ${e instanceof Error ? e.message : 'error'}`));
+    this.loop ??= this.run().catch((e: unknown) =>
+      this.log(`technician stopped: ${e instanceof Error ? e.message : 'error'}`),
+    );
   }
 
   async stop(): Promise<void> {
@@ -68,7 +74,12 @@ export class Technician {
       if (this.device.autonomousPhase === 'awaiting_departure' && this.bench.current) {
         // A reader left on the line (the last one a host drove): the device waits for it to go.
         await this.sleep(this.scaled(this.timing.lingerMs));
-        if (!this.stopped && !this.hostAttached() && this.device.autonomousPhase === 'awaiting_departure' && this.bench.current) {
+        if (
+          !this.stopped &&
+          !this.hostAttached() &&
+          this.device.autonomousPhase === 'awaiting_departure' &&
+          this.bench.current
+        ) {
           this.bench.unplug();
           this.log('technician: unplugged the reader left on the line');
         }
@@ -106,9 +117,12 @@ export class Technician {
         if (ev.edge.state === 'attempting') began = true;
         else if (began && (ev.edge.state === 'success' || ev.edge.state === 'failure')) finish();
       });
-      const giveUp = setTimeout(() => {
-        if (!began) finish();
-      }, Math.max(20, this.scaled(this.timing.patienceMs)));
+      const giveUp = setTimeout(
+        () => {
+          if (!began) finish();
+        },
+        Math.max(20, this.scaled(this.timing.patienceMs)),
+      );
       const poll = setInterval(() => {
         if (this.stopped || (this.hostAttached() && !began)) finish();
       }, 20);

@@ -28,11 +28,24 @@ const executor: StepExecutor = async (_job, ctx) => {
     completed.push(stage);
   }
   const ok = rand() < 0.5;
-  const r: AttemptResult = { outcome: ok ? 'ok' : 'no_response', detail: ok ? '' : 'nobody answered', stage: 'discover', stageStatus: ok ? 'done' : 'stalled', completed };
+  const r: AttemptResult = {
+    outcome: ok ? 'ok' : 'no_response',
+    detail: ok ? '' : 'nobody answered',
+    stage: 'discover',
+    stageStatus: ok ? 'done' : 'stalled',
+    completed,
+  };
   return r;
 };
 
-const device = Device.open({ config: modelConfig('osprio-pro'), stateDir: dir!, executor, hostAttached: true, compactEvery: 7, edgeLimit: 20 });
+const device = Device.open({
+  config: modelConfig('osprio-pro'),
+  stateDir: dir!,
+  executor,
+  hostAttached: true,
+  compactEvery: 7,
+  edgeLimit: 20,
+});
 device.onEvent((ev) => {
   if (ev.type === 'edge') out({ edge: ev.edge });
 });
@@ -45,7 +58,8 @@ function pickOp(): CrashOp | null {
   const d = s.slot;
   const r = rand();
   if (r < 0.03) return { t: 'delete', slot };
-  if (d.state === 'empty') return { t: 'create', slot, count: 1 + Math.floor(rand() * 6), gen: Math.floor(rand() * 1000) };
+  if (d.state === 'empty')
+    return { t: 'create', slot, count: 1 + Math.floor(rand() * 6), gen: Math.floor(rand() * 1000) };
   if (d.state === 'staging') {
     const left = d.header!.deviceCount - d.steps.length;
     if (left === 0) return { t: 'seal', slot, count: d.steps.length };
@@ -59,10 +73,32 @@ function pickOp(): CrashOp | null {
 function apply(op: CrashOp): void {
   switch (op.t) {
     case 'create':
-      device.createSlot(op.slot, { name: `crash ${op.gen}`, deviceCount: op.count, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false }, crashSession(op.slot, op.gen), crashSeed(op.slot, op.gen));
+      device.createSlot(
+        op.slot,
+        {
+          name: `crash ${op.gen}`,
+          deviceCount: op.count,
+          addressStrategy: 'sequential',
+          startAddress: 1,
+          manualAddresses: [],
+          baud: 9600,
+          expectedCapabilities: [],
+          timeoutMs: 0,
+          autoVerify: false,
+        },
+        crashSession(op.slot, op.gen),
+        crashSeed(op.slot, op.gen),
+      );
       return;
     case 'upload':
-      device.uploadSteps(op.slot, Array.from({ length: op.count }, (_, k) => ({ index: op.from + k, address: op.from + k + 1, baud: 9600 })));
+      device.uploadSteps(
+        op.slot,
+        Array.from({ length: op.count }, (_, k) => ({
+          index: op.from + k,
+          address: op.from + k + 1,
+          baud: 9600,
+        })),
+      );
       return;
     case 'seal':
       device.sealSlot(op.slot, op.count);

@@ -6,7 +6,15 @@ import WebSocket from 'ws';
 import { LinkClient } from '@osprio/link';
 import { connectWebSocketNode } from '@osprio/link/node';
 import type { Emulator } from '../../src/emulator/index.ts';
-import { SEED, WORKSPACE_ORIGIN, connectHost, refusal, sessionId, startTestEmulator, until } from './support.ts';
+import {
+  SEED,
+  WORKSPACE_ORIGIN,
+  connectHost,
+  refusal,
+  sessionId,
+  startTestEmulator,
+  until,
+} from './support.ts';
 
 describe('access to the emulator', () => {
   let emu: Emulator;
@@ -43,7 +51,9 @@ describe('access to the emulator', () => {
       [`${base}?token=${emu.token.slice(0, -1)}`, undefined, /missing or wrong token/],
     ];
     for (const [url, origin, why] of cases) {
-      const e = await refusal(() => connectWebSocketNode(url, origin === undefined ? {} : { origin }));
+      const e = await refusal(() =>
+        connectWebSocketNode(url, origin === undefined ? {} : { origin }),
+      );
       expect(e.message).toMatch(/403/);
       expect(e.message).toMatch(why);
       expect(e.message).not.toContain(emu.token);
@@ -60,11 +70,20 @@ describe('access to the emulator', () => {
       ws.once('error', j);
     });
     const junk = [
-      'not json', '{}', '[]', 'null', '{"id":1}', '{"id":"x","type":"hello","params":{}}', '{"id":1,"type":"hello","params":{"protocolVersion":99}}',
-      '{"id":2,"type":"getSlot","params":{"slot":0}}', '{"id":3,"type":"hello","params":{"protocolVersion":1}}',
+      'not json',
+      '{}',
+      '[]',
+      'null',
+      '{"id":1}',
+      '{"id":"x","type":"hello","params":{}}',
+      '{"id":1,"type":"hello","params":{"protocolVersion":99}}',
+      '{"id":2,"type":"getSlot","params":{"slot":0}}',
+      '{"id":3,"type":"hello","params":{"protocolVersion":1}}',
       '{"id":4,"type":"createSlot","params":{"slot":0,"header":{"name":1},"sessionId":"x","seed":"zz"}}',
-      '{"id":5,"type":"verb","params":{"slot":0,"stepIndex":-1,"verb":"explode"}}', '{"id":6,"type":"getSlot","params":{"slot":1e308}}',
-      `{"id":7,"type":"getSlot","params":{"slot":0,"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'x'.repeat(300_000),
+      '{"id":5,"type":"verb","params":{"slot":0,"stepIndex":-1,"verb":"explode"}}',
+      '{"id":6,"type":"getSlot","params":{"slot":1e308}}',
+      `{"id":7,"type":"getSlot","params":{"slot":0,"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+      'x'.repeat(300_000),
       '{"id":8,"type":"createSlot","params":{"slot":0,"header":{"__proto__":{"polluted":true}},"sessionId":"00000000-0000-4000-8000-000000000001","seed":"AAAAAAAAAAAAAAAAAAAAAA=="}}',
     ];
     for (const j of junk) ws.send(j);
@@ -90,7 +109,12 @@ describe('the Mini emulator', () => {
       const conn = await connectWebSocketNode(mini.url, { origin: WORKSPACE_ORIGIN });
       const c = new LinkClient(conn);
       expect(await c.hello()).toMatchObject({ model: 'osprio-mini', protocolVersion: 1 });
-      expect(await c.status()).toMatchObject({ liveQuickStep: true, slots: false, offlineAutonomous: false, slotCount: 0 });
+      expect(await c.status()).toMatchObject({
+        liveQuickStep: true,
+        slots: false,
+        offlineAutonomous: false,
+        slotCount: 0,
+      });
       expect((await refusal(() => c.listSlots())).code).toBe('not_supported');
       const sid = sessionId(77);
       const edges: { state: string; outcome: string | null }[] = [];
@@ -98,8 +122,18 @@ describe('the Mini emulator', () => {
         if (ev.event === 'edge') edges.push(ev.edge);
       });
       await c.openLive({ sessionId: sid, seed: SEED });
-      expect(await c.quickStep({ address: 12, baud: 19200, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] } })).toEqual({ stepIndex: 0 });
-      await until(() => edges.some((e) => e.state !== 'attempting'), 20_000, 'the quick-step to end');
+      expect(
+        await c.quickStep({
+          address: 12,
+          baud: 19200,
+          options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+        }),
+      ).toEqual({ stepIndex: 0 });
+      await until(
+        () => edges.some((e) => e.state !== 'attempting'),
+        20_000,
+        'the quick-step to end',
+      );
       expect(edges.at(-1)).toMatchObject({ state: 'success', outcome: 'ok' });
       expect((await p.listSlots()).length).toBe(4); // the Pro next door is unaffected
       c.close();

@@ -4,7 +4,15 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '@osprio/osdp';
-import { SEED, connectHost, plan, runCli, spawnEmulator, startTestEmulator, tmpStateDir } from './support.ts';
+import {
+  SEED,
+  connectHost,
+  plan,
+  runCli,
+  spawnEmulator,
+  startTestEmulator,
+  tmpStateDir,
+} from './support.ts';
 import type { EmulatorChild } from './support.ts';
 import { runDevice } from '../../../../apps/cli/src/commands/device.ts';
 import type { DeviceCommandOptions } from '../../../../apps/cli/src/commands/device.ts';
@@ -14,7 +22,15 @@ import type { StatusOptions } from '../../../../apps/cli/src/commands/status.ts'
 describe('osprio device --sim and osprio status (child processes)', () => {
   let emu: EmulatorChild;
   beforeAll(async () => {
-    emu = await spawnEmulator(['--speed', 'max', '--state-dir', tmpStateDir(), '--quiet', '--pds', '0']); // no readers: the technician cannot run the plan
+    emu = await spawnEmulator([
+      '--speed',
+      'max',
+      '--state-dir',
+      tmpStateDir(),
+      '--quiet',
+      '--pds',
+      '0',
+    ]); // no readers: the technician cannot run the plan
     const c = await connectHost(emu.url);
     await plan(c, 1, 5, 'North wing');
     await c.verb({ slot: 1, stepIndex: 0, verb: 'skip' });
@@ -27,22 +43,40 @@ describe('osprio device --sim and osprio status (child processes)', () => {
   it('status prints identity, modes, opening screen and every slot summary', async () => {
     // The previous host's link may still be closing on the device side: allow it a moment.
     let r = await runCli(['status', '--device', emu.url]);
-    for (let i = 0; i < 20 && r.stderr.includes('in use'); i++) r = await runCli(['status', '--device', emu.url]);
+    for (let i = 0; i < 20 && r.stderr.includes('in use'); i++)
+      r = await runCli(['status', '--device', emu.url]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/device\s+osprio-pro\s+serial OPP-000001\s+firmware 1\.0\.0-emu\s+protocol 1/);
+    expect(r.stdout).toMatch(
+      /device\s+osprio-pro\s+serial OPP-000001\s+firmware 1\.0\.0-emu\s+protocol 1/,
+    );
     expect(r.stdout).toMatch(/live quick-step: yes\s+slots: yes\s+offline autonomous: yes/);
     expect(r.stdout).toContain('4 slots, at most 126 steps per slot');
     expect(r.stdout).toContain('opens on  mode picker');
     const row = r.stdout.split('\n').find((l) => /^\s+1\s/.test(l))!;
-    expect(row.trim().split(/\s{2,}/)).toEqual(['1', 'ready', 'North wing', '00000000-0000-4000-8000-000000000002', '5', '0', '0', '1', '4', '1']);
+    expect(row.trim().split(/\s{2,}/)).toEqual([
+      '1',
+      'ready',
+      'North wing',
+      '00000000-0000-4000-8000-000000000002',
+      '5',
+      '0',
+      '0',
+      '1',
+      '4',
+      '1',
+    ]);
     expect(r.stdout).not.toContain(toHex(SEED));
   });
 
   it('status --json carries the same facts', async () => {
     const r = await runCli(['status', '--device', emu.url, '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { identity: { model: string }; openingScreen: string; slots: { state: string; counters: { skipped: number } }[] };
+    const j = JSON.parse(r.stdout) as {
+      identity: { model: string };
+      openingScreen: string;
+      slots: { state: string; counters: { skipped: number } }[];
+    };
     expect(j.identity.model).toBe('osprio-pro');
     expect(j.openingScreen).toBe('mode-picker');
     expect(j.slots.map((s) => s.state)).toEqual(['empty', 'ready', 'empty', 'empty']);
@@ -53,22 +87,39 @@ describe('osprio device --sim and osprio status (child processes)', () => {
   it('status explains refusals and failures in one line (exit 3 unreachable), bad usage exits 2', async () => {
     const base = emu.url.replace(/\?.*$/, '');
     const wrong = await runCli(['status', '--device', `${base}?token=nope`]);
-    expect([wrong.code, wrong.stderr]).toEqual([3, expect.stringMatching(/refused the connection: missing or wrong token/)]);
+    expect([wrong.code, wrong.stderr]).toEqual([
+      3,
+      expect.stringMatching(/refused the connection: missing or wrong token/),
+    ]);
     expect(wrong.stderr).not.toContain('nope');
     // The same code in-process (a spawn costs a second of start-up each).
     const run = async (o: StatusOptions) => {
       const err: string[] = [];
       // No device in the (empty) runtime file: --device is needed.
-      const code = await runStatus(o, { out: () => {}, err: (l) => err.push(l), env: { OSPRIO_RUNTIME_DIR: tmpStateDir() } });
+      const code = await runStatus(o, {
+        out: () => {},
+        err: (l) => err.push(l),
+        env: { OSPRIO_RUNTIME_DIR: tmpStateDir() },
+      });
       return { code, err: err.join('\n') };
     };
     const origin = await run({ device: emu.url, origin: 'https://evil.example' });
     expect(origin).toEqual({ code: 3, err: expect.stringMatching(/origin not allowed/) });
     expect(origin.err).not.toContain(emu.url.split('token=')[1]!);
     const down = await run({ device: 'ws://127.0.0.1:9/device?token=x' });
-    expect(down).toEqual({ code: 3, err: expect.stringMatching(/cannot reach a device at ws:\/\/127\.0\.0\.1:9\/device/) });
-    expect(await run({})).toEqual({ code: 3, err: expect.stringMatching(/no device runs on this computer/) });
-    for (const bad of [{ device: 'not a url' }, { device: 'http://127.0.0.1:1/' }, { device: emu.url, timeout: 'soon' }]) {
+    expect(down).toEqual({
+      code: 3,
+      err: expect.stringMatching(/cannot reach a device at ws:\/\/127\.0\.0\.1:9\/device/),
+    });
+    expect(await run({})).toEqual({
+      code: 3,
+      err: expect.stringMatching(/no device runs on this computer/),
+    });
+    for (const bad of [
+      { device: 'not a url' },
+      { device: 'http://127.0.0.1:1/' },
+      { device: emu.url, timeout: 'soon' },
+    ]) {
       const r = await run(bad);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/usage: osprio status/);
@@ -78,10 +129,15 @@ describe('osprio device --sim and osprio status (child processes)', () => {
   it('status of a Mini: quick-step only, opens on the quick-step queue, no slot table', async () => {
     const mini = await startTestEmulator({ model: 'mini' });
     const out: string[] = [];
-    const code = await runStatus({ device: mini.url }, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const code = await runStatus(
+      { device: mini.url },
+      { out: (l) => out.push(l), err: (l) => out.push(l) },
+    );
     await mini.close();
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/device\s+osprio-mini[\s\S]*slots: no[\s\S]*0 slots[\s\S]*opens on {2}quick-step queue$/);
+    expect(out.join('\n')).toMatch(
+      /device\s+osprio-mini[\s\S]*slots: no[\s\S]*0 slots[\s\S]*opens on {2}quick-step queue$/,
+    );
   });
 
   it('status says the device is in use while another host holds it', async () => {
@@ -94,9 +150,20 @@ describe('osprio device --sim and osprio status (child processes)', () => {
 
 describe('osprio device flags and shutdown', () => {
   it('bad flags print a usage message and exit 2', async () => {
-    const [unknown, faults] = await Promise.all([runCli(['device', '--sim', '--bogus']), runCli(['device', '--sim', '--faults', '3:gremlins'])]);
-    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/unknown option '--bogus'/)]);
-    expect([faults.code, faults.stderr]).toEqual([2, expect.stringMatching(/--faults: step 3: unknown fault "gremlins"[\s\S]*usage: osprio device/)]);
+    const [unknown, faults] = await Promise.all([
+      runCli(['device', '--sim', '--bogus']),
+      runCli(['device', '--sim', '--faults', '3:gremlins']),
+    ]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      expect.stringMatching(/unknown option '--bogus'/),
+    ]);
+    expect([faults.code, faults.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /--faults: step 3: unknown fault "gremlins"[\s\S]*usage: osprio device/,
+      ),
+    ]);
     for (const o of [
       {},
       { sim: true, model: 'max' },
@@ -112,21 +179,39 @@ describe('osprio device flags and shutdown', () => {
       { sim: true, origin: ['http://127.0.0.1:5173/path'] },
     ] as DeviceCommandOptions[]) {
       const err: string[] = [];
-      const code = await runDevice(o, { out: () => {}, err: (l) => err.push(l), stopSignal: () => new Promise(() => {}) });
+      const code = await runDevice(o, {
+        out: () => {},
+        err: (l) => err.push(l),
+        stopSignal: () => new Promise(() => {}),
+      });
       expect(code, JSON.stringify(o)).toBe(2);
-      expect(err.join('\n'), JSON.stringify(o)).toMatch(/^osprio device: .+\n[\s\S]*usage: osprio device/);
+      expect(err.join('\n'), JSON.stringify(o)).toMatch(
+        /^osprio device: .+\n[\s\S]*usage: osprio device/,
+      );
     }
   });
 
   it('--listen [::1]:PORT is refused (the emulator serves 127.0.0.1 only), not silently bound to 127.0.0.1', async () => {
     const err: string[] = [];
-    const code = await runDevice({ sim: true, listen: '[::1]:4000' }, { out: () => {}, err: (l) => err.push(l), stopSignal: () => new Promise(() => {}) });
+    const code = await runDevice(
+      { sim: true, listen: '[::1]:4000' },
+      { out: () => {}, err: (l) => err.push(l), stopSignal: () => new Promise(() => {}) },
+    );
     expect(code).toBe(2);
-    expect(err[0]).toBe('osprio device: --listen: the emulator serves on 127.0.0.1 only, not [::1]; use 127.0.0.1:4000');
+    expect(err[0]).toBe(
+      'osprio device: --listen: the emulator serves on 127.0.0.1 only, not [::1]; use 127.0.0.1:4000',
+    );
   });
 
   it('SIGTERM shuts the emulator down cleanly (exit 0)', async () => {
-    const e = await spawnEmulator(['--speed', 'max', '--state-dir', tmpStateDir(), '--model', 'pro']);
+    const e = await spawnEmulator([
+      '--speed',
+      'max',
+      '--state-dir',
+      tmpStateDir(),
+      '--model',
+      'pro',
+    ]);
     expect(e.stdout()).toMatch(/state dir \(the device's flash\): \S+/);
     e.child.kill('SIGTERM');
     expect(await e.exited).toBe(0);
@@ -134,7 +219,16 @@ describe('osprio device flags and shutdown', () => {
   });
 
   it('--modes makes each opening screen reachable from the CLI: slots-only opens on the slot list', async () => {
-    const e = await spawnEmulator(['--speed', 'max', '--state-dir', tmpStateDir(), '--quiet', '--no-technician', '--modes', 'slots']);
+    const e = await spawnEmulator([
+      '--speed',
+      'max',
+      '--state-dir',
+      tmpStateDir(),
+      '--quiet',
+      '--no-technician',
+      '--modes',
+      'slots',
+    ]);
     try {
       const r = await runCli(['status', '--device', e.url]);
       expect(r.stderr).toBe('');
@@ -150,8 +244,11 @@ describe('osprio device flags and shutdown', () => {
     expect(parseDeviceOptions({ sim: true }).modes).toBe('both');
     expect(parseDeviceOptions({ sim: true, model: 'mini' }).modes).toBe('quick-step');
     expect(parseDeviceOptions({ sim: true, modes: 'quick-step' }).modes).toBe('quick-step');
-    expect(() => parseDeviceOptions({ sim: true, modes: 'all' })).toThrow(/--modes must be quick-step, slots or both/);
-    expect(() => parseDeviceOptions({ sim: true, model: 'mini', modes: 'slots' })).toThrow(/mini has no slots/);
+    expect(() => parseDeviceOptions({ sim: true, modes: 'all' })).toThrow(
+      /--modes must be quick-step, slots or both/,
+    );
+    expect(() => parseDeviceOptions({ sim: true, model: 'mini', modes: 'slots' })).toThrow(
+      /mini has no slots/,
+    );
   });
 });
-

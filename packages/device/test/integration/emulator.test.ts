@@ -6,17 +6,30 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkClient } from '@osprio/link';
-import { FAULT_NAMES, FaultSpecError, faultsFor, parseFaultSpec } from '../../src/emulator/index.ts';
+import {
+  FAULT_NAMES,
+  FaultSpecError,
+  faultsFor,
+  parseFaultSpec,
+} from '../../src/emulator/index.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
 import { connectHost, startTestEmulator, tmpStateDir, until } from './support.ts';
 
 describe('--faults SPEC', () => {
   it('parses steps, several faults per reader, values and random:P@SEED', () => {
-    const p = parseFaultSpec('3:absent, 5:keyed,7:slow:400+noisy:0.05,8:at-baud:38400,random:0.2@9');
+    const p = parseFaultSpec(
+      '3:absent, 5:keyed,7:slow:400+noisy:0.05,8:at-baud:38400,random:0.2@9',
+    );
     expect([...p.byStep.entries()]).toEqual([
       [3, [{ text: 'absent', name: 'absent', fault: { kind: 'absent' } }]],
       [5, [{ text: 'keyed', name: 'keyed', fault: { kind: 'keyed' } }]],
-      [7, [{ text: 'slow:400', name: 'slow', fault: { kind: 'slow', replyDelayMs: 400 } }, { text: 'noisy:0.05', name: 'noisy', fault: { kind: 'noisy', byteErrorRate: 0.05 } }]],
+      [
+        7,
+        [
+          { text: 'slow:400', name: 'slow', fault: { kind: 'slow', replyDelayMs: 400 } },
+          { text: 'noisy:0.05', name: 'noisy', fault: { kind: 'noisy', byteErrorRate: 0.05 } },
+        ],
+      ],
       [8, [{ text: 'at-baud:38400', name: 'at-baud', baud: 38400 }]],
     ]);
     expect(p.random).toEqual({ p: 0.2, seed: 9 });
@@ -80,11 +93,33 @@ describe('each fault against the real commissioning engine', () => {
     emu = await startTestEmulator({ faults: CASES.map(([, f], i) => `${i}:${f}`).join(',') });
     c = await connectHost(emu.url);
     const n = CASES.length;
-    await c.createSlot({ slot: 0, header: { name: 'faults', deviceCount: n, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 115200, expectedCapabilities: [], timeoutMs: 0, autoVerify: true }, sessionId: '00000000-0000-4000-8000-0000000000aa', seed: new Uint8Array(16).fill(7) });
-    await c.uploadAllSteps(0, Array.from({ length: n }, (_, i) => ({ index: i, address: i + 1, baud: 115200 })));
+    await c.createSlot({
+      slot: 0,
+      header: {
+        name: 'faults',
+        deviceCount: n,
+        addressStrategy: 'sequential',
+        startAddress: 1,
+        manualAddresses: [],
+        baud: 115200,
+        expectedCapabilities: [],
+        timeoutMs: 0,
+        autoVerify: true,
+      },
+      sessionId: '00000000-0000-4000-8000-0000000000aa',
+      seed: new Uint8Array(16).fill(7),
+    });
+    await c.uploadAllSteps(
+      0,
+      Array.from({ length: n }, (_, i) => ({ index: i, address: i + 1, baud: 115200 })),
+    );
     await c.sealSlot({ slot: 0, stepCount: n });
     await Promise.all(CASES.map((_, i) => c.verb({ slot: 0, stepIndex: i, verb: 'try' })));
-    await until(async () => (await c.getSlot(0)).steps.every((s) => s.state !== 'attempting'), 30_000, 'every attempt to end');
+    await until(
+      async () => (await c.getSlot(0)).steps.every((s) => s.state !== 'attempting'),
+      30_000,
+      'every attempt to end',
+    );
   });
   afterAll(async () => {
     c?.close();
@@ -113,11 +148,13 @@ describe('each fault against the real commissioning engine', () => {
   });
 });
 
-describe('the state dir (the device\'s flash)', () => {
+describe("the state dir (the device's flash)", () => {
   it('is used by one emulator at a time; a lock left by a dead process is taken over', async () => {
     const dir = tmpStateDir();
     const a = await startTestEmulator({ stateDir: dir });
-    await expect(startTestEmulator({ stateDir: dir })).rejects.toThrow(/state dir is already open in this process/);
+    await expect(startTestEmulator({ stateDir: dir })).rejects.toThrow(
+      /state dir is already open in this process/,
+    );
     await a.close();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     fs.writeFileSync(path.join(dir, 'device.lock'), String(dead));
@@ -131,12 +168,31 @@ describe('the state dir (the device\'s flash)', () => {
     const dir = tmpStateDir();
     const a = await startTestEmulator({ stateDir: dir });
     const c = await connectHost(a.url);
-    await c.createSlot({ slot: 3, header: { name: 'kept', deviceCount: 1, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud: 9600, expectedCapabilities: [], timeoutMs: 0, autoVerify: false }, sessionId: '00000000-0000-4000-8000-0000000000bb', seed: new Uint8Array(16).fill(3) });
+    await c.createSlot({
+      slot: 3,
+      header: {
+        name: 'kept',
+        deviceCount: 1,
+        addressStrategy: 'sequential',
+        startAddress: 1,
+        manualAddresses: [],
+        baud: 9600,
+        expectedCapabilities: [],
+        timeoutMs: 0,
+        autoVerify: false,
+      },
+      sessionId: '00000000-0000-4000-8000-0000000000bb',
+      seed: new Uint8Array(16).fill(3),
+    });
     c.close();
     await a.close();
     const b = await startTestEmulator({ stateDir: dir });
     const d = await connectHost(b.url);
-    expect(await d.getSlot(3)).toMatchObject({ state: 'staging', profileName: 'kept', seed: new Uint8Array(16).fill(3) });
+    expect(await d.getSlot(3)).toMatchObject({
+      state: 'staging',
+      profileName: 'kept',
+      seed: new Uint8Array(16).fill(3),
+    });
     d.close();
     await b.close();
   });

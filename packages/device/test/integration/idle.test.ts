@@ -21,8 +21,11 @@ describe('the first step after an idle spell at a finite speed', () => {
     const bus = new PacedBus(new SimBus(line, { baud: 9600 }), SPEED);
     await sleep(IDLE_WALL_MS);
     const r = await runStep({
-      bus, target: { address: 4, baud: 9600, stepIndex: 0 }, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
-      key: { seed: SEED, sessionId: sessionId(1) }, random: cryptoRandom,
+      bus,
+      target: { address: 4, baud: 9600, stepIndex: 0 },
+      options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+      key: { seed: SEED, sessionId: sessionId(1) },
+      random: cryptoRandom,
     });
     expect([r.outcome, r.detail]).toEqual(['ok', expect.any(String)]);
     expect(pd.stored).toMatchObject({ address: 4, installMode: false });
@@ -38,8 +41,16 @@ describe('the first step after an idle spell at a finite speed', () => {
       });
       await c.openLive({ sessionId: sessionId(9), seed: SEED });
       await sleep(IDLE_WALL_MS);
-      await c.quickStep({ address: 7, baud: 9600, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] } });
-      await until(() => edges.some((e) => e.state !== 'attempting'), 20_000, 'the quick-step to end');
+      await c.quickStep({
+        address: 7,
+        baud: 9600,
+        options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+      });
+      await until(
+        () => edges.some((e) => e.state !== 'attempting'),
+        20_000,
+        'the quick-step to end',
+      );
       expect(edges.at(-1)).toMatchObject({ state: 'success', outcome: 'ok' });
       c.close();
     } finally {

@@ -59,7 +59,17 @@ export async function refusal(p: () => Promise<unknown>): Promise<LinkError> {
 }
 
 export function header(n: number, name = 'Lobby readers', baud = 9600): Profile {
-  return { name, deviceCount: n, addressStrategy: 'sequential', startAddress: 1, manualAddresses: [], baud, expectedCapabilities: [], timeoutMs: 0, autoVerify: false };
+  return {
+    name,
+    deviceCount: n,
+    addressStrategy: 'sequential',
+    startAddress: 1,
+    manualAddresses: [],
+    baud,
+    expectedCapabilities: [],
+    timeoutMs: 0,
+    autoVerify: false,
+  };
 }
 
 export function targets(n: number, baud = 9600): StepTarget[] {
@@ -67,7 +77,13 @@ export function targets(n: number, baud = 9600): StepTarget[] {
 }
 
 /** Writes a whole plan into an empty slot and seals it. */
-export async function plan(c: LinkClient, slot: number, n: number, name = 'Lobby readers', sid = sessionId(slot + 1)): Promise<void> {
+export async function plan(
+  c: LinkClient,
+  slot: number,
+  n: number,
+  name = 'Lobby readers',
+  sid = sessionId(slot + 1),
+): Promise<void> {
   await c.createSlot({ slot, header: header(n, name), sessionId: sid, seed: SEED });
   await c.uploadAllSteps(slot, targets(n));
   await c.sealSlot({ slot, stepCount: n });
@@ -90,7 +106,8 @@ export class EdgeLog {
         const list = this.edges.get(e.queue.slot) ?? [];
         const last = list.at(-1)?.seq ?? 0;
         // none lost, none twice: seq continues the last one applied exactly
-        if (e.seq !== last + 1) throw new Error(`slot ${e.queue.slot}: edge ${e.seq} after ${last}`);
+        if (e.seq !== last + 1)
+          throw new Error(`slot ${e.queue.slot}: edge ${e.seq} after ${last}`);
         list.push(e);
         this.edges.set(e.queue.slot, list);
       }
@@ -120,9 +137,17 @@ export class EdgeLog {
 }
 
 /** The step states a slot's edges lead to (the last edge of each step wins). */
-export function replay(edges: readonly ProgressEdge[], n: number): Pick<ProgressEdge, 'state' | 'attempts' | 'outcome'>[] {
-  const steps = Array.from({ length: n }, () => ({ state: 'pending' as ProgressEdge['state'], attempts: 0, outcome: null as ProgressEdge['outcome'] }));
-  for (const e of edges) steps[e.stepIndex] = { state: e.state, attempts: e.attempts, outcome: e.outcome };
+export function replay(
+  edges: readonly ProgressEdge[],
+  n: number,
+): Pick<ProgressEdge, 'state' | 'attempts' | 'outcome'>[] {
+  const steps = Array.from({ length: n }, () => ({
+    state: 'pending' as ProgressEdge['state'],
+    attempts: 0,
+    outcome: null as ProgressEdge['outcome'],
+  }));
+  for (const e of edges)
+    steps[e.stepIndex] = { state: e.state, attempts: e.attempts, outcome: e.outcome };
   return steps;
 }
 
@@ -130,7 +155,11 @@ export function statesOf(s: SlotDetail): Pick<ProgressEdge, 'state' | 'attempts'
   return s.steps.map((x) => ({ state: x.state, attempts: x.attempts, outcome: x.outcome }));
 }
 
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function until(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -140,7 +169,9 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 
 
 // ── the real CLI as a child process ─────────────────────────────────────────────────────────────
 
-export const OSPRIO_BIN = fileURLToPath(new URL('../../../../apps/cli/bin/osprio.js', import.meta.url));
+export const OSPRIO_BIN = fileURLToPath(
+  new URL('../../../../apps/cli/bin/osprio.js', import.meta.url),
+);
 
 export interface EmulatorChild {
   child: ChildProcess;
@@ -152,29 +183,47 @@ export interface EmulatorChild {
 }
 
 /** Children record themselves in the per-user runtime file: keep that in a temp dir of this run. */
-const CHILD_ENV = { ...process.env, OSPRIO_RUNTIME_DIR: path.join(os.tmpdir(), `osprio-test-run-${process.pid}`) };
+const CHILD_ENV = {
+  ...process.env,
+  OSPRIO_RUNTIME_DIR: path.join(os.tmpdir(), `osprio-test-run-${process.pid}`),
+};
 
 /** Runs `osprio device --sim …` and resolves once it printed its address. */
 export function spawnEmulator(args: string[]): Promise<EmulatorChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OSPRIO_BIN, 'device', '--sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
+    const child = spawn(process.execPath, [OSPRIO_BIN, 'device', '--sim', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: CHILD_ENV,
+    });
     let out = '';
     let err = '';
-    const exited = new Promise<number | string>((r) => child.on('exit', (code, signal) => r(code ?? signal ?? -1)));
+    const exited = new Promise<number | string>((r) =>
+      child.on('exit', (code, signal) => r(code ?? signal ?? -1)),
+    );
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       out += s;
       const m = /connect a host to: (ws:\/\/\S+)/.exec(out);
       if (m) resolve({ child, url: m[1]!, stdout: () => out, stderr: () => err, exited });
     });
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-    void exited.then((code) => reject(new Error(`emulator exited (${code}) before printing its address: ${err.slice(0, 500)}`)));
+    void exited.then((code) =>
+      reject(
+        new Error(`emulator exited (${code}) before printing its address: ${err.slice(0, 500)}`),
+      ),
+    );
   });
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OSPRIO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
+    const child = spawn(process.execPath, [OSPRIO_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: CHILD_ENV,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -9,7 +9,12 @@ import type { Emulator } from '../../src/emulator/index.ts';
 import { EdgeLog, connectHost, plan, refusal, startTestEmulator, until } from './support.ts';
 
 const VERBS: Verb[] = ['try', 'retry', 'skip', 'reset'];
-const LEGAL: Record<Verb, StepState[]> = { try: ['pending'], retry: ['failure'], skip: ['pending', 'failure'], reset: ['pending', 'attempting', 'success', 'failure', 'skipped'] };
+const LEGAL: Record<Verb, StepState[]> = {
+  try: ['pending'],
+  retry: ['failure'],
+  skip: ['pending', 'failure'],
+  reset: ['pending', 'attempting', 'success', 'failure', 'skipped'],
+};
 
 /** What the first edge after an accepted verb must say. */
 function firstEdge(verb: Verb, before: { attempts: number }): Partial<ProgressEdge> {
@@ -25,10 +30,14 @@ function firstEdge(verb: Verb, before: { attempts: number }): Partial<ProgressEd
 }
 
 async function settle(c: LinkClient, slot: number, idx: number[]): Promise<void> {
-  await until(async () => {
-    const s = await c.getSlot(slot);
-    return idx.every((i) => s.steps[i]!.state !== 'attempting');
-  }, 20_000, 'attempts to end');
+  await until(
+    async () => {
+      const s = await c.getSlot(slot);
+      return idx.every((i) => s.steps[i]!.state !== 'attempting');
+    },
+    20_000,
+    'attempts to end',
+  );
 }
 
 describe('verb legality at rest (pending, success, failure, skipped)', () => {
@@ -37,7 +46,12 @@ describe('verb legality at rest (pending, success, failure, skipped)', () => {
   let emu: Emulator;
   let c: LinkClient;
   let log: EdgeLog;
-  const STATE_BASE: Record<Exclude<StepState, 'attempting'>, number> = { pending: 0, success: 4, failure: 8, skipped: 12 };
+  const STATE_BASE: Record<Exclude<StepState, 'attempting'>, number> = {
+    pending: 0,
+    success: 4,
+    failure: 8,
+    skipped: 12,
+  };
 
   beforeAll(async () => {
     emu = await startTestEmulator({ faults: '8:absent,9:absent,10:absent,11:absent' });
@@ -49,7 +63,12 @@ describe('verb legality at rest (pending, success, failure, skipped)', () => {
     for (let i = 12; i < 16; i++) await c.verb({ slot: 0, stepIndex: i, verb: 'skip' });
     await settle(c, 0, [...Array(16).keys()]);
     const s = await c.getSlot(0);
-    expect(s.steps.map((x) => x.state)).toEqual([...Array(4).fill('pending'), ...Array(4).fill('success'), ...Array(4).fill('failure'), ...Array(4).fill('skipped')]);
+    expect(s.steps.map((x) => x.state)).toEqual([
+      ...Array(4).fill('pending'),
+      ...Array(4).fill('success'),
+      ...Array(4).fill('failure'),
+      ...Array(4).fill('skipped'),
+    ]);
     expect(s.steps[8]!.outcome).toBe('no_response');
   });
   afterAll(async () => {
@@ -57,7 +76,10 @@ describe('verb legality at rest (pending, success, failure, skipped)', () => {
     await emu?.close();
   });
 
-  for (const [state, base] of Object.entries(STATE_BASE) as [Exclude<StepState, 'attempting'>, number][]) {
+  for (const [state, base] of Object.entries(STATE_BASE) as [
+    Exclude<StepState, 'attempting'>,
+    number,
+  ][]) {
     VERBS.forEach((verb, k) => {
       const legal = LEGAL[verb].includes(state);
       it(`${verb} from ${state}: ${legal ? 'accepted' : 'rejected verb_illegal'}`, async () => {
@@ -74,23 +96,39 @@ describe('verb legality at rest (pending, success, failure, skipped)', () => {
           expect(after.steps[idx]).toEqual(before);
           return;
         }
-        await expect(c.verb({ slot: 0, stepIndex: idx, verb })).resolves.toEqual({ accepted: true });
+        await expect(c.verb({ slot: 0, stepIndex: idx, verb })).resolves.toEqual({
+          accepted: true,
+        });
         await log.until(() => log.of(0).some((e) => e.seq > seqBefore && e.stepIndex === idx));
         const edge = log.of(0).find((e) => e.seq > seqBefore && e.stepIndex === idx)!;
         expect(edge).toMatchObject(firstEdge(verb, before));
         if (verb === 'try' || verb === 'retry') {
           // What happened on the bus arrives afterwards: the real engine ends the attempt.
-          await log.until(() => log.of(0).some((e) => e.seq > edge.seq && e.stepIndex === idx && e.state !== 'attempting'));
-          const end = log.of(0).find((e) => e.seq > edge.seq && e.stepIndex === idx && e.state !== 'attempting')!;
-          expect(end).toMatchObject(state === 'pending' ? { state: 'success', outcome: 'ok' } : { state: 'failure', outcome: 'no_response', attempts: 2 });
+          await log.until(() =>
+            log
+              .of(0)
+              .some((e) => e.seq > edge.seq && e.stepIndex === idx && e.state !== 'attempting'),
+          );
+          const end = log
+            .of(0)
+            .find((e) => e.seq > edge.seq && e.stepIndex === idx && e.state !== 'attempting')!;
+          expect(end).toMatchObject(
+            state === 'pending'
+              ? { state: 'success', outcome: 'ok' }
+              : { state: 'failure', outcome: 'no_response', attempts: 2 },
+          );
         }
       });
     });
   }
 
   it('rejects verbs on an unknown step, and on a slot that is not ready', async () => {
-    expect((await refusal(() => c.verb({ slot: 0, stepIndex: 99, verb: 'try' }))).code).toBe('unknown_step');
-    expect((await refusal(() => c.verb({ slot: 1, stepIndex: 0, verb: 'try' }))).code).toBe('slot_not_ready');
+    expect((await refusal(() => c.verb({ slot: 0, stepIndex: 99, verb: 'try' }))).code).toBe(
+      'unknown_step',
+    );
+    expect((await refusal(() => c.verb({ slot: 1, stepIndex: 0, verb: 'try' }))).code).toBe(
+      'slot_not_ready',
+    );
   });
 });
 
@@ -130,14 +168,29 @@ describe('verb legality while attempting (running and queued)', () => {
 
   it('reset from attempting: accepted; the attempt is cancelled (running or queued) and no outcome edge follows', async () => {
     const seqBefore = log.lastSeq(0);
-    for (const idx of [0, 1]) await expect(c.verb({ slot: 0, stepIndex: idx, verb: 'reset' })).resolves.toEqual({ accepted: true });
-    await log.until(() => log.of(0).filter((e) => e.seq > seqBefore && (e.stepIndex === 0 || e.stepIndex === 1)).length >= 2);
-    const mine = log.of(0).filter((e) => e.seq > seqBefore && (e.stepIndex === 0 || e.stepIndex === 1));
-    expect(mine.map((e) => [e.stepIndex, e.state, e.attempts, e.outcome])).toEqual([[0, 'pending', 0, null], [1, 'pending', 0, null]]);
+    for (const idx of [0, 1])
+      await expect(c.verb({ slot: 0, stepIndex: idx, verb: 'reset' })).resolves.toEqual({
+        accepted: true,
+      });
+    await log.until(
+      () =>
+        log.of(0).filter((e) => e.seq > seqBefore && (e.stepIndex === 0 || e.stepIndex === 1))
+          .length >= 2,
+    );
+    const mine = log
+      .of(0)
+      .filter((e) => e.seq > seqBefore && (e.stepIndex === 0 || e.stepIndex === 1));
+    expect(mine.map((e) => [e.stepIndex, e.state, e.attempts, e.outcome])).toEqual([
+      [0, 'pending', 0, null],
+      [1, 'pending', 0, null],
+    ]);
     // Step 2 now gets the bus; 0 and 1 stay pending (their cancelled attempts report nothing).
     await log.until(() => log.of(0).some((e) => e.stepIndex === 2 && e.stage === 'discover'));
     const s = await c.getSlot(0);
-    expect(s.steps.slice(0, 2).map((x) => [x.state, x.attempts])).toEqual([['pending', 0], ['pending', 0]]);
+    expect(s.steps.slice(0, 2).map((x) => [x.state, x.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+    ]);
     expect(log.of(0).filter((e) => e.seq > seqBefore && e.stepIndex < 2)).toHaveLength(2);
   });
 });

@@ -12,7 +12,11 @@ export async function writeKeyFile(path: string, file: KeyFile): Promise<void> {
   } catch (e) {
     file.wipe();
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new HostError('file_exists', `${path} already exists; the key export never overwrites a file, choose another name`);
+    if (code === 'EEXIST')
+      throw new HostError(
+        'file_exists',
+        `${path} already exists; the key export never overwrites a file, choose another name`,
+      );
     throw new HostError('write_failed', `cannot create ${path}${code ? ` (${code})` : ''}`);
   }
   try {

@@ -23,7 +23,8 @@ function identity(dir: string, name: string): { file: string; recipient: string 
   return { file, recipient: execFileSync('age-keygen', ['-y', file], { encoding: 'utf8' }).trim() };
 }
 
-const plain = (format: 'csv' | 'json'): KeyFile => buildKeyFile({ sessionId: SID, seed: SEED, slotState: 'complete', steps: STEPS }, format);
+const plain = (format: 'csv' | 'json'): KeyFile =>
+  buildKeyFile({ sessionId: SID, seed: SEED, slotState: 'complete', steps: STEPS }, format);
 
 describe('age export', () => {
   it('decrypts with the age command, for every recipient, to exactly the plain export', async () => {
@@ -35,7 +36,11 @@ describe('age export', () => {
       const clear = plain(format);
       const enc = await encryptKeyFile(clear, [alice.recipient, bob.recipient]);
       expect(clear.bytes.every((b) => b === 0)).toBe(true); // the plain copy is wiped
-      expect(enc).toMatchObject({ fileName: `osprio-scbks-0f8f1d2c.${format}.age`, mediaType: 'application/octet-stream', entries: 2 });
+      expect(enc).toMatchObject({
+        fileName: `osprio-scbks-0f8f1d2c.${format}.age`,
+        mediaType: 'application/octet-stream',
+        entries: 2,
+      });
       const out = path.join(dir, enc.fileName);
       await writeKeyFile(out, enc);
       expect(Buffer.from(fs.readFileSync(out)).includes(want.subarray(0, 40))).toBe(false);
@@ -48,7 +53,9 @@ describe('age export', () => {
 
   it('wipes the plain file even when a recipient is bad', async () => {
     const clear = plain('csv');
-    await expect(encryptKeyFile(clear, ['age1nope'])).rejects.toMatchObject({ code: 'bad_recipient' });
+    await expect(encryptKeyFile(clear, ['age1nope'])).rejects.toMatchObject({
+      code: 'bad_recipient',
+    });
     expect(clear.bytes.every((b) => b === 0)).toBe(true);
     const again = plain('csv');
     await expect(encryptKeyFile(again, [])).rejects.toMatchObject({ code: 'bad_recipient' });
@@ -59,12 +66,24 @@ describe('age export', () => {
     const dir = tmpDir('osprio-age-');
     const { file, recipient } = identity(dir, 'id.txt');
     expect(parseAgeRecipient(` ${recipient}\n`)).toEqual({ ok: true, recipient });
-    const secret = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    const secret = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
     const r = parseAgeRecipient(secret);
-    expect(r).toEqual({ ok: false, message: expect.stringMatching(/identity \(a secret key\), not a recipient/) });
+    expect(r).toEqual({
+      ok: false,
+      message: expect.stringMatching(/identity \(a secret key\), not a recipient/),
+    });
     expect(JSON.stringify(r)).not.toContain(secret.slice(15, 30));
-    expect(parseAgeRecipient(recipient.slice(0, -3) + 'qqq')).toMatchObject({ ok: false, message: expect.stringMatching(/malformed/) });
-    expect(parseAgeRecipient('ssh-ed25519 AAAA')).toMatchObject({ ok: false, message: expect.stringMatching(/starting with age1/) });
+    expect(parseAgeRecipient(recipient.slice(0, -3) + 'qqq')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/malformed/),
+    });
+    expect(parseAgeRecipient('ssh-ed25519 AAAA')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/starting with age1/),
+    });
     expect(parseAgeRecipient('')).toMatchObject({ ok: false });
   });
 });

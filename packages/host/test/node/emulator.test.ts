@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '@osprio/device/emulator';
 import type { Emulator, EmulatorOptions } from '@osprio/device/emulator';
 import type { LinkConnection } from '@osprio/link';
-import { DeviceSession, encryptKeyFile, planFromProfile, reattachUntilAttached, stepRecords } from '../../src/index.ts';
+import {
+  DeviceSession,
+  encryptKeyFile,
+  planFromProfile,
+  reattachUntilAttached,
+  stepRecords,
+} from '../../src/index.ts';
 import type { KeyFile, SlotView } from '../../src/index.ts';
 import { connectNode } from '../../src/node/index.ts';
 import { findBytes, profile, recordingRandom, tmpDir } from '../support.ts';
@@ -16,7 +22,11 @@ import { findBytes, profile, recordingRandom, tmpDir } from '../support.ts';
 const FAULTS = '1:absent,2:keyed,3:slow:400,4:at-baud:38400,5:noisy:0.002';
 const N = 8;
 
-async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+async function until(
+  pred: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -26,7 +36,15 @@ async function until(pred: () => boolean | Promise<boolean>, what: string, timeo
 
 describe('DeviceSession on the emulator', () => {
   const stateDir = tmpDir('osprio-host-emu-');
-  const opts = (): EmulatorOptions => ({ model: 'pro', speed: 'max', stateDir, technician: false, heartbeatMs: 0, faults: FAULTS, pds: N });
+  const opts = (): EmulatorOptions => ({
+    model: 'pro',
+    speed: 'max',
+    stateDir,
+    technician: false,
+    heartbeatMs: 0,
+    faults: FAULTS,
+    pds: N,
+  });
   let emu: Emulator;
   let session: DeviceSession;
   let view: SlotView;
@@ -59,7 +77,12 @@ describe('DeviceSession on the emulator', () => {
 
   beforeAll(async () => {
     emu = await startEmulator(opts());
-    session = await DeviceSession.attach({ connect, hostName: 'host-it/1', randomBytes: rnd.randomBytes, requestTimeoutMs: 15_000 });
+    session = await DeviceSession.attach({
+      connect,
+      hostName: 'host-it/1',
+      randomBytes: rnd.randomBytes,
+      requestTimeoutMs: 15_000,
+    });
   });
   afterAll(async () => {
     session?.close();
@@ -67,11 +90,23 @@ describe('DeviceSession on the emulator', () => {
   });
 
   it('attaches to the Pro and offers the mode picker; a second host finds it in use', async () => {
-    expect(session.state).toMatchObject({ kind: 'attached', identity: { model: 'osprio-pro' }, screen: 'mode-picker' });
+    expect(session.state).toMatchObject({
+      kind: 'attached',
+      identity: { model: 'osprio-pro' },
+      screen: 'mode-picker',
+    });
     const other = await DeviceSession.attach({ connect: () => connectNode(emu.url) });
-    expect(other.state).toEqual({ kind: 'in_use', message: 'another host is connected to this device' });
-    const wrongToken = await DeviceSession.attach({ connect: () => connectNode(emu.url.replace(/token=[^&]+/, 'token=nope')) });
-    expect(wrongToken.state).toMatchObject({ kind: 'unreachable', message: expect.stringMatching(/refused/) });
+    expect(other.state).toEqual({
+      kind: 'in_use',
+      message: 'another host is connected to this device',
+    });
+    const wrongToken = await DeviceSession.attach({
+      connect: () => connectNode(emu.url.replace(/token=[^&]+/, 'token=nope')),
+    });
+    expect(wrongToken.state).toMatchObject({
+      kind: 'unreachable',
+      message: expect.stringMatching(/refused/),
+    });
     expect(session.state.kind).toBe('attached');
   });
 
@@ -79,7 +114,9 @@ describe('DeviceSession on the emulator', () => {
     const r = planFromProfile(profile(N, 'Faulty site'), rnd.randomBytes);
     if (!r.ok) throw new Error('plan');
     const progress: number[] = [];
-    expect(await session.createSlot(0, r.plan, { onUpload: (u) => progress.push(u) })).toMatchObject({ state: 'ready', counters: { total: N } });
+    expect(
+      await session.createSlot(0, r.plan, { onUpload: (u) => progress.push(u) }),
+    ).toMatchObject({ state: 'ready', counters: { total: N } });
     expect(progress).toEqual([N]);
     view = await session.openSlot(0);
     view.onEdge((e) => appliedSeqs.push(e.seq));
@@ -94,16 +131,24 @@ describe('DeviceSession on the emulator', () => {
     conn!.close(4000, 'test pulls the cable');
     await until(() => session.state.kind === 'lost', 'the lost state');
     // The device lets go of the old session once it sees the close; until then it is "in use".
-    expect(await reattachUntilAttached(session, { intervalMs: 20 })).toMatchObject({ kind: 'attached' });
+    expect(await reattachUntilAttached(session, { intervalMs: 20 })).toMatchObject({
+      kind: 'attached',
+    });
     await until(settled, 'every attempt to end');
     expect(rows()[1]).toMatchObject({ state: 'failure', outcome: 'no_response' });
     expect(rows()[2]).toMatchObject({ state: 'failure', outcome: 'scbk_rejected' });
     // a retry of the absent reader fails again; then skip every failure
     await view.verb(1, 'retry');
     await until(() => rows()[1]!.state !== 'attempting' && rows()[1]!.attempts === 2, 'the retry');
-    await expect(view.verb(1, 'try')).rejects.toMatchObject({ code: 'verb_illegal', message: 'try is not legal from failure' });
+    await expect(view.verb(1, 'try')).rejects.toMatchObject({
+      code: 'verb_illegal',
+      message: 'try is not legal from failure',
+    });
     await view.verbAll('skip', 'failed');
-    await until(() => view.snapshot.counters.pending === 0 && view.snapshot.counters.failed === 0, 'no open step');
+    await until(
+      () => view.snapshot.counters.pending === 0 && view.snapshot.counters.failed === 0,
+      'no open step',
+    );
     await view.refresh();
     expect(view.snapshot.slotState).toBe('complete');
   });
@@ -114,7 +159,13 @@ describe('DeviceSession on the emulator', () => {
     const success = rows().filter((r) => r.state === 'success');
     expect(success.length).toBeGreaterThanOrEqual(4);
     const want = success.map((r) => {
-      const rd = readers.find((x) => x.stepIndex === r.index && x.sessionId === sessionId && 'slot' in x.queue && x.queue.slot === 0)!;
+      const rd = readers.find(
+        (x) =>
+          x.stepIndex === r.index &&
+          x.sessionId === sessionId &&
+          'slot' in x.queue &&
+          x.queue.slot === 0,
+      )!;
       expect(rd).toMatchObject({ address: r.address, baud: 9600, installMode: false });
       expect(rd.scbkHex).toMatch(/^[0-9a-f]{32}$/);
       return { pdAddress: rd.address, baudrate: rd.baud, scbkHex: rd.scbkHex! };
@@ -123,9 +174,19 @@ describe('DeviceSession on the emulator', () => {
     expect(readers.find((x) => x.stepIndex === 2)!.scbkHex).not.toBe(null);
 
     const csv = await session.exportSlot(0, 'csv');
-    expect(new TextDecoder().decode(csv.bytes)).toBe(['pd_address,baudrate,scbk', ...want.map((w) => `${w.pdAddress},${w.baudrate},${w.scbkHex}`)].join('\n') + '\n');
+    expect(new TextDecoder().decode(csv.bytes)).toBe(
+      [
+        'pd_address,baudrate,scbk',
+        ...want.map((w) => `${w.pdAddress},${w.baudrate},${w.scbkHex}`),
+      ].join('\n') + '\n',
+    );
     const json: KeyFile = await session.exportSlot(0, 'json');
-    expect(JSON.parse(new TextDecoder().decode(json.bytes))).toEqual({ kind: 'osprio-provisioned-scbks', version: 1, session_id: sessionId, scbks: want });
+    expect(JSON.parse(new TextDecoder().decode(json.bytes))).toEqual({
+      kind: 'osprio-provisioned-scbks',
+      version: 1,
+      session_id: sessionId,
+      scbks: want,
+    });
     const seedHex = Buffer.from(rnd.given.at(-1)!).toString('hex');
     for (const f of [csv, json]) expect(Buffer.from(f.bytes).toString()).not.toContain(seedHex);
     // age: the encrypted file carries the same entries (decryption by Debian's age: see age.test.ts)
@@ -148,7 +209,9 @@ describe('DeviceSession on the emulator', () => {
     await until(() => session.state.kind === 'lost', 'the lost state');
     expect(await session.reattach()).toMatchObject({ kind: 'unreachable' });
     emu = await startEmulator({ ...opts(), port, token });
-    expect(await reattachUntilAttached(session, { intervalMs: 20 })).toMatchObject({ kind: 'attached' });
+    expect(await reattachUntilAttached(session, { intervalMs: 20 })).toMatchObject({
+      kind: 'attached',
+    });
     await until(settled, 'the interrupted or finished attempts to settle', 30_000);
     const fresh = await session.link().getSlot(0);
     fresh.seed?.fill(0);

@@ -5,7 +5,13 @@ import { keyFile } from '../../src/index.ts';
 import { writeKeyFile } from '../../src/node/index.ts';
 import { tmpDir } from '../support.ts';
 
-const file = () => keyFile('k.csv', 'text/csv', new TextEncoder().encode('pd_address,baudrate,scbk\n1,9600,00112233445566778899aabbccddeeff\n'), 1);
+const file = () =>
+  keyFile(
+    'k.csv',
+    'text/csv',
+    new TextEncoder().encode('pd_address,baudrate,scbk\n1,9600,00112233445566778899aabbccddeeff\n'),
+    1,
+  );
 
 describe('writeKeyFile', () => {
   it('creates the file mode 0600 whatever the umask, then wipes the bytes', async () => {
@@ -26,7 +32,11 @@ describe('writeKeyFile', () => {
     const out = path.join(tmpDir('osprio-write-'), 'keys.csv');
     fs.writeFileSync(out, 'precious');
     const f = file();
-    await expect(writeKeyFile(out, f)).rejects.toMatchObject({ name: 'HostError', code: 'file_exists', message: expect.stringMatching(/never overwrites/) });
+    await expect(writeKeyFile(out, f)).rejects.toMatchObject({
+      name: 'HostError',
+      code: 'file_exists',
+      message: expect.stringMatching(/never overwrites/),
+    });
     expect(fs.readFileSync(out, 'utf8')).toBe('precious');
     expect(f.bytes.every((b) => b === 0)).toBe(true);
     // nor through a symlink planted at the path
@@ -37,6 +47,11 @@ describe('writeKeyFile', () => {
   });
 
   it('reports a directory it cannot write to as one clear error', async () => {
-    await expect(writeKeyFile(path.join(tmpDir('osprio-write-'), 'no', 'such', 'dir.csv'), file())).rejects.toMatchObject({ code: 'write_failed', message: expect.stringMatching(/cannot create .*ENOENT/) });
+    await expect(
+      writeKeyFile(path.join(tmpDir('osprio-write-'), 'no', 'such', 'dir.csv'), file()),
+    ).rejects.toMatchObject({
+      code: 'write_failed',
+      message: expect.stringMatching(/cannot create .*ENOENT/),
+    });
   });
 });

@@ -24,7 +24,10 @@ export class FramedConnection extends BaseConnection {
     for (const f of r.frames) this.deliver(f);
     if (r.error) {
       this.send(encodeError(null, r.error.code, r.error.message));
-      this.close(r.error.code === 'too_large' ? CLOSE_CODES.tooLarge : CLOSE_CODES.protocolError, r.error.message);
+      this.close(
+        r.error.code === 'too_large' ? CLOSE_CODES.tooLarge : CLOSE_CODES.protocolError,
+        r.error.message,
+      );
     }
   }
 

@@ -11,7 +11,10 @@ export interface NodeWsOptions {
   openTimeoutMs?: number;
 }
 
-export async function connectWebSocketNode(url: string, opts: NodeWsOptions = {}): Promise<WebSocketConnection> {
+export async function connectWebSocketNode(
+  url: string,
+  opts: NodeWsOptions = {},
+): Promise<WebSocketConnection> {
   let refusal: string | null = null;
   try {
     return await connectWebSocket(url, {
@@ -32,7 +35,8 @@ export async function connectWebSocketNode(url: string, opts: NodeWsOptions = {}
       },
     });
   } catch (e) {
-    if (refusal) throw new LinkError('link_closed', `the device refused the connection: ${refusal}`);
+    if (refusal)
+      throw new LinkError('link_closed', `the device refused the connection: ${refusal}`);
     throw e;
   }
 }

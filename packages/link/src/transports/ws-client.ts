@@ -25,7 +25,8 @@ export class WebSocketConnection extends BaseConnection {
       const d = ev.data;
       if (typeof d === 'string') this.deliver(d);
       else if (d instanceof ArrayBuffer) this.deliver(new Uint8Array(d));
-      else if (ArrayBuffer.isView(d)) this.deliver(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      else if (ArrayBuffer.isView(d))
+        this.deliver(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     });
     ws.addEventListener('close', (ev) => this.closed_({ code: ev.code, reason: ev.reason }));
   }
@@ -55,12 +56,16 @@ export interface ConnectWebSocketOptions {
 
 /** Opens a WebSocket link; rejects with LinkError('link_closed') if it cannot be opened (a refused
  *  token or origin looks the same to a browser: the handshake fails). */
-export function connectWebSocket(url: string, opts: ConnectWebSocketOptions = {}): Promise<WebSocketConnection> {
+export function connectWebSocket(
+  url: string,
+  opts: ConnectWebSocketOptions = {},
+): Promise<WebSocketConnection> {
   const create =
     opts.create ??
     ((u: string) => {
       const WS = (globalThis as { WebSocket?: new (u: string) => WebSocketLike }).WebSocket;
-      if (!WS) throw new LinkError('not_supported', 'no WebSocket in this environment; pass `create`');
+      if (!WS)
+        throw new LinkError('not_supported', 'no WebSocket in this environment; pass `create`');
       return new WS(u);
     });
   return new Promise((resolve, reject) => {
@@ -68,7 +73,11 @@ export function connectWebSocket(url: string, opts: ConnectWebSocketOptions = {}
     try {
       ws = create(url);
     } catch (e) {
-      reject(e instanceof LinkError ? e : new LinkError('link_closed', 'cannot open a WebSocket to the device'));
+      reject(
+        e instanceof LinkError
+          ? e
+          : new LinkError('link_closed', 'cannot open a WebSocket to the device'),
+      );
       return;
     }
     // Attach before open so no early frame is lost.
@@ -90,7 +99,12 @@ export function connectWebSocket(url: string, opts: ConnectWebSocketOptions = {}
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new LinkError('link_closed', `the device refused the connection (${info.code}${info.reason ? ` ${info.reason}` : ''})`));
+      reject(
+        new LinkError(
+          'link_closed',
+          `the device refused the connection (${info.code}${info.reason ? ` ${info.reason}` : ''})`,
+        ),
+      );
     });
   });
 }

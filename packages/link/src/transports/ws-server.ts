@@ -46,16 +46,28 @@ export class WsServerConnection extends BaseConnection {
   constructor(private readonly ws: WebSocket) {
     super();
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      this.deliver(isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf.toString('utf8'));
+      const buf = Buffer.isBuffer(data)
+        ? data
+        : Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.from(data);
+      this.deliver(
+        isBinary
+          ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+          : buf.toString('utf8'),
+      );
     });
-    ws.on('close', (code: number, reason: Buffer) => this.closed_({ code, reason: reason.toString('utf8') }));
+    ws.on('close', (code: number, reason: Buffer) =>
+      this.closed_({ code, reason: reason.toString('utf8') }),
+    );
     ws.on('error', () => ws.terminate());
   }
 
   /** CLOSING as soon as the host's close frame arrived (ws answers it at once), long before TCP ends. */
   get closing(): boolean {
-    return this.closed || this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED;
+    return (
+      this.closed || this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED
+    );
   }
 
   send(text: string): void {
@@ -111,13 +123,20 @@ export function createWsDeviceEndpoint(opts: WsDeviceOptions): WsDeviceEndpoint 
   const origins = new Set(opts.allowedOrigins.map((o) => o.toLowerCase()));
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   // Frames a little over the limit still get a too_large reply from the codec; far over, ws closes (1009).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: true });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4 * MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
 
   function check(req: IncomingMessage): string | null {
-    if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress)) return 'loopback only';
+    if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress))
+      return 'loopback only';
     const host = (req.headers.host ?? '').toLowerCase();
     const port = req.socket.localPort;
-    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) return 'host not allowed';
+    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host))
+      return 'host not allowed';
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(origin.toLowerCase())) return 'origin not allowed';
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -170,7 +189,9 @@ export function createWsDeviceEndpoint(opts: WsDeviceOptions): WsDeviceEndpoint 
 }
 
 /** Starts a WebSocket device server of its own on 127.0.0.1 (port 0 = any free port). */
-export async function startWsDeviceServer(opts: WsDeviceOptions & { port?: number }): Promise<WsDeviceServer> {
+export async function startWsDeviceServer(
+  opts: WsDeviceOptions & { port?: number },
+): Promise<WsDeviceServer> {
   const endpoint = createWsDeviceEndpoint(opts);
   const server: Server = createServer((_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket only');

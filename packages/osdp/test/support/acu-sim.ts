@@ -59,7 +59,14 @@ export class SimLine implements AcuPort {
       this.pd = r.state;
       for (const o of r.outputs) {
         if (o.type === 'send') replies.push(o.bytes);
-        else this.pdOutputs.push(o.type === 'ignored' ? `ignored:${o.reason}` : o.type === 'sc_dropped' ? `sc_dropped:${o.reason}` : o.type);
+        else
+          this.pdOutputs.push(
+            o.type === 'ignored'
+              ? `ignored:${o.reason}`
+              : o.type === 'sc_dropped'
+                ? `sc_dropped:${o.reason}`
+                : o.type,
+          );
       }
     }
     if (f.reply) replies = f.reply(replies);
@@ -111,9 +118,23 @@ export function parsed(bytes: Uint8Array): Frame {
 }
 
 /** Rebuilds a frame with some fields changed; the 4 MAC bytes on the wire are kept (or replaced). */
-export function reframe(bytes: Uint8Array, patch: Partial<FrameFields>, mac?: Uint8Array): Uint8Array {
+export function reframe(
+  bytes: Uint8Array,
+  patch: Partial<FrameFields>,
+  mac?: Uint8Array,
+): Uint8Array {
   const f = parsed(bytes);
-  const fields: FrameFields = { address: f.address, reply: f.reply, sqn: f.sqn, check: f.check, code: f.code, data: f.data, mark: f.mark, ...(f.scb ? { scb: f.scb } : {}), ...patch };
+  const fields: FrameFields = {
+    address: f.address,
+    reply: f.reply,
+    sqn: f.sqn,
+    check: f.check,
+    code: f.code,
+    data: f.data,
+    mark: f.mark,
+    ...(f.scb ? { scb: f.scb } : {}),
+    ...patch,
+  };
   const wireMac = mac ?? f.mac ?? new Uint8Array(4);
   return buildFrame(fields, () => concat(wireMac, new Uint8Array(12)));
 }
@@ -148,11 +169,20 @@ export function workedSessionPd(overrides: Partial<PdConfig> = {}): PdConfig {
   return {
     address: 0x01,
     baud: 9600,
-    pdid: { vendor: fromHex('0A0017'), model: 1, version: 2, serial: 0x12345678, firmware: { major: 1, minor: 2, build: 3 } },
+    pdid: {
+      vendor: fromHex('0A0017'),
+      model: 1,
+      version: 2,
+      serial: 0x12345678,
+      firmware: { major: 1, minor: 2, build: 3 },
+    },
     pdcap: pdcapOfWorkedSession(),
     scbk: null,
     installMode: true,
-    random: (n) => fromHex(n === 0 ? ws.keys_session1.rnd_b : n === 1 ? ws.keys_session2.rnd_b : '0102030405060708'),
+    random: (n) =>
+      fromHex(
+        n === 0 ? ws.keys_session1.rnd_b : n === 1 ? ws.keys_session2.rnd_b : '0102030405060708',
+      ),
     ...overrides,
   };
 }

@@ -11,7 +11,8 @@ export interface WirePacket {
 
 export function allWirePackets(): WirePacket[] {
   const out: WirePacket[] = [];
-  for (const p of osdpVectors.packets) out.push({ name: `vectors.packets: ${p.name}`, hex: p.hex, valid: true });
+  for (const p of osdpVectors.packets)
+    out.push({ name: `vectors.packets: ${p.name}`, hex: p.hex, valid: true });
   for (const p of osdpVectors.secure_channel.zero_key_command_packets.packets) {
     out.push({ name: `vectors.zero_key: ${p.name}`, hex: p.hex, valid: true });
   }

@@ -2,9 +2,27 @@
 import { NAK_CHECK, NAK_SC_COND, NAK_SEQ_NUM } from '@osprio/osdp';
 import type { Op, OpResult } from './ops.ts';
 import {
-  BROADCAST, MAX_COMSETS, PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  command, enter, exchangePolicy, fail, go, learnTurnaround, moveLink, newLink, pass, patientPolicy, probePolicy, shortProbePolicy, spendRecovery,
-  type ConfirmCause, type Ctx, type Phase, type Transition,
+  BROADCAST,
+  MAX_COMSETS,
+  PATIENT_REPLY_TIMEOUT_MS,
+  REPLY_TIMEOUT_MS,
+  command,
+  enter,
+  exchangePolicy,
+  fail,
+  go,
+  learnTurnaround,
+  moveLink,
+  newLink,
+  pass,
+  patientPolicy,
+  probePolicy,
+  shortProbePolicy,
+  spendRecovery,
+  type ConfirmCause,
+  type Ctx,
+  type Phase,
+  type Transition,
 } from './context.ts';
 import { addrText, nakText, where } from './text.ts';
 import { afterConfirm, startInstall } from './keying.ts';
@@ -19,13 +37,16 @@ function heard(r: OpResult): r is Extract<OpResult, { kind: 'reply' | 'nak' }> {
 
 function noteGarbled(ctx: Ctx, r: OpResult): void {
   const b = ctx.portBaud;
-  if (r.kind === 'bad_reply' && b !== undefined && !ctx.garbledAt.includes(b)) ctx.garbledAt.push(b);
+  if (r.kind === 'bad_reply' && b !== undefined && !ctx.garbledAt.includes(b))
+    ctx.garbledAt.push(b);
 }
 
 /** Where something was heard, each after the candidate probed before it: a late reply lands one probe later. */
 function heardOrder(ctx: Ctx): number[] {
   const c = ctx.candidates;
-  return [...new Set(ctx.garbledAt.flatMap((b) => (c.indexOf(b) > 0 ? [c[c.indexOf(b) - 1]!, b] : [b])))];
+  return [
+    ...new Set(ctx.garbledAt.flatMap((b) => (c.indexOf(b) > 0 ? [c[c.indexOf(b) - 1]!, b] : [b]))),
+  ];
 }
 
 function probe(ctx: Ctx, phase: Phase, baud: number, policy = probePolicy(ctx)): Transition {
@@ -34,7 +55,12 @@ function probe(ctx: Ctx, phase: Phase, baud: number, policy = probePolicy(ctx)):
 
 function discoverProbe(ctx: Ctx, ph: P<'discover'>): Transition {
   const baud = ph.order[ph.i]!;
-  return probe(ctx, ph, baud, ph.pass === 0 || ph.pass === 3 ? shortProbePolicy(baud) : probePolicy(ctx));
+  return probe(
+    ctx,
+    ph,
+    baud,
+    ph.pass === 0 || ph.pass === 3 ? shortProbePolicy(baud) : probePolicy(ctx),
+  );
 }
 
 export function startDiscover(ctx: Ctx): Transition {
@@ -48,12 +74,17 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
   if (heard(r)) {
     learnTurnaround(ctx, r.turnaroundMs);
     if (r.kind === 'nak' && r.code === NAK_CHECK) {
-      return fail(ctx, 'internal_error', `PD at ${baud} baud rejects CRC-16 frames (${nakText(NAK_CHECK)}); it speaks checksum mode only, which commissioning does not use`);
+      return fail(
+        ctx,
+        'internal_error',
+        `PD at ${baud} baud rejects CRC-16 frames (${nakText(NAK_CHECK)}); it speaks checksum mode only, which commissioning does not use`,
+      );
     }
     ctx.found = { baud, from: r.from };
     if (r.kind === 'reply' && r.reply.code === 'PDID') ctx.found.id = r.reply.id;
     // Found by the patient pass: stay patient only if the PD really is slow (not just behind noise).
-    if (ph.pass === 2 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75) ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
+    if (ph.pass === 2 && r.latencyMs !== undefined && r.latencyMs < REPLY_TIMEOUT_MS * 0.75)
+      ctx.replyTimeoutMs = REPLY_TIMEOUT_MS;
     // Found earlier, but by a late answer to a probe of an earlier pass: slower than the spec's
     // window, so every exchange would be resent and race the PD's late replies. Be patient.
     if ((r.turnaroundMs ?? 0) >= REPLY_TIMEOUT_MS) ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
@@ -76,7 +107,12 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
     // one patient pass, only if something was heard — first where (a late reply lands a probe or
     // more later), then the other candidates. Silence everywhere is an absent PD: no patient pass.
     ctx.replyTimeoutMs = PATIENT_REPLY_TIMEOUT_MS;
-    return discoverProbe(ctx, { name: 'discover', pass: 2, i: 0, order: [...new Set([...heardOrder(ctx), ...ctx.candidates])] });
+    return discoverProbe(ctx, {
+      name: 'discover',
+      pass: 2,
+      i: 0,
+      order: [...new Set([...heardOrder(ctx), ...ctx.candidates])],
+    });
   }
   if (ph.pass === 1) {
     // Silence everywhere: one last short look at every candidate, for a PD that was still booting
@@ -85,9 +121,17 @@ export function onDiscover(ctx: Ctx, ph: P<'discover'>, r: OpResult): Transition
   }
   const tried = ctx.candidates.join(', ');
   if (ctx.garbledAt.length) {
-    return fail(ctx, 'no_response', `no valid reply to osdp_ID (broadcast 0x7F) at ${tried} baud, but garbled replies at ${ctx.garbledAt.join(', ')} baud: a PD seems to be there behind a noisy line — check termination, polarity (A/B swapped?) and cabling`);
+    return fail(
+      ctx,
+      'no_response',
+      `no valid reply to osdp_ID (broadcast 0x7F) at ${tried} baud, but garbled replies at ${ctx.garbledAt.join(', ')} baud: a PD seems to be there behind a noisy line — check termination, polarity (A/B swapped?) and cabling`,
+    );
   }
-  return fail(ctx, 'no_response', `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud; check power and wiring, and that exactly one PD is on the port`);
+  return fail(
+    ctx,
+    'no_response',
+    `no PD answered osdp_ID (broadcast 0x7F) at ${tried} baud; check power and wiring, and that exactly one PD is on the port`,
+  );
 }
 
 export function startComset(ctx: Ctx, pre: Op[]): Transition {
@@ -97,7 +141,14 @@ export function startComset(ctx: Ctx, pre: Op[]): Transition {
   const secure = ctx.addressing === 'in_session';
   ctx.comsets++;
   const ops = [...pre, ...enter(ctx, 'comset')];
-  ops.push(command(found.from, { code: 'COMSET', address: ctx.address, baud: ctx.baud }, secure, exchangePolicy(ctx)));
+  ops.push(
+    command(
+      found.from,
+      { code: 'COMSET', address: ctx.address, baud: ctx.baud },
+      secure,
+      exchangePolicy(ctx),
+    ),
+  );
   return go(ctx, { name: 'comset', secure }, ops);
 }
 
@@ -105,12 +156,21 @@ export function onComset(ctx: Ctx, ph: P<'comset'>, r: OpResult): Transition {
   const found = ctx.found!;
   if (r.kind === 'reply' && r.reply.code === 'COM') {
     const { address: a, baud: b } = r.reply;
-    if (a === ctx.address && b === ctx.baud) return ph.secure ? secureConfirm(ctx, pass(ctx)) : startConfirm(ctx, 'com', pass(ctx));
+    if (a === ctx.address && b === ctx.baud)
+      return ph.secure ? secureConfirm(ctx, pass(ctx)) : startConfirm(ctx, 'com', pass(ctx));
     // Trust what osdp_COM reports (reference §3.5): the PD will use these settings.
     if (b !== ctx.baud) {
-      return fail(ctx, 'baud_mismatch', `PD answered osdp_COMSET with ${b} baud (address ${a}), expected ${ctx.baud}; it will now answer at ${where(a, b)}`);
+      return fail(
+        ctx,
+        'baud_mismatch',
+        `PD answered osdp_COMSET with ${b} baud (address ${a}), expected ${ctx.baud}; it will now answer at ${where(a, b)}`,
+      );
     }
-    return fail(ctx, 'wrong_address', `PD answered osdp_COMSET with address ${a}, expected ${ctx.address}; it will now answer at ${where(a, b)}`);
+    return fail(
+      ctx,
+      'wrong_address',
+      `PD answered osdp_COMSET with address ${a}, expected ${ctx.address}; it will now answer at ${where(a, b)}`,
+    );
   }
   if (r.kind === 'nak' && r.code === NAK_SC_COND && !ph.secure) {
     // Refused for lack of a secure channel (reference §3.2): the PD enforces it. Open the install
@@ -119,7 +179,11 @@ export function onComset(ctx: Ctx, ph: P<'comset'>, r: OpResult): Transition {
     ctx.addressing = 'in_session';
     return found.from === BROADCAST ? startFindAddress(ctx) : startInstall(ctx, []);
   }
-  if (r.kind === 'nak' && (r.code === NAK_SEQ_NUM || (ph.secure && r.code === NAK_SC_COND)) && spendRecovery(ctx)) {
+  if (
+    r.kind === 'nak' &&
+    (r.code === NAK_SEQ_NUM || (ph.secure && r.code === NAK_SC_COND)) &&
+    spendRecovery(ctx)
+  ) {
     // The PD lost the sequence or the session (it restarted, SC timeout): a new link, then COMSET
     // again (inside a fresh session if it needs one).
     return startComset(ctx, newLink(ctx, found.baud));
@@ -128,7 +192,11 @@ export function onComset(ctx: Ctx, ph: P<'comset'>, r: OpResult): Transition {
     ctx.comsetNak = r.code;
     // A NAK means the PD did not apply the settings; only if it already runs at B can it be at A too.
     if (found.baud === ctx.baud) return startConfirm(ctx, 'nak', []);
-    return fail(ctx, 'baud_mismatch', `PD replied at ${found.baud}, expected ${ctx.baud}: it refused osdp_COMSET with ${nakText(r.code)} and keeps its old settings`);
+    return fail(
+      ctx,
+      'baud_mismatch',
+      `PD replied at ${found.baud}, expected ${ctx.baud}: it refused osdp_COMSET with ${nakText(r.code)} and keeps its old settings`,
+    );
   }
   // Missing or garbled osdp_COM: some PDs switch before or while replying. Probe the new settings.
   return startConfirm(ctx, 'unconfirmed', []);
@@ -136,23 +204,39 @@ export function onComset(ctx: Ctx, ph: P<'comset'>, r: OpResult): Transition {
 
 function startConfirm(ctx: Ctx, cause: ConfirmCause, pre: Op[]): Transition {
   // After an unconfirmed COMSET the probe of A/B still belongs to the comset stage.
-  const ops = [...pre, ...(cause === 'unconfirmed' || cause === 'nak' ? [] : enter(ctx, 'confirm'))];
+  const ops = [
+    ...pre,
+    ...(cause === 'unconfirmed' || cause === 'nak' ? [] : enter(ctx, 'confirm')),
+  ];
   return confirmProbe(ctx, cause, ops);
 }
 
 /** After an in-session COMSET: the port follows the PD to B, and the same session asks at A (no restart). */
 function secureConfirm(ctx: Ctx, pre: Op[]): Transition {
-  const ops = [...pre, ...enter(ctx, 'confirm'), ...moveLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, true, exchangePolicy(ctx))];
+  const ops = [
+    ...pre,
+    ...enter(ctx, 'confirm'),
+    ...moveLink(ctx, ctx.baud),
+    command(ctx.address, { code: 'ID' }, true, exchangePolicy(ctx)),
+  ];
   return go(ctx, { name: 'confirm', cause: 'com', secure: true }, ops);
 }
 
 function confirmProbe(ctx: Ctx, cause: ConfirmCause, pre: Op[], recheck = false): Transition {
-  const ops = [...pre, ...newLink(ctx, ctx.baud), command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx))];
+  const ops = [
+    ...pre,
+    ...newLink(ctx, ctx.baud),
+    command(ctx.address, { code: 'ID' }, false, exchangePolicy(ctx)),
+  ];
   return go(ctx, recheck ? { name: 'confirm', cause, recheck } : { name: 'confirm', cause }, ops);
 }
 
 function answersOnlyBroadcast(ctx: Ctx, cause: ConfirmCause): Transition {
-  return fail(ctx, 'wrong_address', `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (it answers only the broadcast address there); ${comsetStory(ctx, cause)}`);
+  return fail(
+    ctx,
+    'wrong_address',
+    `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (it answers only the broadcast address there); ${comsetStory(ctx, cause)}`,
+  );
 }
 
 /** The PD answered at A/B: the comset stage (if still open) and confirm pass. */
@@ -169,7 +253,11 @@ export function onConfirm(ctx: Ctx, ph: P<'confirm'>, r: OpResult): Transition {
   // The in-session ask at A/B drew nothing usable: the session may be gone. Ask in plaintext.
   if (ph.secure && !heard(r)) return confirmProbe(ctx, ph.cause, []);
   if (heard(r)) {
-    return fail(ctx, 'wrong_address', `PD answered an osdp_ID sent to address ${ctx.address} from ${addrText(r.from)}`);
+    return fail(
+      ctx,
+      'wrong_address',
+      `PD answered an osdp_ID sent to address ${ctx.address} from ${addrText(r.from)}`,
+    );
   }
   noteGarbled(ctx, r);
   if (ph.recheck) return answersOnlyBroadcast(ctx, ph.cause);
@@ -203,7 +291,11 @@ export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
       // Answered as 0xFF: its address is unknown. It may only just have come back (restart after
       // COMSET), so ask at A once more before calling it a wrong address.
       if (r.from === BROADCAST) return confirmProbe(ctx, ph.cause, [], true);
-      return fail(ctx, 'wrong_address', `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (it answers as address ${r.from}); ${comsetStory(ctx, ph.cause)}`);
+      return fail(
+        ctx,
+        'wrong_address',
+        `PD answers at ${ctx.baud} baud but not at address ${ctx.address} (it answers as address ${r.from}); ${comsetStory(ctx, ph.cause)}`,
+      );
     }
     const found = ctx.found!;
     if (ph.cause === 'unconfirmed' && baud === found.baud && ctx.comsets < MAX_COMSETS) {
@@ -213,19 +305,37 @@ export function onLocate(ctx: Ctx, ph: P<'locate'>, r: OpResult): Transition {
       ctx.found = { ...found, from };
       return startComset(ctx, []);
     }
-    const story = ph.cause === 'unconfirmed' ? 'osdp_COMSET had no effect' : comsetStory(ctx, ph.cause);
+    const story =
+      ph.cause === 'unconfirmed' ? 'osdp_COMSET had no effect' : comsetStory(ctx, ph.cause);
     return fail(ctx, 'baud_mismatch', `PD replied at ${baud}, expected ${ctx.baud} (${story})`);
   }
   noteGarbled(ctx, r);
-  if (ph.i + 1 < ph.bauds.length) return probe(ctx, { ...ph, i: ph.i + 1 }, ph.bauds[ph.i + 1]!, ph.patient ? patientPolicy() : probePolicy(ctx));
+  if (ph.i + 1 < ph.bauds.length)
+    return probe(
+      ctx,
+      { ...ph, i: ph.i + 1 },
+      ph.bauds[ph.i + 1]!,
+      ph.patient ? patientPolicy() : probePolicy(ctx),
+    );
   if (!ph.patient) {
     // A PD that restarts after COMSET (to apply it) can be deaf for a second: one slow look at B.
     return probe(ctx, { ...ph, bauds: [ctx.baud], i: 0, patient: true }, ctx.baud, patientPolicy());
   }
   const before = ctx.found!.baud;
-  const what = ph.cause === 'preset' ? `PD answered the broadcast as ${where(ctx.address, ctx.baud)}` : `PD answered at ${before} baud before osdp_COMSET(${ctx.address}, ${ctx.baud})`;
+  const what =
+    ph.cause === 'preset'
+      ? `PD answered the broadcast as ${where(ctx.address, ctx.baud)}`
+      : `PD answered at ${before} baud before osdp_COMSET(${ctx.address}, ${ctx.baud})`;
   if (ctx.garbledAt.length) {
-    return fail(ctx, 'no_response', `${what}, then only garbled replies came back (at ${ctx.garbledAt.join(', ')} baud); check termination, cabling and noise on the line, then retry`);
+    return fail(
+      ctx,
+      'no_response',
+      `${what}, then only garbled replies came back (at ${ctx.garbledAt.join(', ')} baud); check termination, cabling and noise on the line, then retry`,
+    );
   }
-  return fail(ctx, 'no_response', `${what}, then went silent at every baud; check power and wiring, or power-cycle the PD and retry`);
+  return fail(
+    ctx,
+    'no_response',
+    `${what}, then went silent at every baud; check power and wiring, or power-cycle the PD and retry`,
+  );
 }

@@ -146,7 +146,9 @@ export function comsetPending(ctx: Ctx): boolean {
 /** Where the PD answers now: its old settings while an in-session COMSET is pending, else A/B. */
 export function reach(ctx: Ctx): { address: number; baud: number } {
   const f = ctx.found;
-  return comsetPending(ctx) && f ? { address: f.from, baud: f.baud } : { address: ctx.address, baud: ctx.baud };
+  return comsetPending(ctx) && f
+    ? { address: f.from, baud: f.baud }
+    : { address: ctx.address, baud: ctx.baud };
 }
 
 /** Ops that move the port to `baud` (if needed) and keep the link (and its session) as it is. */
@@ -189,7 +191,11 @@ export function probePolicy(ctx: Ctx): LinkPolicy {
 
 /** Discovery's first pass: one short look per candidate (a PDID's wire time + SHORT_TURNAROUND_MS). */
 export function shortProbePolicy(baud: number): LinkPolicy {
-  return { replyTimeoutMs: wireTimeMs(PDID_REPLY_BYTES, baud) + SHORT_TURNAROUND_MS, tries: 3, triesIfSilent: 1 };
+  return {
+    replyTimeoutMs: wireTimeMs(PDID_REPLY_BYTES, baud) + SHORT_TURNAROUND_MS,
+    tries: 3,
+    triesIfSilent: 1,
+  };
 }
 
 /**
@@ -199,7 +205,9 @@ export function shortProbePolicy(baud: number): LinkPolicy {
  */
 export function earlyWindowMs(ctx: Ctx, baud: number): number | undefined {
   if (ctx.turnaroundMs === undefined) return undefined;
-  return Math.max(SHORT_TURNAROUND_MS, 4 * ctx.turnaroundMs) + wireTimeMs(LONGEST_REPLY_BYTES, baud);
+  return (
+    Math.max(SHORT_TURNAROUND_MS, 4 * ctx.turnaroundMs) + wireTimeMs(LONGEST_REPLY_BYTES, baud)
+  );
 }
 
 /** Records the turnaround a reply showed (the slowest one seen counts). */
@@ -211,7 +219,12 @@ export function learnTurnaround(ctx: Ctx, turnaroundMs: number | undefined): voi
 export function exchangePolicy(ctx: Ctx): LinkPolicy {
   // Once the PD is known to be there, garbage is worth several retransmissions (noisy drops).
   const early = ctx.portBaud === undefined ? undefined : earlyWindowMs(ctx, ctx.portBaud);
-  return { replyTimeoutMs: ctx.replyTimeoutMs, tries: 6, triesIfSilent: 3, ...(early !== undefined && early < ctx.replyTimeoutMs ? { earlyTimeoutMs: early } : {}) };
+  return {
+    replyTimeoutMs: ctx.replyTimeoutMs,
+    tries: 6,
+    triesIfSilent: 3,
+    ...(early !== undefined && early < ctx.replyTimeoutMs ? { earlyTimeoutMs: early } : {}),
+  };
 }
 
 export function patientPolicy(): LinkPolicy {
@@ -228,7 +241,12 @@ export function newLink(ctx: Ctx, baud: number): Op[] {
   return ops;
 }
 
-export function command(address: number, cmd: CommandSpec, secure: boolean, policy: LinkPolicy): Op {
+export function command(
+  address: number,
+  cmd: CommandSpec,
+  secure: boolean,
+  policy: LinkPolicy,
+): Op {
   return { op: 'command', address, command: cmd, secure, policy };
 }
 
@@ -250,8 +268,19 @@ export function go(ctx: Ctx, phase: Phase, ops: Op[]): Transition {
   return { state: { ctx, phase }, ops };
 }
 
-function result(ctx: Ctx, outcome: Outcome, detail: string, status: 'done' | 'stalled'): AttemptResult {
-  const r: AttemptResult = { outcome, detail, stage: ctx.stage, stageStatus: status, completed: [...ctx.completed] };
+function result(
+  ctx: Ctx,
+  outcome: Outcome,
+  detail: string,
+  status: 'done' | 'stalled',
+): AttemptResult {
+  const r: AttemptResult = {
+    outcome,
+    detail,
+    stage: ctx.stage,
+    stageStatus: status,
+    completed: [...ctx.completed],
+  };
   if (ctx.seenAtBaud !== undefined) r.seenAtBaud = ctx.seenAtBaud;
   return r;
 }
@@ -259,7 +288,11 @@ function result(ctx: Ctx, outcome: Outcome, detail: string, status: 'done' | 'st
 /** Ends the attempt at the current stage, which stalls. */
 export function fail(ctx: Ctx, outcome: Outcome, detail: string, pre: Op[] = []): Transition {
   const r = result(ctx, outcome, detail, 'stalled');
-  return go(ctx, { name: 'done', result: r }, [...pre, { op: 'stage', stage: ctx.stage, status: 'stalled' }, { op: 'done', result: r }]);
+  return go(ctx, { name: 'done', result: r }, [
+    ...pre,
+    { op: 'stage', stage: ctx.stage, status: 'stalled' },
+    { op: 'done', result: r },
+  ]);
 }
 
 /** Ends the attempt successfully; the current stage must already be `done`. */
@@ -269,7 +302,9 @@ export function succeed(ctx: Ctx, detail: string, pre: Op[]): Transition {
 }
 
 export function completedText(ctx: Ctx): string {
-  return ctx.completed.length ? `completed: ${ctx.completed.map(stageText).join(', ')}` : 'no stage completed';
+  return ctx.completed.length
+    ? `completed: ${ctx.completed.map(stageText).join(', ')}`
+    : 'no stage completed';
 }
 
 /** Mutable working copy of the context for one transition (states stay immutable to callers). */

@@ -5,7 +5,16 @@
 // heard it as 0xFF, plaintext osdp_ID finds the address first.
 import { MAX_PD_ADDRESS } from '../profile.ts';
 import type { OpResult } from './ops.ts';
-import { command, fail, go, newLink, probePolicy, type Ctx, type Phase, type Transition } from './context.ts';
+import {
+  command,
+  fail,
+  go,
+  newLink,
+  probePolicy,
+  type Ctx,
+  type Phase,
+  type Transition,
+} from './context.ts';
 import { startInstall } from './keying.ts';
 import { confirmed } from './addressing.ts';
 
@@ -28,7 +37,10 @@ export function startFindAddress(ctx: Ctx): Transition {
 
 function ask(ctx: Ctx, ph: P<'find_address'>): Transition {
   const baud = ctx.found!.baud;
-  return go(ctx, ph, [...newLink(ctx, baud), command(ph.addrs[ph.i]!, { code: 'ID' }, false, probePolicy(ctx))]);
+  return go(ctx, ph, [
+    ...newLink(ctx, baud),
+    command(ph.addrs[ph.i]!, { code: 'ID' }, false, probePolicy(ctx)),
+  ]);
 }
 
 export function onFindAddress(ctx: Ctx, ph: P<'find_address'>, r: OpResult): Transition {
@@ -44,5 +56,9 @@ export function onFindAddress(ctx: Ctx, ph: P<'find_address'>, r: OpResult): Tra
     return startInstall(ctx, []);
   }
   if (ph.i + 1 < ph.addrs.length) return ask(ctx, { ...ph, i: ph.i + 1 });
-  return fail(ctx, 'wrong_address', `PD refused osdp_COMSET in plaintext with NAK 0x06 (it requires the secure channel), but answers osdp_ID at ${found.baud} baud only at the broadcast address (0x7F), and no secure channel runs there — set its address by the vendor's means and retry`);
+  return fail(
+    ctx,
+    'wrong_address',
+    `PD refused osdp_COMSET in plaintext with NAK 0x06 (it requires the secure channel), but answers osdp_ID at ${found.baud} baud only at the broadcast address (0x7F), and no secure channel runs there — set its address by the vendor's means and retry`,
+  );
 }

@@ -7,14 +7,29 @@ import { MAX_PD_ADDRESS } from '../profile.ts';
 import { OSDP_BAUDS } from '@osprio/osdp';
 import type { MachineInput, OpResult } from './ops.ts';
 import {
-  DEFAULT_STEP_TIMEOUT_MS, REPLY_TIMEOUT_MS,
-  completedText, fail, fork, keyOnPd,
-  type Ctx, type MachineState, type Phase, type Transition,
+  DEFAULT_STEP_TIMEOUT_MS,
+  REPLY_TIMEOUT_MS,
+  completedText,
+  fail,
+  fork,
+  keyOnPd,
+  type Ctx,
+  type MachineState,
+  type Phase,
+  type Transition,
 } from './context.ts';
 import { onComset, onConfirm, onDiscover, onLocate, startDiscover } from './addressing.ts';
 import { onFindAddress } from './in-session.ts';
 import {
-  onCapsRead, onCapsSession, onInstallDerived, onInstallScbkd, onKeyVerify, onKeyset, onRecover, onVerifyId, onVerifyScbkd,
+  onCapsRead,
+  onCapsSession,
+  onInstallDerived,
+  onInstallScbkd,
+  onKeyVerify,
+  onKeyset,
+  onRecover,
+  onVerifyId,
+  onVerifyScbkd,
 } from './keying.ts';
 import { stageText } from './text.ts';
 import { durationText } from '../duration.ts';
@@ -35,7 +50,9 @@ export interface StepConfig {
 /** Discovery order: last seen, profile baud, factory-common 9600, then the rest of 9600…230400. */
 export function discoveryOrder(lastSeenBaud: number | undefined, profileBaud: number): number[] {
   const list = [lastSeenBaud, profileBaud, 9600, ...OSDP_BAUDS];
-  return [...new Set(list.filter((b): b is number => b !== undefined && Number.isInteger(b) && b > 0))];
+  return [
+    ...new Set(list.filter((b): b is number => b !== undefined && Number.isInteger(b) && b > 0)),
+  ];
 }
 
 export function effectiveTimeoutMs(options: StepOptions): number {
@@ -51,7 +68,8 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     expectedCapabilities: [...cfg.options.expectedCapabilities],
     timeoutMs,
     deadline: now + timeoutMs,
-    candidates: cfg.fixedBaud !== undefined ? [cfg.fixedBaud] : discoveryOrder(cfg.lastSeenBaud, cfg.baud),
+    candidates:
+      cfg.fixedBaud !== undefined ? [cfg.fixedBaud] : discoveryOrder(cfg.lastSeenBaud, cfg.baud),
     ...(cfg.lastSeenBaud !== undefined ? { lastSeenBaud: cfg.lastSeenBaud } : {}),
     portBaud: cfg.portBaud,
     stage: 'discover',
@@ -66,20 +84,29 @@ export function startStep(cfg: StepConfig, now: number): Transition {
     session: 'none',
   };
   if (!Number.isInteger(cfg.address) || cfg.address < 0 || cfg.address > MAX_PD_ADDRESS) {
-    return fail(ctx, 'internal_error', `invalid target address ${cfg.address} (must be 0–${MAX_PD_ADDRESS})`);
+    return fail(
+      ctx,
+      'internal_error',
+      `invalid target address ${cfg.address} (must be 0–${MAX_PD_ADDRESS})`,
+    );
   }
   if (!Number.isInteger(cfg.baud) || cfg.baud <= 0) {
     return fail(ctx, 'internal_error', `invalid target baud ${cfg.baud}`);
   }
   if (cfg.fixedBaud !== undefined && cfg.fixedBaud !== cfg.baud) {
-    return fail(ctx, 'baud_mismatch', `the port is fixed at ${cfg.fixedBaud} baud (raw TCP bridge) and cannot follow the PD to ${cfg.baud}; use an RFC 2217 bridge or a profile baud of ${cfg.fixedBaud}`);
+    return fail(
+      ctx,
+      'baud_mismatch',
+      `the port is fixed at ${cfg.fixedBaud} baud (raw TCP bridge) and cannot follow the PD to ${cfg.baud}; use an RFC 2217 bridge or a profile baud of ${cfg.fixedBaud}`,
+    );
   }
   return startDiscover(ctx);
 }
 
 type Handler = (ctx: Ctx, phase: Phase, r: OpResult) => Transition;
-const on = <N extends Phase['name']>(f: (ctx: Ctx, phase: Extract<Phase, { name: N }>, r: OpResult) => Transition): Handler =>
-  f as Handler;
+const on = <N extends Phase['name']>(
+  f: (ctx: Ctx, phase: Extract<Phase, { name: N }>, r: OpResult) => Transition,
+): Handler => f as Handler;
 
 /** The transition table: which handler consumes the result awaited in each phase. */
 const TABLE: Record<Exclude<Phase['name'], 'done'>, Handler> = {
@@ -104,19 +131,29 @@ export function nextStep(state: MachineState, input: MachineInput): Transition {
   if (phase.name === 'done') return { state, ops: [] };
   const ctx = fork(state.ctx);
   if (input.type === 'abort') {
-    return fail(ctx, 'interrupted', `attempt interrupted during ${stageText(ctx.stage)} (${completedText(ctx)}); the PD may be partly programmed`);
+    return fail(
+      ctx,
+      'interrupted',
+      `attempt interrupted during ${stageText(ctx.stage)} (${completedText(ctx)}); the PD may be partly programmed`,
+    );
   }
   // A result that proves the key wins over the deadline, and so does everything after it: the PD
   // holds this step's key, and ending `timeout` would lose track of a keyed PD (keyOnPd).
   if (input.now >= ctx.deadline && !keyOnPd(ctx) && !provesKey(phase, input.result)) {
-    return fail(ctx, 'timeout', `step timeout (${durationText(ctx.timeoutMs)} of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`);
+    return fail(
+      ctx,
+      'timeout',
+      `step timeout (${durationText(ctx.timeoutMs)} of bus time) ran out during ${stageText(ctx.stage)} (${completedText(ctx)}); raise the profile timeout or check the line`,
+    );
   }
   return TABLE[phase.name](ctx, phase, input.result);
 }
 
 /** A handshake with this step's key succeeded: the key is on the PD. */
 function provesKey(phase: Phase, r: OpResult): boolean {
-  return r.kind === 'handshake_ok' && (phase.name === 'key_verify' || phase.name === 'install_derived');
+  return (
+    r.kind === 'handshake_ok' && (phase.name === 'key_verify' || phase.name === 'install_derived')
+  );
 }
 
 export function isDone(state: MachineState): boolean {

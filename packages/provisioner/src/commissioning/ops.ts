@@ -80,7 +80,14 @@ export type OpResult =
    * `latencyMs`: from the end of our last transmission to the end of the reply, when the link knows;
    * `turnaroundMs`: the part of it before the reply started (latency minus the reply's wire time).
    */
-  | { kind: 'reply'; from: number; reply: PdReply; secure: boolean; latencyMs?: number; turnaroundMs?: number }
+  | {
+      kind: 'reply';
+      from: number;
+      reply: PdReply;
+      secure: boolean;
+      latencyMs?: number;
+      turnaroundMs?: number;
+    }
   | { kind: 'nak'; from: number; code: number; latencyMs?: number; turnaroundMs?: number }
   /** Nothing at all came back, after every try. */
   | { kind: 'no_reply' }

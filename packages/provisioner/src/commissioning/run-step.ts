@@ -39,7 +39,10 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
   const { bus, target } = args;
   let scbk: Uint8Array;
   try {
-    scbk = 'scbk' in args.key ? args.key.scbk.slice() : deriveScbk(args.key.seed, args.key.sessionId, target.stepIndex, target.address);
+    scbk =
+      'scbk' in args.key
+        ? args.key.scbk.slice()
+        : deriveScbk(args.key.seed, args.key.sessionId, target.stepIndex, target.address);
   } catch (e) {
     // KdfError messages never carry key material; still, report only its code-like first line.
     const why = e instanceof Error ? e.message.split('\n')[0] : 'unknown error';
@@ -55,7 +58,11 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
   try {
     let t: Transition = startStep(
       {
-        address: target.address, baud: target.baud, options: args.options, lastSeenBaud: args.lastSeenBaud, portBaud: bus.baud,
+        address: target.address,
+        baud: target.baud,
+        options: args.options,
+        lastSeenBaud: args.lastSeenBaud,
+        portBaud: bus.baud,
         ...(bus.canSetBaud ? {} : { fixedBaud: bus.baud }),
       },
       bus.now(),
@@ -84,7 +91,8 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
             awaited = op;
         }
       }
-      if (!awaited || !isAwaited(awaited)) return internal('commissioning machine stalled without an operation', progress);
+      if (!awaited || !isAwaited(awaited))
+        return internal('commissioning machine stalled without an operation', progress);
       if (args.signal?.aborted) {
         t = nextStep(t.state, { type: 'abort', now: bus.now() });
         continue;
@@ -99,12 +107,20 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
         if (rndA.length !== 8) throw new Error(`random(8) returned ${rndA.length} bytes`);
         result = await link.handshake(op, keyFor(op.key), rndA);
       }
-      t = nextStep(t.state, args.signal?.aborted ? { type: 'abort', now: bus.now() } : { type: 'result', result, now: bus.now() });
+      t = nextStep(
+        t.state,
+        args.signal?.aborted
+          ? { type: 'abort', now: bus.now() }
+          : { type: 'result', result, now: bus.now() },
+      );
     }
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     args.onStage?.({ stage: progress.stage, status: 'stalled' });
-    return internal(`bus or link error during ${stageText(progress.stage)}: ${redact(msg, secrets)}`, progress);
+    return internal(
+      `bus or link error during ${stageText(progress.stage)}: ${redact(msg, secrets)}`,
+      progress,
+    );
   } finally {
     link.restart();
     wipe(scbk);
@@ -115,16 +131,33 @@ export async function runStep(args: RunStepArgs): Promise<AttemptResult> {
 export function capToDeadline<T extends AwaitedOp>(op: T, remainingMs: number): T {
   const n = Math.max(1, Math.ceil(remainingMs / op.policy.replyTimeoutMs));
   if (n >= op.policy.tries && n >= op.policy.triesIfSilent) return op;
-  return { ...op, policy: { ...op.policy, tries: Math.min(op.policy.tries, n), triesIfSilent: Math.min(op.policy.triesIfSilent, n) } };
+  return {
+    ...op,
+    policy: {
+      ...op.policy,
+      tries: Math.min(op.policy.tries, n),
+      triesIfSilent: Math.min(op.policy.triesIfSilent, n),
+    },
+  };
 }
 
-function internal(detail: string, at: Pick<AttemptResult, 'stage' | 'completed'> = { stage: 'discover', completed: [] }): AttemptResult {
-  return { outcome: 'internal_error', detail, stage: at.stage, stageStatus: 'stalled', completed: [...new Set(at.completed)] };
+function internal(
+  detail: string,
+  at: Pick<AttemptResult, 'stage' | 'completed'> = { stage: 'discover', completed: [] },
+): AttemptResult {
+  return {
+    outcome: 'internal_error',
+    detail,
+    stage: at.stage,
+    stageStatus: 'stalled',
+    completed: [...new Set(at.completed)],
+  };
 }
 
 /** Defence in depth: a message from a lower layer never carries key hex out of here. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('[redacted]').split(s.toUpperCase()).join('[redacted]');
+  for (const s of secrets)
+    if (s) out = out.split(s).join('[redacted]').split(s.toUpperCase()).join('[redacted]');
   return out.slice(0, 200);
 }

@@ -4,9 +4,20 @@
 // requests/results; key bytes pass through, never into a result.
 import type { Bus } from '@osprio/bus';
 import {
-  BROADCAST, KEYSET_TYPE_SCBK,
-  AcuDriver, encodeReply, toHex, wireTimeMs,
-  type AcuError, type AcuResult, type AcuTraceEvent, type Command, type KeyIndicator, type Reply, type RequestPolicy, type ScError,
+  BROADCAST,
+  KEYSET_TYPE_SCBK,
+  AcuDriver,
+  encodeReply,
+  toHex,
+  wireTimeMs,
+  type AcuError,
+  type AcuResult,
+  type AcuTraceEvent,
+  type Command,
+  type KeyIndicator,
+  type Reply,
+  type RequestPolicy,
+  type ScError,
 } from '@osprio/osdp';
 import type { AwaitedOp, HandshakeFailure, KeyRef, LinkPolicy, OpResult, PdReply } from './ops.ts';
 import { PATIENT_REPLY_TIMEOUT_MS } from './context.ts';
@@ -23,7 +34,6 @@ export interface StepLink {
   command(op: CommandOp, keyFor: (ref: KeyRef) => Uint8Array): Promise<OpResult>;
   handshake(op: HandshakeOp, key: Uint8Array, rndA: Uint8Array): Promise<OpResult>;
 }
-
 
 /** The default link: @osprio/osdp's AcuDriver over the bus. `trace` sees frames only (ciphertext under SC). */
 export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void): StepLink {
@@ -59,20 +69,36 @@ export function createAcuStepLink(bus: Bus, trace?: (e: AcuTraceEvent) => void):
     async command(op, keyFor) {
       const cmd = toCommand(op, keyFor);
       try {
-        const r = commandResult(await driver.send(cmd, { secure: op.secure, address: op.address, policy: requestPolicy(op.policy) }));
+        const r = commandResult(
+          await driver.send(cmd, {
+            secure: op.secure,
+            address: op.address,
+            policy: requestPolicy(op.policy),
+          }),
+        );
         if (r.kind !== 'reply' && r.kind !== 'nak') return r;
         // A copy older than the patient window is not one whose answer anything waits for.
         const since = silentSince.get(txKey);
-        const from = since !== undefined && rxAt - since <= PATIENT_REPLY_TIMEOUT_MS ? since : txEnd;
+        const from =
+          since !== undefined && rxAt - since <= PATIENT_REPLY_TIMEOUT_MS ? since : txEnd;
         const latencyMs = Math.max(0, rxAt - from);
         silentSince.delete(txKey);
-        return { ...r, latencyMs, turnaroundMs: Math.max(0, latencyMs - wireTimeMs(rxLen, driver.state.baud)) };
+        return {
+          ...r,
+          latencyMs,
+          turnaroundMs: Math.max(0, latencyMs - wireTimeMs(rxLen, driver.state.baud)),
+        };
       } finally {
         if (cmd.kind === 'KEYSET') cmd.key.fill(0);
       }
     },
     async handshake(op, key, rndA) {
-      return handshakeResult(await driver.handshake(op.kk as KeyIndicator, key, rndA, { address: op.address, policy: requestPolicy(op.policy) }));
+      return handshakeResult(
+        await driver.handshake(op.kk as KeyIndicator, key, rndA, {
+          address: op.address,
+          policy: requestPolicy(op.policy),
+        }),
+      );
     },
   };
 }
@@ -128,12 +154,17 @@ export function commandResult(r: AcuResult): OpResult {
       return { kind: 'bad_reply', why: 'no secure-channel session' };
     default:
       // A secure-channel failure on a secured reply (bad MAC, plaintext reply…): the session is gone.
-      return { kind: 'bad_reply', why: `secure channel: ${e.kind.replace(/^sc_/, '').replace(/_/g, ' ')}` };
+      return {
+        kind: 'bad_reply',
+        why: `secure channel: ${e.kind.replace(/^sc_/, '').replace(/_/g, ' ')}`,
+      };
   }
 }
 
 export function handshakeResult(r: AcuResult): OpResult {
-  return r.ok ? { kind: 'handshake_ok' } : { kind: 'handshake_failed', failure: handshakeFailure(r.error) };
+  return r.ok
+    ? { kind: 'handshake_ok' }
+    : { kind: 'handshake_failed', failure: handshakeFailure(r.error) };
 }
 
 /** The driver's error as the machine's typed failure (the link's stage and frame are left behind). */
@@ -184,10 +215,23 @@ export function toPdReply(r: Reply): PdReply {
     case 'PDID':
       return {
         code: 'PDID',
-        id: { vendor: toHex(r.vendor), model: r.model, version: r.version, serial: r.serial, firmware: `${r.firmware.major}.${r.firmware.minor}.${r.firmware.build}` },
+        id: {
+          vendor: toHex(r.vendor),
+          model: r.model,
+          version: r.version,
+          serial: r.serial,
+          firmware: `${r.firmware.major}.${r.firmware.minor}.${r.firmware.build}`,
+        },
       };
     case 'PDCAP':
-      return { code: 'PDCAP', entries: r.entries.map((e) => ({ functionCode: e.functionCode, compliance: e.compliance, count: e.numberOf })) };
+      return {
+        code: 'PDCAP',
+        entries: r.entries.map((e) => ({
+          functionCode: e.functionCode,
+          compliance: e.compliance,
+          count: e.numberOf,
+        })),
+      };
     case 'COM':
       return { code: 'COM', address: r.address, baud: r.baud };
     case 'unknown':

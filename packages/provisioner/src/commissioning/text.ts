@@ -28,7 +28,10 @@ export function functionText(fc: number): string {
 }
 
 /** The first expected capability the PD does not meet, as a note; undefined when all are met. */
-export function firstUnmetCapability(expected: readonly ExpectedCapability[], entries: readonly PdCapabilityEntry[]): string | undefined {
+export function firstUnmetCapability(
+  expected: readonly ExpectedCapability[],
+  entries: readonly PdCapabilityEntry[],
+): string | undefined {
   for (const want of expected) {
     const have = entries.filter((e) => e.functionCode === want.functionCode);
     if (have.length === 0) {

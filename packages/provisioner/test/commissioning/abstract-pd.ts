@@ -18,8 +18,26 @@ export interface AbstractPd {
   /** Reply latency in ms (a reply slower than the policy's timeout is missed). */
   latencyMs?: number;
   /** COMSET: what the PD does. */
-  comset?: 'ok' | 'ignored' | 'silent_after' | 'different_address' | 'stays_at_old_baud' | 'reports_other_baud' | 'reports_other_address' | 'lost_reply' | 'nak' | 'ignored_once';
-  keyset?: 'ack' | 'plain_ack' | 'nak' | 'lost_ack' | 'not_stored' | 'stays_in_install_mode' | 'dies_after_ack' | 'silent';
+  comset?:
+    | 'ok'
+    | 'ignored'
+    | 'silent_after'
+    | 'different_address'
+    | 'stays_at_old_baud'
+    | 'reports_other_baud'
+    | 'reports_other_address'
+    | 'lost_reply'
+    | 'nak'
+    | 'ignored_once';
+  keyset?:
+    | 'ack'
+    | 'plain_ack'
+    | 'nak'
+    | 'lost_ack'
+    | 'not_stored'
+    | 'stays_in_install_mode'
+    | 'dies_after_ack'
+    | 'silent';
   keysetNak?: number;
   /** Handshake refusal style when a key does not match. */
   refuse?: 'cryptogram_mismatch' | 'nak_05';
@@ -53,7 +71,11 @@ export interface Trace {
 
 const ID = { vendor: '00068e', model: 1, version: 1, serial: 127, firmware: '1.10.5' };
 
-export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: number; maxOps?: number } = {}): Trace {
+export function drive(
+  cfg: StepConfig,
+  pdIn: AbstractPd,
+  opts: { abortAtOp?: number; maxOps?: number } = {},
+): Trace {
   const pd: AbstractPd = { ...pdIn };
   let now = 1000;
   const start = now;
@@ -70,7 +92,8 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
     let awaited: AwaitedOp | undefined;
     for (const op of t.ops) {
       ops.push(op);
-      if (op.op === 'done') return { result: op.result, ops, exchanges, silentProbes, elapsedMs: now - start, pd };
+      if (op.op === 'done')
+        return { result: op.result, ops, exchanges, silentProbes, elapsedMs: now - start, pd };
       if (op.op === 'set_baud') portBaud = op.baud;
       if (op.op === 'restart') session = null;
       if (isAwaited(op)) awaited = op;
@@ -81,7 +104,10 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
       continue;
     }
     const reachable = (address: number) =>
-      !pd.absent && (pd.dieAtOp === undefined || exchanges.length < pd.dieAtOp) && portBaud === pd.baud && (address === 0x7f || address === pd.address);
+      !pd.absent &&
+      (pd.dieAtOp === undefined || exchanges.length < pd.dieAtOp) &&
+      portBaud === pd.baud &&
+      (address === 0x7f || address === pd.address);
     const latency = pd.latencyMs ?? 2;
     const slow = latency > awaited.policy.replyTimeoutMs;
     let r: OpResult;
@@ -93,14 +119,20 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
     if (lateReply && (!reachable(awaited.address) || slow)) {
       lateReply = false;
       now += awaited.policy.replyTimeoutMs;
-      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } } : { kind: 'bad_reply', why: 'a late reply to the previous command' };
+      r =
+        awaited.op === 'handshake'
+          ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } }
+          : { kind: 'bad_reply', why: 'a late reply to the previous command' };
       if (slow && reachable(awaited.address)) lateReply = true;
     } else if (!reachable(awaited.address) || slow) {
       if (slow && reachable(awaited.address)) lateReply = true;
       r = silent();
     } else if (exchanges.length < (pd.noisyUntilOp ?? 0)) {
       now += latency + awaited.policy.replyTimeoutMs;
-      r = awaited.op === 'handshake' ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } } : { kind: 'bad_reply', why: 'bad CRC' };
+      r =
+        awaited.op === 'handshake'
+          ? { kind: 'handshake_failed', failure: { kind: 'bad_reply' } }
+          : { kind: 'bad_reply', why: 'bad CRC' };
     } else {
       now += latency + 10;
       const from = awaited.address === 0x7f && !pd.answersBroadcastAsOwn ? 0x7f : pd.address;
@@ -115,29 +147,62 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
           session = want;
           r = { kind: 'handshake_ok' };
         } else {
-          r = { kind: 'handshake_failed', failure: pd.refuse === 'nak_05' ? { kind: 'nak', code: 0x05 } : { kind: 'sc_cryptogram_mismatch' } };
+          r = {
+            kind: 'handshake_failed',
+            failure:
+              pd.refuse === 'nak_05'
+                ? { kind: 'nak', code: 0x05 }
+                : { kind: 'sc_cryptogram_mismatch' },
+          };
         }
       } else {
         const c = awaited.command;
         if (awaited.secure && session === null) {
           // No session on the PD: the ACU link cannot verify a plaintext NAK as the reply it expects.
-          exchanges.push({ op: awaited, result: { kind: 'bad_reply', why: 'no secure-channel session' }, at: now });
-          t = nextStep(t.state, { type: 'result', result: { kind: 'bad_reply', why: 'no secure-channel session' }, now });
+          exchanges.push({
+            op: awaited,
+            result: { kind: 'bad_reply', why: 'no secure-channel session' },
+            at: now,
+          });
+          t = nextStep(t.state, {
+            type: 'result',
+            result: { kind: 'bad_reply', why: 'no secure-channel session' },
+            now,
+          });
           continue;
         }
         switch (c.code) {
           case 'ID':
           case 'POLL':
-            r = { kind: 'reply', from, reply: { code: 'PDID', id: ID }, secure: awaited.secure, latencyMs: latency };
+            r = {
+              kind: 'reply',
+              from,
+              reply: { code: 'PDID', id: ID },
+              secure: awaited.secure,
+              latencyMs: latency,
+            };
             break;
           case 'CAP':
             if (pd.capFails && pd.capFails.times > 0) {
               pd.capFails = { ...pd.capFails, times: pd.capFails.times - 1 };
               const k = pd.capFails.kind;
-              r = k === 'silent' ? silent() : k === 'nak' ? { kind: 'nak', from, code: 0x03 } : { kind: 'bad_reply', why: 'bad MAC' };
+              r =
+                k === 'silent'
+                  ? silent()
+                  : k === 'nak'
+                    ? { kind: 'nak', from, code: 0x03 }
+                    : { kind: 'bad_reply', why: 'bad MAC' };
               break;
             }
-            r = { kind: 'reply', from, reply: { code: 'PDCAP', entries: pd.caps ?? [{ functionCode: 9, compliance: 1, count: 0 }] }, secure: awaited.secure };
+            r = {
+              kind: 'reply',
+              from,
+              reply: {
+                code: 'PDCAP',
+                entries: pd.caps ?? [{ functionCode: 9, compliance: 1, count: 0 }],
+              },
+              secure: awaited.secure,
+            };
             break;
           case 'COMSET': {
             const mode = pd.comset ?? 'ok';
@@ -164,11 +229,22 @@ export function drive(cfg: StepConfig, pdIn: AbstractPd, opts: { abortAtOp?: num
               r = silent();
               break;
             }
-            if (mode === 'different_address') applied = { address: (c.address + 7) % 127, baud: c.baud };
+            if (mode === 'different_address')
+              applied = { address: (c.address + 7) % 127, baud: c.baud };
             if (mode === 'stays_at_old_baud') applied = { address: c.address, baud: pd.baud };
-            if (mode === 'reports_other_baud') applied = reported = { address: c.address, baud: 19200 };
-            if (mode === 'reports_other_address') applied = reported = { address: 42, baud: c.baud };
-            r = mode === 'lost_reply' ? { kind: 'bad_reply', why: 'bad CRC' } : { kind: 'reply', from, reply: { code: 'COM', ...reported }, secure: awaited.secure };
+            if (mode === 'reports_other_baud')
+              applied = reported = { address: c.address, baud: 19200 };
+            if (mode === 'reports_other_address')
+              applied = reported = { address: 42, baud: c.baud };
+            r =
+              mode === 'lost_reply'
+                ? { kind: 'bad_reply', why: 'bad CRC' }
+                : {
+                    kind: 'reply',
+                    from,
+                    reply: { code: 'COM', ...reported },
+                    secure: awaited.secure,
+                  };
             pd.address = applied.address;
             pd.baud = applied.baud;
             if (mode === 'silent_after') pd.absent = true;

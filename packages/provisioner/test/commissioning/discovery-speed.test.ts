@@ -8,20 +8,35 @@ import { wireTimeMs } from '@osprio/osdp';
 import { createSimBus } from '../../../bus/src/sim-bus.ts';
 import { attachSimPd, type SimPdFault } from '../../../bus/src/sim-pd.ts';
 import { runStep } from '../../src/commissioning/run-step.ts';
-import { PATIENT_REPLY_TIMEOUT_MS, REPLY_TIMEOUT_MS, SHORT_TURNAROUND_MS } from '../../src/commissioning/context.ts';
+import {
+  PATIENT_REPLY_TIMEOUT_MS,
+  REPLY_TIMEOUT_MS,
+  SHORT_TURNAROUND_MS,
+} from '../../src/commissioning/context.ts';
 import { deriveScbk } from '../../src/kdf.ts';
 import { drive, fresh, OPTS } from './abstract-pd.ts';
 import type { StepConfig } from '../../src/commissioning/machine.ts';
 
 const A = 5;
-const cfg = (over: Partial<StepConfig> = {}): StepConfig => ({ address: A, baud: 115200, options: { ...OPTS }, ...over });
-const probes = (t: ReturnType<typeof drive>) => t.exchanges.filter((e) => e.op.op === 'command' && e.op.address === 0x7f);
+const cfg = (over: Partial<StepConfig> = {}): StepConfig => ({
+  address: A,
+  baud: 115200,
+  options: { ...OPTS },
+  ...over,
+});
+const probes = (t: ReturnType<typeof drive>) =>
+  t.exchanges.filter((e) => e.op.op === 'command' && e.op.address === 0x7f);
 /** Bytes of a broadcast osdp_ID (no MARK): what a probe puts on the wire. */
 const ID_BYTES = 9;
 
 describe('discovery passes', () => {
   it('a wrong candidate gets one short look (its wire time + the window ≤ 50 ms at every rate), then the PD is found in the same pass', () => {
-    for (const [pdBaud, profile] of [[9600, 115200], [115200, 9600], [230400, 9600], [9600, 230400]] as const) {
+    for (const [pdBaud, profile] of [
+      [9600, 115200],
+      [115200, 9600],
+      [230400, 9600],
+      [9600, 230400],
+    ] as const) {
       const t = drive(cfg({ baud: profile }), fresh({ baud: pdBaud }));
       expect(t.result.outcome).toBe('ok');
       const ps = probes(t);
@@ -32,14 +47,22 @@ describe('discovery passes', () => {
         expect(p.op.policy.triesIfSilent).toBe(1);
       }
       // every probe up to the hit is a short one: the whole silent probe costs ≤ 50 ms at its rate
-      const bauds = t.ops.filter((o) => o.op === 'set_baud').map((o) => (o.op === 'set_baud' ? o.baud : 0));
-      ps.slice(0, found + 1).forEach((p, i) => expect(wireTimeMs(ID_BYTES, bauds[i]!) + p.op.policy.replyTimeoutMs).toBeLessThanOrEqual(50));
+      const bauds = t.ops
+        .filter((o) => o.op === 'set_baud')
+        .map((o) => (o.op === 'set_baud' ? o.baud : 0));
+      ps.slice(0, found + 1).forEach((p, i) =>
+        expect(wireTimeMs(ID_BYTES, bauds[i]!) + p.op.policy.replyTimeoutMs).toBeLessThanOrEqual(
+          50,
+        ),
+      );
     }
   });
 
   it('the short window still lets a prompt PDID (21 bytes) arrive whole at 9600', () => {
     const t = drive(cfg({ baud: 9600 }), fresh({ baud: 9600 }));
-    expect(probes(t)[0]!.op.policy.replyTimeoutMs).toBeGreaterThanOrEqual(wireTimeMs(21, 9600) + SHORT_TURNAROUND_MS);
+    expect(probes(t)[0]!.op.policy.replyTimeoutMs).toBeGreaterThanOrEqual(
+      wireTimeMs(21, 9600) + SHORT_TURNAROUND_MS,
+    );
     expect(t.silentProbes).toBe(0);
   });
 
@@ -56,7 +79,9 @@ describe('discovery passes', () => {
   it('a slow PD (400 ms) is heard late, so a patient pass runs and finds it', () => {
     const t = drive(cfg(), fresh({ latencyMs: 400 }));
     expect(t.result.outcome).toBe('ok');
-    expect(probes(t).some((e) => e.op.policy.replyTimeoutMs >= PATIENT_REPLY_TIMEOUT_MS)).toBe(true);
+    expect(probes(t).some((e) => e.op.policy.replyTimeoutMs >= PATIENT_REPLY_TIMEOUT_MS)).toBe(
+      true,
+    );
   });
 });
 

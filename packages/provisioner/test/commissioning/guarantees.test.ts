@@ -18,12 +18,22 @@ const B = 115200;
 const STEP = 4;
 const SCBK = deriveScbk(SEED, SESSION, STEP, A);
 
-const pdid = { vendor: Uint8Array.of(0x00, 0x06, 0x8e), model: 3, version: 1, serial: 4242, firmware: { major: 2, minor: 0, build: 1 } };
-const pdcap = [{ functionCode: 8, compliance: 1, numberOf: 0 }, { functionCode: 9, compliance: 1, numberOf: 1 }];
+const pdid = {
+  vendor: Uint8Array.of(0x00, 0x06, 0x8e),
+  model: 3,
+  version: 1,
+  serial: 4242,
+  firmware: { major: 2, minor: 0, build: 1 },
+};
+const pdcap = [
+  { functionCode: 8, compliance: 1, numberOf: 0 },
+  { functionCode: 9, compliance: 1, numberOf: 1 },
+];
 
 function rng(seed = 1): (n: number) => Uint8Array {
   let x = seed;
-  return (n) => Uint8Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
+  return (n) =>
+    Uint8Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
 }
 
 interface Rig {
@@ -33,11 +43,28 @@ interface Rig {
 
 function rig(pd: Partial<PdConfig> = {}, knobs: ModelKnobs = {}, seed = 1): Rig {
   const bus = createSimBus({ baud: 9600, seed, traceLimit: Infinity });
-  const node = attachModelPd(bus.line, { address: 0, baud: 9600, pdid, pdcap, scbk: null, installMode: true, random: { seed: 3 }, ...pd }, knobs);
+  const node = attachModelPd(
+    bus.line,
+    {
+      address: 0,
+      baud: 9600,
+      pdid,
+      pdcap,
+      scbk: null,
+      installMode: true,
+      random: { seed: 3 },
+      ...pd,
+    },
+    knobs,
+  );
   return { bus, pd: node };
 }
 
-async function attempt(r: Rig, over: Partial<RunStepArgs> = {}, log?: string[]): Promise<AttemptResult> {
+async function attempt(
+  r: Rig,
+  over: Partial<RunStepArgs> = {},
+  log?: string[],
+): Promise<AttemptResult> {
   return runStep({
     bus: r.bus,
     target: { address: A, baud: B, stepIndex: STEP },
@@ -81,7 +108,9 @@ describe('guarantee 2: after ok the PD no longer accepts SCBK-D', () => {
   for (const autoVerify of [true, false]) {
     it(`autoVerify ${autoVerify}: a fresh SCBK-D handshake fails, the new key works`, async () => {
       const r = rig();
-      const res = await attempt(r, { options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] } });
+      const res = await attempt(r, {
+        options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] },
+      });
       expect(res.outcome).toBe('ok');
       expect(r.pd.state.installMode).toBe(false);
       const probe = new AcuDriver(r.bus, { address: A, baud: B });
@@ -101,31 +130,43 @@ describe('guarantee 2: after ok the PD no longer accepts SCBK-D', () => {
 
   it('without auto-verify too, a PD that stays in install mode fails key_verify instead of ok', async () => {
     const r = rig({}, { stickyInstall: true });
-    const res = await attempt(r, { options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] } });
+    const res = await attempt(r, {
+      options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+    });
     expect(r.pd.state.scbk).toEqual(SCBK);
     expect(r.pd.state.installMode).toBe(true);
     expect(res.outcome).toBe('verify_failed');
     expect(res.stage).toBe('key_verify');
-    expect(res.detail).toMatch(/^key set and proven, but the PD still accepts SCBK-D: it did not leave install mode — /);
+    expect(res.detail).toMatch(
+      /^key set and proven, but the PD still accepts SCBK-D: it did not leave install mode — /,
+    );
   });
 
   for (const autoVerify of [true, false]) {
     it(`autoVerify ${autoVerify}: silence to the SCBK-D CHLNG is not proof — one retry on a fresh link, then verify_failed`, async () => {
       // The link already retransmits a silent CHLNG twice (same bytes); the third silence ends the try.
       const once = rig({}, { ignoreScbkdChlng: 3 });
-      const ok = await attempt(once, { options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] } });
+      const ok = await attempt(once, {
+        options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] },
+      });
       expect(ok.outcome, ok.detail).toBe('ok');
-      const chlngs = acuTransmissions(once.bus.line.trace).filter((t) => isChlng(t.frame, 0)).slice(1);
+      const chlngs = acuTransmissions(once.bus.line.trace)
+        .filter((t) => isChlng(t.frame, 0))
+        .slice(1);
       // the silent try (three transmissions at SQN 0) and the machine's retry on a new link, answered
       expect(chlngs.map((c) => c.answered)).toEqual([false, false, false, true]);
       for (const c of chlngs) expect(c.frame!.sqn).toBe(0);
       expect(chlngs.at(-1)!.answeredClean).toBe(true);
 
       const always = rig({}, { ignoreScbkdChlng: 99 });
-      const res = await attempt(always, { options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] } });
+      const res = await attempt(always, {
+        options: { timeoutMs: 0, autoVerify, expectedCapabilities: [] },
+      });
       expect(res.outcome).toBe('verify_failed');
       expect(res.stage).toBe(autoVerify ? 'verify' : 'key_verify');
-      expect(res.detail).toMatch(/^address and baud applied \(address 9 at 115200 baud\); key set and proven, but the PD stopped answering during verification/);
+      expect(res.detail).toMatch(
+        /^address and baud applied \(address 9 at 115200 baud\); key set and proven, but the PD stopped answering during verification/,
+      );
       expect(res.detail).not.toMatch(/install mode is off/);
     });
   }
@@ -137,7 +178,9 @@ describe('guarantee 3: a retry never re-keys a PD that already holds the step ke
     const first = await attempt(r);
     expect(first.outcome).toBe('no_response');
     expect(first.stage).toBe('key_verify');
-    expect(first.detail).toMatch(/a retry of this step \(same slot\) verifies the key without re-keying/);
+    expect(first.detail).toMatch(
+      /a retry of this step \(same slot\) verifies the key without re-keying/,
+    );
     expect(r.pd.state.scbk).toEqual(SCBK);
     r.pd.muted = false;
     const second = await attempt(r, { lastSeenBaud: first.seenAtBaud });
@@ -168,7 +211,14 @@ describe('guarantee 5: sequence numbers', () => {
         const prev = tx[i - 1]!;
         const cur = tx[i]!;
         // Same baud, same address and SQN, and the previous one got no clean answer: a retransmission.
-        if (!prev.answeredClean && prev.entry.baud === cur.entry.baud && prev.frame?.address === cur.frame?.address && prev.frame?.sqn === cur.frame?.sqn && prev.frame?.code === cur.frame?.code && cur.frame?.sqn !== 0) {
+        if (
+          !prev.answeredClean &&
+          prev.entry.baud === cur.entry.baud &&
+          prev.frame?.address === cur.frame?.address &&
+          prev.frame?.sqn === cur.frame?.sqn &&
+          prev.frame?.code === cur.frame?.code &&
+          cur.frame?.sqn !== 0
+        ) {
           retransmissions++;
           expect(toHex(cur.entry.bytes)).toBe(toHex(prev.entry.bytes));
         }
@@ -221,7 +271,8 @@ describe('guarantee 7: no seed or SCBK in any detail, op, stage event or error',
   // Also the bytes as a decimal list (JSON of a Uint8Array-like array) would give it away.
   const decimal = [Array.from(SCBK).join(','), Array.from(SEED).join(',')];
   const clean = (s: string) => {
-    for (const x of [...secrets, ...decimal]) expect(s.includes(x), `secret leaked in: ${s.slice(0, 120)}`).toBe(false);
+    for (const x of [...secrets, ...decimal])
+      expect(s.includes(x), `secret leaked in: ${s.slice(0, 120)}`).toBe(false);
   };
 
   it.each([
@@ -244,7 +295,9 @@ describe('guarantee 7: no seed or SCBK in any detail, op, stage event or error',
       restart() {},
       setBaud() {},
       async command() {
-        throw new Error(`driver exploded with key ${toHex(SCBK)} and seed ${toHex(SEED).toUpperCase()}`);
+        throw new Error(
+          `driver exploded with key ${toHex(SCBK)} and seed ${toHex(SEED).toUpperCase()}`,
+        );
       },
       async handshake() {
         throw new Error('unreachable');
@@ -276,7 +329,10 @@ describe('bus time', () => {
 
   it('without auto-verify the SCBK-D check costs one exchange (CHLNG → failing CCRYPT), no timed-out probe', async () => {
     const r = rig();
-    const res = await attempt(r, { target: { address: A, baud: 9600, stepIndex: STEP }, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] } });
+    const res = await attempt(r, {
+      target: { address: A, baud: 9600, stepIndex: STEP },
+      options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+    });
     expect(res.outcome).toBe('ok');
     expect(timedOutProbes(r.bus.line.trace)).toBe(0);
     const tx = acuTransmissions(r.bus.line.trace);

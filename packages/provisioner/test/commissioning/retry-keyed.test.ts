@@ -41,12 +41,17 @@ function attempt(bus: SimBus, seed: number, lastSeenBaud?: number): Promise<Atte
 /** A PD an earlier attempt of this step left behind: at A/B, keyed with this step's SCBK, install mode off. */
 function keyedByThisStep(faults: SimPdFault[], seed: number): { bus: SimBus; pd: SimPd } {
   const bus = createSimBus({ baud: B, seed, traceLimit: Infinity });
-  const pd = attachSimPd(bus.line, { faults, config: { address: A, baud: B, scbk: SCBK.slice(), installMode: false } });
+  const pd = attachSimPd(bus.line, {
+    faults,
+    config: { address: A, baud: B, scbk: SCBK.slice(), installMode: false },
+  });
   return { bus, pd };
 }
 
-const keysetsOnWire = (bus: SimBus) => acuTransmissions(bus.line.trace).filter((t) => isKeyset(t.frame)).length;
-const holdsStepKey = (pd: SimPd) => !!pd.stored.scbk && pd.stored.scbk.every((b, i) => b === SCBK[i]) && !pd.stored.installMode;
+const keysetsOnWire = (bus: SimBus) =>
+  acuTransmissions(bus.line.trace).filter((t) => isKeyset(t.frame)).length;
+const holdsStepKey = (pd: SimPd) =>
+  !!pd.stored.scbk && pd.stored.scbk.every((b, i) => b === SCBK[i]) && !pd.stored.installMode;
 
 function expectKeptKey(r: AttemptResult, bus: SimBus, pd: SimPd): void {
   expect([r.outcome, r.stage], r.detail).toEqual(['ok', 'verify']);
@@ -72,7 +77,10 @@ describe('a retry meets a PD this step already keyed (guarantee 3)', () => {
     expect(first.outcome, first.detail).toBe('ok');
     expect(keysetsOnWire(bus)).toBe(1);
     const second = await attempt(bus, 2, first.seenAtBaud);
-    expect([second.outcome, second.detail]).toEqual(['ok', expect.stringMatching(/already held this key from an earlier attempt/)]);
+    expect([second.outcome, second.detail]).toEqual([
+      'ok',
+      expect.stringMatching(/already held this key from an earlier attempt/),
+    ]);
     expect(keysetsOnWire(bus)).toBe(1);
     expect(pd.events.filter((e) => e.type === 'keyset_applied')).toHaveLength(1);
   });
@@ -89,7 +97,13 @@ describe('a retry meets a PD this step already keyed (guarantee 3)', () => {
   it('slow PD on a noisy line: never re-keyed, never blamed on its key', async () => {
     let ok = 0;
     for (let seed = 1; seed <= 12; seed++) {
-      const { bus, pd } = keyedByThisStep([{ kind: 'slow', replyDelayMs: 300 }, { kind: 'noisy', byteErrorRate: 0.02 }], seed);
+      const { bus, pd } = keyedByThisStep(
+        [
+          { kind: 'slow', replyDelayMs: 300 },
+          { kind: 'noisy', byteErrorRate: 0.02 },
+        ],
+        seed,
+      );
       const r = await attempt(bus, seed, B);
       expect(r.outcome, `seed ${seed}: ${r.detail}`).not.toBe('scbk_rejected');
       expect(keysetsOnWire(bus)).toBe(0);
@@ -105,10 +119,22 @@ describe('reply latency as the link measures it', () => {
     // The PD answers after 300 ms: a short look (20 ms) draws nothing, the next identical probe
     // at the same baud hears the first one's answer. Its latency is that of the first probe.
     const bus = createSimBus({ baud: B, seed: 1, traceLimit: Infinity });
-    attachSimPd(bus.line, { faults: [{ kind: 'slow', replyDelayMs: 300 }], config: { address: A, baud: B } });
+    attachSimPd(bus.line, {
+      faults: [{ kind: 'slow', replyDelayMs: 300 }],
+      config: { address: A, baud: B },
+    });
     const link = createAcuStepLink(bus);
     const probe = (replyTimeoutMs: number) =>
-      link.command({ op: 'command', address: BROADCAST, command: { code: 'ID' }, secure: false, policy: { replyTimeoutMs, tries: 1, triesIfSilent: 1 } }, () => new Uint8Array(16));
+      link.command(
+        {
+          op: 'command',
+          address: BROADCAST,
+          command: { code: 'ID' },
+          secure: false,
+          policy: { replyTimeoutMs, tries: 1, triesIfSilent: 1 },
+        },
+        () => new Uint8Array(16),
+      );
     link.restart();
     expect((await probe(20)).kind).toBe('no_reply');
     link.restart();
@@ -126,7 +152,15 @@ describe('silence to the install handshakes after the PD did answer a CHLNG (mac
   function drive(handshakes: OpResult[]) {
     let now = 0;
     let hs = 0;
-    let t = startStep({ address: A, baud: B, lastSeenBaud: B, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] } }, now);
+    let t = startStep(
+      {
+        address: A,
+        baud: B,
+        lastSeenBaud: B,
+        options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+      },
+      now,
+    );
     for (let guard = 0; guard < 200; guard++) {
       const done = t.ops.find((o) => o.op === 'done');
       if (done?.op === 'done') return done.result;
@@ -135,7 +169,15 @@ describe('silence to the install handshakes after the PD did answer a CHLNG (mac
       const r: OpResult =
         op.op === 'handshake'
           ? handshakes[Math.min(hs++, handshakes.length - 1)]!
-          : { kind: 'reply', from: A, reply: { code: 'PDID', id: { vendor: '0a0017', model: 1, version: 2, serial: 1, firmware: '1.2.3' } }, secure: false };
+          : {
+              kind: 'reply',
+              from: A,
+              reply: {
+                code: 'PDID',
+                id: { vendor: '0a0017', model: 1, version: 2, serial: 1, firmware: '1.2.3' },
+              },
+              secure: false,
+            };
       t = nextStep(t.state, { type: 'result', result: r, now });
     }
     throw new Error('machine did not finish');
@@ -143,9 +185,14 @@ describe('silence to the install handshakes after the PD did answer a CHLNG (mac
   const silence: OpResult = { kind: 'handshake_failed', failure: { kind: 'no_reply' } };
 
   it('SCBK-D refused once, then only silence: the line is blamed, not the key', () => {
-    const r = drive([{ kind: 'handshake_failed', failure: { kind: 'sc_cryptogram_mismatch' } }, silence]);
+    const r = drive([
+      { kind: 'handshake_failed', failure: { kind: 'sc_cryptogram_mismatch' } },
+      silence,
+    ]);
     expect(r.outcome, r.detail).toBe('sc_no_reply');
-    expect(r.detail).toMatch(/the secure-channel handshake kept failing \(the PD did not answer\) — check termination, cabling and noise/);
+    expect(r.detail).toMatch(
+      /the secure-channel handshake kept failing \(the PD did not answer\) — check termination, cabling and noise/,
+    );
   });
 
   it('a garbled CCRYPT once, then only silence: the line is blamed, not the key', () => {

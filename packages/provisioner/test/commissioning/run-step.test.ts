@@ -14,18 +14,40 @@ function counterRandom(): (n: number) => Uint8Array {
   return (n) => Uint8Array.from({ length: n }, () => (c++ * 37 + 11) & 0xff);
 }
 
-const pdid = { vendor: Uint8Array.of(0x00, 0x06, 0x8e), model: 1, version: 2, serial: 123456, firmware: { major: 1, minor: 2, build: 3 } };
-const pdcap = [{ functionCode: 8, compliance: 1, numberOf: 0 }, { functionCode: 9, compliance: 1, numberOf: 1 }, { functionCode: 4, compliance: 2, numberOf: 1 }];
+const pdid = {
+  vendor: Uint8Array.of(0x00, 0x06, 0x8e),
+  model: 1,
+  version: 2,
+  serial: 123456,
+  firmware: { major: 1, minor: 2, build: 3 },
+};
+const pdcap = [
+  { functionCode: 8, compliance: 1, numberOf: 0 },
+  { functionCode: 9, compliance: 1, numberOf: 1 },
+  { functionCode: 4, compliance: 2, numberOf: 1 },
+];
 
 describe('runStep over the simulated bus (PD model)', () => {
   it('commissions a factory-fresh PD', async () => {
     const bus = createSimBus({ baud: 9600 });
-    const pd = attachModelPd(bus.line, { address: 0, baud: 9600, pdid, pdcap, scbk: null, installMode: true, random: { seed: 7 } });
+    const pd = attachModelPd(bus.line, {
+      address: 0,
+      baud: 9600,
+      pdid,
+      pdcap,
+      scbk: null,
+      installMode: true,
+      random: { seed: 7 },
+    });
     const stages: string[] = [];
     const r = await runStep({
       bus,
       target: { address: 5, baud: 115200, stepIndex: 2 },
-      options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [{ functionCode: 4, minCompliance: 1, minCount: 1 }] },
+      options: {
+        timeoutMs: 0,
+        autoVerify: true,
+        expectedCapabilities: [{ functionCode: 4, minCompliance: 1, minCount: 1 }],
+      },
       key: { seed: SEED, sessionId: SESSION },
       random: counterRandom(),
       onStage: (e) => stages.push(`${e.stage}:${e.status}`),
@@ -42,8 +64,11 @@ describe('runStep over the simulated bus (PD model)', () => {
     const bus = createSimBus({ baud: 9600 });
     attachSimPd(bus.line, { faults: [{ kind: 'slow', replyDelayMs: 900 }] });
     const r = await runStep({
-      bus, target: { address: 5, baud: 115200, stepIndex: 0 }, options: { timeoutMs: 4000, autoVerify: true, expectedCapabilities: [] },
-      key: { seed: SEED, sessionId: SESSION }, random: counterRandom(),
+      bus,
+      target: { address: 5, baud: 115200, stepIndex: 0 },
+      options: { timeoutMs: 4000, autoVerify: true, expectedCapabilities: [] },
+      key: { seed: SEED, sessionId: SESSION },
+      random: counterRandom(),
     });
     expect(r.outcome).toBe('timeout');
     expect(r.detail).toMatch(/step timeout \(4 s of bus time\) ran out during/);
@@ -56,8 +81,12 @@ describe('runStep over the simulated bus (PD model)', () => {
     attachSimPd(bus.line, {});
     const ac = new AbortController();
     const r = await runStep({
-      bus, target: { address: 5, baud: 115200, stepIndex: 0 }, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
-      key: { seed: SEED, sessionId: SESSION }, random: counterRandom(), signal: ac.signal,
+      bus,
+      target: { address: 5, baud: 115200, stepIndex: 0 },
+      options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+      key: { seed: SEED, sessionId: SESSION },
+      random: counterRandom(),
+      signal: ac.signal,
       onStage: (e) => {
         if (e.stage === 'keyset' && e.status === 'in_flight') ac.abort();
       },
@@ -70,8 +99,11 @@ describe('runStep over the simulated bus (PD model)', () => {
     const bus = createSimBus({ baud: 9600 });
     const bad = Uint8Array.of(1, 2, 3);
     const r = await runStep({
-      bus, target: { address: 5, baud: 115200, stepIndex: 0 }, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
-      key: { seed: bad, sessionId: SESSION }, random: counterRandom(),
+      bus,
+      target: { address: 5, baud: 115200, stepIndex: 0 },
+      options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+      key: { seed: bad, sessionId: SESSION },
+      random: counterRandom(),
     });
     expect(r.outcome).toBe('internal_error');
     expect(r.detail).toMatch(/could not derive/);
@@ -79,9 +111,23 @@ describe('runStep over the simulated bus (PD model)', () => {
   });
 
   it('capToDeadline trims tries so one exchange overruns the step timeout by at most one reply window', () => {
-    const op = { op: 'command' as const, address: 1, command: { code: 'ID' as const }, secure: false, policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 } };
+    const op = {
+      op: 'command' as const,
+      address: 1,
+      command: { code: 'ID' as const },
+      secure: false,
+      policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 },
+    };
     expect(capToDeadline(op, 10_000)).toBe(op);
-    expect(capToDeadline(op, 350).policy).toEqual({ replyTimeoutMs: 200, tries: 2, triesIfSilent: 2 });
-    expect(capToDeadline(op, -5).policy).toEqual({ replyTimeoutMs: 200, tries: 1, triesIfSilent: 1 });
+    expect(capToDeadline(op, 350).policy).toEqual({
+      replyTimeoutMs: 200,
+      tries: 2,
+      triesIfSilent: 2,
+    });
+    expect(capToDeadline(op, -5).policy).toEqual({
+      replyTimeoutMs: 200,
+      tries: 1,
+      triesIfSilent: 1,
+    });
   });
 });

@@ -33,7 +33,8 @@ async function commission(faults: SimPdFault[], seed = 1) {
   return { bus, pd, result, stages };
 }
 
-const keyedWithStepKey = (pd: SimPd) => !!pd.stored.scbk && pd.stored.scbk.every((b, i) => b === SCBK[i]) && !pd.stored.installMode;
+const keyedWithStepKey = (pd: SimPd) =>
+  !!pd.stored.scbk && pd.stored.scbk.every((b, i) => b === SCBK[i]) && !pd.stored.installMode;
 
 interface Row {
   name: string;
@@ -46,25 +47,105 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-  { name: 'no fault', faults: [], outcome: 'ok', stage: 'verify', detail: /keyed with this step’s SCBK and verified at address 9 at 115200 baud; install mode is off/, pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true) },
-  { name: 'absent', faults: [{ kind: 'absent' }], outcome: 'no_response', stage: 'discover', detail: /no PD answered osdp_ID \(broadcast 0x7F\) at 115200, 9600, 19200, 38400, 57600, 230400 baud; check power and wiring/ },
-  { name: 'silent after COMSET (no osdp_COM)', faults: [{ kind: 'silent_after_comset' }], outcome: 'no_response', stage: 'comset', detail: /PD answered at 9600 baud before osdp_COMSET\(9, 115200\), then went silent at every baud/ },
-  { name: 'silent after osdp_COM', faults: [{ kind: 'silent_after_comset', answersComset: true }], outcome: 'no_response', stage: 'confirm', detail: /then went silent at every baud/ },
-  { name: 'applies a different address (reports it)', faults: [{ kind: 'other_address', address: 33 }], outcome: 'wrong_address', stage: 'comset', detail: /address 33, expected 9; it will now answer at address 33 at 115200 baud/ },
-  { name: 'applies a different address (reports the requested one)', faults: [{ kind: 'other_address', address: 33, reports: 'requested' }], outcome: 'wrong_address', stage: 'confirm', detail: /answers at 115200 baud but not at address 9 .*although osdp_COM reported address 9/ },
-  { name: 'stays at its old baud (reports the new one)', faults: [{ kind: 'stays_at_old_baud' }], outcome: 'baud_mismatch', stage: 'confirm', detail: /^PD replied at 9600, expected 115200/ },
-  { name: 'stays at its old baud (reports it)', faults: [{ kind: 'stays_at_old_baud', reports: 'actual' }], outcome: 'baud_mismatch', stage: 'comset', detail: /with 9600 baud .*expected 115200/ },
   {
-    name: 'already keyed with another SCBK', faults: [{ kind: 'keyed', scbk: OTHER_KEY }], outcome: 'scbk_rejected', stage: 'install_session',
-    detail: /^address and baud applied \(address 9 at 115200 baud\); PD holds a different SCBK .* put it in install mode/,
+    name: 'no fault',
+    faults: [],
+    outcome: 'ok',
+    stage: 'verify',
+    detail:
+      /keyed with this step’s SCBK and verified at address 9 at 115200 baud; install mode is off/,
+    pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true),
+  },
+  {
+    name: 'absent',
+    faults: [{ kind: 'absent' }],
+    outcome: 'no_response',
+    stage: 'discover',
+    detail:
+      /no PD answered osdp_ID \(broadcast 0x7F\) at 115200, 9600, 19200, 38400, 57600, 230400 baud; check power and wiring/,
+  },
+  {
+    name: 'silent after COMSET (no osdp_COM)',
+    faults: [{ kind: 'silent_after_comset' }],
+    outcome: 'no_response',
+    stage: 'comset',
+    detail:
+      /PD answered at 9600 baud before osdp_COMSET\(9, 115200\), then went silent at every baud/,
+  },
+  {
+    name: 'silent after osdp_COM',
+    faults: [{ kind: 'silent_after_comset', answersComset: true }],
+    outcome: 'no_response',
+    stage: 'confirm',
+    detail: /then went silent at every baud/,
+  },
+  {
+    name: 'applies a different address (reports it)',
+    faults: [{ kind: 'other_address', address: 33 }],
+    outcome: 'wrong_address',
+    stage: 'comset',
+    detail: /address 33, expected 9; it will now answer at address 33 at 115200 baud/,
+  },
+  {
+    name: 'applies a different address (reports the requested one)',
+    faults: [{ kind: 'other_address', address: 33, reports: 'requested' }],
+    outcome: 'wrong_address',
+    stage: 'confirm',
+    detail: /answers at 115200 baud but not at address 9 .*although osdp_COM reported address 9/,
+  },
+  {
+    name: 'stays at its old baud (reports the new one)',
+    faults: [{ kind: 'stays_at_old_baud' }],
+    outcome: 'baud_mismatch',
+    stage: 'confirm',
+    detail: /^PD replied at 9600, expected 115200/,
+  },
+  {
+    name: 'stays at its old baud (reports it)',
+    faults: [{ kind: 'stays_at_old_baud', reports: 'actual' }],
+    outcome: 'baud_mismatch',
+    stage: 'comset',
+    detail: /with 9600 baud .*expected 115200/,
+  },
+  {
+    name: 'already keyed with another SCBK',
+    faults: [{ kind: 'keyed', scbk: OTHER_KEY }],
+    outcome: 'scbk_rejected',
+    stage: 'install_session',
+    detail:
+      /^address and baud applied \(address 9 at 115200 baud\); PD holds a different SCBK .* put it in install mode/,
     pd: (pd) => expect(pd.stored).toMatchObject({ address: A, baud: B, installMode: false }),
   },
-  { name: 'NAKs KEYSET', faults: [{ kind: 'nak_keyset' }], outcome: 'keyset_failed', stage: 'keyset', detail: /refused osdp_KEYSET with NAK 0x09 \(unable to process command record\)/, pd: (pd) => expect(pd.stored.installMode).toBe(true) },
-  { name: 'NAKs KEYSET with 0x06', faults: [{ kind: 'nak_keyset', code: 0x06 }], outcome: 'keyset_failed', stage: 'keyset', detail: /NAK 0x06 \(security conditions not met: secure channel required\)/ },
-  { name: 'plaintext KEYSET ACK', faults: [{ kind: 'plaintext_keyset_ack' }], outcome: 'ok', stage: 'verify', detail: /verified/, pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true) },
   {
-    name: 'enforces the secure channel (COMSET inside the install session)', faults: [{ kind: 'enforce_secure' }], outcome: 'ok', stage: 'verify',
-    detail: /verified at address 9 at 115200 baud; install mode is off .*requires the secure channel/,
+    name: 'NAKs KEYSET',
+    faults: [{ kind: 'nak_keyset' }],
+    outcome: 'keyset_failed',
+    stage: 'keyset',
+    detail: /refused osdp_KEYSET with NAK 0x09 \(unable to process command record\)/,
+    pd: (pd) => expect(pd.stored.installMode).toBe(true),
+  },
+  {
+    name: 'NAKs KEYSET with 0x06',
+    faults: [{ kind: 'nak_keyset', code: 0x06 }],
+    outcome: 'keyset_failed',
+    stage: 'keyset',
+    detail: /NAK 0x06 \(security conditions not met: secure channel required\)/,
+  },
+  {
+    name: 'plaintext KEYSET ACK',
+    faults: [{ kind: 'plaintext_keyset_ack' }],
+    outcome: 'ok',
+    stage: 'verify',
+    detail: /verified/,
+    pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true),
+  },
+  {
+    name: 'enforces the secure channel (COMSET inside the install session)',
+    faults: [{ kind: 'enforce_secure' }],
+    outcome: 'ok',
+    stage: 'verify',
+    detail:
+      /verified at address 9 at 115200 baud; install mode is off .*requires the secure channel/,
     pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true),
   },
   // A clean run has 10 PD replies: PDID, COM, PDID, CCRYPT, RMAC_I, ACK, CCRYPT, RMAC_I, PDID, CCRYPT.
@@ -81,15 +162,51 @@ const ROWS: Row[] = [
       },
     })),
   ),
-  { name: 'replies after 300 ms', faults: [{ kind: 'slow', replyDelayMs: 300 }], outcome: 'ok', stage: 'verify', detail: /verified/, pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true) },
-  { name: 'replies after 900 ms', faults: [{ kind: 'slow', replyDelayMs: 900 }], outcome: 'ok', stage: 'verify', detail: /verified/ },
-  { name: 'noisy line (1% byte errors)', faults: [{ kind: 'noisy', byteErrorRate: 0.01 }], outcome: 'ok', stage: 'verify', detail: /verified/, pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true) },
+  {
+    name: 'replies after 300 ms',
+    faults: [{ kind: 'slow', replyDelayMs: 300 }],
+    outcome: 'ok',
+    stage: 'verify',
+    detail: /verified/,
+    pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true),
+  },
+  {
+    name: 'replies after 900 ms',
+    faults: [{ kind: 'slow', replyDelayMs: 900 }],
+    outcome: 'ok',
+    stage: 'verify',
+    detail: /verified/,
+  },
+  {
+    name: 'noisy line (1% byte errors)',
+    faults: [{ kind: 'noisy', byteErrorRate: 0.01 }],
+    outcome: 'ok',
+    stage: 'verify',
+    detail: /verified/,
+    pd: (pd) => expect(keyedWithStepKey(pd)).toBe(true),
+  },
 ];
 
 describe('simulated PD faults → outcome, stage, detail', () => {
   it('covers every fault kind of the simulated PD', () => {
-    const kinds: SimPdFaultKind[] = ['absent', 'silent_after_comset', 'other_address', 'stays_at_old_baud', 'keyed', 'nak_keyset', 'plaintext_keyset_ack', 'reboot', 'slow', 'noisy', 'enforce_secure'];
-    for (const k of kinds) expect(ROWS.some((r) => r.faults.some((f) => f.kind === k)), k).toBe(true);
+    const kinds: SimPdFaultKind[] = [
+      'absent',
+      'silent_after_comset',
+      'other_address',
+      'stays_at_old_baud',
+      'keyed',
+      'nak_keyset',
+      'plaintext_keyset_ack',
+      'reboot',
+      'slow',
+      'noisy',
+      'enforce_secure',
+    ];
+    for (const k of kinds)
+      expect(
+        ROWS.some((r) => r.faults.some((f) => f.kind === k)),
+        k,
+      ).toBe(true);
   });
 
   it.each(ROWS)('$name → $outcome at $stage', async (row) => {
@@ -107,12 +224,15 @@ describe('simulated PD faults → outcome, stage, detail', () => {
     if (keyed) {
       const keysets = acuTransmissions(bus.line.trace).filter((t) => isKeyset(t.frame));
       const first = keysets.find((t) => t.entry.end <= keyed.at)!;
-      for (const t of keysets.filter((k) => k.entry.start > keyed.at)) expect(toHex(t.entry.bytes)).toBe(toHex(first.entry.bytes));
+      for (const t of keysets.filter((k) => k.entry.start > keyed.at))
+        expect(toHex(t.entry.bytes)).toBe(toHex(first.entry.bytes));
     }
     if (result.outcome === 'ok') {
       // Guarantee 2 on every ok: SCBK-D is refused now.
       const probe = new AcuDriver(bus, { address: A, baud: B });
-      expect((await probe.handshake(0, SCBK_D, Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9))).ok).toBe(false);
+      expect((await probe.handshake(0, SCBK_D, Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9))).ok).toBe(
+        false,
+      );
     }
   });
 
@@ -135,8 +255,12 @@ describe('simulated PD faults → outcome, stage, detail', () => {
     expect(result.outcome).toBe('scbk_rejected');
     pd.setInstallMode(true);
     const again = await runStep({
-      bus, target: { address: A, baud: B, stepIndex: STEP }, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
-      key: { seed: SEED, sessionId: SESSION }, random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), lastSeenBaud: result.seenAtBaud,
+      bus,
+      target: { address: A, baud: B, stepIndex: STEP },
+      options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] },
+      key: { seed: SEED, sessionId: SESSION },
+      random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+      lastSeenBaud: result.seenAtBaud,
     });
     expect(again.outcome, again.detail).toBe('ok');
     expect(keyedWithStepKey(pd)).toBe(true);
@@ -146,8 +270,15 @@ describe('simulated PD faults → outcome, stage, detail', () => {
     const bus = createSimBus({ baud: 9600, seed: 1, traceLimit: Infinity });
     attachSimPd(bus.line, {});
     const r = await runStep({
-      bus, target: { address: A, baud: 9600, stepIndex: STEP }, options: { timeoutMs: 0, autoVerify: true, expectedCapabilities: [{ functionCode: 16, minCompliance: 2, minCount: 0 }] },
-      key: { seed: SEED, sessionId: SESSION }, random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+      bus,
+      target: { address: A, baud: 9600, stepIndex: STEP },
+      options: {
+        timeoutMs: 0,
+        autoVerify: true,
+        expectedCapabilities: [{ functionCode: 16, minCompliance: 2, minCount: 0 }],
+      },
+      key: { seed: SEED, sessionId: SESSION },
+      random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
     });
     expect(r.outcome, r.detail).toBe('ok');
     expect(timedOutProbes(bus.line.trace)).toBe(0);
@@ -157,8 +288,11 @@ describe('simulated PD faults → outcome, stage, detail', () => {
     const bus = createSimBus({ baud: 9600, seed: 1, traceLimit: Infinity });
     attachSimPd(bus.line, {});
     const r = await runStep({
-      bus, target: { address: A, baud: 9600, stepIndex: STEP }, options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
-      key: { seed: SEED, sessionId: SESSION }, random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+      bus,
+      target: { address: A, baud: 9600, stepIndex: STEP },
+      options: { timeoutMs: 0, autoVerify: false, expectedCapabilities: [] },
+      key: { seed: SEED, sessionId: SESSION },
+      random: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
     });
     expect(r.outcome, r.detail).toBe('ok');
     expect(r.detail).toMatch(/install mode is off \(SCBK-D refused\)/);

@@ -22,7 +22,12 @@ export interface ModelNode {
   muted: boolean;
 }
 
-export function attachModelPd(line: SimLine, config: PdConfig, knobs: ModelKnobs = {}, name = 'pd'): ModelNode {
+export function attachModelPd(
+  line: SimLine,
+  config: PdConfig,
+  knobs: ModelKnobs = {},
+  name = 'pd',
+): ModelNode {
   let state = pdInit(config);
   let uartBaud = config.baud;
   let pendingBaud: number | undefined;
@@ -42,7 +47,12 @@ export function attachModelPd(line: SimLine, config: PdConfig, knobs: ModelKnobs
     },
     receive(bytes, at) {
       if (handle.muted) return [];
-      if ((knobs.ignoreScbkdChlng ?? 0) > 0 && state.scbk && !state.installMode && isScbkdChlng(bytes)) {
+      if (
+        (knobs.ignoreScbkdChlng ?? 0) > 0 &&
+        state.scbk &&
+        !state.installMode &&
+        isScbkdChlng(bytes)
+      ) {
         knobs.ignoreScbkdChlng = (knobs.ignoreScbkdChlng ?? 0) - 1;
         return [];
       }
@@ -51,10 +61,12 @@ export function attachModelPd(line: SimLine, config: PdConfig, knobs: ModelKnobs
       state = r.state;
       const out: Transmit[] = [];
       for (const o of r.outputs) {
-        if (o.type === 'send') out.push({ bytes: knobs.checksumReplies ? toChecksum(o.bytes) : o.bytes });
+        if (o.type === 'send')
+          out.push({ bytes: knobs.checksumReplies ? toChecksum(o.bytes) : o.bytes });
         if (o.type === 'comset_applied') pendingBaud = o.baud;
         if (o.type === 'keyset_applied') {
-          if (knobs.forgetKey) state = { ...state, scbk: before.scbk, installMode: before.installMode };
+          if (knobs.forgetKey)
+            state = { ...state, scbk: before.scbk, installMode: before.installMode };
           if (knobs.stickyInstall) state = { ...state, installMode: true };
           if (knobs.muteAfterKeyset) handle.muted = true;
         }
@@ -77,10 +89,24 @@ function toChecksum(bytes: Uint8Array): Uint8Array {
   const p = parseFrame(bytes);
   if (!p.ok || p.frame.scb) return bytes;
   const f = p.frame;
-  return buildFrame({ address: f.address, reply: true, sqn: f.sqn, check: 'checksum', code: f.code, data: f.data, mark: f.mark });
+  return buildFrame({
+    address: f.address,
+    reply: true,
+    sqn: f.sqn,
+    check: 'checksum',
+    code: f.code,
+    data: f.data,
+    mark: f.mark,
+  });
 }
 
 function isScbkdChlng(bytes: Uint8Array): boolean {
   const p = parseFrame(bytes);
-  return p.ok && !p.frame.reply && p.frame.code === 0x76 && p.frame.scb?.type === 0x11 && p.frame.scb.data[0] === 0x00;
+  return (
+    p.ok &&
+    !p.frame.reply &&
+    p.frame.code === 0x76 &&
+    p.frame.scb?.type === 0x11 &&
+    p.frame.scb.data[0] === 0x00
+  );
 }

@@ -24,7 +24,11 @@ export function acuTransmissions(trace: readonly TraceEntry[], acu = 'acu'): Wir
       if (trace[j]!.receivers.some((r) => r.node === acu && r.heard === 'clean')) clean = true;
     }
     const p = parseFrame(e.bytes);
-    out.push(p.ok ? { entry: e, frame: p.frame, answered, answeredClean: clean } : { entry: e, parseError: p.error.message, answered, answeredClean: clean });
+    out.push(
+      p.ok
+        ? { entry: e, frame: p.frame, answered, answeredClean: clean }
+        : { entry: e, parseError: p.error.message, answered, answeredClean: clean },
+    );
   });
   return out;
 }
@@ -34,11 +38,15 @@ export function timedOutProbes(trace: readonly TraceEntry[]): number {
   return acuTransmissions(trace).filter((t) => !t.answered).length;
 }
 
-export const isChlng = (f: Frame | undefined, kk?: number) => f?.code === 0x76 && f.scb?.type === 0x11 && (kk === undefined || f.scb.data[0] === kk);
+export const isChlng = (f: Frame | undefined, kk?: number) =>
+  f?.code === 0x76 && f.scb?.type === 0x11 && (kk === undefined || f.scb.data[0] === kk);
 export const isKeyset = (f: Frame | undefined) => f?.code === 0x75 && !f.reply;
 
 /** PD frames heard clean by the ACU, parsed. */
-export function pdReplies(trace: readonly TraceEntry[], acu = 'acu'): { entry: TraceEntry; frame: Frame }[] {
+export function pdReplies(
+  trace: readonly TraceEntry[],
+  acu = 'acu',
+): { entry: TraceEntry; frame: Frame }[] {
   const out: { entry: TraceEntry; frame: Frame }[] = [];
   for (const e of trace) {
     if (e.sender === acu) continue;
