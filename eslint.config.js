@@ -27,14 +27,15 @@ export default tseslint.config(
     },
   },
   {
-    // Function length (issue 14): a function that does not fit on a screen does more than one thing.
+    // Function length (issue 14): a function that does not fit on a screen does more than one thing
+    // (100 lines as prettier prints them at width 100, blank lines and comments not counted).
     // Source only: a test file's describe() callback is a container, not a function in this sense.
     // A justified exception says why: `// eslint-disable-next-line max-lines-per-function -- <reason>`.
     files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
     rules: {
       'max-lines-per-function': [
         'error',
-        { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true },
+        { max: 100, skipBlankLines: true, skipComments: true, IIFEs: true },
       ],
     },
   },

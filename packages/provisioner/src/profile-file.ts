@@ -36,6 +36,7 @@ function fail(message: string, path = ''): ProfileFileResult {
 }
 
 /** Reads a profile file's text: the profile, or every problem with where it is and what to do. */
+// eslint-disable-next-line max-lines-per-function -- the file checks in the order a person would fix them, each returning its own message
 export function parseProfileFile(text: string): ProfileFileResult {
   if (typeof text !== 'string') return fail('expected the text of a profile file');
   if (text.length > MAX_PROFILE_FILE_CHARS) {
