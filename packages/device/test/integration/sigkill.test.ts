@@ -141,7 +141,14 @@ describe('SIGKILL during a 126-step run, restart on the same state dir', () => {
                   .map(([stepIndex, verb]) => c.verb({ slot: 0, stepIndex, verb })),
               );
             }
-            await new Promise((r) => setTimeout(r, 30 + rand() * 1500));
+            // Kill inside the run, at a random point of it: after 1..N of its edges (every step makes
+            // at least two — queued and its end — so queued steps are always left to be interrupted).
+            // Counting edges, not wall time, keeps the kill inside the run however fast steps are.
+            const killAfter = edges.length + 1 + Math.floor(rand() * verbs.length);
+            const deadline = performance.now() + 20_000;
+            while (log.of(0).length < killAfter && performance.now() < deadline) {
+              await new Promise((r) => setTimeout(r, 1));
+            }
             emu.child.kill('SIGKILL');
             expect(await emu.exited).toBe('SIGKILL');
             expect(log.of(0).length).toBeGreaterThan(seen.length); // the run moved before the kill
