@@ -8,13 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { countSteps, type LinkConnection, type ProgressEdge, type StepRecord } from '@osprio/link';
-import { DeviceSession, emptySnapshot, planFromProfile, rowsReducer } from '@osprio/host';
+import { DeviceSession, emptySnapshot, rowsReducer } from '@osprio/host';
 import { connectNode } from '@osprio/host/node';
 import { startEmulator } from '@osprio/device/emulator';
-import { randomBytes } from 'node:crypto';
-
-const EDGES = 10_000;
-const STEPS = 126;
+import { EDGES, STEPS, benchPlan, makeEdgesAlone } from './ops-bench-setup.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -109,39 +106,16 @@ async function reconnectBench(): Promise<void> {
     hostName: 'osprio-bench',
   });
   try {
-    const plan = planFromProfile(
-      {
-        name: 'bench',
-        deviceCount: STEPS,
-        addressStrategy: 'sequential',
-        startAddress: 1,
-        manualAddresses: [],
-        baud: 115200,
-        expectedCapabilities: [],
-        timeoutMs: 0,
-        autoVerify: false,
-      },
-      (n) => new Uint8Array(randomBytes(n)),
-    );
-    if (!plan.ok) throw new Error('bench plan invalid');
-    await session.createSlot(0, plan.plan);
+    await session.createSlot(0, benchPlan());
     const view = await session.openSlot(0);
     const runs: number[] = [];
     let made = 0;
     for (let run = 0; run < 3; run++) {
-      // The link drops; the device works on alone (skip/reset cost no bus time, so 10,000 edges are quick to make).
+      // The link drops; the device works on alone.
       current!.close(1000, 'bench: unplugged');
       while (session.state.kind === 'attached' || emu.hostAttached)
         await new Promise((r) => setTimeout(r, 5));
-      made = 0;
-      for (let round = 0; made < EDGES; round++) {
-        const verb = round % 2 === 0 ? 'skip' : 'reset';
-        let accepted = 0;
-        for (let i = 0; i < STEPS && made < EDGES; i++)
-          if (emu.device.verb({ slot: 0 }, i, verb).ok) accepted++;
-        if (accepted === 0) throw new Error(`bench: the device refused every ${verb}`);
-        made += accepted;
-      }
+      made = makeEdgesAlone(emu.device);
       const detail = emu.device.getSlot(0);
       if (!detail.ok) throw new Error('bench: getSlot failed');
       const target = detail.slot.lastSeq;

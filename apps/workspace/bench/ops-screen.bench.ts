@@ -7,15 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright';
 import { startEmulator } from '@osprio/device/emulator';
-import { DeviceSession, planFromProfile } from '@osprio/host';
+import { DeviceSession } from '@osprio/host';
 import { connectNode } from '@osprio/host/node';
 import { startWorkspaceServer } from '../../cli/src/serve/workspace-server.ts';
+import { EDGES, benchPlan, makeEdgesAlone } from './ops-bench-setup.ts';
 
-const EDGES = 10_000;
-const STEPS = 126;
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 
 async function run(): Promise<void> {
@@ -55,23 +53,8 @@ async function run(): Promise<void> {
     ],
   });
   try {
-    const plan = planFromProfile(
-      {
-        name: 'bench',
-        deviceCount: STEPS,
-        addressStrategy: 'sequential',
-        startAddress: 1,
-        manualAddresses: [],
-        baud: 115200,
-        expectedCapabilities: [],
-        timeoutMs: 0,
-        autoVerify: false,
-      },
-      (n) => new Uint8Array(randomBytes(n)),
-    );
-    if (!plan.ok) throw new Error('bench plan invalid');
     const s = await DeviceSession.attach({ connect: () => connectNode(emu.url) });
-    await s.createSlot(0, plan.plan);
+    await s.createSlot(0, benchPlan());
     s.close();
     while (emu.hostAttached) await new Promise((r) => setTimeout(r, 5));
 
@@ -94,18 +77,13 @@ async function run(): Promise<void> {
     await page.locator('tr[data-slot="0"]').getByRole('button', { name: 'Open' }).click();
     await page.getByRole('table', { name: 'Steps of slot 0' }).waitFor();
 
-    // Pull the cable; the device makes 10,000 edges alone (skip/reset cost no bus time).
+    // Pull the cable; the device makes 10,000 edges alone.
     await page.evaluate(() => {
       for (const ws of (window as unknown as { __links: WebSocket[] }).__links)
         ws.close(4000, 'unplugged');
     });
     while (emu.hostAttached) await new Promise((r) => setTimeout(r, 5));
-    let made = 0;
-    for (let round = 0; made < EDGES; round++) {
-      const verb = round % 2 === 0 ? 'skip' : 'reset';
-      for (let i = 0; i < STEPS && made < EDGES; i++)
-        if (emu.device.verb({ slot: 0 }, i, verb).ok) made++;
-    }
+    const made = makeEdgesAlone(emu.device);
     const d = emu.device.getSlot(0);
     if (!d.ok) throw new Error('bench: getSlot failed');
     const expected = d.slot.steps.map((x) => x.state);

@@ -464,7 +464,8 @@ export function validateStepOptions(input: unknown): StepOptionsValidation {
   };
 }
 
-const FIELD_ORDER: readonly (keyof Profile)[] = [
+/** A profile's fields in the order a form shows them (and problems are reported in). */
+export const PROFILE_FIELDS = [
   'name',
   'deviceCount',
   'addressStrategy',
@@ -474,12 +475,14 @@ const FIELD_ORDER: readonly (keyof Profile)[] = [
   'expectedCapabilities',
   'timeoutMs',
   'autoVerify',
-];
+] as const satisfies readonly (keyof Profile)[];
 
 /** Problems in the order of the form's fields (unknown fields first); stable within a field. */
 function inFieldOrder(problems: ProfileProblem[]): ProfileProblem[] {
   const rank = (p: ProfileProblem) =>
-    FIELD_ORDER.indexOf(/^[A-Za-z_$][A-Za-z0-9_$]*/.exec(p.path)?.[0] as keyof Profile);
+    (PROFILE_FIELDS as readonly string[]).indexOf(
+      /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(p.path)?.[0] ?? '',
+    );
   return problems
     .map((p, i) => ({ p, i, r: rank(p) }))
     .sort((a, b) => a.r - b.r || a.i - b.i)

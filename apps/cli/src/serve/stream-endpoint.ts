@@ -14,7 +14,7 @@ import {
   type DeviceHandler,
   type LinkServerOptions,
 } from '@osprio/link';
-import { tokenMatches } from '@osprio/link/node';
+import { refuseUpgrade, upgradeProblem } from '@osprio/link/node';
 
 export interface WsStreamOptions {
   handler: DeviceHandler;
@@ -30,16 +30,6 @@ export interface WsStreamEndpoint {
   close(): void;
 }
 
-const isLoopback = (a: string | undefined) =>
-  a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
-
-function refuse(socket: Duplex, reason: string): void {
-  socket.end(
-    `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
-  );
-  setTimeout(() => socket.destroy(), 1000).unref();
-}
-
 export function createWsStreamEndpoint(o: WsStreamOptions): WsStreamEndpoint {
   const origins = new Set(o.allowedOrigins.map((x) => x.toLowerCase()));
   const wss = new WebSocketServer({
@@ -48,21 +38,6 @@ export function createWsStreamEndpoint(o: WsStreamOptions): WsStreamEndpoint {
     perMessageDeflate: false,
     clientTracking: true,
   });
-
-  function problem(req: IncomingMessage): string | null {
-    if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress))
-      return 'loopback only';
-    const host = (req.headers.host ?? '').toLowerCase();
-    const port = req.socket.localPort;
-    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host))
-      return 'host not allowed';
-    // A browser always sends Origin; this endpoint is for the workspace page only.
-    const origin = req.headers.origin;
-    if (origin === undefined || !origins.has(origin.toLowerCase())) return 'origin not allowed';
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!tokenMatches(url.searchParams.get('token'), o.token)) return 'missing or wrong token';
-    return null;
-  }
 
   return {
     path: o.path,
@@ -74,9 +49,11 @@ export function createWsStreamEndpoint(o: WsStreamOptions): WsStreamEndpoint {
         return false;
       }
       if (pathname !== o.path) return false;
-      const why = problem(req);
+      // A browser always sends Origin; this endpoint is for the workspace page only. The checks are
+      // the JSON endpoint's (packages/link), so the two cannot drift apart.
+      const why = upgradeProblem(req, { origins, token: o.token, requireOrigin: true });
       if (why) {
-        refuse(socket, why);
+        refuseUpgrade(socket, 403, why);
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {

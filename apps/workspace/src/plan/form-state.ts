@@ -7,6 +7,7 @@ import {
   MAX_PD_ADDRESS,
   MAX_STEPS_PER_SLOT,
   PROFILE_BAUDS,
+  PROFILE_FIELDS,
   validateProfile,
   type AddressStrategy,
   type ExpectedCapability,
@@ -15,17 +16,7 @@ import {
 } from '@osprio/provisioner';
 
 /** The form's fields, in reading order; the keys are the Profile's own field names. */
-export const FIELDS = [
-  'name',
-  'deviceCount',
-  'addressStrategy',
-  'startAddress',
-  'manualAddresses',
-  'baud',
-  'expectedCapabilities',
-  'timeoutMs',
-  'autoVerify',
-] as const;
+export const FIELDS = PROFILE_FIELDS;
 export type FieldKey = (typeof FIELDS)[number];
 
 /** The spec's words: each field's visible label and accessible name. */

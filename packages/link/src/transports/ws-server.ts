@@ -97,7 +97,8 @@ function isLoopback(addr: string | undefined): boolean {
   return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 }
 
-function refuse(socket: Duplex, status: 403 | 404 | 400, reason: string): void {
+/** Answers a refused upgrade with a plain HTTP status and a one-line reason, then hangs up. */
+export function refuseUpgrade(socket: Duplex, status: 403 | 404 | 400, reason: string): void {
   const text = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[status];
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
@@ -106,6 +107,32 @@ function refuse(socket: Duplex, status: 403 | 404 | 400, reason: string): void {
   // end() flushes the answer first; destroying now could drop it. A peer that never reads
   // is cut off shortly after.
   setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+export interface UpgradeRules {
+  /** Exact allowed origins, lower-cased. */
+  origins: ReadonlySet<string>;
+  token: string;
+  /** For an endpoint only the workspace page may use: a missing Origin is refused too. */
+  requireOrigin?: boolean;
+}
+
+/** Why an upgrade request is refused (one line that never echoes the token), or null to accept. */
+export function upgradeProblem(req: IncomingMessage, rules: UpgradeRules): string | null {
+  if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress))
+    return 'loopback only';
+  const host = (req.headers.host ?? '').toLowerCase();
+  const port = req.socket.localPort;
+  if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host))
+    return 'host not allowed';
+  const origin = req.headers.origin;
+  if (origin === undefined ? rules.requireOrigin : !rules.origins.has(origin.toLowerCase()))
+    return 'origin not allowed';
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  // One token only: a URL carrying two is ambiguous (proxies and parsers disagree on which counts).
+  if (url.searchParams.getAll('token').length > 1) return 'token given more than once';
+  if (!tokenMatches(url.searchParams.get('token'), rules.token)) return 'missing or wrong token';
+  return null;
 }
 
 export interface WsDeviceEndpoint {
@@ -130,34 +157,18 @@ export function createWsDeviceEndpoint(opts: WsDeviceOptions): WsDeviceEndpoint 
     clientTracking: true,
   });
 
-  function check(req: IncomingMessage): string | null {
-    if (!isLoopback(req.socket.localAddress) || !isLoopback(req.socket.remoteAddress))
-      return 'loopback only';
-    const host = (req.headers.host ?? '').toLowerCase();
-    const port = req.socket.localPort;
-    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host))
-      return 'host not allowed';
-    const origin = req.headers.origin;
-    if (origin !== undefined && !origins.has(origin.toLowerCase())) return 'origin not allowed';
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    // One token only: a URL carrying two is ambiguous (proxies and parsers disagree on which counts).
-    if (url.searchParams.getAll('token').length > 1) return 'token given more than once';
-    if (!tokenMatches(url.searchParams.get('token'), token)) return 'missing or wrong token';
-    return null;
-  }
-
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     let pathname: string;
     try {
       pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     } catch {
-      refuse(socket, 400, 'bad request');
+      refuseUpgrade(socket, 400, 'bad request');
       return true;
     }
     if (pathname !== path) return false;
-    const problem = check(req);
+    const problem = upgradeProblem(req, { origins, token });
     if (problem) {
-      refuse(socket, 403, problem);
+      refuseUpgrade(socket, 403, problem);
       return true;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -197,7 +208,7 @@ export async function startWsDeviceServer(
     res.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket only');
   });
   server.on('upgrade', (req, socket, head) => {
-    if (!endpoint.handleUpgrade(req, socket, head)) refuse(socket, 404, 'no such device');
+    if (!endpoint.handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'no such device');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
