@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SIM_PD_FAULT_HELP } from '@osprio/bus';
+import { SIM_PD_FAULT_HELP } from '@osprio/bus/fault-help';
 import type { ProvisionOptions } from './provision.ts';
 import type { SimPdCliOptions } from './sim-pd.ts';
 import type { DeviceCommandOptions } from './device.ts';

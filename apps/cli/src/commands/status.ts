@@ -5,8 +5,8 @@
 import { LinkClient, LinkError } from '@osprio/link';
 import type { DeviceIdentity, ProvisionerStatus, SlotSummary } from '@osprio/link';
 import { connectWebSocketNode } from '@osprio/link/node';
-import { openingScreen } from '@osprio/host';
-import type { OpeningScreen } from '@osprio/host';
+// The light entry: status must not load the session library (age, noble hashes) to start fast.
+import { openingScreen, type OpeningScreen } from '@osprio/host/opening-screen';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { resolveDevice } from '../device-target.ts';
 import { slotStateText, stagingHint } from '../format/rows.ts';
