@@ -13,6 +13,7 @@ import { DeviceSession } from '@osprio/host';
 import { connectNode } from '@osprio/host/node';
 import { startWorkspaceServer } from '../../cli/src/serve/workspace-server.ts';
 import { EDGES, benchPlan, makeEdgesAlone } from './ops-bench-setup.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test-support/chromium.ts';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 
@@ -40,17 +41,8 @@ async function run(): Promise<void> {
     ],
   });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
   });
   try {
     const s = await DeviceSession.attach({ connect: () => connectNode(emu.url) });
