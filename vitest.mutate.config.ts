@@ -2,12 +2,31 @@
 // suites of the two pure packages it mutates (packages/osdp, packages/provisioner). No browser, no
 // CLI or device integration suites: they are slow and add nothing a unit suite does not catch.
 import { defineConfig } from 'vitest/config';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const sharedDir = fileURLToPath(new URL('../shared', import.meta.url));
 
+// Stryker runs this config inside its sandbox copy of the repository, but node_modules there is a
+// link to the real one, whose @osprio/* links lead back to the unmutated sources: a test importing
+// '@osprio/osdp' by name would never see a mutant. So every workspace package entry (from its
+// package.json "exports") resolves to the copy next to this file.
+const packagesDir = new URL('./packages/', import.meta.url);
+const alias = readdirSync(packagesDir).flatMap((dir) => {
+  const pkgUrl = new URL(`${dir}/package.json`, packagesDir);
+  const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as {
+    name: string;
+    exports: Record<string, string>;
+  };
+  return Object.entries(pkg.exports).map(([sub, file]) => ({
+    find: new RegExp(`^${pkg.name}${sub.slice(1).replace(/[/.]/g, '\\$&')}$`),
+    replacement: fileURLToPath(new URL(file, pkgUrl)),
+  }));
+});
+
 export default defineConfig({
   server: { fs: { allow: ['.', sharedDir] } },
+  resolve: { alias },
   test: {
     name: 'node',
     include: ['packages/osdp/test/**/*.test.ts', 'packages/provisioner/test/**/*.test.ts'],

@@ -2,6 +2,7 @@
 // while no source it was built from is newer than it, so an edit or a checkout without a rebuild
 // never runs stale code; OSPRIO_CLI_FROM_SOURCE=1 forces the sources (the tests set it).
 import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * @param {URL} dist the bundle directory (holds main.js and inputs.json)
@@ -19,9 +20,11 @@ export function chooseEntry(dist, root, env) {
     return 'sources'; // not built
   }
   if (!Array.isArray(manifest.inputs) || typeof manifest.builtAt !== 'number') return 'sources';
+  // Plain paths, not a URL per source: this runs at every start.
+  const base = fileURLToPath(new URL('./', root));
   try {
     for (const p of manifest.inputs)
-      if (statSync(new URL(p, root)).mtimeMs > manifest.builtAt) return 'sources';
+      if (statSync(base + p).mtimeMs > manifest.builtAt) return 'sources';
   } catch {
     return 'sources'; // a source was removed or renamed
   }

@@ -91,6 +91,30 @@ describe('the CLI bundle', () => {
       expect(chunks.some((c) => c.startsWith(`${cmd}-`))).toBe(true);
   });
 
+  it('starts `status` light: its chunks hold no ws, link server, engine, cipher or session library', () => {
+    // Every chunk `status` loads, following static imports from its own chunk.
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(out, 'chunks', file), 'utf8');
+      for (const m of text.matchAll(/from\s*"\.\/([^"]+\.js)"/g)) walk(m[1]!);
+    };
+    walk(readdirSync(join(out, 'chunks')).find((c) => c.startsWith('status-'))!);
+    const loaded = [...seen].map((f) => readFileSync(join(out, 'chunks', f), 'utf8')).join('\n');
+    expect(loaded).toMatch(/packages\/link\/src\/transports\/ws-socket-node\.ts/);
+    for (const heavy of [
+      /node_modules\/ws\//,
+      /packages\/link\/src\/link-server\.ts/,
+      /packages\/provisioner\/src\/commissioning\//,
+      /packages\/osdp\/src\/secure-channel\.ts/,
+      /node_modules\/@noble\//,
+      /packages\/host\/src\/device-session\.ts/,
+      /node_modules\/age-encryption\//,
+    ])
+      expect(loaded).not.toMatch(heavy);
+  });
+
   it('lists the sources it was built from', () => {
     const m = JSON.parse(readFileSync(join(out, 'inputs.json'), 'utf8')) as {
       builtAt: number;

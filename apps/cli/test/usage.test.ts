@@ -150,4 +150,31 @@ describe('osprio --help and usage errors', () => {
       expect(r.err, argv.join(' ')).toMatch(msg);
     }
   });
+
+  it('builds only the command the argv names, and the whole tree when it names none or a wrong one', async () => {
+    const ctx = {
+      io: { out() {}, err() {} },
+      code: 0,
+      guard: async () => {},
+    } as unknown as CommandContext;
+    const names = (argv?: string[]) => buildProgram(ctx, argv).commands.map((c) => c.name());
+    expect(names(['status', '--json'])).toEqual(['status']);
+    expect(names(['slot', 'create', '0'])).toEqual(['slot']);
+    expect(buildProgram(ctx, ['slot']).commands[0]!.commands.map((c) => c.name())).toEqual([
+      'create',
+      'show',
+      'delete',
+    ]);
+    const all = names();
+    expect(all.length).toBeGreaterThan(15);
+    for (const argv of [[], ['--help'], ['help', 'status'], ['stauts']])
+      expect(names(argv)).toEqual(all);
+    // …so commander still lists every command and suggests the nearest for a typo.
+    h = harness();
+    const typo = await h.cli(['stauts']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/unknown command 'stauts'[\s\S]*Did you mean status\?/);
+    const help = await h.cli(['help']);
+    for (const c of ['status', 'slot', 'watch', 'live', 'provision']) expect(help.out).toContain(c);
+  });
 });

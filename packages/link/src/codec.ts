@@ -3,7 +3,7 @@
 // that names a path and an expectation but never echoes the peer's values.
 
 import * as v from 'valibot';
-import { fromHex, toHex } from '@osprio/osdp';
+import { fromHex, toHex } from '@osprio/osdp/bytes';
 import { LinkError, MAX_ERROR_MESSAGE, type ErrorCode, type WireError } from './errors.ts';
 import { guardJson } from './json-guard.ts';
 import type { LinkEvent, ParamsOf, Request, RequestType, ResultOf } from './messages.ts';

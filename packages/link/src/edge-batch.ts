@@ -4,7 +4,7 @@
 // holds the two equal) at a fraction of valibot's per-object cost.
 
 import * as v from 'valibot';
-import { STAGES, STAGE_STATUSES, STEP_STATES, isOutcome } from '@osprio/provisioner';
+import { STAGES, STAGE_STATUSES, STEP_STATES, isOutcome } from '@osprio/provisioner/stages';
 import { MAX_ERROR_MESSAGE } from './errors.ts';
 import { utf8Length } from './json-guard.ts';
 import { MAX_DETAIL_LENGTH, MAX_FRAME_BYTES } from './messages.ts';

@@ -3,7 +3,7 @@
 // A stream that loses framing cannot be trusted to find it again, so the decoder fails for good
 // and the transport closes the link.
 
-import { concat, readU32le, u32le } from '@osprio/osdp';
+import { concat, readU32le, u32le } from '@osprio/osdp/bytes';
 import { MAX_FRAME_BYTES } from './messages.ts';
 
 export const FRAME_MAGIC = 0xa5;

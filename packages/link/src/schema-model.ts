@@ -7,11 +7,8 @@ import {
   ADDRESS_STRATEGIES,
   MAX_PD_ADDRESS,
   MAX_STEPS_PER_SLOT,
-  STAGES,
-  STAGE_STATUSES,
-  STEP_STATES,
-  isOutcome,
-} from '@osprio/provisioner';
+} from '@osprio/provisioner/profile';
+import { STAGES, STAGE_STATUSES, STEP_STATES, isOutcome } from '@osprio/provisioner/stages';
 import { SLOT_STATES } from './model.ts';
 import { MAX_DETAIL_LENGTH } from './messages.ts';
 

@@ -26,7 +26,7 @@ import {
   text,
   uuid,
 } from './schema-model.ts';
-import { MAX_STEPS_PER_SLOT } from '@osprio/provisioner';
+import { MAX_STEPS_PER_SLOT } from '@osprio/provisioner/profile';
 
 const empty = v.strictObject({});
 const verbName = v.picklist(['try', 'retry', 'skip', 'reset'] as const);

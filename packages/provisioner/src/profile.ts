@@ -1,6 +1,7 @@
 // The provisioning profile of the product spec (Stage 2, "Profile configuration"), shared by host
 // and device. Validation lives in profile-schema.ts; expansion into steps in expand.ts.
-import { BROADCAST, OSDP_BAUDS, type OsdpBaud } from '@osprio/osdp';
+import { OSDP_BAUDS, type OsdpBaud } from '@osprio/osdp/codes';
+import { BROADCAST } from '@osprio/osdp/frame';
 
 export const ADDRESS_STRATEGIES = ['sequential', 'random', 'manual'] as const;
 export type AddressStrategy = (typeof ADDRESS_STRATEGIES)[number];

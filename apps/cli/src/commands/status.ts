@@ -1,10 +1,11 @@
 // `osprio status --device <ws-url> [--json]`: who the device is, what its firmware offers (and so which
-// screen the workspace opens on), and every slot's summary — hello, status, listSlots: one round
-// trip each. Summaries carry no seed, and nothing here asks for one.
+// screen the workspace opens on), and every slot's summary — hello, status, listSlots, sent
+// together in one round trip. Summaries carry no seed, and nothing here asks for one.
 
-import { LinkClient, LinkError } from '@osprio/link';
-import type { DeviceIdentity, ProvisionerStatus, SlotSummary } from '@osprio/link';
-import { connectWebSocketNode } from '@osprio/link/node';
+// Light entries (not the package roots), so a start loads neither link-server nor the engine.
+import { LinkClient, LinkError } from '@osprio/link/client';
+import type { DeviceIdentity, ProvisionerStatus, SlotSummary } from '@osprio/link/client';
+import { connectWebSocketNode } from '@osprio/link/ws-client-node';
 // The light entry: status must not load the session library (age, noble hashes) to start fast.
 import { openingScreen, type OpeningScreen } from '@osprio/host/opening-screen';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -54,9 +55,17 @@ export async function fetchStatus(
   });
   const client = new LinkClient(conn, { timeoutMs: opts.timeoutMs ?? 5000 });
   try {
-    const identity = await client.hello('osprio-cli status');
-    const status = await client.status();
-    const slots = status.slots ? await client.listSlots() : [];
+    // One round trip, not three: the device serves a link's requests in order, so status and
+    // listSlots sent behind hello see its session. A device without slots refuses listSlots,
+    // which is then not wanted.
+    const hello = client.hello('osprio-cli status');
+    const statusP = client.status();
+    const slotsP = client.listSlots();
+    // If hello fails, the two behind it fail too; hello's error is the one reported.
+    for (const p of [statusP, slotsP]) p.catch(() => {});
+    const identity = await hello;
+    const status = await statusP;
+    const slots = status.slots ? await slotsP : [];
     return { identity, status, openingScreen: openingScreen(status), slots };
   } finally {
     client.close();

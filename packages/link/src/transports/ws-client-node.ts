@@ -1,9 +1,11 @@
-// The host side of the WebSocket transport in Node (CLI, tests): `ws` as the socket, and the
-// device's HTTP refusal reason (403 "origin not allowed", …) surfaced in the error.
+// The host side of the WebSocket transport in Node (CLI, tests): NodeWebSocket as the socket (a
+// small RFC 6455 client, so a CLI start does not load `ws`), and the device's HTTP refusal reason
+// (403 "origin not allowed", …) surfaced in the error.
 
-import WebSocket from 'ws';
 import { LinkError } from '../errors.ts';
-import { connectWebSocket, type WebSocketConnection, type WebSocketLike } from './ws-client.ts';
+import { MAX_FRAME_BYTES } from '../messages.ts';
+import { connectWebSocket, type WebSocketConnection } from './ws-client.ts';
+import { NodeWebSocket } from './ws-socket-node.ts';
 
 export interface NodeWsOptions {
   /** Sent as the Origin header; omit for a CLI (no Origin). */
@@ -15,28 +17,27 @@ export async function connectWebSocketNode(
   url: string,
   opts: NodeWsOptions = {},
 ): Promise<WebSocketConnection> {
-  let refusal: string | null = null;
+  let ws: NodeWebSocket | null = null;
   try {
     return await connectWebSocket(url, {
       openTimeoutMs: opts.openTimeoutMs,
       create: (u) => {
-        const ws = new WebSocket(u, opts.origin === undefined ? {} : { origin: opts.origin });
-        ws.on('unexpected-response', (_req, res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c.slice(0, 200)));
-          res.on('end', () => {
-            refusal = `${res.statusCode ?? '?'} ${body.slice(0, 200)}`.trim();
-            ws.terminate();
-          });
+        // Device frames are bounded (MAX_FRAME_BYTES); room to spare so the codec, not the
+        // socket, names an oversized one.
+        ws = new NodeWebSocket(u, {
+          maxMessageBytes: 4 * MAX_FRAME_BYTES,
+          ...(opts.origin === undefined ? {} : { origin: opts.origin }),
         });
-        ws.on('error', () => {});
-        return ws as unknown as WebSocketLike;
+        return ws;
       },
     });
   } catch (e) {
+    const refusal = (ws as NodeWebSocket | null)?.refusal;
     if (refusal)
-      throw new LinkError('link_closed', `the device refused the connection: ${refusal}`);
+      throw new LinkError(
+        'link_closed',
+        `the device refused the connection: ${`${refusal.status} ${refusal.body}`.trim()}`,
+      );
     throw e;
   }
 }
