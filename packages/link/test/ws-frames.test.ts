@@ -2,6 +2,7 @@
 // a server's bytes can break.
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_FRAGMENTS,
   ServerFrameReader,
   WS_CLOSE,
   WsProtocolError,
@@ -150,6 +151,12 @@ describe('server frames', () => {
         300,
       ).code,
     ).toBe(1009);
+    // …and in endless empty fragments.
+    const r = new ServerFrameReader(300);
+    r.push(bytes(0x01, 0x00));
+    expect(() => {
+      for (let i = 0; i < MAX_FRAGMENTS + 1; i++) r.push(bytes(0x00, 0x00));
+    }).toThrow(/over 1024 fragments/);
     // Exactly the limit is fine.
     const ok = new ServerFrameReader(4);
     expect(ok.push(bytes(0x82, 0x04, 1, 2, 3, 4))).toEqual([

@@ -166,6 +166,13 @@ describe('NodeWebSocket', () => {
       sock.end('HTTP/1.1 404 Not Found\r\n\r\nno such device'),
     );
     await expect(connectWebSocketNode(bare)).rejects.toThrow(/404 no such device$/);
+    // A body that never ends (and a server that never hangs up) is cut at 200 characters.
+    const endless = await rawServer((sock) =>
+      sock.write('HTTP/1.1 400 Bad Request\r\n\r\n' + 'x'.repeat(10_000)),
+    );
+    await expect(connectWebSocketNode(endless, { openTimeoutMs: 60_000 })).rejects.toThrow(
+      /: 400 x{200}$/,
+    );
   });
 
   it('gives up on an answer that is not HTTP, and on nobody listening', async () => {

@@ -2,6 +2,8 @@
 // writes (masked frames) and how it reads what a server sends (unmasked frames, no extensions —
 // none is ever offered). Bytes in, messages or a protocol failure out; no I/O here.
 
+import { concat } from '@osprio/osdp/bytes';
+
 export const OPCODE = {
   continuation: 0x0,
   text: 0x1,
@@ -58,6 +60,9 @@ export function closePayload(code: number, reason: string): Uint8Array {
   return out;
 }
 
+/** The most fragments one message may come in (a device sends each message whole). */
+export const MAX_FRAGMENTS = 1024;
+
 export type ServerMessage =
   | { kind: 'text'; data: string }
   | { kind: 'binary'; data: Uint8Array }
@@ -113,7 +118,7 @@ export class ServerFrameReader {
   constructor(private readonly maxMessageBytes: number) {}
 
   push(chunk: Uint8Array): ServerMessage[] {
-    this.buf = this.buf.length === 0 ? chunk : concat2(this.buf, chunk);
+    this.buf = this.buf.length === 0 ? chunk : concat(this.buf, chunk);
     const out: ServerMessage[] = [];
     for (;;) {
       const frame = this.nextFrame();
@@ -184,15 +189,16 @@ export class ServerFrameReader {
             WS_CLOSE.protocolError,
             'a continuation with nothing to continue',
           );
+        // Empty fragments cost nothing against the byte limit; cap their number too.
+        if (this.parts.length >= MAX_FRAGMENTS)
+          throw new WsProtocolError(
+            WS_CLOSE.tooBig,
+            `a message in over ${MAX_FRAGMENTS} fragments`,
+          );
         this.parts.push(payload);
         this.partsBytes += payload.length;
         if (!fin) return null;
-        const whole = new Uint8Array(this.partsBytes);
-        let at = 0;
-        for (const p of this.parts) {
-          whole.set(p, at);
-          at += p.length;
-        }
+        const whole = concat(...this.parts);
         const op = this.partOpcode;
         this.partOpcode = -1;
         this.parts = [];
@@ -212,11 +218,4 @@ function dataMessage(opcode: number, payload: Uint8Array): ServerMessage {
   return opcode === OPCODE.text
     ? { kind: 'text', data: utf8(payload, 'a text message') }
     : { kind: 'binary', data: payload };
-}
-
-function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

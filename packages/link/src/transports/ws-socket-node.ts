@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { concat } from '@osprio/osdp/bytes';
 import type { WebSocketLike } from './ws-client.ts';
 import {
   OPCODE,
@@ -121,7 +122,7 @@ export class NodeWebSocket implements WebSocketLike {
   private onBytes(d: Buffer): void {
     if (this.readyState === OPEN || this.readyState === CLOSING) return this.onData(d);
     if (this.readyState === CLOSED) return;
-    this.pending = concatBytes(this.pending, d);
+    this.pending = concat(this.pending, d);
     if (this.refusedHead) return this.readRefusal();
     let head: ResponseHead | null;
     try {
@@ -145,10 +146,12 @@ export class NodeWebSocket implements WebSocketLike {
   }
 
   /** A refusal's body is its reason ("origin not allowed"): read Content-Length bytes of it, or
-   *  what came before the server hung up. */
+   *  what came before the server hung up, up to 200 bytes. */
   private readRefusal(): void {
     const want = Number(this.refusedHead!.headers.get('content-length') ?? NaN);
-    if (Number.isInteger(want) && this.pending.length >= want) this.refuse();
+    // Only the first 200 characters are shown: no reason to read (or hold) a longer body.
+    if ((Number.isInteger(want) && this.pending.length >= want) || this.pending.length >= 200)
+      this.refuse();
   }
 
   private refuse(status = this.refusedHead?.status ?? 0, body?: string): void {
@@ -211,12 +214,4 @@ export class NodeWebSocket implements WebSocketLike {
     this.socket.destroy();
     this.emit('close', { code, reason });
   }
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
