@@ -477,6 +477,14 @@ describe('keying details a technician reads', () => {
     );
   });
 
+  it('lost before any KEYSET: the detail names the line and promises nothing about a retry', () => {
+    const { t } = script(AT_9600, [...TO_INSTALL, NR, GARBLED, GARBLED, GARBLED]);
+    expect(done(t)).toMatchObject({ outcome: 'no_response', stage: 'install_session' });
+    expect(done(t)!.detail).toBe(
+      'PD at address 5 at 9600 baud answers only with garbled replies since install session — check termination, cabling and noise',
+    );
+  });
+
   it('recover resumes where it was lost: key_verify again, not a new install session', () => {
     const { t } = script(AT_9600, [...TO_INSTALL, OK, ACK, NR, pdid(A)]);
     expect(awaited(t)).toMatchObject({ op: 'handshake', kk: 1, key: 'derived' });
