@@ -114,6 +114,22 @@ function secure(
   return { frames: h.send(w.bytes), session: w.session, bytes: w.bytes };
 }
 
+describe('key custody inside the PD model', () => {
+  it("keeps its own copy of the SCBK: wiping the caller's key after pdInit changes nothing", () => {
+    const key = SCBK.slice();
+    const h = new Harness(config({ scbk: key }));
+    key.fill(0);
+    expect(handshake(h, 1, SCBK).error).toBeUndefined();
+  });
+
+  it('refuses an address outside 0x00..0x7E, naming it', () => {
+    for (const address of [-1, 0x7f, 1.5])
+      expect(() => pdInit(config({ address }))).toThrow(
+        `PD address must be 0x00..0x7E, got ${address}`,
+      );
+  });
+});
+
 describe('addressing, MARK and check mode', () => {
   it('answers broadcast from 0xFF and mirrors the MARK', () => {
     const h = new Harness(config());
