@@ -4,11 +4,18 @@
 // mutant that survived the rest of the suite.
 import { describe, expect, it } from 'vitest';
 import { OUTCOMES, STEP_STATES, isOutcome, isTerminal } from '../src/stages.ts';
-import { parseProfileFile } from '../src/profile-file.ts';
+import { parseProfileFile, profileFileName } from '../src/profile-file.ts';
+import { aesCmac } from '../src/kdf.ts';
+import { startStep } from '../src/commissioning/machine.ts';
 import { ExpandError, expandProfile, stepMismatch } from '../src/expand.ts';
 import { firstUnmetCapability } from '../src/commissioning/text.ts';
 import { buildKeyExport, KeyExportError } from '../src/export.ts';
-import { capProblems, describe as describeValue, MAX_PROBLEMS } from '../src/problems.ts';
+import {
+  capProblems,
+  childPath,
+  describe as describeValue,
+  MAX_PROBLEMS,
+} from '../src/problems.ts';
 import { validateProfile } from '../src/profile-schema.ts';
 import { baseProfile } from './profile-arbitrary.ts';
 
@@ -215,5 +222,92 @@ describe('profile validation edges', () => {
     ]);
     const random = baseProfile({ addressStrategy: 'random', startAddress: 126, deviceCount: 2 });
     expect(problemsOf(random)[0]!.message).toMatch(/^126 leaves room for 1 PD to pick from, /);
+  });
+});
+
+describe('paths, names and small refusals', () => {
+  it('writes problem paths the way a reader of the JSON finds the field', () => {
+    expect(childPath('', 'name')).toBe('name');
+    expect(childPath('profile', 'baud')).toBe('profile.baud');
+    expect(childPath('manualAddresses', 3)).toBe('manualAddresses[3]');
+    expect(childPath('profile', 'odd key')).toBe('profile["odd key"]');
+    expect(describeValue(null)).toBe('null');
+  });
+
+  it('names an exported profile file after the profile, with a fallback', () => {
+    expect(profileFileName({ name: '  --Lobby Readers!--  ' })).toBe(
+      'lobby-readers.osprio-profile.json',
+    );
+    expect(profileFileName({ name: '!!!' })).toBe('profile.osprio-profile.json');
+  });
+
+  it('refuses what is not text, and a CMAC key of the wrong length, saying so', () => {
+    const r = parseProfileFile(42 as never);
+    expect(r).toEqual({
+      ok: false,
+      problems: [{ path: '', message: 'expected the text of a profile file' }],
+    });
+    expect(() => aesCmac(new Uint8Array(15), new Uint8Array(0))).toThrow(
+      'CMAC key must be 16 bytes, got 15',
+    );
+  });
+
+  it('a step with an impossible target never starts: internal_error, in words', () => {
+    const opts = { timeoutMs: 0, autoVerify: true, expectedCapabilities: [] };
+    const done = (cfg: object) => startStep({ options: opts, ...cfg } as never, 0).ops.at(-1);
+    expect(done({ address: 127, baud: 9600 })).toMatchObject({
+      op: 'done',
+      result: { outcome: 'internal_error', detail: 'invalid target address 127 (must be 0–126)' },
+    });
+    expect(done({ address: 1, baud: 0 })).toMatchObject({
+      op: 'done',
+      result: { outcome: 'internal_error', detail: 'invalid target baud 0' },
+    });
+  });
+
+  it('a capability the PD does not report at all is named as missing', () => {
+    expect(
+      firstUnmetCapability(
+        [{ functionCode: 1, minCompliance: 1, minCount: 1 }],
+        [{ functionCode: 2, compliance: 9, count: 9 }],
+      ),
+    ).toMatch(/^PD does not report function 1 /);
+  });
+});
+
+describe('profile messages', () => {
+  const problemsOf = (input: unknown) => {
+    const r = validateProfile(input);
+    return r.ok ? [] : r.problems;
+  };
+
+  it('say what a field is and what would fix it', () => {
+    expect(problemsOf({ ...baseProfile(), baud: 1234 })[0]!.message).toBe(
+      '1234 is not a supported baud rate; use one of 9600, 19200, 38400, 57600, 115200, 230400',
+    );
+    const caps = problemsOf({ ...baseProfile(), expectedCapabilities: [{ minCompliance: 300 }] });
+    expect(caps.map((x) => x.path)).toEqual([
+      'expectedCapabilities[0].functionCode',
+      'expectedCapabilities[0].minCompliance',
+    ]);
+    expect(caps[0]!.message).toMatch(/^missing; the PDCAP function code to check \(\d+–\d+\)$/);
+    expect(caps[1]!.message).toMatch(/the minimum compliance level/);
+    const manual = problemsOf(
+      baseProfile({ addressStrategy: 'manual', deviceCount: 3, manualAddresses: [1, 2] }),
+    );
+    expect(manual.map((x) => x.path)).toEqual(['manualAddresses']);
+    expect(
+      problemsOf(
+        baseProfile({ addressStrategy: 'manual', deviceCount: 2, manualAddresses: [1, 2] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('come in field order, and in the order found within a field', () => {
+    const bad = problemsOf({ autoVerify: 'x', name: 5, deviceCount: 0, baud: 1 });
+    const paths = bad.map((x) => x.path);
+    expect(paths.indexOf('name')).toBeLessThan(paths.indexOf('deviceCount'));
+    expect(paths.indexOf('deviceCount')).toBeLessThan(paths.indexOf('baud'));
+    expect(paths.indexOf('baud')).toBeLessThan(paths.indexOf('autoVerify'));
   });
 });

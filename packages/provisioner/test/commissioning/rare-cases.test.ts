@@ -589,3 +589,23 @@ describe('secure channel: SCS_15–18 blocks carry no data byte', () => {
     }
   });
 });
+
+describe('enforce-secure address search (scripted)', () => {
+  // Discovery hears the PD only as 0xFF; plaintext COMSET draws NAK 0x06: search its address.
+  const TO_SEARCH = [pdid(0x7f), nak(0x06)];
+
+  it('a reply from another address is not the PD at the address asked: keep searching', () => {
+    const { t } = script(AT_9600, [...TO_SEARCH, pdid(9)]);
+    expect(awaited(t)).toMatchObject({ op: 'command', command: { code: 'ID' }, address: A });
+  });
+
+  it('a NAK from the address asked is the PD there: its install session opens at that address', () => {
+    const { t } = script(AT_9600, [...TO_SEARCH, nak(0x06, 0)]);
+    expect(awaited(t)).toMatchObject({ op: 'handshake', kk: 0, key: 'scbk_d', address: 0 });
+  });
+
+  it('silence at an address moves on; an answer there is taken', () => {
+    const { t } = script(AT_9600, [...TO_SEARCH, NONE, pdid(A)]);
+    expect(awaited(t)).toMatchObject({ op: 'handshake', address: A });
+  });
+});

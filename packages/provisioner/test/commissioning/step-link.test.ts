@@ -2,7 +2,12 @@
 // through field by field, and the link's own additions (stage, frame, tries) left behind.
 import { describe, expect, it } from 'vitest';
 import type { AcuError, ScError } from '@osprio/osdp';
-import { handshakeFailure, handshakeResult } from '../../src/commissioning/step-link.ts';
+import {
+  commandResult,
+  handshakeFailure,
+  handshakeResult,
+  toPdReply,
+} from '../../src/commissioning/step-link.ts';
 
 const frame = { address: 5 } as never;
 const withLink = (e: ScError): AcuError => ({ ...e, stage: 'chlng', frame }) as AcuError;
@@ -57,5 +62,46 @@ describe('handshakeFailure', () => {
     expect(
       handshakeResult({ ok: false, error: withLink({ kind: 'sc_rmac_mismatch' }) } as never),
     ).toStrictEqual({ kind: 'handshake_failed', failure: { kind: 'sc_rmac_mismatch' } });
+  });
+});
+
+describe('commandResult', () => {
+  const failed = (error: object) => commandResult({ ok: false, error } as never);
+
+  it("says what the link saw, and treats the runner's own mistakes as bugs", () => {
+    expect(failed({ kind: 'busy', stage: 'command', count: 4 })).toEqual({
+      kind: 'bad_reply',
+      why: 'PD answered osdp_BUSY 4 times',
+    });
+    expect(failed({ kind: 'sc_no_session', stage: 'command' })).toEqual({
+      kind: 'bad_reply',
+      why: 'no secure-channel session',
+    });
+    expect(() => failed({ kind: 'bad_request', stage: 'command', reason: 'x' })).toThrow(
+      'OSDP link: bad request (x)',
+    );
+    expect(() => failed({ kind: 'link_busy', stage: 'command' })).toThrow('OSDP link: link busy');
+    expect(() => failed({ kind: 'cancelled', stage: 'command' })).toThrow('OSDP link: cancelled');
+    for (const kind of ['link_busy', 'cancelled', 'bad_request', 'sc_no_session'])
+      expect(() => handshakeFailure({ kind, stage: 'chlng', reason: 'r' } as never)).toThrow(
+        /^OSDP link: /,
+      );
+  });
+});
+
+describe('toPdReply', () => {
+  it('writes a PDID as vendor hex and a dotted firmware version', () => {
+    const r = toPdReply({
+      kind: 'PDID',
+      vendor: Uint8Array.of(0x0a, 0x00, 0x17),
+      model: 3,
+      version: 4,
+      serial: 99,
+      firmware: { major: 1, minor: 2, build: 30 },
+    } as never);
+    expect(r).toEqual({
+      code: 'PDID',
+      id: { vendor: '0a0017', model: 3, version: 4, serial: 99, firmware: '1.2.30' },
+    });
   });
 });
