@@ -7,6 +7,7 @@ import {
   NAK_CHECK,
   NAK_CMD_LEN,
   NAK_CODES,
+  PDCAP_FUNCTIONS,
   SCS_11,
   SCS_14,
   codeName,
@@ -38,6 +39,29 @@ describe("the spec's names", () => {
       meaning: 'message check character error (bad checksum/CRC)',
     });
     expect(nakInfo(0xf0)).toEqual({ name: '0xf0', meaning: 'unknown NAK code' });
+  });
+});
+
+describe('PDCAP function names (reference §3.4)', () => {
+  it('name all sixteen function codes as the reference table does', () => {
+    expect(PDCAP_FUNCTIONS).toEqual({
+      1: 'Contact status monitoring',
+      2: 'Output control',
+      3: 'Card data format',
+      4: 'Reader LED control',
+      5: 'Reader audible output',
+      6: 'Reader text output',
+      7: 'Time keeping',
+      8: 'Check character support',
+      9: 'Communication security',
+      10: 'Receive buffer size',
+      11: 'Largest combined message size',
+      12: 'Smart card support',
+      13: 'Readers',
+      14: 'Biometrics',
+      15: 'Secure PIN entry',
+      16: 'OSDP version',
+    });
   });
 });
 
@@ -232,5 +256,17 @@ describe('the ACU link refuses impossible requests before the wire', () => {
       kind: 'bad_request',
       reason: 'no secure channel on broadcast',
     });
+  });
+});
+
+describe('the ACU link when nobody asked', () => {
+  it('ignores bytes and ticks while idle: same state, no action', () => {
+    const s0 = acuInit({ address: 1 });
+    const rx = acuStep(s0, { type: 'rx', bytes: Uint8Array.of(0x53, 0x81), at: 5 });
+    expect(rx.actions).toEqual([]);
+    expect(rx.state).toEqual(s0);
+    const tick = acuStep(s0, { type: 'tick', at: 9 });
+    expect(tick.actions).toEqual([]);
+    expect(tick.state).toEqual(s0);
   });
 });

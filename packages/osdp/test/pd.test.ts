@@ -122,6 +122,13 @@ describe('key custody inside the PD model', () => {
     expect(handshake(h, 1, SCBK).error).toBeUndefined();
   });
 
+  it('in install mode with an SCBK: kk=0x01 runs on its SCBK, kk=0x00 on SCBK-D', () => {
+    expect(handshake(new Harness(config({ installMode: true })), 1, SCBK).error).toBeUndefined();
+    expect(handshake(new Harness(config({ installMode: true })), 0, SCBK_D).error).toBeUndefined();
+    // Out of install mode, kk=0x00 still runs on its SCBK: SCBK-D fails the cryptogram check.
+    expect(handshake(new Harness(config()), 0, SCBK_D).error).toBe('sc_cryptogram_mismatch');
+  });
+
   it('refuses an address outside 0x00..0x7E, naming it', () => {
     for (const address of [-1, 0x7f, 1.5])
       expect(() => pdInit(config({ address }))).toThrow(
