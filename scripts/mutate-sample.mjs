@@ -1,5 +1,6 @@
-// `npm run mutate:sample -- <package> [fraction] [seed]`: a quick estimate of one package's mutation
-// score, judged by that package's own tests. A full `npm run mutate` of a package takes hours on two
+// `npm run mutate:sample -- <package> [fraction] [seed] [--both-suites]`: a quick estimate of one
+// package's mutation score, judged by that package's own tests (or, with --both-suites, by the
+// osdp and provisioner suites together, as `npm run mutate` does). A full `npm run mutate` of a package takes hours on two
 // cores; this runs StrykerJS on a random sample of its source lines (default 10 %, seed 1) and
 // prints the score of the sampled mutants with a 95 % interval. Mutants that span more than one
 // line (a whole block emptied) are not in the sample; the estimate is for single-line mutants.
@@ -9,7 +10,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const [pkg, fractionArg = '0.1', seedArg = '1'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const bothSuites = args.includes('--both-suites');
+const [pkg, fractionArg = '0.1', seedArg = '1'] = args.filter((a) => a !== '--both-suites');
 if (pkg !== 'osdp' && pkg !== 'provisioner') {
   console.error('usage: npm run mutate:sample -- osdp|provisioner [fraction 0..1] [seed]');
   process.exit(2);
@@ -49,7 +52,7 @@ const r = spawnSync(
   {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, MUTATE_PACKAGE: pkg },
+    env: bothSuites ? process.env : { ...process.env, MUTATE_PACKAGE: pkg },
   },
 );
 if (r.status !== 0) process.exit(r.status ?? 1);
@@ -72,5 +75,5 @@ const p = valid ? detected / valid : 0;
 const half = valid ? 1.96 * Math.sqrt((p * (1 - p)) / valid) : 0;
 console.log(`\nsurvivors (${survivors.length}):\n${survivors.map((s) => `  ${s}`).join('\n')}`);
 console.log(
-  `\npackages/${pkg}/src, sampled: ${detected}/${valid} mutants detected = ${(100 * p).toFixed(1)} % (95 % interval ±${(100 * half).toFixed(1)})`,
+  `\npackages/${pkg}/src (${bothSuites ? 'osdp + provisioner suites' : 'its own suite'}), sampled: ${detected}/${valid} mutants detected = ${(100 * p).toFixed(1)} % (95 % interval ±${(100 * half).toFixed(1)})`,
 );
