@@ -22,8 +22,10 @@ import { decodeCapture } from '../src/capture.ts';
 import { FrameStreamParser } from '../src/stream.ts';
 import { acuInit, acuStep } from '../src/acu-link.ts';
 import { decodeCommand } from '../src/commands.ts';
-import { encodeReply } from '../src/replies.ts';
-import { pad80, serverCryptogram } from '../src/sc-crypto.ts';
+import { decodeReply, encodeReply } from '../src/replies.ts';
+import { fromHex, equalBytes } from '../src/bytes.ts';
+import { seededBytes } from '../src/pd-types.ts';
+import { deriveSessionKeys, osdpMac, pad80, serverCryptogram } from '../src/sc-crypto.ts';
 import { cpCheckRmacI, pdAnswerChlng } from '../src/secure-channel.ts';
 
 describe("the spec's names", () => {
@@ -268,5 +270,52 @@ describe('the ACU link when nobody asked', () => {
     const tick = acuStep(s0, { type: 'tick', at: 9 });
     expect(tick.actions).toEqual([]);
     expect(tick.state).toEqual(s0);
+  });
+});
+
+describe('bytes and seeded randoms', () => {
+  it('fromHex names the first character that is not a hex digit', () => {
+    expect(() => fromHex('12zq')).toThrow("not a hex digit: 'z'");
+    expect(() => fromHex('abc')).toThrow('odd number of hex digits (3)');
+    expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 3))).toBe(false);
+    expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 3))).toBe(false);
+    expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2))).toBe(true);
+  });
+
+  it('seeded bytes of any length are the prefix of a longer draw, and differ by counter', () => {
+    const long = seededBytes(7, 3, 12);
+    for (const n of [1, 3, 4, 5, 8, 9, 11])
+      expect(seededBytes(7, 3, n)).toEqual(long.subarray(0, n));
+    expect(seededBytes(7, 3)).toHaveLength(8);
+    expect(seededBytes(7, 4)).not.toEqual(seededBytes(7, 3));
+    // Every byte of a word is used: four draws of one word are not all the same byte.
+    expect(new Set(seededBytes(7, 3, 4)).size).toBeGreaterThan(1);
+  });
+});
+
+describe('reply decoding reasons', () => {
+  it('says what is wrong with a PDCAP and copies an unknown reply', () => {
+    expect(decodeReply(0x46, new Uint8Array(4))).toMatchObject({
+      ok: false,
+      error: { message: 'osdp_PDCAP data must be a multiple of 3 bytes, got 4' },
+    });
+    const raw = Uint8Array.of(9, 8, 7);
+    const r = decodeReply(0xee, raw);
+    raw.fill(0);
+    expect(r).toEqual({
+      ok: true,
+      value: { kind: 'unknown', code: 0xee, data: Uint8Array.of(9, 8, 7) },
+    });
+  });
+});
+
+describe('secure-channel crypto inputs are named when wrong', () => {
+  it('SCBK, RND.A, S-MAC1, S-MAC2 and the MAC IV', () => {
+    const k = new Uint8Array(16);
+    expect(() => deriveSessionKeys(new Uint8Array(15), new Uint8Array(8))).toThrow(/SCBK/);
+    expect(() => deriveSessionKeys(k, new Uint8Array(7))).toThrow(/RND\.A/);
+    expect(() => osdpMac({ sMac1: new Uint8Array(1), sMac2: k }, k, k)).toThrow(/S-MAC1/);
+    expect(() => osdpMac({ sMac1: k, sMac2: new Uint8Array(1) }, k, k)).toThrow(/S-MAC2/);
+    expect(() => osdpMac({ sMac1: k, sMac2: k }, new Uint8Array(8), k)).toThrow(/MAC IV/);
   });
 });
