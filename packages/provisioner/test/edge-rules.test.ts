@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { OUTCOMES, STEP_STATES, isOutcome, isTerminal } from '../src/stages.ts';
 import { parseProfileFile, profileFileName } from '../src/profile-file.ts';
-import { aesCmac } from '../src/kdf.ts';
+import { aesCmac, deriveScbk } from '../src/kdf.ts';
 import { startStep } from '../src/commissioning/machine.ts';
 import { ExpandError, expandProfile, stepMismatch } from '../src/expand.ts';
 import { firstUnmetCapability } from '../src/commissioning/text.ts';
@@ -309,5 +309,45 @@ describe('profile messages', () => {
     expect(paths.indexOf('name')).toBeLessThan(paths.indexOf('deviceCount'));
     expect(paths.indexOf('deviceCount')).toBeLessThan(paths.indexOf('baud'));
     expect(paths.indexOf('baud')).toBeLessThan(paths.indexOf('autoVerify'));
+  });
+});
+
+describe('import refusals, exactly', () => {
+  const only = (text: string) => {
+    const r = parseProfileFile(text);
+    if (r.ok) throw new Error('accepted');
+    return r.problems.map((p) => p.message);
+  };
+
+  it('say where JSON breaks without quoting the text around it', () => {
+    const [m] = only('{"kind": "osprio-profile", "version": 1, "profile": {"name": 8d2e60365f17}}');
+    expect(m).toMatch(
+      /^this file is not JSON \(it breaks at (position \d+|line \d+ column \d+)\); pick a profile \.json file exported from Osprio Provisioner$/,
+    );
+    expect(m).not.toContain('8d2e');
+    expect(m).toMatch(/position 6\d\b|column 6\d\b/); // the break's whole number, not its first digit
+  });
+
+  it('take a file of exactly the size limit to the JSON check, and refuse one character more', () => {
+    const pad = (n: number) => ' '.repeat(n);
+    expect(only(pad(1_000_000))[0]).toMatch(/the file is empty/);
+    expect(only(pad(1_000_001))[0]).toMatch(/^this file is 1000001 characters long/);
+  });
+
+  it('name a key export and a bad version', () => {
+    expect(only(JSON.stringify({ kind: 'osprio-provisioned-scbks' }))).toEqual([
+      'this is a key export, not a profile ("osprio-provisioned-scbks"); pick a profile .json file',
+    ]);
+    const bad = only(
+      JSON.stringify({ kind: 'osprio-profile', version: 0, profile: baseProfile() }),
+    );
+    expect(bad).toContain('0 is not a profile file version; this tool reads version 1');
+  });
+
+  it('a seed of the wrong size is refused with its size, never its bytes', () => {
+    expect(() => deriveScbk(new Uint8Array(15), 'x', 0, 1)).toThrow(
+      'seed must be 16 bytes, got 15',
+    );
+    expect(() => deriveScbk('ab' as never, 'x', 0, 1)).toThrow('seed must be 16 bytes, got string');
   });
 });
