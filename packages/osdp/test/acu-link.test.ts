@@ -42,6 +42,56 @@ describe('acuStep (pure reducer)', () => {
     }
   });
 
+  it('a request answered on its first copy settles the line; one answered after a resend does not', () => {
+    const ack = (sent: Uint8Array) =>
+      buildFrame({
+        address: 1,
+        reply: true,
+        sqn: parsed(sent).sqn,
+        check: 'crc',
+        code: 0x40,
+        data: new Uint8Array(0),
+      });
+    const sendPoll = (state: AcuState, at: number) =>
+      acuStep(state, { type: 'send', command: { kind: 'POLL' }, at });
+    // First copy answered: settled.
+    let t = sendPoll(acuInit({ address: 1, tries: 3, triesIfSilent: 3 }), 0);
+    let sent = (sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes;
+    t = acuStep(t.state, { type: 'rx', bytes: ack(sent), at: 5 });
+    expect(t.state.unsettled).toBe(false);
+    // Answered only after a retransmission: a late answer to the first copy may still come.
+    t = sendPoll(t.state, 100);
+    t = acuStep(t.state, { type: 'tick', at: wakes(t.actions)[0]! });
+    sent = (sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes;
+    t = acuStep(t.state, { type: 'rx', bytes: ack(sent), at: wakes(t.actions)[0]! - 1 });
+    expect(results(t.actions)).toMatchObject([{ result: { ok: true } }]);
+    expect(t.state.unsettled).toBe(true);
+    // The next request answered on its first copy settles it again.
+    t = sendPoll(t.state, 10_000);
+    sent = (sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes;
+    t = acuStep(t.state, { type: 'rx', bytes: ack(sent), at: 10_005 });
+    expect(t.state.unsettled).toBe(false);
+  });
+
+  it('with a retry delay, waits that long after the deadline before retransmitting', () => {
+    let t = acuStep(acuInit({ address: 1, tries: 2, triesIfSilent: 2, retryDelayMs: 50 }), {
+      type: 'send',
+      command: { kind: 'POLL' },
+      at: 0,
+    });
+    const first = (sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes;
+    const deadline = wakes(t.actions)[0]!;
+    t = acuStep(t.state, { type: 'tick', at: deadline });
+    expect(sendActs(t.actions)).toHaveLength(0);
+    expect(wakes(t.actions)).toEqual([deadline + 50]);
+    t = acuStep(t.state, { type: 'tick', at: deadline + 49 });
+    expect(sendActs(t.actions)).toHaveLength(0);
+    t = acuStep(t.state, { type: 'tick', at: deadline + 50 });
+    const again = sendActs(t.actions)[0] as { bytes: Uint8Array; retransmission: boolean };
+    expect(again.retransmission).toBe(true);
+    expect(toHex(again.bytes)).toBe(toHex(first));
+  });
+
   it('retransmits the identical bytes at the deadline, then fails with timeout and restarts the link', () => {
     let s: AcuState = acuInit({ address: 1, tries: 2, triesIfSilent: 2 });
     s = { ...s, nextSqn: 2 };
