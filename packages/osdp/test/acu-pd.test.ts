@@ -177,6 +177,26 @@ describe('SQN and retransmission', () => {
     ok(await link.handshake(0, SCBK_D, RND_A1));
   });
 
+  it('a late CCRYPT to the first CHLNG copy is not taken while the repeated copy is unanswered (a PD that reran the CHLNG holds only its last RND.B)', async () => {
+    const { line, link } = setup(workedSessionPd({ sqn0Repeat: 'reprocess' }), {
+      tries: 3,
+      triesIfSilent: 3,
+    });
+    // The first CHLNG's answer comes after the link has resent it; the PD answers both copies.
+    line.fault = (n) => (n === 0 ? { turnaroundMs: 260 } : undefined);
+    ok(await link.handshake(0, SCBK_D, RND_A1));
+    const sent = txs(line).map((t) => parsed(t.bytes).code);
+    expect(sent.filter((c) => c === 0x76)).toHaveLength(2); // CHLNG, then its copy
+    expect(sent.filter((c) => c === 0x77)).toHaveLength(1); // one SCRYPT, for the last CCRYPT
+    expect(line.pdOutputs).not.toContain('sc_dropped:scrypt');
+    // …sent as soon as the second CCRYPT is in, not at the end of the reply window.
+    const scryptAt = line.log.find((e) => e.dir === 'tx' && parsed(e.bytes).code === 0x77)!.at;
+    const lastCcryptEnd = Math.max(
+      ...line.log.filter((e) => e.dir === 'rx' && e.at <= scryptAt).map((e) => e.at),
+    );
+    expect(scryptAt - lastCcryptEnd).toBeLessThan(1);
+  });
+
   it('a silent PD costs `tries` identical transmissions, then a timeout; the link restarts', async () => {
     const { line, link } = setup(workedSessionPd(), { tries: 3, triesIfSilent: 3 });
     ok(await link.send({ kind: 'POLL' }));
