@@ -105,7 +105,9 @@ export class NodeWebSocket implements WebSocketLike {
     }
     this.readyState = CLOSING;
     this.sendClose(code, reason);
-    // The server answers with its own close and ends the TCP connection; don't hang on one that never does.
+    // The server answers with its own close and ends the TCP connection; don't hang on one that
+    // never does, and don't keep a process alive for the answer (a CLI exits once it has said close).
+    this.socket.unref();
     setTimeout(() => this.socket.destroy(), this.opts.closeTimeoutMs ?? 1000).unref();
   }
 
