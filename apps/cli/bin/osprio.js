@@ -1,13 +1,22 @@
 #!/usr/bin/env node
 // Starts the bundle that `npm ci` builds (apps/cli/dist) when it is current, else the TypeScript
-// sources through tsx (its loader ships in node_modules; nothing is fetched). See launch.js.
-import { chooseEntry } from './launch.js';
+// sources through tsx (its loader ships in node_modules; nothing is fetched). See launch.cjs.
+// CommonJS (bin/package.json), so `osprio status`, whose bundle is one CommonJS file, starts
+// without the ES module loader.
+'use strict';
+const { fileURLToPath, pathToFileURL } = require('node:url');
+const { chooseEntry } = require('./launch.cjs');
 
-const dist = new URL('../dist/', import.meta.url);
-if (chooseEntry(dist, new URL('../../../', import.meta.url), process.env) === 'bundle') {
-  await import(new URL('main.js', dist).href);
+const dist = new URL('../dist/', pathToFileURL(__filename));
+const root = new URL('../../../', dist);
+const entry = chooseEntry(dist, root, process.argv.slice(2), process.env);
+if (entry === 'status.cjs') {
+  require(fileURLToPath(new URL(entry, dist)));
+} else if (entry === 'main.js') {
+  void import(new URL(entry, dist).href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/main.ts');
+  void import('tsx/esm/api').then(({ register }) => {
+    register();
+    return import('../src/main.ts');
+  });
 }

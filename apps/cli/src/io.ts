@@ -19,6 +19,12 @@ export interface CliIo {
 export function processIo(): CliIo {
   // Installed only when a command asks for it: a SIGINT listener stops Node's default exit.
   let abort: AbortController | null = null;
+  // `osprio status | head -1`: the reader has gone, so stop quietly as other Unix tools do, not
+  // with an EPIPE stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   return {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),

@@ -2,12 +2,11 @@
 // main.ts calls it with the real process; tests call it in-process. Every option-parser error, in
 // every command, is a usage error (exit 2).
 
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { registerCommands } from './commands/index.ts';
-import { CliError, EXIT } from './exit-codes.ts';
-import { helpFooter } from './help.ts';
 import type { CliIo } from './io.ts';
 import type { CommandContext } from './help.ts';
+import { newContext, newProgram, parseToExitCode } from './program.ts';
 
 export type { CommandContext };
 
@@ -34,24 +33,6 @@ function onlyCommand(program: Command, wanted: string, seen: Set<string>): Comma
   });
 }
 
-function newProgram(ctx: CommandContext): Command {
-  const { io } = ctx;
-  const trim = (s: string) => s.replace(/\n$/, '');
-  return new Command()
-    .name('osprio')
-    .description('Osprio Provisioner: commission OSDP PDs with per-PD secure-channel keys')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(trim(s)), writeErr: (s) => io.err(trim(s)) })
-    .exitOverride()
-    .addHelpText(
-      'after',
-      helpFooter([
-        'osprio device --sim &                     # an emulated Osprio Pro',
-        'osprio slot create 0 --profile site.json   # then: osprio try 0 --all-pending; osprio watch 0',
-      ]),
-    );
-}
-
 /**
  * The command tree, its output going to `ctx.io`. Given the argv about to be parsed, it builds
  * only the command that argv names; the whole tree when it names none (`--help`, `help`) or one
@@ -71,25 +52,6 @@ export function buildProgram(ctx: CommandContext, argv?: readonly string[]): Com
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const ctx: CommandContext = {
-    io,
-    code: EXIT.ok,
-    async guard(name, body) {
-      try {
-        ctx.code = await body();
-      } catch (e) {
-        if (!(e instanceof CliError)) throw e;
-        io.err(`osprio ${name}: ${e.message}`);
-        ctx.code = e.code;
-      }
-    },
-  };
-  const program = buildProgram(ctx, argv);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    throw err;
-  }
-  return ctx.code;
+  const ctx = newContext(io);
+  return parseToExitCode(buildProgram(ctx, argv), argv, ctx);
 }

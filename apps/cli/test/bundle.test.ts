@@ -1,6 +1,8 @@
-// The esbuild bundle (`npm run build:cli`, run by `prepare`) behaves as the sources do, keeps its
-// subcommands lazy, and the launcher runs it only while it is current. Other tests run the sources.
+// The esbuild bundles (`npm run build:cli`, run by `prepare`) behave as the sources do: main.js keeps
+// its subcommands lazy, status.cjs holds `osprio status` alone, and the launcher runs each only while
+// it is current. Other tests run the sources.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
@@ -14,7 +16,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chooseEntry } from '../bin/launch.js';
+import type * as Launch from '../bin/launch.cjs';
+
+// The launcher is CommonJS (apps/cli/bin/package.json), so it is loaded as Node loads it.
+const { chooseEntry } = createRequire(import.meta.url)('../bin/launch.cjs') as typeof Launch;
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/osprio.js', import.meta.url));
@@ -91,19 +96,33 @@ describe('the CLI bundle', () => {
       expect(chunks.some((c) => c.startsWith(`${cmd}-`))).toBe(true);
   });
 
-  it('starts `status` light: its chunks hold no ws, link server, engine, cipher or session library', () => {
-    // Every chunk `status` loads, following static imports from its own chunk.
-    const seen = new Set<string>();
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(join(out, 'chunks', file), 'utf8');
-      for (const m of text.matchAll(/from\s*"\.\/([^"]+\.js)"/g)) walk(m[1]!);
-    };
-    walk(readdirSync(join(out, 'chunks')).find((c) => c.startsWith('status-'))!);
-    const loaded = [...seen].map((f) => readFileSync(join(out, 'chunks', f), 'utf8')).join('\n');
-    expect(loaded).toMatch(/packages\/link\/src\/transports\/ws-socket-node\.ts/);
+  it('answers `osprio status` from status.cjs exactly as the sources do', () => {
+    for (const args of [
+      ['status', '--help'],
+      ['status', '--bogus'],
+      ['status', 'extra'],
+      ['status', '--device', 'not a url'],
+      ['status', '--device', 'ws://127.0.0.1:1/device?token=x', '--timeout', '500'],
+      ['status', '--timeout'],
+    ]) {
+      const b = run(join(out, 'status.cjs'), args);
+      const s = run(bin, args);
+      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr }).toEqual({
+        args,
+        status: s.status,
+        stdout: s.stdout,
+        stderr: s.stderr,
+      });
+    }
+  });
+
+  it('starts `status` light: status.cjs holds no other command, ws, link server, engine, cipher or session library', () => {
+    const text = readFileSync(join(out, 'status.cjs'), 'utf8');
+    expect(text.startsWith('"use strict"')).toBe(true); // CommonJS: no ES module loader at start
+    expect(text).toMatch(/packages\/link\/src\/transports\/ws-socket-node\.ts/);
+    expect(text).toMatch(/apps\/cli\/src\/commands\/status\.ts/);
     for (const heavy of [
+      /apps\/cli\/src\/commands\/(?!status|register-status)[a-z-]+\.ts/,
       /node_modules\/ws\//,
       /packages\/link\/src\/link-server\.ts/,
       /packages\/provisioner\/src\/commissioning\//,
@@ -112,17 +131,20 @@ describe('the CLI bundle', () => {
       /packages\/host\/src\/device-session\.ts/,
       /node_modules\/age-encryption\//,
     ])
-      expect(loaded).not.toMatch(heavy);
+      expect(text).not.toMatch(heavy);
   });
 
-  it('lists the sources it was built from', () => {
+  it('lists the sources each bundle was built from', () => {
     const m = JSON.parse(readFileSync(join(out, 'inputs.json'), 'utf8')) as {
       builtAt: number;
-      inputs: string[];
+      inputs: Record<string, string[]>;
     };
-    expect(m.inputs).toContain('apps/cli/src/main.ts');
-    expect(m.inputs).toContain('packages/osdp/src/frame.ts');
-    expect(m.inputs.every((p) => !p.includes('node_modules'))).toBe(true);
+    expect(m.inputs['main.js']).toContain('apps/cli/src/main.ts');
+    expect(m.inputs['main.js']).toContain('packages/osdp/src/frame.ts');
+    expect(m.inputs['status.cjs']).toContain('apps/cli/src/commands/status.ts');
+    expect(m.inputs['status.cjs']).not.toContain('apps/cli/src/main.ts');
+    for (const list of Object.values(m.inputs))
+      expect(list.every((p) => !p.includes('node_modules'))).toBe(true);
   });
 });
 
@@ -135,33 +157,58 @@ describe('the launcher', () => {
     mkdirSync(join(dir, 'src'));
     mkdirSync(join(dir, 'dist'));
     writeFileSync(join(dir, 'src/a.ts'), '');
+    writeFileSync(join(dir, 'src/s.ts'), '');
     writeFileSync(join(dir, 'dist/main.js'), '');
+    writeFileSync(join(dir, 'dist/status.cjs'), '');
     root = pathToFileURL(`${dir}/`);
     dist = new URL('dist/', root);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const manifest = (builtAt: number, inputs = ['src/a.ts']) =>
-    writeFileSync(join(dir, 'dist/inputs.json'), JSON.stringify({ builtAt, inputs }));
-  const touch = (ms: number) => utimesSync(join(dir, 'src/a.ts'), ms / 1000, ms / 1000);
+  const manifest = (builtAt: number, main = ['src/a.ts', 'src/s.ts'], status = ['src/s.ts']) =>
+    writeFileSync(
+      join(dir, 'dist/inputs.json'),
+      JSON.stringify({ builtAt, inputs: { 'main.js': main, 'status.cjs': status } }),
+    );
+  const touch = (file: string, ms: number) => utimesSync(join(dir, file), ms / 1000, ms / 1000);
+  const choose = (argv: string[], env = {}) => chooseEntry(dist, root, argv, env);
 
-  it('runs the bundle while every source is older than the build', () => {
-    touch(1_000_000);
+  it('runs the status-only bundle for `osprio status`, the whole one for anything else', () => {
+    touch('src/a.ts', 1_000_000);
+    touch('src/s.ts', 1_000_000);
     manifest(2_000_000);
-    expect(chooseEntry(dist, root, {})).toBe('bundle');
+    expect(choose(['status', '--device', 'ws://x'])).toBe('status.cjs');
+    expect(choose(['status'])).toBe('status.cjs');
+    for (const argv of [[], ['--help'], ['help', 'status'], ['statu'], ['decode', 'status']])
+      expect(choose(argv)).toBe('main.js');
   });
-  it('runs the sources when one changed after the build, or is gone', () => {
-    touch(3_000_000);
+  it('runs the sources when a source of that bundle changed after the build, or is gone', () => {
+    touch('src/a.ts', 3_000_000); // in main.js only
     manifest(2_000_000);
-    expect(chooseEntry(dist, root, {})).toBe('sources');
-    manifest(4_000_000, ['src/a.ts', 'src/gone.ts']);
-    expect(chooseEntry(dist, root, {})).toBe('sources');
+    expect(choose(['--help'])).toBe('sources');
+    expect(choose(['status'])).toBe('status.cjs');
+    touch('src/s.ts', 3_000_000); // in both
+    expect(choose(['status'])).toBe('sources');
+    manifest(4_000_000, ['src/a.ts', 'src/gone.ts'], ['src/s.ts', 'src/gone.ts']);
+    expect(choose(['--help'])).toBe('sources');
+    expect(choose(['status'])).toBe('sources');
   });
   it('runs the sources when asked to, or when there is no (readable) bundle', () => {
     manifest(4_000_000);
-    expect(chooseEntry(dist, root, { OSPRIO_CLI_FROM_SOURCE: '1' })).toBe('sources');
+    expect(choose(['--help'])).toBe('main.js');
+    expect(choose(['--help'], { OSPRIO_CLI_FROM_SOURCE: '1' })).toBe('sources');
+    expect(choose(['status'], { OSPRIO_CLI_FROM_SOURCE: '1' })).toBe('sources');
+    rmSync(join(dir, 'dist/status.cjs'));
+    expect(choose(['status'])).toBe('sources');
+    expect(choose(['--help'])).toBe('main.js');
+    writeFileSync(join(dir, 'dist/status.cjs'), '');
+    writeFileSync(
+      join(dir, 'dist/inputs.json'),
+      JSON.stringify({ builtAt: 4_000_000, inputs: ['src/a.ts'] }),
+    );
+    expect(choose(['--help'])).toBe('sources'); // the old single-list manifest
     writeFileSync(join(dir, 'dist/inputs.json'), '{not json');
-    expect(chooseEntry(dist, root, {})).toBe('sources');
+    expect(choose(['--help'])).toBe('sources');
     rmSync(join(dir, 'dist/inputs.json'));
-    expect(chooseEntry(dist, root, {})).toBe('sources');
+    expect(choose(['--help'])).toBe('sources');
   });
 });

@@ -115,3 +115,17 @@ describe('osprio in real processes', () => {
     },
   );
 });
+
+describe('osprio writing into a closed pipe', () => {
+  it('stops quietly when the reader has gone (`osprio --help | head -1`), with no EPIPE trace', async () => {
+    const child = spawn(process.execPath, [bin, '--help'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader closes before the CLI has written a line
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+  });
+});

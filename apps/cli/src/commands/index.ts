@@ -3,9 +3,9 @@ import { SIM_PD_FAULT_HELP } from '@osprio/bus/fault-help';
 import type { ProvisionOptions } from './provision.ts';
 import type { SimPdCliOptions } from './sim-pd.ts';
 import type { DeviceCommandOptions } from './device.ts';
-import type { StatusOptions } from './status.ts';
 import { helpFooter, type CommandContext } from '../help.ts';
 import { registerHostCommands } from './register-host.ts';
+import { registerStatus } from './register-status.ts';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -179,29 +179,6 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
       const { runDevice } = await import('./device.ts');
       ctx.code = await runDevice(opts, { out: (l) => io.out(l), err: (l) => io.err(l) });
     });
-  program
-    .command('status')
-    .description(
-      "print a device's identity, provisioner status (and the screen the workspace opens on) and slot summaries",
-    )
-    .option(
-      '--device <url>',
-      'the ws:// address the device (emulator) printed, with its token (default: the one device running here)',
-    )
-    .option('--json', 'machine-readable output')
-    .option('--timeout <ms>', 'give up after this long (default 5000)')
-    .option('--origin <url>', 'send this Origin header (as a browser would)')
-    .addHelpText(
-      'after',
-      helpFooter("osprio status --device 'ws://127.0.0.1:40123/device?token=…'"),
-    )
-    .action(async (opts: StatusOptions) => {
-      const { runStatus } = await import('./status.ts');
-      ctx.code = await runStatus(opts, {
-        out: (l) => io.out(l),
-        err: (l) => io.err(l),
-        env: io.env,
-      });
-    });
+  registerStatus(program, ctx);
   registerHostCommands(program, ctx);
 }

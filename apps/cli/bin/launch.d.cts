@@ -1,5 +1,6 @@
 export function chooseEntry(
   dist: URL,
   root: URL,
+  argv: readonly string[],
   env: Record<string, string | undefined>,
-): 'bundle' | 'sources';
+): 'status.cjs' | 'main.js' | 'sources';
