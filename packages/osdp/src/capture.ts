@@ -266,7 +266,7 @@ function commandFields(
     case 'KEYSET':
       fields.push({
         name: 'key type',
-        value: c.keyType === 1 ? '0x01 SCBK' : `0x${c.keyType.toString(16)}`,
+        value: `0x${hex2(c.keyType)}${c.keyType === 1 ? ' SCBK' : ''}`,
       });
       fields.push({
         name: 'key',
@@ -356,7 +356,7 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
         { name: 'vendor', value: hex(p.vendor) },
         { name: 'model', value: String(p.model) },
         { name: 'version', value: String(p.version) },
-        { name: 'serial', value: `${p.serial} (0x${p.serial.toString(16)})` },
+        { name: 'serial', value: `${p.serial} (0x${p.serial.toString(16).padStart(8, '0')})` },
         { name: 'firmware', value: `${p.firmware.major}.${p.firmware.minor}.${p.firmware.build}` },
       );
       break;
@@ -392,7 +392,7 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
       if (h && echoed !== undefined && echoed !== h.kk) {
         fields.push({
           name: 'key indicator',
-          value: `echoed 0x${echoed.toString(16)} but 0x0${h.kk} was asked`,
+          value: `echoed 0x${hex2(echoed)} but 0x${hex2(h.kk)} was asked`,
         });
         o.problems.push('CCRYPT echoed another key indicator than the CHLNG asked for');
       }
@@ -412,7 +412,7 @@ function replyFields(st: Follow, frame: Frame, r: ReturnType<typeof decodeReply>
       fields.push(
         {
           name: 'status',
-          value: status === 1 ? '0x01 accepted' : `0x${(status ?? 0).toString(16)} rejected`,
+          value: `0x${hex2(status ?? 0)} ${status === 1 ? 'accepted' : 'rejected'}`,
         },
         { name: 'RMAC-I', value: hex(p.rmacI) },
       );
