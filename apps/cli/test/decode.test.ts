@@ -15,7 +15,7 @@ describe('osprio decode', () => {
     });
     expect(out).toContain('CP→PD 0x03 SQN2 CRC osdp_ID');
     expect(out).toMatch(/vendor\s+0c0b0a/);
-    expect(out).toMatch(/serial\s+16909060 \(0x1020304\)/);
+    expect(out).toMatch(/serial\s+16909060 \(0x01020304\)/);
     expect(out).toMatch(/firmware\s+3\.2\.1/);
   });
 
