@@ -81,6 +81,9 @@ test('a 126-PD slot with faulty readers: driven to complete, failures retried an
   });
   await page.getByRole('button', { name: 'Try all pending' }).click();
   await expect(counter(page, 'pending')).toHaveText('0', { timeout: 240_000 });
+  // Work in flight is over: its notice ("try requested for 126 pending steps…") goes rather than
+  // linger over the export.
+  await expect(page.locator('.slot-ops .notice')).toHaveText('');
   const shift = await page.evaluate(
     () =>
       (window as unknown as { __shift: { all: number; count: number; sources: string[] } }).__shift,

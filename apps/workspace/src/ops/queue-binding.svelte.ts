@@ -26,7 +26,13 @@ export class QueueBinding {
   confirm: Confirmation | null = $state(null);
   private view: QueueView | null = null;
   private unsubscribe: (() => void) | null = null;
-  private readonly batch = frameBatch<QueueSnapshot>((s) => (this.snapshot = s));
+  /** "try requested for N steps…" describes work in flight: it goes once no step is pending. */
+  private inFlightNotice = '';
+  private readonly batch = frameBatch<QueueSnapshot>((s) => {
+    this.snapshot = s;
+    if (this.inFlightNotice && this.notice === this.inFlightNotice && s.counters.pending === 0)
+      this.notice = this.inFlightNotice = '';
+  });
 
   bind(view: QueueView): void {
     this.view = view;
@@ -78,7 +84,8 @@ export class QueueBinding {
       const refused = r.rejected.length
         ? `; ${r.rejected.length} refused (first: ${r.rejected[0]!.message})`
         : '';
-      this.notice = `${verb} requested for ${r.accepted} ${which} ${r.accepted === 1 ? 'step' : 'steps'}${refused}. The device runs them one at a time.`;
+      this.notice =
+        this.inFlightNotice = `${verb} requested for ${r.accepted} ${which} ${r.accepted === 1 ? 'step' : 'steps'}${refused}. The device runs them one at a time.`;
     } catch (e) {
       this.notice = `${verb} all ${which} failed: ${errorText(e)}`;
     }
