@@ -54,14 +54,14 @@ async function converse(
     lines.push(
       e.dir === 'tx'
         ? `tx @${ms(e.at)} ${toHex(e.bytes)}${e.retransmission ? ' (again)' : ''}`
-        : `rx seen @${ms(e.at)}`,
+        : `  trace: rx @${ms(e.at)} ${e.bytes.length} bytes`,
     ),
   );
   const r = await run(link);
   lines.push(
     `→ ${summary(r)}; next SQN ${link.state.nextSqn}${link.state.unsettled ? ', unsettled' : ''}`,
   );
-  return lines.filter((l) => !l.startsWith('rx seen'));
+  return lines;
 }
 
 const reply = (code: number, data: number[], sqn: 0 | 1 | 2 | 3 = 0, address = 1) =>
