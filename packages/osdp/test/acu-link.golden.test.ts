@@ -127,6 +127,14 @@ describe('the ACU link on the wire, word for word', () => {
       (n) => (n === 0 ? { reply: (r) => r.map(corrupt) } : undefined),
       (l) => l.handshake(0, scbkD(), RND_A1),
     ],
+    'a handshake with the wrong key on a settled line: refused at the CCRYPT': [
+      () => undefined,
+      (l) => l.handshake(0, new Uint8Array(16), RND_A1),
+    ],
+    'the wrong key after a resend: the mismatch stands only at the deadline': [
+      (n) => (n === 0 ? { reply: (r) => r.map(corrupt) } : undefined),
+      (l) => l.handshake(0, new Uint8Array(16), RND_A1),
+    ],
     'a handshake whose first CCRYPT comes late': [
       (n) => (n === 0 ? { turnaroundMs: 230 } : undefined),
       (l) => l.handshake(0, scbkD(), RND_A1),

@@ -21,7 +21,7 @@ import { buildFrame, minFrameLength } from '../src/frame.ts';
 import { decodeCapture } from '../src/capture.ts';
 import { FrameStreamParser } from '../src/stream.ts';
 import { acuInit, acuStep } from '../src/acu-link.ts';
-import { decodeCommand } from '../src/commands.ts';
+import { decodeCommand, encodeCommand } from '../src/commands.ts';
 import { decodeReply, encodeReply } from '../src/replies.ts';
 import { fromHex, equalBytes } from '../src/bytes.ts';
 import { seededBytes } from '../src/pd-types.ts';
@@ -89,6 +89,31 @@ describe('decoded commands own their bytes', () => {
     );
     expect(after).toBe(before);
     expect(chlng).toMatchObject({ ok: true, value: { kind: 'CHLNG' } });
+  });
+});
+
+describe('a 32-bit field (serial, baud) on encode', () => {
+  const pdid = {
+    kind: 'PDID',
+    vendor: Uint8Array.of(1, 2, 3),
+    model: 1,
+    version: 1,
+    firmware: { major: 1, minor: 2, build: 3 },
+  } as const;
+  it('takes 0 and 0xFFFFFFFF, little-endian', () => {
+    expect(encodeReply({ ...pdid, serial: 0 }).data.slice(5, 9)).toEqual(Uint8Array.of(0, 0, 0, 0));
+    expect(encodeReply({ ...pdid, serial: 0xffffffff }).data.slice(5, 9)).toEqual(
+      Uint8Array.of(0xff, 0xff, 0xff, 0xff),
+    );
+    expect(encodeCommand({ kind: 'COMSET', address: 5, baud: 115200 }).data).toEqual(
+      Uint8Array.of(5, 0x00, 0xc2, 0x01, 0x00),
+    );
+  });
+  it.each([-1, 0x100000000, 1.5, Number.NaN])('refuses %s, naming the field', (n) => {
+    expect(() => encodeReply({ ...pdid, serial: n })).toThrow(`serial out of range: ${n}`);
+    expect(() => encodeCommand({ kind: 'COMSET', address: 5, baud: n })).toThrow(
+      `baud out of range: ${n}`,
+    );
   });
 });
 

@@ -642,3 +642,44 @@ describe('enforce-secure (libosdp ENFORCE_SECURE)', () => {
     expect(idr.ok && idr.code).toBe(0x45);
   });
 });
+
+describe('a security block a PD does not take on a command', () => {
+  // With a session open, each SCB type on an osdp_POLL: what the PD answers, and whether the session
+  // survives (a later secured POLL still verifies). 0x10/0x19 are no SCS type at all; SCS_11 and
+  // SCS_13 belong to the handshake; SCS_12/14/16/18 are the PD's own (reply) types.
+  const answers = (type: number) => {
+    const h = new Harness(config());
+    const { session } = handshake(h, 1, SCBK);
+    const frames = h.send(
+      buildFrame(
+        {
+          address: 1,
+          reply: false,
+          sqn: 2,
+          check: 'crc',
+          scb: { type, data: new Uint8Array(0) },
+          code: 0x60,
+          data: new Uint8Array(0),
+        },
+        () => new Uint8Array(16),
+      ),
+    );
+    const outputs = h.outputs
+      .filter((o) => o.type !== 'send')
+      .map((o) => ('reason' in o ? `${o.type}:${o.reason}` : o.type));
+    const after = secure(h, session!, 3, 0x60).frames[0];
+    return {
+      reply: frames[0]
+        ? `${frames[0].code === 0x41 ? `NAK ${frames[0].data[0]}` : `0x${frames[0].code.toString(16)}`}${frames[0].scb ? ` SCS_${frames[0].scb.type.toString(16)}` : ''}`
+        : 'none',
+      outputs,
+      sessionAfter: after?.scb?.type === 0x16 ? 'kept' : 'dropped',
+    };
+  };
+  it.each([0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x18, 0x19].map((t) => [`0x${t.toString(16)}`, t]))(
+    'SCB type %s',
+    (_name, type) => {
+      expect(answers(type)).toMatchSnapshot();
+    },
+  );
+});

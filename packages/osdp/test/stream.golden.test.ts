@@ -88,6 +88,12 @@ const CASES: Record<string, { ops: Op[]; opts?: FrameStreamOptions }> = {
     ops: [...cksum].map((x) => ({ push: Uint8Array.of(x) })),
   },
   'CTRL with reserved bits, then a frame': { ops: [{ push: b([0x53, 1, 8, 0, 0x14], poll) }] },
+  'a false SOM, then a MARK and a frame: the MARK stays with its frame': {
+    ops: [{ push: b([0x53, 1, 8, 0, 0x14, 0xff], poll) }],
+  },
+  'two false SOMs in a row: one drop, merged': {
+    ops: [{ push: b([0x53, 1, 8, 0, 0x14, 0x53, 2, 8, 0, 0x24], poll) }],
+  },
   'LEN below the minimum, then a frame': { ops: [{ push: b([0x53, 1, 3, 0, 0x04], poll) }] },
   'a failed CRC, then a frame; a failed checksum': {
     ops: [{ push: b(flipLast(poll), ack) }, { push: flipLast(cksum) }],
