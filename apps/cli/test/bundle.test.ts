@@ -43,14 +43,10 @@ describe('the CLI bundle', () => {
       env: { ...process.env, OSPRIO_CLI_FROM_SOURCE: '1' },
     });
 
-  it('prints the same help and decodes the same frames as the sources', () => {
-    for (const args of [
-      ['--help'],
-      ['decode', ID_FRAME],
-      ['decode', '--json', ID_FRAME],
-      ['status'],
-    ]) {
-      const b = run(join(out, 'main.js'), args);
+  /** The bundle entry answers each argv exactly as the sources do: exit code, stdout, stderr. */
+  const sameAsSources = (entry: string, argvs: string[][]) => {
+    for (const args of argvs) {
+      const b = run(join(out, entry), args);
       const s = run(bin, args);
       expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr }).toEqual({
         args,
@@ -59,6 +55,15 @@ describe('the CLI bundle', () => {
         stderr: s.stderr,
       });
     }
+  };
+
+  it('prints the same help and decodes the same frames as the sources', () => {
+    sameAsSources('main.js', [
+      ['--help'],
+      ['decode', ID_FRAME],
+      ['decode', '--json', ID_FRAME],
+      ['status'],
+    ]);
   });
 
   it('runs a whole quick-step (lazy chunks, the runtime-URL transports) against a simulated PD', () => {
@@ -97,23 +102,14 @@ describe('the CLI bundle', () => {
   });
 
   it('answers `osprio status` from status.cjs exactly as the sources do', () => {
-    for (const args of [
+    sameAsSources('status.cjs', [
       ['status', '--help'],
       ['status', '--bogus'],
       ['status', 'extra'],
       ['status', '--device', 'not a url'],
       ['status', '--device', 'ws://127.0.0.1:1/device?token=x', '--timeout', '500'],
       ['status', '--timeout'],
-    ]) {
-      const b = run(join(out, 'status.cjs'), args);
-      const s = run(bin, args);
-      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr }).toEqual({
-        args,
-        status: s.status,
-        stdout: s.stdout,
-        stderr: s.stderr,
-      });
-    }
+    ]);
   });
 
   it('starts `status` light: status.cjs holds no other command, ws, link server, engine, cipher or session library', () => {

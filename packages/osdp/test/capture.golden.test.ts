@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCapture } from '../src/capture.ts';
 import { fromHex } from '../src/bytes.ts';
-import { buildFrame, parseFrame, type Frame } from '../src/frame.ts';
+import { buildFrame, type Frame, type FrameFields } from '../src/frame.ts';
+import { parsed, reframe } from './support/acu-sim.ts';
 import { osdpMac } from '../src/sc-crypto.ts';
 import { libosdpCaptures, osdpVectors } from '../../../test-support/shared.ts';
 
@@ -64,20 +65,8 @@ describe('osprio decode, word for word', () => {
 });
 
 /** A worked-session frame rebuilt with some fields changed (handshake frames carry no MAC). */
-function altered(i: number, change: (f: Frame) => Partial<Frame>): Uint8Array {
-  const r = parseFrame(frames[i]!);
-  if (!r.ok) throw new Error(`frame ${i} does not parse`);
-  const f = { ...r.frame, ...change(r.frame) };
-  return buildFrame({
-    address: f.address,
-    reply: f.reply,
-    sqn: f.sqn,
-    check: f.check,
-    code: f.code,
-    data: f.data,
-    ...(f.scb ? { scb: f.scb } : {}),
-  });
-}
+const altered = (i: number, change: (f: Frame) => Partial<FrameFields>): Uint8Array =>
+  reframe(frames[i]!, change(parsed(frames[i]!)));
 const flip = (b: Uint8Array, at: number) => {
   const c = b.slice();
   c[at]! ^= 0x01;
