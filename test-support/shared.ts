@@ -3,5 +3,6 @@
 import osdpVectors from '../../shared/osdp/vectors.json';
 import libosdpCaptures from '../../shared/osdp/libosdp-captures.json';
 import kdfVectors from '../../shared/design/kdf-vectors.json';
+import osdpReference from '../../shared/osdp/reference.md?raw';
 
-export { osdpVectors, libosdpCaptures, kdfVectors };
+export { osdpVectors, libosdpCaptures, kdfVectors, osdpReference };

@@ -3,13 +3,9 @@
 // NAK code's meaning, every PDCAP function name. A typo in a table is a wrong word on a
 // technician's screen (osprio decode, step notes).
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { COMMAND_NAMES, NAK_CODES, PDCAP_FUNCTIONS, REPLY_NAMES, nakInfo } from '../src/codes.ts';
+import { osdpReference as reference } from '../../../test-support/shared.ts';
 
-const reference = readFileSync(
-  new URL('../../../../shared/osdp/reference.md', import.meta.url),
-  'utf8',
-);
 /** The table rows under a heading, as cells with markdown emphasis removed. */
 function rows(heading: string): string[][] {
   const at = reference.indexOf(heading);
