@@ -117,6 +117,27 @@ describe('the ACU link on the wire, word for word', () => {
           { policy: { earlyTimeoutMs: 20, earlyTries: 2, tries: 2, triesIfSilent: 2 } },
         ),
     ],
+    'an early window of 0 ms: only the wire time, then the full window': [
+      () => ({ command: null }),
+      (l) =>
+        l.send(
+          { kind: 'POLL' },
+          { policy: { earlyTimeoutMs: 0, earlyTries: 1, tries: 1, triesIfSilent: 1 } },
+        ),
+    ],
+    'an early window as long as the reply window, or negative: ignored': [
+      () => ({ command: null }),
+      async (l) => {
+        await l.send(
+          { kind: 'POLL' },
+          { policy: { earlyTimeoutMs: 200, tries: 1, triesIfSilent: 1 } },
+        );
+        return l.send(
+          { kind: 'POLL' },
+          { policy: { earlyTimeoutMs: -1, tries: 1, triesIfSilent: 1 } },
+        );
+      },
+    ],
     'a retry delay': [(n) => (n === 0 ? { command: null } : undefined), id, { retryDelayMs: 50 }],
     'heard but never valid: bad_reply': [
       () => ({ reply: (r) => r.map(corrupt) }),

@@ -91,6 +91,9 @@ const CASES: Record<string, { ops: Op[]; opts?: FrameStreamOptions }> = {
   'a false SOM, then a MARK and a frame: the MARK stays with its frame': {
     ops: [{ push: b([0x53, 1, 8, 0, 0x14, 0xff], poll) }],
   },
+  'a false SOM with a MARK at the end of the chunk: the MARK waits for its frame': {
+    ops: [{ push: Uint8Array.of(0x53, 1, 8, 0, 0x14, 0xff) }, { push: poll }],
+  },
   'two false SOMs in a row: one drop, merged': {
     ops: [{ push: b([0x53, 1, 8, 0, 0x14, 0x53, 2, 8, 0, 0x24], poll) }],
   },
