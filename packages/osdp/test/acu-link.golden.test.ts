@@ -104,6 +104,20 @@ describe('the ACU link on the wire, word for word', () => {
       (n) => (n === 0 ? { command: null, reply: () => [reply(osdp_NAK, [0x04])] } : undefined),
       id,
     ],
+    'NAK 0x02 to a short command: the PD misread a damaged header, so resend at once': [
+      (n) => (n === 0 ? { command: null, reply: () => [reply(osdp_NAK, [0x02])] } : undefined),
+      id,
+    ],
+    'NAK 0x02 to a short command, with a retry delay': [
+      (n) => (n === 0 ? { command: null, reply: () => [reply(osdp_NAK, [0x02])] } : undefined),
+      id,
+      { retryDelayMs: 50 },
+    ],
+    'NAK 0x02 on the last try: the NAK stands': [
+      () => ({ command: null, reply: () => [reply(osdp_NAK, [0x02])] }),
+      id,
+      { tries: 2, triesIfSilent: 2 },
+    ],
     'a reply from another address is not the answer': [
       (n) => (n === 0 ? { reply: (r) => r.map((b) => reframe(b, { address: 2 })) } : undefined),
       id,
