@@ -96,6 +96,13 @@ describe('osprio decode, word for word: what a real site shows', () => {
         ...upTo(5),
         altered(5, () => ({ scb: { type: 0x12, data: Uint8Array.of(1) } })),
       ],
+      'CCRYPT with another key indicator and another key: both problems, in order': [
+        ...upTo(5),
+        altered(5, (f) => ({
+          scb: { type: 0x12, data: Uint8Array.of(1) },
+          data: flip(f.data, 31),
+        })),
+      ],
       'CCRYPT from a PD holding another key': [
         ...upTo(5),
         altered(5, (f) => ({ data: flip(f.data, 31) })),
