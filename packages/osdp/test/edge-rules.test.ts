@@ -117,6 +117,45 @@ describe('a 32-bit field (serial, baud) on encode', () => {
   });
 });
 
+describe('reply fields on encode and decode, by name', () => {
+  it('names the field that does not fit', () => {
+    expect(() => encodeReply({ kind: 'NAK', errorCode: 256, detail: new Uint8Array(0) })).toThrow(
+      'errorCode must be a byte, got 256',
+    );
+    expect(() => encodeReply({ kind: 'LSTATR', tamper: 256, power: 0 })).toThrow(
+      'tamper must be a byte, got 256',
+    );
+    expect(() => encodeReply({ kind: 'LSTATR', tamper: 0, power: -1 })).toThrow(
+      'power must be a byte, got -1',
+    );
+    const ccrypt = {
+      kind: 'CCRYPT',
+      cUID: new Uint8Array(8),
+      rndB: new Uint8Array(8),
+      clientCryptogram: new Uint8Array(16),
+    } as const;
+    expect(() => encodeReply({ ...ccrypt, cUID: new Uint8Array(7) })).toThrow(
+      'cUID must be 8 bytes, got 7',
+    );
+    expect(() => encodeReply({ ...ccrypt, rndB: new Uint8Array(9) })).toThrow(
+      'RND.B must be 8 bytes, got 9',
+    );
+    expect(() => encodeReply({ ...ccrypt, clientCryptogram: new Uint8Array(15) })).toThrow(
+      'client cryptogram must be 16 bytes, got 15',
+    );
+  });
+  it('an empty osdp_NAK is malformed, by name; extra bytes are detail', () => {
+    expect(decodeReply(0x41, new Uint8Array(0))).toMatchObject({
+      ok: false,
+      error: { message: 'osdp_NAK needs an error code byte' },
+    });
+    expect(decodeReply(0x41, Uint8Array.of(6, 1, 2))).toEqual({
+      ok: true,
+      value: { kind: 'NAK', errorCode: 6, detail: Uint8Array.of(1, 2) },
+    });
+  });
+});
+
 describe('reasons, exactly', () => {
   it('an encoded reply names the field that does not fit a byte', () => {
     const pdid = {

@@ -129,6 +129,10 @@ describe('key custody inside the PD model', () => {
     expect(handshake(new Harness(config()), 0, SCBK_D).error).toBe('sc_cryptogram_mismatch');
   });
 
+  it('takes every address from 0x00 to 0x7E', () => {
+    for (const address of [0, 0x7e]) expect(pdInit(config({ address })).address).toBe(address);
+  });
+
   it('refuses an address outside 0x00..0x7E, naming it', () => {
     for (const address of [-1, 0x7f, 1.5])
       expect(() => pdInit(config({ address }))).toThrow(
