@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSimBus, type Bus } from '@osprio/bus';
 import { toHex } from '@osprio/osdp';
-import { capToDeadline, runStep, type RunStepArgs } from '../../src/commissioning/run-step.ts';
+import { runStep, type RunStepArgs } from '../../src/commissioning/run-step.ts';
 import { createAcuStepLink, type StepLink } from '../../src/commissioning/step-link.ts';
-import type { AwaitedOp } from '../../src/commissioning/ops.ts';
 import { deriveScbk } from '../../src/kdf.ts';
 import type { StageEvent } from '../../src/stages.ts';
 import { attachModelPd } from './support/model-node.ts';
@@ -222,63 +221,6 @@ describe('runStep on a port that cannot change its rate (raw TCP)', () => {
       'the port is fixed at 9600 baud (raw TCP bridge) and cannot follow the PD to 115200; use an RFC 2217 bridge or a profile baud of 9600',
     );
     expect(calls.filter((c) => c.startsWith('command') || c.startsWith('handshake'))).toEqual([]);
-  });
-});
-
-describe('capToDeadline', () => {
-  const op: AwaitedOp = {
-    op: 'command',
-    address: 1,
-    command: { code: 'ID' },
-    secure: false,
-    policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 },
-  };
-  it('leaves the op alone while every try fits, to the millisecond', () => {
-    expect(capToDeadline(op, 1200)).toBe(op); // 6 windows: exactly enough
-    expect(capToDeadline(op, 1001).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 6,
-      triesIfSilent: 3,
-    });
-  });
-  it('cuts tries and silent tries to the windows left, rounding up, at least one', () => {
-    expect(capToDeadline(op, 1000).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 5,
-      triesIfSilent: 3,
-    });
-    expect(capToDeadline(op, 600).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 3,
-      triesIfSilent: 3,
-    });
-    expect(capToDeadline(op, 401).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 3,
-      triesIfSilent: 3,
-    });
-    expect(capToDeadline(op, 400).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 2,
-      triesIfSilent: 2,
-    });
-    expect(capToDeadline(op, 0).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 1,
-      triesIfSilent: 1,
-    });
-  });
-  it('keeps a policy that needs fewer silent tries than it may take', () => {
-    const silentFirst: AwaitedOp = {
-      ...op,
-      policy: { replyTimeoutMs: 200, tries: 2, triesIfSilent: 4 },
-    };
-    expect(capToDeadline(silentFirst, 800)).toBe(silentFirst);
-    expect(capToDeadline(silentFirst, 600).policy).toEqual({
-      replyTimeoutMs: 200,
-      tries: 2,
-      triesIfSilent: 3,
-    });
   });
 });
 

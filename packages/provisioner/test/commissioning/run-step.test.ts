@@ -130,4 +130,47 @@ describe('runStep over the simulated bus (PD model)', () => {
       triesIfSilent: 1,
     });
   });
+
+  // Remaining ms → [tries, triesIfSilent]; null: the op is returned as is (every try fits).
+  it.each([
+    [1200, null],
+    [1001, [6, 3]],
+    [1000, [5, 3]],
+    [600, [3, 3]],
+    [401, [3, 3]],
+    [400, [2, 2]],
+    [0, [1, 1]],
+  ] as const)('capToDeadline with %i ms left (tries 6, silent 3)', (remaining, want) => {
+    const op = {
+      op: 'command' as const,
+      address: 1,
+      command: { code: 'ID' as const },
+      secure: false,
+      policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 },
+    };
+    const capped = capToDeadline(op, remaining);
+    if (want === null) expect(capped).toBe(op);
+    else
+      expect(capped.policy).toEqual({
+        replyTimeoutMs: 200,
+        tries: want[0],
+        triesIfSilent: want[1],
+      });
+  });
+
+  it('capToDeadline keeps a policy that needs fewer silent tries than it may take', () => {
+    const op = {
+      op: 'handshake' as const,
+      address: 1,
+      kk: 0 as const,
+      key: 'scbk_d' as const,
+      policy: { replyTimeoutMs: 200, tries: 2, triesIfSilent: 4 },
+    };
+    expect(capToDeadline(op, 800)).toBe(op);
+    expect(capToDeadline(op, 600).policy).toEqual({
+      replyTimeoutMs: 200,
+      tries: 2,
+      triesIfSilent: 3,
+    });
+  });
 });
