@@ -117,6 +117,58 @@ describe('acuStep (pure reducer)', () => {
     expect(t.state.phase.name).toBe('idle');
   });
 
+  // The give-up rule (failedTry): `tries` copies in all, but only `triesIfSilent` copies the PD
+  // never answered. Anything heard, even garbled, makes the failure a bad_reply, not a timeout.
+  it.each([
+    { tries: 3, triesIfSilent: 1, pd: 'silent', sends: 1, kind: 'timeout' },
+    { tries: 3, triesIfSilent: 2, pd: 'silent', sends: 2, kind: 'timeout' },
+    { tries: 1, triesIfSilent: 3, pd: 'silent', sends: 1, kind: 'timeout' },
+    { tries: 3, triesIfSilent: 1, pd: 'garbled', sends: 3, kind: 'bad_reply' },
+    { tries: 2, triesIfSilent: 3, pd: 'garbled', sends: 2, kind: 'bad_reply' },
+    { tries: 3, triesIfSilent: 1, pd: 'garbled once, then silent', sends: 2, kind: 'bad_reply' },
+    { tries: 3, triesIfSilent: 2, pd: 'silent once, then garbled', sends: 3, kind: 'bad_reply' },
+  ] as const)(
+    'tries $tries, triesIfSilent $triesIfSilent, a $pd PD: $sends copies, then $kind',
+    ({ tries, triesIfSilent, pd, sends, kind }) => {
+      let t = acuStep(acuInit({ address: 1, tries, triesIfSilent }), {
+        type: 'send',
+        command: { kind: 'POLL' },
+        at: 0,
+      });
+      const copies: Uint8Array[] = [];
+      for (let i = 0; i < 10 && results(t.actions).length === 0; i++) {
+        const sent = sendActs(t.actions)[0] as { bytes: Uint8Array } | undefined;
+        expect(sent, `copy ${i + 1} goes on the wire`).toBeDefined();
+        copies.push(sent!.bytes);
+        const garbled =
+          pd === 'garbled' ||
+          (pd === 'garbled once, then silent' && i === 0) ||
+          (pd === 'silent once, then garbled' && i > 0);
+        if (garbled) {
+          const reply = buildFrame({
+            address: 1,
+            reply: true,
+            sqn: parsed(sent!.bytes).sqn,
+            check: 'crc',
+            code: 0x40,
+            data: new Uint8Array(0),
+          });
+          t = acuStep(t.state, { type: 'rx', bytes: corrupt(reply), at: 2 + i * 1000 });
+          if (results(t.actions).length > 0 || sendActs(t.actions).length > 0) continue;
+        }
+        t = acuStep(t.state, { type: 'tick', at: wakes(t.actions)[0]! });
+      }
+      expect(copies).toHaveLength(sends);
+      for (const c of copies) expect(toHex(c)).toBe(toHex(copies[0]!));
+      expect(results(t.actions)).toMatchObject([
+        { result: { ok: false, error: { kind, stage: 'command', tries: sends } } },
+      ]);
+      expect(t.state.phase.name).toBe('idle');
+      expect(t.state.nextSqn).toBe(0);
+      expect(t.state.unsettled).toBe(true);
+    },
+  );
+
   it('refuses a second request while one is in flight, without disturbing it', () => {
     const s0 = acuInit({ address: 1 });
     const t1 = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 0 });
@@ -157,6 +209,128 @@ describe('acuStep (pure reducer)', () => {
       { result: { ok: true, reply: { kind: 'ACK' }, from: 1 } },
     ]);
     expect(t3.state.nextSqn).toBe(1);
+  });
+});
+
+describe('acuStep: baud changes, busy requests and restarts in every phase', () => {
+  const poll = { type: 'send', command: { kind: 'POLL' }, at: 0 } as const;
+  const handshake = {
+    type: 'handshake',
+    kk: 1,
+    scbk: SCBK_D,
+    rndA: new Uint8Array(8),
+    at: 1,
+  } as const;
+
+  it('set_baud: a positive rate times the next frame; zero, negative or NaN is ignored', () => {
+    let s = acuInit({ address: 1, baud: 9600 });
+    for (const baud of [0, -1, Number.NaN]) {
+      const t = acuStep(s, { type: 'set_baud', baud });
+      expect(t.state).toBe(s);
+      expect(t.actions).toEqual([]);
+    }
+    s = acuStep(s, { type: 'set_baud', baud: 115200 }).state;
+    expect(s.baud).toBe(115200);
+    expect(s.config.baud).toBe(9600); // the configured rate stays what the caller set
+    const t = acuStep(s, poll);
+    const bytes = (sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes;
+    expect(wakes(t.actions)).toEqual([wireTimeMs(bytes.length, 115200) + 200]);
+  });
+
+  it('set_baud while awaiting a reply drops the bytes heard at the old rate and keeps the deadline', () => {
+    const t1 = acuStep(acuInit({ address: 1, baud: 9600 }), poll);
+    const deadline = wakes(t1.actions)[0]!;
+    const t2 = acuStep(t1.state, { type: 'rx', bytes: Uint8Array.of(0x53, 0x81, 0x08), at: 10 });
+    expect(t2.state.rx.pending).toHaveLength(3);
+    const t3 = acuStep(t2.state, { type: 'set_baud', baud: 38400 });
+    expect(t3.state.rx.pending).toHaveLength(0);
+    expect(t3.state.phase).toEqual(t2.state.phase);
+    expect(t3.actions).toEqual([{ type: 'wake', at: deadline }]);
+  });
+
+  it('a send or handshake while busy is refused, and the request in flight keeps its wake-up', () => {
+    const t1 = acuStep(acuInit({ address: 1 }), poll);
+    const deadline = wakes(t1.actions)[0]!;
+    for (const req of [{ ...poll, at: 1 }, handshake]) {
+      const t2 = acuStep(t1.state, req);
+      expect(t2.actions).toEqual([
+        { type: 'result', result: { ok: false, error: { kind: 'link_busy' } } },
+        { type: 'wake', at: deadline },
+      ]);
+      expect(t2.state).toEqual(t1.state);
+    }
+  });
+
+  it('in the wait before a resend: bytes are not the reply, requests are refused, a restart cancels', () => {
+    const t1 = acuStep(acuInit({ address: 1, tries: 2, triesIfSilent: 2, retryDelayMs: 50 }), poll);
+    const deadline = wakes(t1.actions)[0]!;
+    const wait = acuStep(t1.state, { type: 'tick', at: deadline });
+    expect(wait.state.phase.name).toBe('retry_wait');
+    const ack = buildFrame({
+      address: 1,
+      reply: true,
+      sqn: 0,
+      check: 'crc',
+      code: 0x40,
+      data: new Uint8Array(0),
+    });
+    const rx = acuStep(wait.state, { type: 'rx', bytes: ack, at: deadline + 10 });
+    expect(rx.state).toBe(wait.state);
+    expect(rx.actions).toEqual([{ type: 'wake', at: deadline + 50 }]);
+    const early = acuStep(wait.state, { type: 'tick', at: deadline + 49 });
+    expect(early.actions).toEqual([{ type: 'wake', at: deadline + 50 }]);
+    for (const req of [{ ...poll, at: deadline + 1 }, handshake])
+      expect(results(acuStep(wait.state, req).actions)).toEqual([
+        { type: 'result', result: { ok: false, error: { kind: 'link_busy' } } },
+      ]);
+    const r = acuStep(wait.state, { type: 'restart' });
+    expect(r.actions).toEqual([
+      { type: 'result', result: { ok: false, error: { kind: 'cancelled' } } },
+    ]);
+    expect(r.state.phase).toEqual({ name: 'idle' });
+  });
+
+  it("a request's policy overrides the link's tries and reply window; fewer than one try means one", () => {
+    const silent = (policy: object) => {
+      let t = acuStep(acuInit({ address: 1, tries: 2, triesIfSilent: 2 }), { ...poll, policy });
+      const deadlines: number[] = [];
+      while (results(t.actions).length === 0) {
+        deadlines.push(wakes(t.actions)[0]!);
+        t = acuStep(t.state, { type: 'tick', at: deadlines.at(-1)! });
+      }
+      return {
+        deadlines,
+        error: (results(t.actions)[0] as { result: { error: unknown } }).result.error,
+      };
+    };
+    const wire = wireTimeMs(8, 9600);
+    expect(silent({})).toEqual({
+      deadlines: [wire + 200, 2 * (wire + 200)],
+      error: { kind: 'timeout', stage: 'command', tries: 2 },
+    });
+    expect(silent({ tries: 3, triesIfSilent: 3, replyTimeoutMs: 50 })).toEqual({
+      deadlines: [wire + 50, 2 * (wire + 50), 3 * (wire + 50)],
+      error: { kind: 'timeout', stage: 'command', tries: 3 },
+    });
+    for (const policy of [{ tries: 0 }, { triesIfSilent: 0 }, { tries: -2, triesIfSilent: -2 }])
+      expect(silent(policy).error).toEqual({ kind: 'timeout', stage: 'command', tries: 1 });
+  });
+
+  it('a restart when idle says nothing, and forgets the SQN and pending bytes', () => {
+    const s = { ...acuInit({ address: 1 }), nextSqn: 2 as const };
+    const t = acuStep(s, { type: 'restart' });
+    expect(t.actions).toEqual([]);
+    expect(t.state).toMatchObject({ nextSqn: 0, session: null, phase: { name: 'idle' } });
+    expect(t.state.rx.pending).toHaveLength(0);
+  });
+
+  it('a handshake starts a new link: SQN 0 on the CHLNG, whatever the link had reached', () => {
+    const s = { ...acuInit({ address: 1 }), nextSqn: 3 as const };
+    const t = acuStep(s, handshake);
+    const chlng = parsed((sendActs(t.actions)[0] as { bytes: Uint8Array }).bytes);
+    expect(chlng).toMatchObject({ sqn: 0, address: 1, code: 0x76, check: 'crc' });
+    expect(t.state.nextSqn).toBe(0);
+    expect(t.state.session).toBeNull();
   });
 });
 

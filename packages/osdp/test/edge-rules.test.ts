@@ -20,7 +20,7 @@ import {
 import { buildFrame, minFrameLength } from '../src/frame.ts';
 import { decodeCapture } from '../src/capture.ts';
 import { FrameStreamParser } from '../src/stream.ts';
-import { acuInit, acuStep } from '../src/acu-link.ts';
+import { acuInit, acuStep, hasSession, isIdle } from '../src/acu-link.ts';
 import { decodeCommand, encodeCommand } from '../src/commands.ts';
 import { decodeReply, encodeReply } from '../src/replies.ts';
 import { fromHex, equalBytes } from '../src/bytes.ts';
@@ -322,6 +322,63 @@ describe('the ACU link refuses impossible requests before the wire', () => {
       kind: 'bad_request',
       reason: 'no secure channel on broadcast',
     });
+  });
+
+  it('a handshake with a key indicator other than 0x00/0x01, or a wrong-sized SCBK or RND.A', () => {
+    const h = {
+      type: 'handshake',
+      kk: 1,
+      scbk: new Uint8Array(16),
+      rndA: new Uint8Array(8),
+      at: 0,
+    } as const;
+    const kkRefused = { kind: 'bad_request', reason: 'key indicator must be 0x00 or 0x01' };
+    for (const kk of [2, -1, 0.5]) expect(refusal({ ...h, kk: kk as 0 })).toEqual(kkRefused);
+    const sizes = {
+      kind: 'bad_request',
+      reason: 'handshake needs a 16-byte SCBK and an 8-byte RND.A',
+    };
+    expect(refusal({ ...h, scbk: new Uint8Array(15) })).toEqual(sizes);
+    expect(refusal({ ...h, scbk: new Uint8Array(17) })).toEqual(sizes);
+    expect(refusal({ ...h, rndA: new Uint8Array(7) })).toEqual(sizes);
+    expect(refusal({ ...h, rndA: Array(8).fill(0) as unknown as Uint8Array })).toEqual(sizes);
+    // Each key indicator on its own is accepted: a CHLNG goes out and nothing is refused.
+    for (const kk of [0, 1] as const) {
+      const t = acuStep(acuInit({ address: 1 }), { ...h, kk });
+      expect(t.actions.filter((a) => a.type === 'send')).toHaveLength(1);
+      expect(t.actions.some((a) => a.type === 'result')).toBe(false);
+      expect(isIdle(t.state)).toBe(false);
+    }
+  });
+});
+
+describe('acuInit refuses a configuration no link can run', () => {
+  it('an address outside 0..0x7F, a baud that is not positive, fewer than one try', () => {
+    for (const address of [-1, 0x80, 1.5, Number.NaN])
+      expect(() => acuInit({ address })).toThrow(
+        new RangeError(`PD address out of range: ${address}`),
+      );
+    for (const baud of [0, -9600, Number.NaN])
+      expect(() => acuInit({ address: 1, baud })).toThrow(
+        new RangeError(`baud must be positive: ${baud}`),
+      );
+    expect(() => acuInit({ address: 1, tries: 0 })).toThrow(
+      new RangeError('tries must be at least 1'),
+    );
+    expect(() => acuInit({ address: 1, triesIfSilent: 0 })).toThrow(
+      new RangeError('tries must be at least 1'),
+    );
+    expect(() => acuInit({ address: 1, tries: Number.NaN })).toThrow(RangeError);
+  });
+
+  it('the edges are fine: addresses 0 and 0x7F, one try, and it starts idle at SQN 0', () => {
+    for (const address of [0, 0x7f]) {
+      const s = acuInit({ address, baud: 1, tries: 1, triesIfSilent: 1 });
+      expect(s.config.address).toBe(address);
+      expect(s.nextSqn).toBe(0);
+      expect(isIdle(s)).toBe(true);
+      expect(hasSession(s)).toBe(false);
+    }
   });
 });
 
