@@ -217,3 +217,57 @@ describe('classifyReply: plaintext answers that are wrong in shape', () => {
     ]);
   });
 });
+
+describe('classifyReply: NAK 0x02 (command length) to a frame every PD takes is a damaged header', () => {
+  // An unknown command of n data bytes makes a frame of 8 + n bytes (header, code, CRC-16).
+  const nak02 = (mark: boolean, n: number) => {
+    const t = acuStep(acuInit({ address: 1, mark, tries: 3, triesIfSilent: 3 }), {
+      type: 'send',
+      command: { kind: 'unknown', code: 0x80, data: new Uint8Array(n) },
+      at: 0,
+    });
+    const first = sends(t.actions)[0]!.bytes;
+    expect(first.length).toBe(8 + n + (mark ? 1 : 0));
+    const r = acuStep(t.state, {
+      type: 'rx',
+      bytes: reply({ sqn: 0, code: osdp_NAK, data: Uint8Array.of(0x02) }),
+      at: 5,
+    });
+    return { resent: sends(r.actions).map((s) => s.bytes), results: results(r.actions), first };
+  };
+
+  it.each([
+    { mark: false, n: 120, resent: true }, // 128 bytes: every PD takes it
+    { mark: false, n: 121, resent: false }, // 129 bytes: the PD may really be too small
+    { mark: true, n: 120, resent: true }, // 129 on the wire, but the MARK is not counted
+    { mark: true, n: 121, resent: false },
+  ])('MARK $mark, $n data bytes: resent $resent', ({ mark, n, resent }) => {
+    const r = nak02(mark, n);
+    if (resent) {
+      expect(r.resent).toEqual([r.first]);
+      expect(r.results).toEqual([]);
+    } else {
+      expect(r.resent).toEqual([]);
+      expect(r.results).toMatchObject([
+        { result: { ok: false, error: { kind: 'nak', code: 2, restarted: false } } },
+      ]);
+    }
+  });
+});
+
+describe('classifyReply: a plaintext answer is reported as such', () => {
+  it('request send, not secure, no session dropped, the tries it took', () => {
+    const t = sent(1, poll(), 1);
+    const r = acuStep(t.state, { type: 'rx', bytes: reply({ sqn: 1 }), at: 5 });
+    const [res] = results(r.actions);
+    expect(res!.result).toMatchObject({
+      ok: true,
+      request: 'send',
+      reply: { kind: 'ACK' },
+      from: 1,
+      secure: false,
+      sessionDropped: false,
+      tries: 1,
+    });
+  });
+});
