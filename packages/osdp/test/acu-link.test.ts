@@ -7,7 +7,7 @@ import { AcuDriver, type AcuTraceEvent } from '../src/acu-driver.ts';
 import { acuInit, acuStep, nextSqn, wireTimeMs } from '../src/acu-link.ts';
 import type { AcuAction, AcuState } from '../src/acu-types.ts';
 import { osdp_BUSY } from '../src/codes.ts';
-import { buildFrame } from '../src/frame.ts';
+import { buildFrame, type Sqn } from '../src/frame.ts';
 import { SCBK_D } from '../src/sc-crypto.ts';
 import {
   SimLine,
@@ -23,6 +23,9 @@ const sendActs = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'send')
 const wakes = (a: readonly AcuAction[]) =>
   a.filter((x) => x.type === 'wake').map((x) => (x as { at: number }).at);
 const results = (a: readonly AcuAction[]) => a.filter((x) => x.type === 'result');
+/** osdp_ACK from PD 1 with `sqn`, CRC-16. */
+const ackFrame = (sqn: Sqn) =>
+  buildFrame({ address: 1, reply: true, sqn, check: 'crc', code: 0x40, data: new Uint8Array(0) });
 
 describe('acuStep (pure reducer)', () => {
   it('SQN cycle skips 0', () => {
@@ -43,15 +46,7 @@ describe('acuStep (pure reducer)', () => {
   });
 
   it('a request answered on its first copy settles the line; one answered after a resend does not', () => {
-    const ack = (sent: Uint8Array) =>
-      buildFrame({
-        address: 1,
-        reply: true,
-        sqn: parsed(sent).sqn,
-        check: 'crc',
-        code: 0x40,
-        data: new Uint8Array(0),
-      });
+    const ack = (sent: Uint8Array) => ackFrame(parsed(sent).sqn);
     const sendPoll = (state: AcuState, at: number) =>
       acuStep(state, { type: 'send', command: { kind: 'POLL' }, at });
     // First copy answered: settled.
@@ -145,14 +140,7 @@ describe('acuStep (pure reducer)', () => {
           (pd === 'garbled once, then silent' && i === 0) ||
           (pd === 'silent once, then garbled' && i > 0);
         if (garbled) {
-          const reply = buildFrame({
-            address: 1,
-            reply: true,
-            sqn: parsed(sent!.bytes).sqn,
-            check: 'crc',
-            code: 0x40,
-            data: new Uint8Array(0),
-          });
+          const reply = ackFrame(parsed(sent!.bytes).sqn);
           t = acuStep(t.state, { type: 'rx', bytes: corrupt(reply), at: 2 + i * 1000 });
           if (results(t.actions).length > 0 || sendActs(t.actions).length > 0) continue;
         }
@@ -194,14 +182,7 @@ describe('acuStep (pure reducer)', () => {
     const idle = acuStep(s0, { type: 'rx', bytes: fromHex('538108000540'), at: 0 });
     expect(idle.actions).toEqual([]);
     const t1 = acuStep(s0, { type: 'send', command: { kind: 'POLL' }, at: 0 });
-    const ack = buildFrame({
-      address: 1,
-      reply: true,
-      sqn: 0,
-      check: 'crc',
-      code: 0x40,
-      data: new Uint8Array(0),
-    });
+    const ack = ackFrame(0);
     const t2 = acuStep(t1.state, { type: 'rx', bytes: ack.subarray(0, 3), at: 20 });
     expect(results(t2.actions)).toHaveLength(0);
     const t3 = acuStep(t2.state, { type: 'rx', bytes: ack.subarray(3), at: 25 });
@@ -266,14 +247,7 @@ describe('acuStep: baud changes, busy requests and restarts in every phase', () 
     const deadline = wakes(t1.actions)[0]!;
     const wait = acuStep(t1.state, { type: 'tick', at: deadline });
     expect(wait.state.phase.name).toBe('retry_wait');
-    const ack = buildFrame({
-      address: 1,
-      reply: true,
-      sqn: 0,
-      check: 'crc',
-      code: 0x40,
-      data: new Uint8Array(0),
-    });
+    const ack = ackFrame(0);
     const rx = acuStep(wait.state, { type: 'rx', bytes: ack, at: deadline + 10 });
     expect(rx.state).toBe(wait.state);
     expect(rx.actions).toEqual([{ type: 'wake', at: deadline + 50 }]);

@@ -13,6 +13,14 @@ const sends = (a: readonly AcuAction[]) =>
 const results = (a: readonly AcuAction[]) =>
   a.filter((x): x is Extract<AcuAction, { type: 'result' }> => x.type === 'result');
 
+/** The error of the one result among `a`, which must be a failure. */
+function failure(a: readonly AcuAction[]) {
+  const r = results(a);
+  expect(r).toHaveLength(1);
+  expect(r[0]!.result.ok).toBe(false);
+  return r[0]!.result.ok ? undefined : r[0]!.result.error;
+}
+
 const PDID_DATA = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
 
 function reply(f: Partial<FrameFields> & { sqn: Sqn }): Uint8Array {
@@ -105,9 +113,7 @@ describe('replyMatches: who may answer', () => {
       bytes: reply({ sqn: 1, code: osdp_NAK, data: Uint8Array.of(NAK_SEQ_NUM) }),
       at: 5,
     });
-    expect(results(seq.actions)).toMatchObject([
-      { result: { ok: false, error: { kind: 'nak', code: NAK_SEQ_NUM, restarted: true } } },
-    ]);
+    expect(failure(seq.actions)).toMatchObject({ kind: 'nak', code: NAK_SEQ_NUM, restarted: true });
     expect(seq.state.nextSqn).toBe(0);
     const busy = acuStep(t.state, { type: 'rx', bytes: reply({ sqn: 0, code: osdp_BUSY }), at: 5 });
     expect(results(busy.actions)).toEqual([]);
@@ -117,20 +123,13 @@ describe('replyMatches: who may answer', () => {
       bytes: reply({ sqn: 2, code: osdp_NAK, data: Uint8Array.of(0x03, 0xaa) }),
       at: 5,
     });
-    expect(results(own.actions)).toMatchObject([
-      {
-        result: {
-          ok: false,
-          error: {
-            kind: 'nak',
-            code: 3,
-            detail: Uint8Array.of(0xaa),
-            restarted: false,
-            sessionDropped: false,
-          },
-        },
-      },
-    ]);
+    expect(failure(own.actions)).toMatchObject({
+      kind: 'nak',
+      code: 3,
+      detail: Uint8Array.of(0xaa),
+      restarted: false,
+      sessionDropped: false,
+    });
     expect(own.state.nextSqn).toBe(3);
   });
 });
@@ -139,19 +138,12 @@ describe('classifyReply: plaintext answers that are wrong in shape', () => {
   it('an osdp_NAK without an error code is a bad reply; the SQN still advances', () => {
     const t = sent(1, poll(), 3);
     const r = acuStep(t.state, { type: 'rx', bytes: reply({ sqn: 3, code: osdp_NAK }), at: 5 });
-    expect(results(r.actions)).toMatchObject([
-      {
-        result: {
-          ok: false,
-          error: {
-            kind: 'bad_reply',
-            stage: 'command',
-            reason: 'osdp_NAK without an error code',
-            tries: 1,
-          },
-        },
-      },
-    ]);
+    expect(failure(r.actions)).toMatchObject({
+      kind: 'bad_reply',
+      stage: 'command',
+      reason: 'osdp_NAK without an error code',
+      tries: 1,
+    });
     expect(r.state.nextSqn).toBe(1);
     expect(r.state.phase.name).toBe('idle');
   });
@@ -165,18 +157,11 @@ describe('classifyReply: plaintext answers that are wrong in shape', () => {
     });
     expect(parsed(bytes).scb?.type).toBe(SCS_14);
     const r = acuStep(t.state, { type: 'rx', bytes, at: 5 });
-    expect(results(r.actions)).toMatchObject([
-      {
-        result: {
-          ok: false,
-          error: {
-            kind: 'bad_reply',
-            stage: 'command',
-            reason: 'secured reply to a plaintext command',
-          },
-        },
-      },
-    ]);
+    expect(failure(r.actions)).toMatchObject({
+      kind: 'bad_reply',
+      stage: 'command',
+      reason: 'secured reply to a plaintext command',
+    });
     expect(r.state.nextSqn).toBe(2);
     expect(r.state.session).toBeNull();
   });
@@ -188,15 +173,9 @@ describe('classifyReply: plaintext answers that are wrong in shape', () => {
       bytes: reply({ sqn: 1, code: osdp_PDID, data: PDID_DATA.subarray(0, 5) }),
       at: 5,
     });
-    const [res] = results(r.actions);
-    expect(res!.result.ok).toBe(false);
-    expect(!res!.result.ok && res!.result.error).toMatchObject({
-      kind: 'bad_reply',
-      stage: 'command',
-    });
-    expect(
-      !res!.result.ok && res!.result.error.kind === 'bad_reply' && res!.result.error.reason,
-    ).toMatch(/PDID/);
+    const error = failure(r.actions);
+    expect(error).toMatchObject({ kind: 'bad_reply', stage: 'command' });
+    expect(error?.kind === 'bad_reply' && error.reason).toMatch(/PDID/);
     expect(sends(r.actions)).toEqual([]);
   });
 
@@ -212,9 +191,7 @@ describe('classifyReply: plaintext answers that are wrong in shape', () => {
       at += 100;
     }
     t = acuStep(t.state, { type: 'rx', bytes: reply({ sqn: 0, code: osdp_BUSY }), at });
-    expect(results(t.actions)).toMatchObject([
-      { result: { ok: false, error: { kind: 'busy', stage: 'command', count: 3 } } },
-    ]);
+    expect(failure(t.actions)).toEqual({ kind: 'busy', stage: 'command', count: 3 });
   });
 });
 

@@ -288,6 +288,13 @@ describe('the stream parser at its edges', () => {
 });
 
 describe('the ACU link refuses impossible requests before the wire', () => {
+  const h = {
+    type: 'handshake',
+    kk: 1,
+    scbk: new Uint8Array(16),
+    rndA: new Uint8Array(8),
+    at: 0,
+  } as const;
   const refusal = (input: Parameters<typeof acuStep>[1]) => {
     const t = acuStep(acuInit({ address: 1 }), input);
     expect(t.actions.some((a) => a.type === 'send')).toBe(false);
@@ -311,13 +318,6 @@ describe('the ACU link refuses impossible requests before the wire', () => {
   });
 
   it('a handshake on broadcast', () => {
-    const h = {
-      type: 'handshake',
-      kk: 1,
-      scbk: new Uint8Array(16),
-      rndA: new Uint8Array(8),
-      at: 0,
-    } as const;
     expect(refusal({ ...h, address: 0x7f })).toEqual({
       kind: 'bad_request',
       reason: 'no secure channel on broadcast',
@@ -325,13 +325,6 @@ describe('the ACU link refuses impossible requests before the wire', () => {
   });
 
   it('a handshake with a key indicator other than 0x00/0x01, or a wrong-sized SCBK or RND.A', () => {
-    const h = {
-      type: 'handshake',
-      kk: 1,
-      scbk: new Uint8Array(16),
-      rndA: new Uint8Array(8),
-      at: 0,
-    } as const;
     const kkRefused = { kind: 'bad_request', reason: 'key indicator must be 0x00 or 0x01' };
     for (const kk of [2, -1, 0.5]) expect(refusal({ ...h, kk: kk as 0 })).toEqual(kkRefused);
     const sizes = {
