@@ -277,7 +277,7 @@ describe('acuStep: baud changes, busy requests and restarts in every phase', () 
         error: (results(t.actions)[0] as { result: { error: unknown } }).result.error,
       };
     };
-    const wire = wireTimeMs(8, 9600);
+    const wire = wireTimeMs(8, 9600); // osdp_POLL with CRC-16 is 8 bytes
     expect(silent({})).toEqual({
       deadlines: [wire + 200, 2 * (wire + 200)],
       error: { kind: 'timeout', stage: 'command', tries: 2 },

@@ -34,7 +34,7 @@ function reply(f: Partial<FrameFields> & { sqn: Sqn }): Uint8Array {
   });
 }
 
-/** Sends `command` (to `to`, if given) from a link configured for `own`; returns the transition. */
+/** Applies `command` to an idle link configured for address `own`, its next SQN `sqn`. */
 function sent(own: number, command: Parameters<typeof acuStep>[1], sqn: Sqn = 1): AcuTransition {
   const s: AcuState = { ...acuInit({ address: own }), nextSqn: sqn };
   return acuStep(s, command);

@@ -110,14 +110,17 @@ describe('runStep over the simulated bus (PD model)', () => {
     expect(r.detail).not.toMatch(/010203/);
   });
 
+  // An ID command allowed 6 tries, 3 of them silent, 200 ms each.
+  const idOp = {
+    op: 'command' as const,
+    address: 1,
+    command: { code: 'ID' as const },
+    secure: false,
+    policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 },
+  };
+
   it('capToDeadline trims tries so one exchange overruns the step timeout by at most one reply window', () => {
-    const op = {
-      op: 'command' as const,
-      address: 1,
-      command: { code: 'ID' as const },
-      secure: false,
-      policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 },
-    };
+    const op = idOp;
     expect(capToDeadline(op, 10_000)).toBe(op);
     expect(capToDeadline(op, 350).policy).toEqual({
       replyTimeoutMs: 200,
@@ -141,13 +144,7 @@ describe('runStep over the simulated bus (PD model)', () => {
     [400, [2, 2]],
     [0, [1, 1]],
   ] as const)('capToDeadline with %i ms left (tries 6, silent 3)', (remaining, want) => {
-    const op = {
-      op: 'command' as const,
-      address: 1,
-      command: { code: 'ID' as const },
-      secure: false,
-      policy: { replyTimeoutMs: 200, tries: 6, triesIfSilent: 3 },
-    };
+    const op = idOp;
     const capped = capToDeadline(op, remaining);
     if (want === null) expect(capped).toBe(op);
     else
